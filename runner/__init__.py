@@ -1,0 +1,5 @@
+"""campaign: AI avatar ad videos as code."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

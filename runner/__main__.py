@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from runner.cli import main
+
+main()

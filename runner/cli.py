@@ -1,0 +1,66 @@
+"""The thin click layer: each command lives in runner/commands/<name>.py as `command`."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from runner import __version__
+from runner.error_handler import error_handler
+
+COMMANDS = {
+    "validate": "runner.commands.validate",
+    "plan": "runner.commands.plan",
+    "graph": "runner.commands.graph",
+    "apply": "runner.commands.apply",
+    "status": "runner.commands.status",
+    "avatars": "runner.commands.avatars",
+    "sandbox": "runner.commands.sandbox",
+    "force-unlock": "runner.commands.force_unlock",
+}
+
+
+class LazyGroup(click.Group):
+    """Import a command's module only when it is run (keeps `campaign plan` start-up fast)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None
+            raise
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(__version__, prog_name="campaign")
+def cli() -> None:
+    """AI avatar ad videos as code: validate, plan and apply campaign files."""
+
+
+def main() -> None:
+    """Console entry point."""
+    with error_handler():
+        _run()
+
+
+def _run() -> None:
+    try:
+        code = cli.main(prog_name="campaign", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        raise SystemExit(1) from None
+    except click.ClickException as exc:
+        exc.show()
+        # Usage errors exit 1, not click's 2: 2 means "changes" for `plan --detailed-exitcode`.
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

@@ -1,0 +1,70 @@
+"""Jobs: immutable values keyed by a hash of what the provider is asked to make."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+JobKind = Literal["avatar_video", "upload", "refresh_video", "heygen_video"]
+
+KEY_PREFIX: dict[str, str] = {
+    "avatar_video": "av",
+    "upload": "up",
+    "refresh_video": "rf",
+    "heygen_video": "hg",
+}
+
+
+def canonical_json(value: Any) -> str:
+    """Serialize deterministically: sorted keys, no whitespace, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def job_key(kind: str, provider: str, request: Mapping[str, Any]) -> str:
+    """Return `<prefix>-<16 hex>`: the sha256 of provider, kind and the request, not the name."""
+    digest = hashlib.sha256(
+        canonical_json({"kind": kind, "provider": provider, "request": request}).encode()
+    ).hexdigest()
+    return f"{KEY_PREFIX[kind]}-{digest[:16]}"
+
+
+def name_tag(key: str) -> str:
+    """The 10-hex tag that a provider-side video name carries so a lost create can be adopted."""
+    return key.split("-", 1)[1][:10]
+
+
+def tagged_video_name(name: str, key: str, limit: int = 50) -> str:
+    """The `video_name` sent on create: the user's name, cut to fit, then `~` and the key tag."""
+    suffix = "~" + name_tag(key)
+    return name[: limit - len(suffix)] + suffix
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One thing to generate (or upload), exactly once.
+
+    `request` is the provider request with every reference resolved: for avatar videos
+    `{"avatar_id", "script"}`; for uploads `{"source": {"url": U}}` or
+    `{"source": {"job": AVATAR_JOB_KEY}}`; for refresh `{"video": {"job": UPLOAD_JOB_KEY},
+    "video_refresh_strategy_list": [...sorted], "add_hook": {...} | None}`; for HeyGen
+    `{"avatar_id", "script", "voice_id", "aspect_ratio"}`. Job references inside a
+    request are keys, so a changed upstream request changes every key downstream.
+    """
+
+    key: str
+    kind: JobKind
+    provider: str
+    request: Mapping[str, Any]
+    addresses: tuple[str, ...]
+    name: str | None = None
+    depends_on: tuple[str, ...] = ()
+    expected_videos: int = 1
+    # Avatar names not yet resolved to ids (offline plan): the key is provisional.
+    unresolved: tuple[str, ...] = field(default=())
+
+    @property
+    def provisional(self) -> bool:
+        """True while an avatar name is unresolved, so the key may change at apply."""
+        return bool(self.unresolved)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from runner.errors import LockfileError
+from runner.lock import lockfile
+from runner.lock.lockfile import Artifact, JobError, JobRecord, Lockfile
+
+
+def _sample() -> Lockfile:
+    lock = Lockfile(campaign="winter-boots-2026")
+    lock = lock.with_job(
+        "av-00000000000000bb",
+        JobRecord(
+            kind="avatar_video",
+            provider="tiktok",
+            state="succeeded",
+            addresses=("videos.promo[avatar=tom]", "videos.promo[avatar=isabelle]"),
+            name="winter-boots-isabelle",
+            task_ids=("t1",),
+            video_ids=("v1",),
+            attempts=1,
+            artifacts=(Artifact(video_id="v1", path="artifacts/x/av.mp4", sha256="a" * 64, size=12),),
+        ),
+    )
+    lock = lock.with_job(
+        "rf-00000000000000aa",
+        JobRecord(
+            kind="refresh_video",
+            provider="tiktok",
+            state="failed",
+            addresses=("refresh.hooks[holiday_theme=EASTER]",),
+            error=JobError(code="40002", message="bad hook"),
+            attempts=2,
+        ),
+    )
+    return lock.with_resolution("tiktok", "Tom in blue shirt", "7295759871838797825")
+
+
+def test_round_trip_is_lossless_and_byte_stable() -> None:
+    lock = _sample()
+    text = lockfile.dumps(lock)
+    again = lockfile.loads(text)
+    assert again.jobs["rf-00000000000000aa"].error == JobError(code="40002", message="bad hook")
+    assert again.resolved_avatars == {"tiktok": {"Tom in blue shirt": "7295759871838797825"}}
+    assert lockfile.dumps(again) == text
+
+
+def test_output_is_sorted_whatever_the_insertion_order() -> None:
+    lock = _sample()
+    reversed_lock = Lockfile(campaign=lock.campaign, jobs=dict(reversed(list(lock.jobs.items()))), resolved_avatars=lock.resolved_avatars)
+    text = lockfile.dumps(reversed_lock)
+    assert text == lockfile.dumps(lock)
+    assert text.index("av-00000000000000bb") < text.index("rf-00000000000000aa")
+    # addresses sorted, empty fields left out
+    assert text.index("avatar=isabelle") < text.index("avatar=tom")
+    assert "stock_video_id" not in text
+
+
+def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
+    lock = lockfile.read(tmp_path / "x.lock.yaml", "demo")
+    assert lock.jobs == {} and lock.campaign == "demo"
+
+
+def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    path = tmp_path / "c.lock.yaml"
+    lockfile.write(path, _sample())
+    lockfile.write(path, _sample().without_jobs({"rf-00000000000000aa"}))
+    assert [p.name for p in tmp_path.iterdir()] == ["c.lock.yaml"]
+    assert set(lockfile.read(path, "winter-boots-2026").jobs) == {"av-00000000000000bb"}
+
+
+def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.lock.yaml"
+    lockfile.write(path, _sample())
+    before = path.read_bytes()
+
+    def boom(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        lockfile.write(path, Lockfile(campaign="winter-boots-2026"))
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["c.lock.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\ncampaign: [unclosed\n", "x.lock.yaml:3:1: corrupt lockfile (not valid YAML)"),
+        ("- a\n- b\n", "not a lockfile"),
+        ("version: 1\ncampaign: c\njobs:\n  av-0000000000000001: {kind: avatar_video, provider: tiktok, state: done, addresses: []}\n", "corrupt lockfile at jobs.av-0000000000000001.state"),
+        ("version: 1\ncampaign: c\njobs:\n  nonsense: {kind: avatar_video, provider: tiktok, state: failed, addresses: []}\n", "corrupt lockfile"),
+        ("version: 7\ncampaign: c\njobs: {}\n", "lockfile version 7 was written by a newer campaign; upgrade campaign"),
+    ],
+)
+def test_bad_lockfiles_get_one_clear_message(text: str, expected: str) -> None:
+    with pytest.raises(LockfileError) as info:
+        lockfile.loads(text, "x.lock.yaml")
+    assert expected in str(info.value)
+    assert str(info.value).startswith("x.lock.yaml")
+
+
+def test_lockfile_of_another_campaign_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.lock.yaml"
+    lockfile.write(path, _sample())
+    with pytest.raises(LockfileError, match="belongs to campaign 'winter-boots-2026', not 'other'"):
+        lockfile.read(path, "other")
+
+
+def test_digest_changes_with_content(tmp_path: Path) -> None:
+    path = tmp_path / "c.lock.yaml"
+    empty = lockfile.digest_of_file(path)
+    lockfile.write(path, _sample())
+    assert lockfile.digest_of_file(path) != empty

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+from runner import __version__
+from runner.cli import COMMANDS
+
+
+def _campaign(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "runner", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_version_and_help() -> None:
+    assert __version__ in _campaign("--version").stdout
+    out = _campaign("--help").stdout
+    for name, module in COMMANDS.items():
+        assert (name in out) == (importlib.util.find_spec(module) is not None), name
+
+
+def test_usage_errors_exit_1_not_2() -> None:
+    result = _campaign("no-such-command")
+    assert result.returncode == 1
+    assert "No such command" in result.stderr
+    assert "Traceback" not in result.stderr
