@@ -1,0 +1,27 @@
+"""`campaign force-unlock LOCK_ID SPEC`: clear a state lock whose holder is gone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from runner.lock.statelock import force_unlock
+from runner.paths import lock_path_for
+
+
+@click.command("force-unlock")
+@click.argument("lock_id")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--lock",
+    "lock_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Lockfile path (default: beside SPEC, x.yaml -> x.lock.yaml).",
+)
+def command(lock_id: str, spec: Path, lock_path: Path | None) -> None:
+    """Remove the state lock LOCK_ID of SPEC's lockfile, left by an apply that is gone."""
+    target = lock_path if lock_path is not None else lock_path_for(spec)
+    removed = force_unlock(target, lock_id)
+    click.echo(f"removed the state lock of {target.name}: {removed.describe()}")
