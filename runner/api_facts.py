@@ -113,3 +113,30 @@ def avatar_processing_bound(script_chars: int) -> float:
     if script_chars <= 1000:
         return 200.0
     return 500.0
+
+# --- HeyGen and ZEGO: sandbox-enforced and return-code facts ----------------------------------
+HEYGEN_QPS = 10  # undocumented; the sandbox enforces it per API key (429 + Retry-After)
+HEYGEN_DEFAULT_ASPECT_RATIO = "16:9"  # used when a create omits aspect_ratio
+ZEGO_CODE_OK = 0
+ZEGO_CODE_SIGNATURE_EXPIRED = 100000004  # regenerate the signature (timestamp) and retry
+ZEGO_CODE_SIGNATURE_ERROR = 100000005
+ZEGO_CODE_INTERNAL_ERROR = 100000015  # gateway error: transient
+ZEGO_CODE_INVALID_INPUT = 400000001
+ZEGO_CODE_RATE_LIMITED = 7  # not in the digital-human docs; ZEGO's common "too many requests per second"
+# ZEGO's common gateway codes (shared by all ZEGO server APIs)
+ZEGO_COMMON_CODES = {
+    100000001: "AppId field format error",
+    100000002: "Timestamp field is empty",
+    100000003: "Timestamp field format error",
+    100000004: "signature expired",
+    100000005: "signature error",
+    100000006: "Action is empty",
+    100000007: "unsupported Action",
+    100000008: "SignatureNonce field is empty",
+    100000009: "Signature field is empty",
+    100000010: "failed to get ServerSecret (check the AppId)",
+    100000012: "failed to read the HTTP body",
+    100000013: "SignatureVersion field is empty",
+    100000014: "unsupported SignatureVersion (only 2.0)",
+    100000015: "internal gateway error",
+}

@@ -1,0 +1,225 @@
+"""HeyGen v3 emulator (mounted at /heygen): avatars, looks, digital twins, consent, videos.
+
+See docs/sandbox-heygen-zego.md for what it accepts and the decisions where the docs are silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from runner import api_facts
+from runner.sandbox.heygen_catalog import Catalog, HeyGenError
+from runner.sandbox.heygen_videos import Videos, body_digest
+from runner.sandbox.heygen_zego_common import (
+    EmulatorHooks,
+    SlidingWindow,
+    decode_cursor,
+    encode_cursor,
+    fake_mp4,
+    retry_after_header,
+)
+
+SLOW_REPLY_SECONDS = 3.0  # virtual seconds a "slow" create reply takes
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """HeyGen's error shape: `{error: {code, message}}` with the HTTP status."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+class HeyGenEmulator:
+    """The account behind one API key: catalog, videos, limits."""
+
+    def __init__(self, hooks: EmulatorHooks) -> None:
+        self.hooks = hooks
+        self.lock = threading.Lock()
+        state = hooks.state_for("heygen")
+        self.catalog = Catalog(hooks, state)
+        self.videos = Videos(hooks, state, self.catalog)
+        self.limiter = SlidingWindow(hooks.clock, api_facts.HEYGEN_QPS)
+
+    def guard(self, endpoint: str, handler: Handler, *, auth: bool = True) -> Handler:
+        """Count, authenticate, rate-limit and fault-inject before the handler runs."""
+
+        async def guarded(request: Request) -> Response:
+            self.hooks.count(f"heygen {endpoint}")
+            if auth:
+                key = request.headers.get("x-api-key")
+                if not key:
+                    return error_response(401, "unauthorized", "missing X-Api-Key header")
+                if not hmac.compare_digest(key.encode(), self.hooks.config.token.encode()):
+                    return error_response(401, "unauthorized", "invalid API key")
+                wait = self.limiter.admit()
+                if wait is not None:
+                    return error_response(
+                        429,
+                        "rate_limited",
+                        f"too many requests (limit {api_facts.HEYGEN_QPS}/s)",
+                        {"Retry-After": retry_after_header(wait)},
+                    )
+                if self.hooks.fault():
+                    status = 503 if self.hooks.rng.random() < 0.5 else 500
+                    code = "service_unavailable" if status == 503 else "internal_error"
+                    return error_response(status, code, "temporary server error; retry later")
+            try:
+                return await handler(request)
+            except HeyGenError as exc:
+                return error_response(exc.status, exc.code, exc.message)
+
+        return guarded
+
+    # --- avatars -----------------------------------------------------------------------
+    async def list_groups(self, request: Request) -> Response:
+        ownership = request.query_params.get("ownership")
+        if ownership not in (None, "public", "private"):
+            raise HeyGenError(400, "invalid_parameter", "ownership must be public or private")
+        with self.lock:
+            items = self.catalog.groups(ownership)
+        return _page(request, items, f"groups:{ownership or ''}")
+
+    async def get_group(self, request: Request) -> Response:
+        with self.lock:
+            group = self.catalog.group(request.path_params["group_id"])
+        return JSONResponse({"data": group})
+
+    async def list_looks(self, request: Request) -> Response:
+        group_id = request.query_params.get("group_id")
+        with self.lock:
+            items = self.catalog.looks(group_id)
+        return _page(request, items, f"looks:{group_id or ''}")
+
+    async def create_avatar(self, request: Request) -> Response:
+        body = await _json_object(request)
+        with self.lock:
+            data = self.catalog.create_digital_twin(body)
+            self.hooks.changed()
+        return JSONResponse({"data": data})
+
+    async def start_consent(self, request: Request) -> Response:
+        raw = await request.body()
+        body = await _json_object(request) if raw.strip() else {}
+        with self.lock:
+            group, token = self.catalog.start_consent(request.path_params["group_id"], body)
+            self.hooks.changed()
+        url = str(request.url_for("heygen_consent_page", token=token))
+        return JSONResponse({"data": {"avatar_group": group, "url": url}})
+
+    async def consent_page(self, request: Request) -> Response:
+        with self.lock:
+            reroute = self.catalog.approve_consent(request.path_params["token"])
+            self.hooks.changed()
+        if reroute:
+            return RedirectResponse(reroute, status_code=302)
+        return HTMLResponse("<html><body><p>Thank you: your consent has been recorded.</p></body></html>")
+
+    # --- videos ------------------------------------------------------------------------
+    async def create_video(self, request: Request) -> Response:
+        body = await _json_object(request)
+        key = request.headers.get("idempotency-key")
+        digest = body_digest(body)
+        with self.lock:
+            replay = self.videos.begin(key, digest)
+        if replay is not None:
+            return JSONResponse(replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"})
+        try:
+            with self.lock:
+                normalised = self.videos.validate(body)
+            if self.hooks.rng.random() < self.hooks.config.slow_rate:
+                await asyncio.sleep(SLOW_REPLY_SECONDS * self.hooks.config.time_scale)
+            with self.lock:
+                reply = self.videos.create(normalised, key, digest)
+                self.hooks.changed()
+        except BaseException:
+            with self.lock:
+                self.videos.abandon(key)
+            raise
+        return JSONResponse(reply.body, status_code=reply.status)
+
+    async def get_video(self, request: Request) -> Response:
+        video_id = request.path_params["video_id"]
+        media = str(request.url_for("heygen_media", video_id=video_id))
+        with self.lock:
+            view = self.videos.view(video_id, media)
+        return JSONResponse({"data": view})
+
+    async def media(self, request: Request) -> Response:
+        video_id = request.path_params["video_id"]
+        with self.lock:
+            ready = self.videos.media_ready(video_id)
+        if not ready:
+            return error_response(404, "not_found", "no such video file")
+        return Response(fake_mp4(f"heygen/{video_id}"), media_type="video/mp4")
+
+
+def build_app(hooks: EmulatorHooks) -> Starlette:
+    """The HeyGen emulator as a Starlette app (paths /v3/..., /consent/..., /media/...)."""
+    emu = HeyGenEmulator(hooks)
+    g = emu.guard
+    routes = [
+        Route("/v3/avatars", g("GET /v3/avatars", emu.list_groups), methods=["GET"]),
+        Route("/v3/avatars", g("POST /v3/avatars", emu.create_avatar), methods=["POST"]),
+        Route("/v3/avatars/looks", g("GET /v3/avatars/looks", emu.list_looks), methods=["GET"]),
+        Route("/v3/avatars/{group_id}", g("GET /v3/avatars/{group_id}", emu.get_group), methods=["GET"]),
+        Route(
+            "/v3/avatars/{group_id}/consent",
+            g("POST /v3/avatars/{group_id}/consent", emu.start_consent),
+            methods=["POST"],
+        ),
+        Route("/v3/videos", g("POST /v3/videos", emu.create_video), methods=["POST"]),
+        Route("/v3/videos/{video_id}", g("GET /v3/videos/{video_id}", emu.get_video), methods=["GET"]),
+        Route(
+            "/consent/{token}",
+            g("GET /consent", emu.consent_page, auth=False),
+            methods=["GET"],
+            name="heygen_consent_page",
+        ),
+        Route(
+            "/media/{video_id}.mp4", g("GET /media", emu.media, auth=False), methods=["GET"], name="heygen_media"
+        ),
+    ]
+    app = Starlette(routes=routes)
+    app.state.emulator = emu
+    return app
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise HeyGenError(400, "invalid_parameter", "the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise HeyGenError(400, "invalid_parameter", "the body must be a JSON object")
+    return body
+
+
+def _page(request: Request, items: list[dict[str, Any]], query: str) -> Response:
+    raw_limit = request.query_params.get("limit")
+    lo, hi = api_facts.HEYGEN_PAGE_LIMIT_MIN, api_facts.HEYGEN_PAGE_LIMIT_MAX
+    limit = api_facts.HEYGEN_PAGE_LIMIT_DEFAULT
+    if raw_limit is not None:
+        if not raw_limit.isdigit() or not lo <= int(raw_limit) <= hi:
+            raise HeyGenError(400, "invalid_parameter", f"limit must be an integer from {lo} to {hi}")
+        limit = int(raw_limit)
+    offset = 0
+    token = request.query_params.get("token")
+    if token:
+        decoded = decode_cursor(token, query)
+        if decoded is None:
+            raise HeyGenError(400, "invalid_parameter", "invalid pagination token")
+        offset = decoded
+    page = items[offset : offset + limit]
+    more = offset + limit < len(items)
+    return JSONResponse(
+        {"data": page, "has_more": more, "next_token": encode_cursor(offset + limit, query) if more else None}
+    )

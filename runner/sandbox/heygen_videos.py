@@ -1,0 +1,152 @@
+"""HeyGen emulator: rendering videos on the virtual clock, with Idempotency-Key replay."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runner import api_facts
+from runner.sandbox.heygen_catalog import Catalog, HeyGenError
+from runner.sandbox.heygen_zego_common import EmulatorHooks
+
+PENDING_SECONDS = 5.0  # virtual seconds a new render stays "pending" before "processing"
+IDEMPOTENCY_KEY_MAX_CHARS = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A stored reply, replayed for a repeated Idempotency-Key."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def body_digest(body: Mapping[str, Any]) -> str:
+    """A digest of a request body, independent of key order."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+class Videos:
+    """Renders and idempotency records (persisted); in-flight keys live in memory only."""
+
+    def __init__(self, hooks: EmulatorHooks, state: dict[str, Any], catalog: Catalog) -> None:
+        self._hooks = hooks
+        self._state = state
+        self._catalog = catalog
+        state.setdefault("videos", {})
+        state.setdefault("idempotency", {})
+        self._in_flight: set[str] = set()
+
+    def validate(self, body: Any) -> dict[str, Any]:
+        """Check a POST /v3/videos body; return the normalised request."""
+        if not isinstance(body, dict):
+            raise HeyGenError(400, "invalid_parameter", "the body must be a JSON object")
+        avatar_id = body.get("avatar_id")
+        if not isinstance(avatar_id, str) or not avatar_id:
+            raise HeyGenError(400, "invalid_parameter", "avatar_id (a look id) is required")
+        script = body.get("script")
+        limit = api_facts.HEYGEN_SCRIPT_MAX_CHARS
+        if not isinstance(script, str) or not script.strip() or len(script) > limit:
+            raise HeyGenError(400, "invalid_parameter", f"script must be 1-{limit} characters")
+        voice_id = body.get("voice_id")
+        if not isinstance(voice_id, str) or not voice_id:
+            raise HeyGenError(400, "invalid_parameter", "voice_id is required")
+        aspect = body.get("aspect_ratio", api_facts.HEYGEN_DEFAULT_ASPECT_RATIO)
+        if aspect not in api_facts.HEYGEN_ASPECT_RATIOS:
+            allowed = ", ".join(api_facts.HEYGEN_ASPECT_RATIOS)
+            raise HeyGenError(400, "invalid_parameter", f"aspect_ratio must be one of {allowed}")
+        title = body.get("title")
+        if title is not None and not isinstance(title, str):
+            raise HeyGenError(400, "invalid_parameter", "title must be a string")
+        look = self._catalog.look(avatar_id)
+        if look is None:
+            raise HeyGenError(404, "not_found", f"avatar look {avatar_id!r} not found")
+        if not self._catalog.look_usable(look):
+            raise HeyGenError(403, "consent_required", f"the avatar group of look {avatar_id!r} has no approved consent")
+        return {"avatar_id": avatar_id, "script": script, "voice_id": voice_id, "aspect_ratio": aspect, "title": title}
+
+    def begin(self, key: str | None, digest: str) -> Reply | None:
+        """Claim an Idempotency-Key: a stored reply to replay, or None to go ahead (key now in flight)."""
+        if key is None:
+            return None
+        if not key or len(key) > IDEMPOTENCY_KEY_MAX_CHARS:
+            raise HeyGenError(400, "invalid_parameter", f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX_CHARS} characters")
+        now = self._hooks.clock.time()
+        record = self._state["idempotency"].get(key)
+        if record is not None and now - record["at"] >= api_facts.HEYGEN_IDEMPOTENCY_WINDOW_SECONDS:
+            del self._state["idempotency"][key]
+            record = None
+        if key in self._in_flight:
+            raise HeyGenError(409, "idempotency_conflict", "a request with this Idempotency-Key is still in progress")
+        if record is not None:
+            if record["digest"] != digest:
+                raise HeyGenError(
+                    422, "idempotency_key_reused", "this Idempotency-Key was used with a different request body"
+                )
+            return Reply(record["status"], record["body"])
+        self._in_flight.add(key)
+        return None
+
+    def in_flight(self) -> frozenset[str]:
+        """Idempotency keys whose first request is still being processed."""
+        return frozenset(self._in_flight)
+
+    def abandon(self, key: str | None) -> None:
+        """Release an in-flight key whose request did not complete."""
+        if key is not None:
+            self._in_flight.discard(key)
+
+    def create(self, request: Mapping[str, Any], key: str | None, digest: str) -> Reply:
+        """Start a render; record the reply under the key."""
+        video_id = f"{self._hooks.rng.getrandbits(128):032x}"
+        fails = self._hooks.rng.random() < self._hooks.config.task_failure_rate
+        self._state["videos"][video_id] = {**request, "created_at": self._hooks.clock.time(), "fails": fails}
+        reply = Reply(200, {"data": {"video_id": video_id, "status": "pending"}})
+        if key is not None:
+            self._state["idempotency"][key] = {
+                "digest": digest,
+                "at": self._hooks.clock.time(),
+                "status": reply.status,
+                "body": reply.body,
+            }
+            self._in_flight.discard(key)
+        return reply
+
+    def view(self, video_id: str, media_url: str) -> dict[str, Any]:
+        """GET /v3/videos/{id}: status on the virtual clock; video_url once completed."""
+        video = self._state["videos"].get(video_id)
+        if video is None:
+            raise HeyGenError(404, "not_found", f"video {video_id!r} not found")
+        elapsed = self._hooks.clock.time() - video["created_at"]
+        done = elapsed >= api_facts.HEYGEN_PROCESSING_SECONDS
+        if not done:
+            status = "pending" if elapsed < PENDING_SECONDS else "processing"
+        else:
+            status = "failed" if video["fails"] else "completed"
+        completed = status == "completed"
+        return {
+            "video_id": video_id,
+            "id": video_id,
+            "status": status,
+            "title": video.get("title"),
+            "avatar_id": video["avatar_id"],
+            "aspect_ratio": video["aspect_ratio"],
+            "created_at": int(video["created_at"]),
+            "video_url": media_url if completed else None,
+            "duration": round(len(video["script"]) / 15.0, 1) if completed else None,
+            "error": (
+                {"code": "render_failed", "message": "the video could not be rendered"}
+                if status == "failed"
+                else None
+            ),
+        }
+
+    def media_ready(self, video_id: str) -> bool:
+        """Whether the video's file can be downloaded."""
+        video = self._state["videos"].get(video_id)
+        if video is None or video["fails"]:
+            return False
+        return bool(self._hooks.clock.time() - video["created_at"] >= api_facts.HEYGEN_PROCESSING_SECONDS)

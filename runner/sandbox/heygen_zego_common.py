@@ -1,0 +1,120 @@
+"""What the HeyGen and ZEGO emulators need from the sandbox, and small helpers they share."""
+
+from __future__ import annotations
+
+import base64
+import collections
+import json
+import math
+import random
+import threading
+from typing import Any, Protocol
+
+from runner.clock import Clock
+
+
+class EmulatorConfig(Protocol):
+    """The parts of the sandbox configuration the emulators read."""
+
+    @property
+    def token(self) -> str:
+        """HeyGen API key and ZEGO server secret."""
+
+    @property
+    def zego_app_id(self) -> str:
+        """The ZEGO AppId the sandbox accepts."""
+
+    @property
+    def time_scale(self) -> float:
+        """Real seconds per virtual second."""
+
+    @property
+    def slow_rate(self) -> float:
+        """Share of replies that are slow."""
+
+    @property
+    def task_failure_rate(self) -> float:
+        """Share of renders that end failed."""
+
+
+class EmulatorHooks(Protocol):
+    """Shared sandbox services: clock, config, randomness, stats, faults and persisted state."""
+
+    @property
+    def clock(self) -> Clock:
+        """Virtual time."""
+
+    @property
+    def config(self) -> EmulatorConfig:
+        """The sandbox configuration."""
+
+    @property
+    def rng(self) -> random.Random:
+        """Seeded randomness."""
+
+    def count(self, endpoint: str) -> None:
+        """Count one request to an endpoint in the stats."""
+
+    def changed(self) -> None:
+        """Persist the state after a mutation."""
+
+    def fault(self) -> bool:
+        """Whether to inject a transient fault into this request (a faulted request has no effect)."""
+
+    def state_for(self, name: str) -> dict[str, Any]:
+        """This emulator's JSON-serialisable state, persisted with the world."""
+
+
+class SlidingWindow:
+    """At most `limit` events per `window` virtual seconds (thread-safe)."""
+
+    def __init__(self, clock: Clock, limit: int, window: float = 1.0) -> None:
+        self._clock = clock
+        self._limit = limit
+        self._window = window
+        self._events: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()
+
+    def admit(self) -> float | None:
+        """Record an event and return None, or refuse and return the virtual seconds to wait."""
+        with self._lock:
+            now = self._clock.monotonic()
+            while self._events and self._events[0] <= now - self._window:
+                self._events.popleft()
+            if len(self._events) >= self._limit:
+                return max(self._events[0] + self._window - now, 0.0)
+            self._events.append(now)
+            return None
+
+
+def retry_after_header(wait: float) -> str:
+    """`Retry-After` in whole virtual seconds, at least 1."""
+    return str(max(1, math.ceil(wait)))
+
+
+def encode_cursor(offset: int, query: str) -> str:
+    """An opaque page token carrying the next offset and the query it belongs to."""
+    raw = json.dumps({"o": offset, "q": query}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, query: str) -> int | None:
+    """The offset in a page token, or None when it is not one of ours for this query."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(raw)
+        offset = data["o"]
+        if not isinstance(offset, int) or offset < 0 or data["q"] != query:
+            return None
+        return offset
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+FAKE_MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+
+
+def fake_mp4(seed: str) -> bytes:
+    """A small deterministic byte string that starts like an MP4 file."""
+    body = (f"sandbox video {seed}\n".encode()) * 64
+    return FAKE_MP4_HEADER + len(body).to_bytes(4, "big") + b"mdat" + body

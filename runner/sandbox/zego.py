@@ -1,0 +1,139 @@
+"""ZEGO digital-human emulator (mounted at /zego): `POST /?Action=GetDigitalHumanList`.
+
+Signature checks, return codes and the 10 QPS limit follow docs/sandbox-heygen-zego.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from runner import api_facts
+from runner.paths import PACKAGE_DIR
+from runner.sandbox.heygen_zego_common import EmulatorHooks, SlidingWindow
+
+DATA_FILE = PACKAGE_DIR / "sandbox" / "data" / "zego_digital_humans.json"
+ACTION = "GetDigitalHumanList"
+FETCH_MODES = (1, 2, 3)  # all, public only, private only
+
+
+class ZegoError(Exception):
+    """A reply with a non-zero Code (HTTP status 200 unless said otherwise)."""
+
+    def __init__(self, code: int, message: str, http_status: int = 200) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+
+def signature(app_id: str, nonce: str, server_secret: str, timestamp: str) -> str:
+    """ZEGO signature v2.0: md5(AppId + SignatureNonce + ServerSecret + Timestamp), lower-case hex."""
+    return hashlib.md5((app_id + nonce + server_secret + timestamp).encode()).hexdigest()
+
+
+def load_digital_humans() -> list[dict[str, Any]]:
+    """The seeded digital humans, in listing order."""
+    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    humans: list[dict[str, Any]] = data["digital_humans"]
+    return humans
+
+
+def _common(code: int) -> ZegoError:
+    return ZegoError(code, api_facts.ZEGO_COMMON_CODES[code])
+
+
+class ZegoEmulator:
+    """One ZEGO app: the signature gate and the digital-human list."""
+
+    def __init__(self, hooks: EmulatorHooks) -> None:
+        self.hooks = hooks
+        self.humans = load_digital_humans()
+        self.limiter = SlidingWindow(hooks.clock, api_facts.ZEGO_QPS)
+
+    async def handle(self, request: Request) -> Response:
+        """Entry point for every action."""
+        self.hooks.count("zego POST /?Action=GetDigitalHumanList")
+        request_id = str(uuid.UUID(int=self.hooks.rng.getrandbits(128)))
+        try:
+            self.check_common(request.query_params)
+            if self.limiter.admit() is not None:
+                raise ZegoError(api_facts.ZEGO_CODE_RATE_LIMITED, "too many requests per second (limit 10 QPS)")
+            if self.hooks.fault():
+                raise ZegoError(api_facts.ZEGO_CODE_INTERNAL_ERROR, "internal gateway error", http_status=500)
+            data = self.list_humans(await request.body())
+        except ZegoError as exc:
+            return JSONResponse(
+                {"Code": exc.code, "Message": exc.message, "RequestId": request_id}, status_code=exc.http_status
+            )
+        return JSONResponse({"Code": api_facts.ZEGO_CODE_OK, "Message": "success", "RequestId": request_id, "Data": data})
+
+    def check_common(self, params: Mapping[str, str]) -> None:
+        """The common parameters and the signature, in the gateway's order."""
+        action = params.get("Action", "")
+        if not action:
+            raise _common(100000006)
+        if action != ACTION:
+            raise _common(100000007)
+        app_id = params.get("AppId", "")
+        if not app_id.isdigit():
+            raise _common(100000001)
+        timestamp = params.get("Timestamp", "")
+        if not timestamp:
+            raise _common(100000002)
+        if not timestamp.lstrip("-").isdigit():
+            raise _common(100000003)
+        nonce = params.get("SignatureNonce", "")
+        if not nonce:
+            raise _common(100000008)
+        sig = params.get("Signature", "")
+        if not sig:
+            raise _common(100000009)
+        version = params.get("SignatureVersion", "")
+        if not version:
+            raise _common(100000013)
+        if version != "2.0":
+            raise _common(100000014)
+        if app_id != self.hooks.config.zego_app_id:
+            raise _common(100000010)
+        if abs(self.hooks.clock.time() - int(timestamp)) > api_facts.ZEGO_SIGNATURE_WINDOW_SECONDS:
+            raise _common(api_facts.ZEGO_CODE_SIGNATURE_EXPIRED)
+        expected = signature(app_id, nonce, self.hooks.config.token, timestamp)
+        if not hmac.compare_digest(sig.lower(), expected):
+            raise _common(api_facts.ZEGO_CODE_SIGNATURE_ERROR)
+
+    def list_humans(self, raw_body: bytes) -> dict[str, Any]:
+        """GetDigitalHumanList: FetchMode, Offset, Limit."""
+        try:
+            body = json.loads(raw_body) if raw_body.strip() else {}
+        except ValueError:
+            raise ZegoError(api_facts.ZEGO_CODE_INVALID_INPUT, "the request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise ZegoError(api_facts.ZEGO_CODE_INVALID_INPUT, "the request body must be a JSON object")
+        mode = _integer(body, "FetchMode", 1, 1, 3)
+        offset = _integer(body, "Offset", 0, 0, api_facts.ZEGO_OFFSET_MAX)
+        limit = _integer(body, "Limit", api_facts.ZEGO_LIMIT_MAX, api_facts.ZEGO_LIMIT_MIN, api_facts.ZEGO_LIMIT_MAX)
+        matching = [h for h in self.humans if mode == 1 or h["IsPublic"] == (mode == 2)]
+        return {"Total": len(matching), "DigitalHumans": [dict(h) for h in matching[offset : offset + limit]]}
+
+
+def _integer(body: Mapping[str, Any], name: str, default: int, lo: int, hi: int) -> int:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ZegoError(api_facts.ZEGO_CODE_INVALID_INPUT, f"{name} must be an integer from {lo} to {hi}")
+    return value
+
+
+def build_app(hooks: EmulatorHooks) -> Starlette:
+    """The ZEGO emulator as a Starlette app (POST / with the Action in the query)."""
+    emu = ZegoEmulator(hooks)
+    return Starlette(routes=[Route("/", emu.handle, methods=["POST"])])
