@@ -21,6 +21,7 @@ from runner import api_facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
 from runner.sandbox.heygen_videos import Videos, body_digest
 from runner.sandbox.heygen_zego_common import (
+    DroppedReply,
     EmulatorHooks,
     SlidingWindow,
     decode_cursor,
@@ -30,7 +31,7 @@ from runner.sandbox.heygen_zego_common import (
 )
 
 SLOW_REPLY_SECONDS = 3.0  # virtual seconds a "slow" create reply takes
-Handler = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request], Awaitable[Response | DroppedReply]]
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -52,7 +53,7 @@ class HeyGenEmulator:
     def guard(self, endpoint: str, handler: Handler, *, auth: bool = True) -> Handler:
         """Count, authenticate, rate-limit and fault-inject before the handler runs."""
 
-        async def guarded(request: Request) -> Response:
+        async def guarded(request: Request) -> Response | DroppedReply:
             self.hooks.count(f"heygen {endpoint}")
             if auth:
                 key = request.headers.get("x-api-key")
@@ -99,12 +100,17 @@ class HeyGenEmulator:
             items = self.catalog.looks(group_id)
         return _page(request, items, f"looks:{group_id or ''}")
 
-    async def create_avatar(self, request: Request) -> Response:
+    async def create_avatar(self, request: Request) -> Response | DroppedReply:
         body = await _json_object(request)
         with self.lock:
             data = self.catalog.create_digital_twin(body)
             self.hooks.changed()
+        if self._lose_reply():
+            return DroppedReply()
         return JSONResponse({"data": data})
+
+    def _lose_reply(self) -> bool:
+        return self.hooks.rng.random() < self.hooks.config.lost_reply_rate
 
     async def start_consent(self, request: Request) -> Response:
         raw = await request.body()
@@ -124,7 +130,7 @@ class HeyGenEmulator:
         return HTMLResponse("<html><body><p>Thank you: your consent has been recorded.</p></body></html>")
 
     # --- videos ------------------------------------------------------------------------
-    async def create_video(self, request: Request) -> Response:
+    async def create_video(self, request: Request) -> Response | DroppedReply:
         body = await _json_object(request)
         key = request.headers.get("idempotency-key")
         digest = body_digest(body)
@@ -144,6 +150,8 @@ class HeyGenEmulator:
             with self.lock:
                 self.videos.abandon(key)
             raise
+        if self._lose_reply():
+            return DroppedReply()
         return JSONResponse(reply.body, status_code=reply.status)
 
     async def get_video(self, request: Request) -> Response:

@@ -36,6 +36,10 @@ class EmulatorConfig(Protocol):
     def task_failure_rate(self) -> float:
         """Share of renders that end failed."""
 
+    @property
+    def lost_reply_rate(self) -> float:
+        """Share of creates that take effect but whose reply is lost."""
+
 
 class EmulatorHooks(Protocol):
     """Shared sandbox services: clock, config, randomness, stats, faults and persisted state."""
@@ -109,6 +113,14 @@ def decode_cursor(token: str, query: str) -> int | None:
         return offset
     except (ValueError, KeyError, TypeError):
         return None
+
+
+class DroppedReply:
+    """An ASGI reply that starts and never finishes: the client sees the connection drop."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
 
 
 FAKE_MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"

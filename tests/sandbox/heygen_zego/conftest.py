@@ -28,6 +28,7 @@ class Config:
     slow_rate: float = 0.0
     task_failure_rate: float = 0.0
     fault_rate: float = 0.0
+    lost_reply_rate: float = 0.0
 
 
 class SteppingClock(FakeClock):

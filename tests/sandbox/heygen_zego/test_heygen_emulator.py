@@ -312,3 +312,20 @@ def test_faults_are_5xx_and_have_no_effect(served: Any) -> None:
         assert served.hooks.states["heygen"]["videos"] == {}
         assert c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "f"}).status_code == 200
     assert served.hooks.counts["heygen POST /v3/videos"] == 3
+
+
+def test_lost_reply_takes_effect_and_the_key_replays_it(make_served: Any) -> None:
+    served = make_served(lost_reply_rate=1.0)
+    with _client(served) as c:
+        with pytest.raises(httpx.TransportError):
+            c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "lost"})
+    videos = served.hooks.states["heygen"]["videos"]
+    assert len(videos) == 1  # it happened, though the client never heard
+    with _client(served) as c:
+        replay = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "lost"})
+        assert replay.status_code == 200 and replay.headers["idempotent-replayed"] == "true"
+        assert replay.json()["data"]["video_id"] == next(iter(videos))
+        with pytest.raises(httpx.TransportError):
+            c.post("/v3/avatars", json={"type": "digital_twin", "name": "t",
+                                        "file": {"type": "asset_id", "asset_id": "a"}})
+    assert len(served.hooks.states["heygen"]["groups"]) == 1
