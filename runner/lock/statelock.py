@@ -121,7 +121,7 @@ def _now_iso() -> str:
 def _spec_hint(lockfile_path: Path) -> str:
     name = lockfile_path.name
     if name.endswith(".lock.yaml"):
-        return name[: -len(".lock.yaml")] + ".yaml"
+        return str(lockfile_path.with_name(name[: -len(".lock.yaml")] + ".yaml"))
     return f"SPEC --lock {lockfile_path}"
 
 

@@ -114,7 +114,7 @@ def test_exclusive_across_processes(holder: tuple[subprocess.Popen[str], str, Pa
     assert f"pid {proc.pid}" in message
     assert f"host {socket.gethostname()}" in message
     assert lock_id in message
-    assert f"campaign force-unlock {lock_id} camp.yaml" in message
+    assert f"campaign force-unlock {lock_id} {lockfile.parent / 'camp.yaml'}" in message
     # the refused attempt left the holder's record alone
     info = read_info(lockfile)
     assert info is not None and info.lock_id == lock_id
@@ -187,6 +187,17 @@ def test_holder_on_other_host_refused_until_force_unlock(tmp_path: Path) -> None
     assert read_info(lockfile) is None
     with StateLock(lockfile):
         pass
+
+
+def test_hint_for_relative_and_custom_lock_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "campaigns").mkdir()
+    _plant_foreign(Path("campaigns/boots.lock.yaml"), "id-1")
+    with pytest.raises(StateLockHeld, match="force-unlock id-1 campaigns/boots.yaml$"):
+        StateLock(Path("campaigns/boots.lock.yaml")).acquire()
+    _plant_foreign(Path("state.yaml"), "id-2")
+    with pytest.raises(StateLockHeld, match="force-unlock id-2 SPEC --lock state.yaml$"):
+        StateLock(Path("state.yaml")).acquire()
 
 
 def test_force_unlock_nothing_locked(tmp_path: Path) -> None:
