@@ -121,8 +121,8 @@ def make_served() -> Iterator[Any]:
     """Start a server with a custom Config; stopped at teardown."""
     stack: list[Iterator[Served]] = []
 
-    def start(**config: Any) -> Served:
-        gen = _serve(Hooks(config=Config(**config)))
+    def start(states: dict[str, dict[str, Any]] | None = None, **config: Any) -> Served:
+        gen = _serve(Hooks(config=Config(**config), states=states if states is not None else {}))
         stack.append(gen)
         return next(gen)
 

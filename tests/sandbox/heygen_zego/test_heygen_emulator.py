@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 from typing import Any
@@ -329,3 +330,19 @@ def test_lost_reply_takes_effect_and_the_key_replays_it(make_served: Any) -> Non
             c.post("/v3/avatars", json={"type": "digital_twin", "name": "t",
                                         "file": {"type": "asset_id", "asset_id": "a"}})
     assert len(served.hooks.states["heygen"]["groups"]) == 1
+
+
+
+def test_state_survives_a_json_round_trip(served: Any, make_served: Any) -> None:
+    with _client(served) as c:
+        created = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "p"}).json()
+        twin = _create_twin(c)
+    saved = json.loads(json.dumps(served.hooks.states))  # what a state file holds
+    again = make_served(states=saved)
+    with _client(again) as c:
+        replay = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "p"})
+        assert replay.json() == created
+        video_id = created["data"]["video_id"]
+        assert c.get(f"/v3/videos/{video_id}").json()["data"]["status"] == "pending"
+        group = c.get("/v3/avatars/" + twin["avatar_group"]["id"]).json()["data"]
+        assert group["status"] == "pending_consent" and group["looks_count"] == 1
