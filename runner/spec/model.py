@@ -1,0 +1,124 @@
+"""The campaign file as typed, immutable values, built right after validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Union
+
+Scalar = Union[str, int, float, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMap:
+    """Where each data path (e.g. `videos[0].scripts[1]`) starts in the file."""
+
+    marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+    def at(self, path: str) -> tuple[int, int]:
+        """Return (line, column), 1-based, of `path` or of its nearest recorded parent."""
+        while path:
+            found = self.marks.get(path)
+            if found is not None:
+                return found
+            path = _parent(path)
+        return self.marks.get("", (1, 1))
+
+
+def _parent(path: str) -> str:
+    cut = max(path.rfind("."), path.rfind("["))
+    return path[:cut] if cut > 0 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class AvatarRef:
+    """An avatar alias: exactly one of `id` and `name` is set."""
+
+    alias: str
+    provider: str
+    id: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptDef:
+    """A script: Jinja source text, inline or from a template file (`origin`)."""
+
+    id: str
+    source: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class VideoGroup:
+    """A matrix of avatar videos."""
+
+    id: str
+    index: int
+    provider: str
+    avatars: tuple[str, ...]
+    scripts: tuple[str, ...]
+    matrix: tuple[tuple[str, tuple[Scalar, ...]], ...]
+    exclude: tuple[Mapping[str, Scalar], ...]
+    include: tuple[Mapping[str, Scalar], ...]
+    name: str | None
+    voice: str | None = None
+    aspect_ratio: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HookDef:
+    """The hook of an ADD_HOOK refresh."""
+
+    type: str
+    product_category: str | None
+    product_description: str | None
+    holiday_themes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshSource:
+    """Either an URL or the produced videos of a video group (`from`, filtered by `where`)."""
+
+    url: str | None
+    from_group: str | None
+    where: Mapping[str, Scalar]
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshGroup:
+    """New variations (hooks, music) of existing or produced videos."""
+
+    id: str
+    index: int
+    source: RefreshSource
+    strategies: tuple[str, ...]
+    hook: HookDef | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplySettings:
+    """The optional `apply:` block."""
+
+    accept_notices: bool = False
+    artifacts_dir: str | None = None
+    download: bool = True
+    max_retries: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A loaded, validated campaign file."""
+
+    path: Path
+    campaign: str
+    provider: str
+    vars: Mapping[str, Any]
+    avatars: Mapping[str, AvatarRef]
+    scripts: Mapping[str, ScriptDef]
+    videos: tuple[VideoGroup, ...]
+    refresh: tuple[RefreshGroup, ...]
+    apply: ApplySettings
+    locations: SourceMap
+    template_dirs: tuple[Path, ...]

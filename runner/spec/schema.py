@@ -1,0 +1,76 @@
+"""The campaign JSON Schema and its errors as located, human problems."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import jsonschema
+
+from runner.paths import SCHEMAS_DIR
+from runner.spec.templates import did_you_mean
+from runner.spec.yaml_source import child_path
+
+CAMPAIGN_SCHEMA: dict[str, Any] = json.loads((SCHEMAS_DIR / "campaign.schema.json").read_text(encoding="utf-8"))
+_VALIDATOR = jsonschema.Draft202012Validator(CAMPAIGN_SCHEMA)
+
+
+def schema_problems(data: Any) -> Iterator[tuple[str, str]]:
+    """Yield (data path, message) for every schema violation, most specific first."""
+    for error in _VALIDATOR.iter_errors(data):
+        yield from _explain(error)
+
+
+def _path(parts: Any) -> str:
+    path = ""
+    for part in parts:
+        path = child_path(path, part)
+    return path
+
+
+def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[str, str]]:
+    path = _path(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(schema.get("properties", {}))
+        for key in sorted(k for k in error.instance if k not in schema.get("properties", {})):
+            yield child_path(path, key), f"unknown key '{key}'" + (did_you_mean(key, known) or f"; allowed: {', '.join(known)}")
+    elif error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        yield path, f"missing required key '{missing}'"
+    elif error.validator in ("enum", "const"):
+        allowed = schema.get("enum", [schema.get("const")])
+        hint = did_you_mean(str(error.instance), [str(a) for a in allowed]) if isinstance(error.instance, str) else ""
+        shown = ", ".join(str(a) for a in allowed) if len(allowed) <= 6 else f"one of the {len(allowed)} documented values"
+        yield path, f"{error.instance!r} is not allowed here" + (hint or f"; use {shown}")
+    elif error.validator == "oneOf":
+        keys = [next(iter(s.get("required", [])), "") for s in schema.get("oneOf", [])]
+        yield path, f"give exactly one of {' or '.join(repr(k) for k in keys)}"
+    elif error.validator == "pattern":
+        yield path, f"{error.instance!r} does not match the pattern {schema.get('pattern')}" + _pattern_hint(path)
+    elif error.validator == "propertyNames":
+        bad = error.instance if not isinstance(error.instance, dict) else ""
+        yield path, f"invalid name {bad!r}: use letters, digits, '-' and '_'" if bad else error.message
+    elif error.validator == "maxLength":
+        yield path, f"{error.instance!r} is longer than {schema.get('maxLength')} characters"
+    elif error.validator == "type":
+        yield path, f"expected {_type_name(schema.get('type'))}, got {_type_name(type(error.instance).__name__)}"
+    elif error.validator == "minItems":
+        yield path, "must not be empty"
+    else:
+        yield path, error.message
+
+
+def _pattern_hint(path: str) -> str:
+    if path == "campaign":
+        return " (lowercase letters, digits and '-', starting with a letter or digit)"
+    return ""
+
+
+def _type_name(value: Any) -> str:
+    names = {"object": "a mapping", "dict": "a mapping", "array": "a list", "list": "a list", "string": "a string",
+             "str": "a string", "integer": "an integer", "int": "an integer", "boolean": "true or false",
+             "bool": "true or false", "NoneType": "nothing", "float": "a number", "number": "a number"}
+    if isinstance(value, list):
+        return " or ".join(names.get(str(v), str(v)) for v in value)
+    return names.get(str(value), str(value))
