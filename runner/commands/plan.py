@@ -1,0 +1,30 @@
+"""`campaign plan SPEC`: the job graph diffed against the lockfile, offline."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from runner.options import format_option, lock_option, spec_argument
+from runner.plan.make import make_plan
+from runner.plan.planfile import write_plan_file
+from runner.plan.render import render_plan
+
+
+@click.command()
+@spec_argument
+@lock_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan for `apply --plan`.")
+@format_option("text", "json", "markdown")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, detailed_exitcode: bool) -> None:
+    """Show what apply would generate, rename, replace or forget."""
+    planned = make_plan(spec, lock_path)
+    click.echo(render_plan(planned.plan, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)  # type: ignore[arg-type]
+    if out is not None:
+        write_plan_file(out, planned.plan)
+        click.echo(f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}", err=True)
+    if detailed_exitcode and planned.plan.has_changes:
+        raise SystemExit(2)

@@ -1,0 +1,34 @@
+"""`campaign validate SPEC...`: schema, references, templates and API limits, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from runner.errors import SpecError
+from runner.plan.expand import build_graph
+from runner.spec.load import load_spec
+
+
+@click.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+def command(specs: tuple[Path, ...]) -> None:
+    """Check campaign files without touching the network."""
+    failed = False
+    for path in specs:
+        try:
+            graph = build_graph(load_spec(path))
+        except SpecError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+            continue
+        kinds = [job.kind for job in graph.jobs.values()]
+        click.echo(
+            f"OK {path}: {len(kinds)} jobs ({kinds.count('avatar_video') + kinds.count('heygen_video')} avatar videos, "
+            f"{kinds.count('upload')} uploads, {kinds.count('refresh_video')} refresh)"
+        )
+        for warning in graph.warnings:
+            click.echo(f"Warning: {path}: {warning}", err=True)
+    if failed:
+        raise SystemExit(1)

@@ -1,0 +1,43 @@
+"""The offline planning pipeline shared by `plan`, `apply` and `validate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from runner.lock import lockfile
+from runner.lock.lockfile import Lockfile
+from runner.paths import lock_path_for
+from runner.plan.diff import diff
+from runner.plan.expand import build_graph
+from runner.plan.model import JobGraph, Plan
+from runner.plan.planfile import lock_digest, spec_digest
+from runner.spec.load import load_spec
+from runner.spec.model import Spec
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """Everything a command needs after planning."""
+
+    spec: Spec
+    lock_path: Path
+    lock: Lockfile
+    graph: JobGraph
+    plan: Plan
+
+
+def plan_for(spec: Spec, lock: Lockfile, lock_path: Path) -> Planned:
+    """Expand and diff an already loaded spec and lockfile (pure but for reading digests)."""
+    graph = build_graph(spec, lock.resolved_avatars)
+    plan = diff(graph, lock, max_retries=spec.apply.max_retries)
+    plan = replace(plan, spec_digest=spec_digest(spec), lock_digest=lock_digest(lock_path))
+    return Planned(spec, lock_path, lock, graph, plan)
+
+
+def make_plan(spec_path: Path, lock_override: Path | None = None) -> Planned:
+    """Load the spec and its lockfile, and plan; no network."""
+    spec = load_spec(spec_path)
+    lock_path = lock_override or lock_path_for(spec_path)
+    lock = lockfile.read(lock_path, spec.campaign)
+    return plan_for(spec, lock, lock_path)
