@@ -187,6 +187,23 @@ class _Builder:
         return add_hook
 
 
+def _collapse(problems: list[Problem]) -> list[Problem]:
+    """One problem per (place, message) even when many cells share it: name the first cell."""
+    grouped: dict[tuple[str, int, str], list[Problem]] = {}
+    for problem in problems:
+        head, sep, rest = problem.message.partition("): ")
+        key = (problem.path, problem.line, rest if sep else problem.message)
+        grouped.setdefault(key, []).append(problem)
+    out = []
+    for same in grouped.values():
+        first = same[0]
+        if len(same) > 1:
+            head, _, rest = first.message.partition("): ")
+            first = replace(first, message=f"{head}) and {len(same) - 1} more: {rest}")
+        out.append(first)
+    return out
+
+
 def build_graph(spec: Spec, resolved: Resolved | None = None) -> JobGraph:
     """Expand `spec` into jobs; raise SpecError with every rendered-value problem."""
     builder = _Builder(spec, resolved or {})
@@ -195,7 +212,7 @@ def build_graph(spec: Spec, resolved: Resolved | None = None) -> JobGraph:
     for refresh in spec.refresh:
         builder.refresh(refresh)
     if builder.problems:
-        raise SpecError(builder.problems)
+        raise SpecError(_collapse(builder.problems))
     jobs = builder.jobs
     order = tuple(sorted(jobs, key=lambda k: (_LEVEL[jobs[k].kind], k)))
     return JobGraph(campaign=spec.campaign, jobs=jobs, order=order, warnings=tuple(builder.warnings))

@@ -33,8 +33,8 @@ def load_yaml(text: str, file: str) -> tuple[Any, dict[str, tuple[int, int]], li
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = f"invalid YAML: {exc.problem or exc.context}"
-        if "\t" in text and exc.problem and "tab" in exc.problem:
-            message += " (indent with spaces, not tabs)"
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            message += " (a tab: indent with spaces, not tabs)"
         return None, {"": (1, 1)}, [Problem(file, line, col, "", message)]
     finally:
         loader.dispose()
