@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -19,11 +20,9 @@ from runner.paths import SCHEMAS_DIR
 LOCK_VERSION = 1
 JobState = Literal["pending", "submitted", "succeeded", "failed"]
 
-try:  # the C emitter is ~10x faster on large lockfiles
-    _Dumper: Any = yaml.CSafeDumper
+try:  # hand-edited block YAML still loads, with libyaml when present
     _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
-    _Dumper = yaml.SafeDumper
     _Loader = yaml.SafeLoader
 
 
@@ -117,11 +116,43 @@ def to_data(lock: Lockfile) -> dict[str, Any]:
     return data
 
 
+HEADER = (
+    "# Written by `campaign apply`. Commit it; do not edit by hand.\n"
+    "# YAML in its JSON-compatible style: any YAML or JSON parser reads it, and fast.\n"
+)
+
+
 def dumps(lock: Lockfile) -> str:
     """Serialize deterministically: the same lockfile always gives the same bytes."""
-    header = "# Written by `campaign apply`. Commit it; do not edit by hand.\n"
-    body = yaml.dump(to_data(lock), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
-    return header + body
+    return HEADER + json.dumps(to_data(lock), indent=2, ensure_ascii=False) + "\n"
+
+
+_KINDS = frozenset({"avatar_video", "upload", "refresh_video", "heygen_video"})
+_STATES = frozenset({"pending", "submitted", "succeeded", "failed"})
+_KEY = re.compile(r"^(av|up|rf|hg)-[0-9a-f]{16}$")
+_OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id")
+_STR_LISTS = ("addresses", "depends_on", "task_ids", "video_ids")
+
+
+def _record(key: str, rec: dict[str, Any]) -> JobRecord:
+    """Build one record, raising ValueError/TypeError/KeyError on anything the schema forbids."""
+    if not _KEY.match(key) or rec["kind"] not in _KINDS or rec["state"] not in _STATES:
+        raise ValueError(key)
+    if not isinstance(rec["provider"], str) or not isinstance(rec.get("attempts", 0), int):
+        raise TypeError(key)
+    for name in _OPTIONAL_STR:
+        if not isinstance(rec.get(name, ""), str):
+            raise TypeError(name)
+    fields = dict(rec)
+    for name in _STR_LISTS:
+        values = rec.get(name, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise TypeError(name)
+        fields[name] = tuple(values)
+    fields["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
+    if rec.get("error") is not None:
+        fields["error"] = JobError(**rec["error"])
+    return JobRecord(**fields)
 
 
 def from_data(data: Any, source: str) -> Lockfile:
@@ -133,33 +164,41 @@ def from_data(data: Any, source: str) -> Lockfile:
         raise LockfileError(
             f"{source}: lockfile version {version} was written by a newer campaign; upgrade campaign (this one reads version {LOCK_VERSION})"
         )
-    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        where = ".".join(str(p) for p in first.absolute_path) or "top level"
-        raise LockfileError(f"{source}: corrupt lockfile at {where}: {first.message}; restore it from git")
-    jobs = {}
-    for key, rec in data["jobs"].items():
-        rec = dict(rec)
-        rec["addresses"] = tuple(rec.get("addresses", ()))
-        for name in ("depends_on", "task_ids", "video_ids"):
-            rec[name] = tuple(rec.get(name, ()))
-        rec["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
-        if rec.get("error") is not None:
-            rec["error"] = JobError(**rec["error"])
-        jobs[key] = JobRecord(**rec)
-    return Lockfile(
-        campaign=data["campaign"],
-        jobs=jobs,
-        resolved_avatars={p: dict(n) for p, n in data.get("resolved_avatars", {}).items()},
-        version=version if isinstance(version, int) else LOCK_VERSION,
-    )
+    try:
+        # The fast path checks what the schema checks; jsonschema explains when it fails.
+        if set(data) - {"version", "campaign", "resolved_avatars", "jobs"} or not isinstance(data["campaign"], str):
+            raise ValueError("top level")
+        jobs = {key: _record(key, rec) for key, rec in data["jobs"].items()}
+        resolved = {p: dict(n) for p, n in data.get("resolved_avatars", {}).items()}
+        if not isinstance(version, int):
+            raise TypeError("version")
+    except (TypeError, ValueError, KeyError, AttributeError):
+        errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
+        first = errors[0] if errors else None
+        where = ".".join(str(p) for p in first.absolute_path) if first is not None else ""
+        detail = first.message if first is not None else "unexpected structure"
+        raise LockfileError(f"{source}: corrupt lockfile at {where or 'top level'}: {detail}; restore it from git") from None
+    return Lockfile(campaign=data["campaign"], jobs=jobs, resolved_avatars=resolved, version=version)
+
+
+def _without_comments(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
+        start += 1
+    return "".join(lines[start:])
 
 
 def loads(text: str, source: str = "<lockfile>") -> Lockfile:
     """Parse lockfile text."""
     try:
-        data = yaml.load(text, Loader=_Loader)
+        body = _without_comments(text)
+        data = json.loads(body) if body.startswith("{") else None
+    except ValueError:  # edited by hand into block YAML: still accepted
+        data = None
+    try:
+        if data is None:
+            data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""

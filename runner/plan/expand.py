@@ -59,6 +59,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.base = {**spec.vars, "campaign": spec.campaign, "vars": spec.vars}
         self.cells_by_group: dict[str, list[tuple[Cell, str]]] = {}
+        self.cell_index: dict[str, dict[tuple[str, Scalar], list[int]]] = {}
 
     def problem(self, where: str, message: str) -> None:
         line, col = self.spec.locations.at(where)
@@ -130,6 +131,24 @@ class _Builder:
         found = self.resolved.get(provider, {}).get(name)
         return (found, ()) if found else (f"name:{name}", (name,))
 
+    def matching_cells(self, origin: str, where: Mapping[str, Scalar]) -> list[tuple[Cell, str]]:
+        """The cells of group `origin` whose values equal all of `where`, via a (key, value) index."""
+        cells = self.cells_by_group.get(origin, [])
+        if not where:
+            return cells
+        index = self.cell_index.get(origin)
+        if index is None:
+            index = {}
+            for position, (cell, _) in enumerate(cells):
+                for item in cell.items():
+                    index.setdefault(item, []).append(position)
+            self.cell_index[origin] = index
+        positions: set[int] | None = None
+        for item in where.items():
+            found = set(index.get(item, ()))
+            positions = found if positions is None else positions & found
+        return [cells[p] for p in sorted(positions or ())]
+
     def refresh(self, group: RefreshGroup) -> None:
         where = f"refresh[{group.index}]"
         sources: list[tuple[str, str, dict[str, Any], str]] = []  # (upload key, address stem, context, label)
@@ -139,9 +158,7 @@ class _Builder:
             sources.append((upload.key, f"refresh.{group.id}", {}, ""))
         else:
             origin = str(group.source.from_group)
-            for cell, key in self.cells_by_group.get(origin, []):
-                if any(cell.get(k) != v for k, v in group.source.where.items()):
-                    continue
+            for cell, key in self.matching_cells(origin, group.source.where):
                 request = {"source": {"job": key}}
                 stem = f"refresh.{group.id}[{cell_label(cell)}]"
                 upload = self.add(Job(job_key("upload", "tiktok", request), "upload", "tiktok", request,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -117,3 +118,14 @@ def test_digest_changes_with_content(tmp_path: Path) -> None:
     empty = lockfile.digest_of_file(path)
     lockfile.write(path, _sample())
     assert lockfile.digest_of_file(path) != empty
+
+
+def test_output_is_yaml_and_block_yaml_is_still_read() -> None:
+    lock = _sample()
+    text = lockfile.dumps(lock)
+    import yaml
+
+    data = yaml.safe_load(text)
+    assert data == json.loads(json.dumps(lockfile.to_data(lock)))
+    block = yaml.safe_dump(data, sort_keys=False)
+    assert lockfile.loads(block) == lock
