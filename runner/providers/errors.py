@@ -1,0 +1,58 @@
+"""Provider errors: each carries provider, endpoint, code, message and request id, never a secret."""
+
+from __future__ import annotations
+
+from runner.errors import CampaignError
+
+
+class ProviderError(Exception):
+    """A provider refused or failed a request."""
+
+    def __init__(
+        self, provider: str, endpoint: str, code: str, message: str,
+        request_id: str | None = None, http_status: int | None = None,
+    ) -> None:
+        self.provider = provider
+        self.endpoint = endpoint
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.http_status = http_status
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """`tiktok /creative/...: 40002 script too long (request_id r1)`."""
+        rid = f" (request_id {self.request_id})" if self.request_id else ""
+        return f"{self.provider} {self.endpoint}: {self.code} {self.message}{rid}"
+
+
+class TransientError(ProviderError):
+    """Worth retrying: the request had no effect (5xx, busy codes, connect errors)."""
+
+
+class RateLimitedError(TransientError):
+    """Too many requests; `retry_after` virtual seconds when the provider said."""
+
+    def __init__(self, *args: object, retry_after: float | None = None, **kwargs: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AuthError(ProviderError, CampaignError):
+    """Credentials missing, invalid or expired: stop and tell the user what to set."""
+
+    def __init__(self, *args: object, hint: str = "", **kwargs: object) -> None:
+        self.hint = hint
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def describe(self) -> str:
+        """The provider's words plus which environment variable to fix."""
+        return super().describe() + (f"; {self.hint}" if self.hint else "")
+
+
+class PermanentError(ProviderError):
+    """This request is wrong; retrying cannot help. The job fails, the run goes on."""
+
+
+class OutcomeUnknown(ProviderError):
+    """A create may or may not have taken effect (the reply was lost after sending)."""

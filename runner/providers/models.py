@@ -1,0 +1,70 @@
+"""Typed results of the provider clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogAvatar:
+    """An avatar in a provider's catalog."""
+
+    id: str
+    name: str
+    provider: str
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedTask:
+    """One material package's answer to an avatar-video create."""
+
+    task_id: str | None
+    package_id: str | None
+    error_msg: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AvatarTask:
+    """The state of an avatar-video task."""
+
+    task_id: str
+    status: str
+    video_name: str
+    video_id: str | None
+    preview_url: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshTask:
+    """The state of a refresh task."""
+
+    task_id: str
+    status: str
+    video_id: str | None
+    video_name: str
+    preview_url: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoInfo:
+    """A video in a provider's video list."""
+
+    video_id: str
+    video_name: str
+    create_time: str
+    preview_url: str | None
+    avatar_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeyGenVideo:
+    """The state of a HeyGen render."""
+
+    video_id: str
+    status: str
+    video_url: str | None
+    error: str | None

@@ -1,0 +1,143 @@
+"""TikTok Digital Avatar and Refresh Ads API client."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+import httpx
+
+from runner import api_facts as facts
+from runner.clock import Clock
+from runner.providers.config import ProviderSettings
+from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
+from runner.providers.http import Call, HttpApi, json_body
+from runner.providers.models import AvatarTask, CatalogAvatar, CreatedTask, RefreshTask, VideoInfo
+from runner.providers.ratelimit import Limiters, RateLimiter
+from runner.providers.retry import RetryPolicy
+
+PROVIDER = "tiktok"
+QPM_BACKOFF = 12.0  # after a per-minute refusal, wait for a slot of the 60 s window to free
+
+
+def _q(value: Any) -> str:
+    """JSON-encode an array or object for the query string, as the API expects."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class TikTokClient(HttpApi):
+    """All nine endpoints the tool uses, paced within the documented limits."""
+
+    provider = PROVIDER
+
+    def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
+                 transport: httpx.BaseTransport | None = None, qps: float = facts.TIKTOK_APP_QPS) -> None:
+        settings.require("tiktok")
+        assert settings.tiktok_access_token is not None
+        super().__init__(settings.tiktok_base_url, clock=clock, retry=retry, transport=transport,
+                         headers={"Access-Token": settings.tiktok_access_token})
+        app = RateLimiter(self.clock, int(qps), 1.0)
+        self._app = Limiters(app)
+        self._refresh = Limiters(RateLimiter(self.clock, facts.REFRESH_CREATE_QPM, 60.0),
+                                 RateLimiter(self.clock, facts.REFRESH_CREATE_QPS, 1.0), app)
+
+    def refresh_create_ready_in(self) -> float:
+        """Virtual seconds until a refresh create could be sent without waiting."""
+        return self._refresh.ready_in()
+
+    # --- plumbing -------------------------------------------------------------------------
+    def _classify(self, call: Call, response: httpx.Response) -> Any:
+        if response.status_code >= 500:
+            raise TransientError(PROVIDER, call.path, f"HTTP {response.status_code}", "server error", http_status=response.status_code)
+        body = json_body(PROVIDER, call, response)
+        if not isinstance(body, dict) or "code" not in body:
+            raise ProviderError(PROVIDER, call.path, f"HTTP {response.status_code}", "unexpected reply", http_status=response.status_code)
+        code = int(body["code"])
+        if code == 0:
+            return body.get("data") or {}
+        args = (PROVIDER, call.path, str(code), str(body.get("message", "")), body.get("request_id"))
+        if code in facts.RATE_LIMIT_CODES:
+            per_minute = "minute" in str(body.get("message", "")).lower() or "qpm" in str(body.get("message", "")).lower()
+            raise RateLimitedError(*args, retry_after=QPM_BACKOFF if per_minute else 1.0)
+        if code in facts.TRANSIENT_CODES:
+            raise TransientError(*args)
+        if code in facts.AUTH_CODES:
+            raise AuthError(*args, hint=f"TIKTOK_ACCESS_TOKEN: {facts.AUTH_CODES[code]}; set a valid access token")
+        raise PermanentError(*args)
+
+    def _get(self, path: str, params: dict[str, str]) -> Any:
+        return self.send(Call("GET", path, params=params), self._classify, self._app)
+
+    def _post(self, path: str, body: Any, *, idempotent: bool, limiters: Limiters | None = None) -> Any:
+        return self.send(Call("POST", path, json=body, idempotent=idempotent), self._classify, limiters or self._app)
+
+    def _pages(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            data = self._get(path, {**params, "page": str(page), "page_size": str(facts.PAGE_SIZE_MAX)})
+            items.extend(data.get("list") or [])
+            total_pages = int((data.get("page_info") or {}).get("total_page") or 1)
+            if page >= total_pages:
+                return items
+            page += 1
+
+    # --- Digital Avatar API ---------------------------------------------------------------
+    def list_avatars(self) -> list[CatalogAvatar]:
+        """The avatar catalog, every page."""
+        return [CatalogAvatar(str(a["avatar_id"]), str(a.get("avatar_name", "")), PROVIDER)
+                for a in self._pages("/creative/digital_avatar/get/", {})]
+
+    def create_avatar_videos(self, packages: Sequence[dict[str, str]]) -> list[CreatedTask]:
+        """Create up to 5 avatar-video tasks in one call (never retried once it may have arrived)."""
+        if not 1 <= len(packages) <= facts.MAX_PACKAGES_PER_CREATE:
+            raise ValueError(f"1-{facts.MAX_PACKAGES_PER_CREATE} packages per call, not {len(packages)}")
+        data = self._post("/creative/digital_avatar/video/task/create/", {"material_packages": list(packages)}, idempotent=False)
+        return [CreatedTask(t.get("task_id") or None, t.get("package_id"), t.get("error_msg") or None) for t in data.get("list") or []]
+
+    def get_avatar_tasks(self, task_ids: Sequence[str]) -> list[AvatarTask]:
+        """The state of up to 5 avatar-video tasks."""
+        data = self._get("/creative/digital_avatar/video/task/get/", {"task_ids": _q(list(task_ids))})
+        return [AvatarTask(str(t["task_id"]), str(t.get("status", "")), str(t.get("video_name") or ""),
+                           t.get("avatar_video_id") or None, t.get("preview_url") or None, t.get("error_msg") or None)
+                for t in data.get("list") or []]
+
+    def list_avatar_videos(self, *, avatar_id: str | None = None, start_date: str | None = None,
+                           end_date: str | None = None) -> list[VideoInfo]:
+        """Every produced avatar video, optionally filtered."""
+        filtering = {k: v for k, v in (("avatar_id", avatar_id), ("start_date", start_date), ("end_date", end_date)) if v}
+        params = {"filtering": _q(filtering)} if filtering else {}
+        return [VideoInfo(str(v["avatar_video_id"]), str(v.get("video_name", "")), str(v.get("create_time", "")),
+                          v.get("preview_url") or None, v.get("avatar_id"))
+                for v in self._pages("/creative/digital_avatar/video/list/", params)]
+
+    def rename_video(self, video_id: str, name: str) -> None:
+        """Rename an avatar video (idempotent)."""
+        self._post("/file/video/ad/update/", {"avatar_video_id": video_id, "file_name": name}, idempotent=True)
+
+    # --- Refresh Ads API ------------------------------------------------------------------
+    def upload_video_by_url(self, url: str) -> str:
+        """Upload a video by URL for AIGC use; returns the stock video id."""
+        data = self._post("/file/video/ad/upload/", {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": url},
+                          idempotent=False)
+        return str(data["video_id"])
+
+    def create_refresh_task(self, video_id: str, strategies: Sequence[str], add_hook: dict[str, str] | None) -> list[str]:
+        """Create a refresh task (paced to 1 QPS and 5 QPM); returns its task ids (4 for RECOMMENDED)."""
+        body: dict[str, Any] = {"video_id": video_id, "video_refresh_strategy_list": list(strategies)}
+        if add_hook:
+            body["add_hook"] = dict(add_hook)
+        data = self._post("/creative/aigc/refresh_video/task/create/", body, idempotent=False, limiters=self._refresh)
+        return [str(t) for t in data.get("task_ids") or []]
+
+    def get_refresh_tasks(self, task_ids: Sequence[str]) -> list[RefreshTask]:
+        """The state of up to 5 refresh tasks."""
+        data = self._get("/creative/aigc/video/task/list/", {"aigc_video_type": "REFRESH_VIDEO", "task_ids": _q(list(task_ids))})
+        return [RefreshTask(str(t["task_id"]), str(t.get("status", "")), t.get("video_id") or None,
+                            str(t.get("video_name") or ""), t.get("preview_url") or None, t.get("error_msg") or None)
+                for t in data.get("list") or []]
+
+    def list_refresh_videos(self) -> list[VideoInfo]:
+        """Every refreshed video."""
+        return [VideoInfo(str(v["video_id"]), str(v.get("video_name", "")), str(v.get("create_time", "")), v.get("preview_url") or None)
+                for v in self._pages("/creative/aigc/video/list/", {"aigc_video_types": _q(["REFRESH_VIDEO"])})]
