@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -44,7 +43,7 @@ class HeyGenEmulator:
 
     def __init__(self, hooks: EmulatorHooks) -> None:
         self.hooks = hooks
-        self.lock = threading.Lock()
+        self.lock = hooks.lock  # the world's: persistence serialises state under it
         state = hooks.state_for("heygen")
         self.catalog = Catalog(hooks, state)
         self.videos = Videos(hooks, state, self.catalog)
@@ -63,6 +62,7 @@ class HeyGenEmulator:
                     return error_response(401, "unauthorized", "invalid API key")
                 wait = self.limiter.admit()
                 if wait is not None:
+                    self.hooks.refused(f"heygen {endpoint}")
                     return error_response(
                         429,
                         "rate_limited",
@@ -70,7 +70,8 @@ class HeyGenEmulator:
                         {"Retry-After": retry_after_header(wait)},
                     )
                 if self.hooks.fault():
-                    status = 503 if self.hooks.rng.random() < 0.5 else 500
+                    with self.lock:
+                        status = 503 if self.hooks.rng.random() < 0.5 else 500
                     code = "service_unavailable" if status == 503 else "internal_error"
                     return error_response(status, code, "temporary server error; retry later")
             try:
@@ -110,7 +111,11 @@ class HeyGenEmulator:
         return JSONResponse({"data": data})
 
     def _lose_reply(self) -> bool:
-        return self.hooks.rng.random() < self.hooks.config.lost_reply_rate
+        return self._chance(self.hooks.config.lost_reply_rate)
+
+    def _chance(self, rate: float) -> bool:
+        with self.lock:
+            return self.hooks.rng.random() < rate
 
     async def start_consent(self, request: Request) -> Response:
         raw = await request.body()
@@ -141,10 +146,11 @@ class HeyGenEmulator:
         try:
             with self.lock:
                 normalised = self.videos.validate(body)
-            if self.hooks.rng.random() < self.hooks.config.slow_rate:
+            if self._chance(self.hooks.config.slow_rate):
                 await asyncio.sleep(SLOW_REPLY_SECONDS * self.hooks.config.time_scale)
             with self.lock:
                 reply = self.videos.create(normalised, key, digest)
+                self.hooks.event("heygen_videos_created")
                 self.hooks.changed()
         except BaseException:
             with self.lock:

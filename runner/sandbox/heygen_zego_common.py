@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import json
 import math
 import random
@@ -56,8 +57,18 @@ class EmulatorHooks(Protocol):
     def rng(self) -> random.Random:
         """Seeded randomness."""
 
+    @property
+    def lock(self) -> contextlib.AbstractContextManager[Any]:
+        """Held while reading or changing state (persistence serialises under it)."""
+
     def count(self, endpoint: str) -> None:
         """Count one request to an endpoint in the stats."""
+
+    def refused(self, endpoint: str) -> None:
+        """Count a rate-limit refusal."""
+
+    def event(self, name: str, n: int = 1) -> None:
+        """Count something the sandbox made (e.g. heygen_videos_created)."""
 
     def changed(self) -> None:
         """Persist the state after a mutation."""

@@ -63,10 +63,12 @@ class ZegoEmulator:
     async def handle(self, request: Request) -> Response:
         """Entry point for every action."""
         self.hooks.count("zego POST /?Action=GetDigitalHumanList")
-        request_id = str(uuid.UUID(int=self.hooks.rng.getrandbits(128)))
+        with self.hooks.lock:
+            request_id = str(uuid.UUID(int=self.hooks.rng.getrandbits(128)))
         try:
             self.check_common(request.query_params)
             if self.limiter.admit() is not None:
+                self.hooks.refused("zego POST /?Action=GetDigitalHumanList")
                 raise ZegoError(api_facts.ZEGO_CODE_RATE_LIMITED, "too many requests per second (limit 10 QPS)")
             if self.hooks.fault():
                 raise ZegoError(api_facts.ZEGO_CODE_INTERNAL_ERROR, "internal gateway error", http_status=500)

@@ -58,6 +58,15 @@ class Hooks:
     changes: int = 0
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     force_faults: int = 0
+    lock: Any = field(default_factory=threading.RLock)
+    refusals: collections.Counter[str] = field(default_factory=collections.Counter)
+    events: collections.Counter[str] = field(default_factory=collections.Counter)
+
+    def refused(self, endpoint: str) -> None:
+        self.refusals[endpoint] += 1
+
+    def event(self, name: str, n: int = 1) -> None:
+        self.events[name] += n
 
     def count(self, endpoint: str) -> None:
         self.counts[endpoint] += 1

@@ -217,6 +217,7 @@ def test_video_lifecycle_on_virtual_clock_and_media(served: Any) -> None:
         created = c.post("/v3/videos", json=body)
         assert created.status_code == 200
         video_id = created.json()["data"]["video_id"]
+        assert served.hooks.events["heygen_videos_created"] == 1
         view = c.get(f"/v3/videos/{video_id}").json()["data"]
         assert view["status"] == "pending" and view["video_url"] is None
         assert view["aspect_ratio"] == api_facts.HEYGEN_DEFAULT_ASPECT_RATIO
@@ -300,6 +301,7 @@ def test_rate_limit_429_with_retry_after(served: Any) -> None:
         limited = c.get("/v3/avatars/group_0001")
         _assert_error(limited, 429, "rate_limited")
         assert int(limited.headers["retry-after"]) >= 1
+        assert served.hooks.refusals["heygen GET /v3/avatars/{group_id}"] == 1
         served.hooks.clock.advance(1.0)
         assert c.get("/v3/avatars/group_0001").status_code == 200
 
