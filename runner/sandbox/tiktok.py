@@ -1,0 +1,273 @@
+"""The TikTok Digital Avatar and Refresh Ads endpoints, strict as the real API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.routing import Route
+
+from runner import api_facts as facts
+from runner.sandbox.tiktok_common import (
+    BAD_PARAM, URL_INVALID_MEDIA, URL_UNREACHABLE, ApiError, Guard, Windows, json_body, page_of, paging,
+    query_json, required_str, string_ids,
+)
+from runner.sandbox.tiktok_state import TikTokAccount, stamp
+from runner.sandbox.world import World
+from runner.spec.limits import script_bad_characters
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _base(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+class TikTokEmulator:
+    """Handlers of the nine endpoints over one account."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.account = TikTokAccount(world)
+
+    # --- Digital Avatar API --------------------------------------------------------------
+    async def list_avatars(self, request: Request) -> Any:
+        page, size = paging(request.query_params)
+        return page_of([dict(a) for a in self.account.catalog], page, size)
+
+    async def create_avatar_videos(self, request: Request) -> Any:
+        body = await json_body(request)
+        packages = body.get("material_packages")
+        if not isinstance(packages, list) or not packages:
+            raise ApiError(BAD_PARAM, "material_packages: this field is required (1-5 packages)")
+        if len(packages) > facts.MAX_PACKAGES_PER_CREATE:
+            raise ApiError(BAD_PARAM, f"material_packages: max size is {facts.MAX_PACKAGES_PER_CREATE}, got {len(packages)}")
+        for i, package in enumerate(packages):
+            where = f"material_packages[{i}]."
+            if not isinstance(package, dict):
+                raise ApiError(BAD_PARAM, f"material_packages[{i}]: must be an object")
+            avatar_id = required_str(package, "avatar_id", where)
+            if avatar_id not in self.account.avatar_ids:
+                raise ApiError(BAD_PARAM, f"{where}avatar_id: no available digital avatar with id {avatar_id}")
+            script = required_str(package, "script", where)
+            if len(script) > facts.SCRIPT_MAX_CHARS:
+                raise ApiError(BAD_PARAM, f"{where}script: length limit is {facts.SCRIPT_MAX_CHARS} characters, got {len(script)}")
+            bad = script_bad_characters(script)
+            if bad:
+                raise ApiError(BAD_PARAM, f"{where}script: emojis and special characters are not supported ({''.join(bad[:3])})")
+            name = package.get("video_name")
+            if name is not None and (not isinstance(name, str) or len(name) > facts.VIDEO_NAME_MAX_CHARS):
+                raise ApiError(BAD_PARAM, f"{where}video_name: length limit is {facts.VIDEO_NAME_MAX_CHARS} characters")
+            if package.get("package_id") is not None and not isinstance(package["package_id"], str):
+                raise ApiError(BAD_PARAM, f"{where}package_id: must be a string")
+        with self.world.lock:
+            tasks = [self.account.new_avatar_task(p) for p in packages]
+            self.world.changed()
+        return {"list": [{"task_id": t["task_id"], "package_id": t["package_id"]} for t in tasks]}
+
+    async def get_avatar_tasks(self, request: Request) -> Any:
+        ids = string_ids(request.query_params, "task_ids", facts.MAX_TASK_IDS_PER_GET)
+        out = []
+        with self.world.lock:
+            for task_id in ids:
+                task = self.account.state["avatar_tasks"].get(task_id)
+                if task is None:
+                    continue  # unknown ids are left out, as the real API does
+                status = self.account.status(task)
+                done = status == "SUCCESS"
+                item = {
+                    "task_id": task_id, "status": status, "video_name": task.get("renamed") or task["video_name"],
+                    "avatar_video_id": task["video_id"] if done else "",
+                    "preview_url": self.account.preview_url(_base(request), task["video_id"]) if done else "",
+                }
+                if status == "FAILED":
+                    item["error_msg"] = "the digital avatar video could not be generated"
+                out.append(item)
+        return {"list": out}
+
+    async def list_avatar_videos(self, request: Request) -> Any:
+        page, size = paging(request.query_params)
+        filtering = query_json(request.query_params, "filtering", dict) or {}
+        unknown = set(filtering) - {"avatar_id", "start_date", "end_date"}
+        if unknown:
+            raise ApiError(BAD_PARAM, f"filtering: unknown field {sorted(unknown)[0]}")
+        dates = {k: _date(filtering, k) for k in ("start_date", "end_date")}
+        with self.world.lock:
+            items = []
+            for task in self.account.successful("avatar_tasks"):
+                day = stamp(self.account.finished_at(task), "%Y-%m-%d")
+                if filtering.get("avatar_id") and task["avatar_id"] != filtering["avatar_id"]:
+                    continue
+                if (dates["start_date"] and day < dates["start_date"]) or (dates["end_date"] and day > dates["end_date"]):
+                    continue
+                items.append({
+                    "avatar_video_id": task["video_id"], "video_name": task.get("renamed") or task["video_name"],
+                    "create_time": stamp(self.account.finished_at(task)), "avatar_id": task["avatar_id"],
+                    "preview_url": self.account.preview_url(_base(request), task["video_id"]),
+                    "video_cover_url": self.account.preview_url(_base(request), task["video_id"]).replace(".mp4", ".jpg"),
+                })
+        return page_of(items, page, size)
+
+    async def rename_video(self, request: Request) -> Any:
+        body = await json_body(request)
+        video_id = required_str(body, "avatar_video_id")
+        name = body.get("file_name")
+        if not isinstance(name, str) or not facts.RENAME_MIN_CHARS <= len(name) <= facts.RENAME_MAX_CHARS:
+            raise ApiError(BAD_PARAM, f"file_name: length must be {facts.RENAME_MIN_CHARS}-{facts.RENAME_MAX_CHARS} characters")
+        with self.world.lock:
+            task = self.account.by_video.get(video_id)
+            if task is None or "avatar_id" not in task or self.account.status(task) != "SUCCESS":
+                raise ApiError(BAD_PARAM, f"avatar_video_id: no digital avatar video with id {video_id}")
+            task["renamed"] = name
+            self.world.changed()
+        return {}
+
+    # --- Refresh Ads API -------------------------------------------------------------------
+    async def upload(self, request: Request) -> Any:
+        body = await json_body(request)
+        if body.get("upload_type") != "UPLOAD_BY_URL":
+            raise ApiError(BAD_PARAM, "upload_type: must be UPLOAD_BY_URL")
+        if body.get("use_scenario") != "AIGC":
+            raise ApiError(BAD_PARAM, "use_scenario: must be AIGC")
+        url = required_str(body, "video_url")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ApiError(BAD_PARAM, "video_url: must be a valid http(s) URL")
+        if parsed.hostname not in LOOPBACK:
+            raise ApiError(URL_UNREACHABLE, f"video_url: the URL could not be fetched (the sandbox reaches loopback URLs only)")
+        status, content_type = await run_in_threadpool(_probe, url)
+        if status is None:
+            raise ApiError(URL_UNREACHABLE, "video_url: the URL could not be fetched")
+        if not 200 <= status < 300:
+            raise ApiError(URL_UNREACHABLE, f"video_url: fetching the URL answered HTTP {status}")
+        if content_type.startswith("text/"):
+            raise ApiError(URL_INVALID_MEDIA, f"video_url: invalid media type {content_type}; the URL must serve a video")
+        with self.world.lock:
+            video_id = "v10033g5" + self.account.next_id(10**12)
+            self.account.state["uploads"][video_id] = {"url_host": parsed.netloc, "created": self.world.clock.time()}
+            self.world.event("uploads")
+            self.world.changed()
+        return {"video_id": video_id}
+
+    async def create_refresh(self, request: Request) -> Any:
+        body = await json_body(request)
+        video_id = required_str(body, "video_id")
+        strategies = body.get("video_refresh_strategy_list")
+        if not isinstance(strategies, list) or not strategies:
+            raise ApiError(BAD_PARAM, "video_refresh_strategy_list: this field is required")
+        if any(s not in facts.REFRESH_STRATEGIES for s in strategies) or len(set(strategies)) != len(strategies) \
+                or frozenset(strategies) not in facts.REFRESH_STRATEGY_COMBINATIONS:
+            raise ApiError(BAD_PARAM, f"video_refresh_strategy_list: {strategies} is not a supported combination")
+        hook = body.get("add_hook")
+        if "ADD_HOOK" in strategies:
+            _check_hook(hook)
+        elif hook is not None:
+            raise ApiError(BAD_PARAM, "add_hook: only valid when video_refresh_strategy_list includes ADD_HOOK")
+        with self.world.lock:
+            if video_id not in self.account.state["uploads"]:
+                raise ApiError(BAD_PARAM, f"video_id: no video with id {video_id} in the stock library; upload it first")
+            tasks = self.account.new_refresh_tasks(video_id, strategies, hook)
+            self.world.changed()
+        return {"task_ids": [t["task_id"] for t in tasks]}
+
+    async def list_refresh_tasks(self, request: Request) -> Any:
+        ids = string_ids(request.query_params, "task_ids", facts.MAX_TASK_IDS_PER_GET)
+        kind = request.query_params.get("aigc_video_type")
+        if kind is not None and kind != "REFRESH_VIDEO":
+            raise ApiError(BAD_PARAM, "aigc_video_type: must be REFRESH_VIDEO")
+        if kind is None:
+            return {"list": []}  # without the type, only dubbed-video tasks are listed: none here
+        out = []
+        with self.world.lock:
+            for task_id in ids:
+                task = self.account.state["refresh_tasks"].get(task_id)
+                if task is None:
+                    continue
+                status = self.account.status(task)
+                done = status == "SUCCESS"
+                item = {"task_id": task_id, "aigc_video_type": "REFRESH_VIDEO", "status": status, "video_name": task["video_name"],
+                        "video_id": task["video_id"] if done else "",
+                        "preview_url": self.account.preview_url(_base(request), task["video_id"]) if done else ""}
+                if status == "FAILED":
+                    item["error_msg"] = "the refreshed video could not be generated"
+                out.append(item)
+        return {"list": out}
+
+    async def list_refresh_videos(self, request: Request) -> Any:
+        page, size = paging(request.query_params)
+        kinds = query_json(request.query_params, "aigc_video_types", list)
+        if kinds is not None and any(k != "REFRESH_VIDEO" for k in kinds):
+            raise ApiError(BAD_PARAM, "aigc_video_types: the only value is REFRESH_VIDEO")
+        if not kinds:
+            return page_of([], page, size)
+        with self.world.lock:
+            items = [{"aigc_video_type": "REFRESH_VIDEO", "video_id": t["video_id"], "video_name": t["video_name"],
+                      "create_time": stamp(self.account.finished_at(t)),
+                      "preview_url": self.account.preview_url(_base(request), t["video_id"])}
+                     for t in self.account.successful("refresh_tasks")]
+        return page_of(items, page, size)
+
+
+def _probe(url: str) -> tuple[int | None, str]:
+    try:
+        with httpx.stream("GET", url, timeout=facts.UPLOAD_TIMEOUT_SECONDS) as reply:
+            return reply.status_code, reply.headers.get("content-type", "")
+    except httpx.HTTPError:
+        return None, ""
+
+
+def _date(filtering: dict[str, Any], name: str) -> str | None:
+    value = filtering.get(name)
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ApiError(BAD_PARAM, f"filtering.{name}: must be YYYY-MM-DD") from None
+    return str(value)
+
+
+def _check_hook(hook: Any) -> None:
+    if not isinstance(hook, dict):
+        raise ApiError(BAD_PARAM, "add_hook: required when video_refresh_strategy_list includes ADD_HOOK")
+    if hook.get("hook_type") not in facts.HOOK_TYPES:
+        raise ApiError(BAD_PARAM, f"add_hook.hook_type: must be one of {', '.join(facts.HOOK_TYPES)}")
+    if hook.get("product_category") is None:
+        raise ApiError(BAD_PARAM, "add_hook.product_category: required when video_refresh_strategy_list includes ADD_HOOK")
+    if hook["product_category"] not in facts.PRODUCT_CATEGORIES:
+        raise ApiError(BAD_PARAM, f"add_hook.product_category: unknown value {hook['product_category']}")
+    description = hook.get("product_description")
+    if description is not None and (not isinstance(description, str) or len(description) > facts.PRODUCT_DESCRIPTION_MAX_CHARS):
+        raise ApiError(BAD_PARAM, f"add_hook.product_description: length limit is {facts.PRODUCT_DESCRIPTION_MAX_CHARS} characters")
+    theme = hook.get("holiday_theme")
+    if hook["hook_type"] == "HOLIDAY" and theme is None:
+        raise ApiError(BAD_PARAM, "add_hook.holiday_theme: required when hook_type is HOLIDAY")
+    if theme is not None and theme not in facts.HOLIDAY_THEMES:
+        raise ApiError(BAD_PARAM, f"add_hook.holiday_theme: unknown value {theme}")
+
+
+def build_app(world: World, emu: TikTokEmulator | None = None) -> Starlette:
+    """The TikTok API, to be mounted at /open_api/v1.3."""
+    emu = emu or TikTokEmulator(world)
+    guard = Guard(world)
+    refresh_limits = Windows(world, (facts.REFRESH_CREATE_QPS, 1.0, "refresh task create: 1 request per second"),
+                             (facts.REFRESH_CREATE_QPM, 60.0, "refresh task create: 5 requests per minute"))
+    g = guard.wrap
+    app = Starlette(routes=[
+        Route("/creative/digital_avatar/get/", g("/creative/digital_avatar/get/", emu.list_avatars), methods=["GET"]),
+        Route("/creative/digital_avatar/video/task/create/", g("/creative/digital_avatar/video/task/create/", emu.create_avatar_videos, may_lose_reply=True), methods=["POST"]),
+        Route("/creative/digital_avatar/video/task/get/", g("/creative/digital_avatar/video/task/get/", emu.get_avatar_tasks), methods=["GET"]),
+        Route("/creative/digital_avatar/video/list/", g("/creative/digital_avatar/video/list/", emu.list_avatar_videos), methods=["GET"]),
+        Route("/file/video/ad/update/", g("/file/video/ad/update/", emu.rename_video), methods=["POST"]),
+        Route("/file/video/ad/upload/", g("/file/video/ad/upload/", emu.upload, may_lose_reply=True), methods=["POST"]),
+        Route("/creative/aigc/refresh_video/task/create/", g("/creative/aigc/refresh_video/task/create/", emu.create_refresh, limits=refresh_limits, may_lose_reply=True), methods=["POST"]),
+        Route("/creative/aigc/video/task/list/", g("/creative/aigc/video/task/list/", emu.list_refresh_tasks), methods=["GET"]),
+        Route("/creative/aigc/video/list/", g("/creative/aigc/video/list/", emu.list_refresh_videos), methods=["GET"]),
+    ])
+    app.router.redirect_slashes = False  # the real API wants the trailing slash: no redirect
+    return app

@@ -1,0 +1,132 @@
+"""The TikTok account the emulator keeps: avatar tasks, uploads, refresh tasks, on the virtual clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import string
+from typing import Any
+
+from runner import api_facts as facts
+from runner.paths import PACKAGE_DIR
+from runner.sandbox.world import World
+
+CATALOG_FILE = PACKAGE_DIR / "sandbox" / "data" / "tiktok_avatars.json"
+HOOK_TYPES_OF_RECOMMENDED = ("EMOTIONAL", "COMMENT", "BILLO", "TEXT_TO_VIDEO")
+
+
+def load_catalog() -> list[dict[str, str]]:
+    """The 88 avatars listed in the TikTok documentation."""
+    avatars: list[dict[str, str]] = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))["avatars"]
+    return avatars
+
+
+def stamp(unix: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """Virtual unix time as UTC text."""
+    return dt.datetime.fromtimestamp(unix, dt.timezone.utc).strftime(fmt)
+
+
+class TikTokAccount:
+    """State and lifecycle; every method is called under the world lock."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.catalog = load_catalog()
+        self.avatar_ids = {a["avatar_id"] for a in self.catalog}
+        state = world.state_for("tiktok")
+        for key in ("avatar_tasks", "uploads", "refresh_tasks"):
+            state.setdefault(key, {})
+        state.setdefault("seq", 0)
+        state.setdefault("secret", "%032x" % world.rng.getrandbits(128))
+        self.state = state
+        self.by_video = {t["video_id"]: t for kind in ("avatar_tasks", "refresh_tasks") for t in state[kind].values()}
+
+    def next_id(self, base: int) -> str:
+        """A fresh numeric id."""
+        self.state["seq"] += 1
+        return str(base + self.state["seq"])
+
+    def random_suffix(self) -> str:
+        """Three random letters, as in the documented default names."""
+        return "".join(self.world.rng.choice(string.ascii_letters) for _ in range(3))
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def status(self, task: dict[str, Any]) -> str:
+        """SUBMITTED -> PROCESSING -> SUCCESS/FAILED on the virtual clock."""
+        elapsed = self.world.clock.time() - task["created"]
+        if elapsed < min(5.0, task["duration"] * 0.1):
+            return "SUBMITTED"
+        if elapsed < task["duration"]:
+            return "PROCESSING"
+        return "FAILED" if task["fails"] else "SUCCESS"
+
+    def finished_at(self, task: dict[str, Any]) -> float:
+        """When the task finished (or will)."""
+        return float(task["created"] + task["duration"])
+
+    def new_avatar_task(self, package: dict[str, Any]) -> dict[str, Any]:
+        """Record a paid avatar-video task."""
+        now = self.world.clock.time()
+        bound = facts.avatar_processing_bound(len(package["script"]))
+        task = {
+            "task_id": self.next_id(7_400_000_000_000_000_000),
+            "video_id": self.next_id(7_500_000_000_000_000_000),
+            "avatar_id": package["avatar_id"],
+            "script": package["script"],
+            "video_name": package.get("video_name") or f"project-{stamp(now, '%Y%m%d%H%M%S')}-{self.random_suffix()}",
+            "package_id": package.get("package_id"),
+            "created": now,
+            "duration": self.world.rng.uniform(0.5, 1.0) * bound,
+            "fails": self.world.rng.random() < self.world.config.task_failure_rate,
+        }
+        self.state["avatar_tasks"][task["task_id"]] = task
+        self.by_video[task["video_id"]] = task
+        self.world.event("avatar_videos_created")
+        return task
+
+    def new_refresh_tasks(self, video_id: str, strategies: list[str], add_hook: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """Record the tasks of one refresh create (4 for a RECOMMENDED hook)."""
+        now = self.world.clock.time()
+        hook_types: tuple[str | None, ...] = (None,)
+        if add_hook and add_hook.get("hook_type") == "RECOMMENDED":
+            hook_types = HOOK_TYPES_OF_RECOMMENDED
+        tasks = []
+        for hook_type in hook_types:
+            task = {
+                "task_id": self.next_id(7_600_000_000_000_000_000),
+                "video_id": self.next_id(7_700_000_000_000_000_000),
+                "source_video_id": video_id,
+                "strategies": strategies,
+                "hook_type": hook_type or (add_hook or {}).get("hook_type"),
+                "video_name": f"refresh_video-{stamp(now, '%Y%m%d%H%M%S')}-{self.random_suffix()}",
+                "created": now,
+                "duration": self.world.rng.uniform(30.0, facts.REFRESH_PROCESSING_SECONDS),
+                "fails": self.world.rng.random() < self.world.config.task_failure_rate,
+            }
+            self.state["refresh_tasks"][task["task_id"]] = task
+            self.by_video[task["video_id"]] = task
+            tasks.append(task)
+        self.world.event("refresh_tasks_created", len(tasks))
+        return tasks
+
+    # --- media ---------------------------------------------------------------------------------
+    def signature(self, video_id: str, expires: int) -> str:
+        """The x-signature of a preview URL."""
+        return hmac.new(self.state["secret"].encode(), f"{video_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def preview_url(self, base: str, video_id: str) -> str:
+        """A fresh signed URL that expires 6 virtual hours from now."""
+        expires = int(self.world.clock.time() + facts.PREVIEW_URL_TTL_SECONDS)
+        return f"{base}/_sandbox/media/{video_id}.mp4?x-expires={expires}&x-signature={self.signature(video_id, expires)}"
+
+    def media_exists(self, video_id: str) -> bool:
+        """Whether a finished video with this id exists."""
+        task = self.by_video.get(video_id)
+        return task is not None and self.status(task) == "SUCCESS"
+
+    def successful(self, kind: str) -> list[dict[str, Any]]:
+        """Finished videos of one kind, newest first."""
+        done = [t for t in self.state[kind].values() if self.status(t) == "SUCCESS"]
+        return sorted(done, key=lambda t: (-self.finished_at(t), t["task_id"]))
