@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import collections
-import random
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,20 +13,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from runner.clock import FakeClock
-from runner.sandbox import heygen, zego
-
-TOKEN = "sandbox-token"
-
-
-@dataclass(frozen=True)
-class Config:
-    token: str = TOKEN
-    zego_app_id: str = "1000001"
-    time_scale: float = 1.0
-    slow_rate: float = 0.0
-    task_failure_rate: float = 0.0
-    fault_rate: float = 0.0
-    lost_reply_rate: float = 0.0
+from runner.sandbox.app import build_app
+from runner.sandbox.config import SandboxConfig
+from runner.sandbox.world import World
 
 
 class SteppingClock(FakeClock):
@@ -47,48 +34,23 @@ class SteppingClock(FakeClock):
         return super().monotonic()
 
 
-@dataclass
-class Hooks:
-    """The sandbox services the emulators use, with a clock the test moves."""
+class ScriptedWorld(World):
+    """The sandbox's world on a clock the test moves, with faults on demand."""
 
-    config: Config = field(default_factory=Config)
-    clock: SteppingClock = field(default_factory=SteppingClock)
-    rng: random.Random = field(default_factory=lambda: random.Random(7))
-    counts: collections.Counter[str] = field(default_factory=collections.Counter)
-    changes: int = 0
-    states: dict[str, dict[str, Any]] = field(default_factory=dict)
-    force_faults: int = 0
-    lock: Any = field(default_factory=threading.RLock)
-    refusals: collections.Counter[str] = field(default_factory=collections.Counter)
-    events: collections.Counter[str] = field(default_factory=collections.Counter)
-
-    def refused(self, endpoint: str) -> None:
-        self.refusals[endpoint] += 1
-
-    def event(self, name: str, n: int = 1) -> None:
-        self.events[name] += n
-
-    def count(self, endpoint: str) -> None:
-        self.counts[endpoint] += 1
-
-    def changed(self) -> None:
-        self.changes += 1
+    force_faults = 0
 
     def fault(self) -> bool:
         if self.force_faults > 0:
             self.force_faults -= 1
             return True
-        return self.rng.random() < self.config.fault_rate
-
-    def state_for(self, name: str) -> dict[str, Any]:
-        return self.states.setdefault(name, {})
+        return super().fault()
 
 
 @dataclass
 class Served:
-    hooks: Hooks
+    hooks: ScriptedWorld
     base_url: str
-    heygen_app: Starlette
+    app: Starlette
 
     @property
     def heygen_url(self) -> str:
@@ -98,14 +60,21 @@ class Served:
     def zego_url(self) -> str:
         return self.base_url + "/zego"
 
+    @property
+    def heygen_emulator(self) -> Any:
+        for route in self.app.routes:
+            if isinstance(route, Mount) and route.path == "/heygen":
+                return route.app.state.emulator  # type: ignore[union-attr]
+        raise AssertionError("no /heygen mount")
 
-def _serve(hooks: Hooks) -> Iterator[Served]:
-    heygen_app = heygen.build_app(hooks)
-    app = Starlette(routes=[Mount("/heygen", heygen_app), Mount("/zego", zego.build_app(hooks))])
+
+def _serve(world: ScriptedWorld) -> Iterator[Served]:
+    """The sandbox's own app over real HTTP on 127.0.0.1."""
+    app = build_app(world)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -113,25 +82,33 @@ def _serve(hooks: Hooks) -> Iterator[Served]:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.01)
     try:
-        yield Served(hooks, f"http://127.0.0.1:{port}", heygen_app)
+        yield Served(world, f"http://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
 
 
+def _world(states: dict[str, dict[str, Any]] | None = None, **config: Any) -> ScriptedWorld:
+    config.setdefault("seed", 7)
+    world = ScriptedWorld(SandboxConfig(**config), clock=SteppingClock())
+    if states is not None:
+        world.state = states
+    return world
+
+
 @pytest.fixture
 def served() -> Iterator[Served]:
-    yield from _serve(Hooks())
+    yield from _serve(_world())
 
 
 @pytest.fixture
 def make_served() -> Iterator[Any]:
-    """Start a server with a custom Config; stopped at teardown."""
+    """Start a server with a custom SandboxConfig (and optionally loaded state); stopped at teardown."""
     stack: list[Iterator[Served]] = []
 
     def start(states: dict[str, dict[str, Any]] | None = None, **config: Any) -> Served:
-        gen = _serve(Hooks(config=Config(**config), states=states if states is not None else {}))
+        gen = _serve(_world(states, **config))
         stack.append(gen)
         return next(gen)
 

@@ -4,6 +4,7 @@ import base64
 import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -44,7 +45,7 @@ def test_missing_and_wrong_api_key_are_401(served: Any) -> None:
         _assert_error(c.get("/v3/avatars"), 401, "unauthorized")
         _assert_error(c.get("/v3/avatars", headers={"X-Api-Key": "nope"}), 401, "unauthorized")
         _assert_error(c.post("/v3/videos", json=_video_body()), 401)
-    assert served.hooks.states["heygen"]["videos"] == {}
+    assert served.hooks.state["heygen"]["videos"] == {}
 
 
 # --- groups and looks --------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_create_video_rejections(served: Any, over: dict[str, Any], status: int)
     with _client(served) as c:
         _assert_error(c.post("/v3/videos", json=_video_body(**over)), status)
         _assert_error(c.post("/v3/videos", content=b"not json", headers={"content-type": "application/json"}), 400)
-    assert served.hooks.states["heygen"]["videos"] == {}
+    assert served.hooks.state["heygen"]["videos"] == {}
 
 
 def test_video_lifecycle_on_virtual_clock_and_media(served: Any) -> None:
@@ -249,7 +250,7 @@ def test_idempotency_replay_mismatch_and_expiry(served: Any) -> None:
         assert first.status_code == again.status_code == 200
         assert first.json() == again.json()
         assert again.headers["idempotent-replayed"] == "true"
-        assert len(served.hooks.states["heygen"]["videos"]) == 1
+        assert len(served.hooks.state["heygen"]["videos"]) == 1
         _assert_error(
             c.post("/v3/videos", json=_video_body(script="other"), headers={"Idempotency-Key": "k1"}),
             422,
@@ -259,11 +260,11 @@ def test_idempotency_replay_mismatch_and_expiry(served: Any) -> None:
         # a rejected request does not burn its key
         _assert_error(c.post("/v3/videos", json=_video_body(voice_id=""), headers={"Idempotency-Key": "k2"}), 400)
         assert c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "k2"}).status_code == 200
-        assert len(served.hooks.states["heygen"]["videos"]) == 2
+        assert len(served.hooks.state["heygen"]["videos"]) == 2
         served.hooks.clock.advance(api_facts.HEYGEN_IDEMPOTENCY_WINDOW_SECONDS + 1)
         late = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "k1"})
         assert late.status_code == 200 and late.json()["data"]["video_id"] != first.json()["data"]["video_id"]
-        assert len(served.hooks.states["heygen"]["videos"]) == 3
+        assert len(served.hooks.state["heygen"]["videos"]) == 3
 
 
 def test_idempotency_concurrent_repeat_is_409(make_served: Any) -> None:
@@ -278,7 +279,7 @@ def test_idempotency_concurrent_repeat_is_409(make_served: Any) -> None:
     thread = threading.Thread(target=first)
     thread.start()
     with _client(served) as c:
-        emulator = served.heygen_app.state.emulator
+        emulator = served.heygen_emulator
         deadline = time.monotonic() + 10
         while "slow" not in emulator.videos.in_flight():
             assert time.monotonic() < deadline, "the first create never started"
@@ -290,7 +291,7 @@ def test_idempotency_concurrent_repeat_is_409(make_served: Any) -> None:
         assert results[0].status_code == 200
         replay = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "slow"})
         assert replay.json() == results[0].json()
-    assert len(served.hooks.states["heygen"]["videos"]) == 1
+    assert len(served.hooks.state["heygen"]["videos"]) == 1
 
 
 def test_rate_limit_429_with_retry_after(served: Any) -> None:
@@ -301,7 +302,7 @@ def test_rate_limit_429_with_retry_after(served: Any) -> None:
         limited = c.get("/v3/avatars/group_0001")
         _assert_error(limited, 429, "rate_limited")
         assert int(limited.headers["retry-after"]) >= 1
-        assert served.hooks.refusals["heygen GET /v3/avatars/{group_id}"] == 1
+        assert served.hooks.rate_limited["heygen GET /v3/avatars/{group_id}"] == 1
         served.hooks.clock.advance(1.0)
         assert c.get("/v3/avatars/group_0001").status_code == 200
 
@@ -312,9 +313,9 @@ def test_faults_are_5xx_and_have_no_effect(served: Any) -> None:
         for _ in range(2):
             resp = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "f"})
             assert resp.status_code in (500, 503) and resp.json()["error"]["message"]
-        assert served.hooks.states["heygen"]["videos"] == {}
+        assert served.hooks.state["heygen"]["videos"] == {}
         assert c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "f"}).status_code == 200
-    assert served.hooks.counts["heygen POST /v3/videos"] == 3
+    assert served.hooks.requests["heygen POST /v3/videos"] == 3
 
 
 def test_lost_reply_takes_effect_and_the_key_replays_it(make_served: Any) -> None:
@@ -322,7 +323,7 @@ def test_lost_reply_takes_effect_and_the_key_replays_it(make_served: Any) -> Non
     with _client(served) as c:
         with pytest.raises(httpx.TransportError):
             c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "lost"})
-    videos = served.hooks.states["heygen"]["videos"]
+    videos = served.hooks.state["heygen"]["videos"]
     assert len(videos) == 1  # it happened, though the client never heard
     with _client(served) as c:
         replay = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "lost"})
@@ -331,16 +332,18 @@ def test_lost_reply_takes_effect_and_the_key_replays_it(make_served: Any) -> Non
         with pytest.raises(httpx.TransportError):
             c.post("/v3/avatars", json={"type": "digital_twin", "name": "t",
                                         "file": {"type": "asset_id", "asset_id": "a"}})
-    assert len(served.hooks.states["heygen"]["groups"]) == 1
+    assert len(served.hooks.state["heygen"]["groups"]) == 1
 
 
 
-def test_state_survives_a_json_round_trip(served: Any, make_served: Any) -> None:
+def test_state_persists_in_the_state_file(make_served: Any, tmp_path: Path) -> None:
+    state_file = tmp_path / "sandbox.json"
+    served = make_served(state_file=state_file)
     with _client(served) as c:
         created = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "p"}).json()
         twin = _create_twin(c)
-    saved = json.loads(json.dumps(served.hooks.states))  # what a state file holds
-    again = make_served(states=saved)
+    assert json.loads(state_file.read_text())["heygen"]["videos"]
+    again = make_served(state_file=state_file)  # a second run sees the same account
     with _client(again) as c:
         replay = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "p"})
         assert replay.json() == created

@@ -115,7 +115,7 @@ def test_rate_limit_code(served: Any) -> None:
     codes = [_call(served)["Code"] for _ in range(api_facts.ZEGO_QPS + 1)]
     assert codes[:-1] == [0] * api_facts.ZEGO_QPS
     assert codes[-1] == api_facts.ZEGO_CODE_RATE_LIMITED
-    assert sum(served.hooks.refusals.values()) == 1
+    assert sum(served.hooks.rate_limited.values()) == 1
     served.hooks.clock.advance(1.0)
     assert _call(served)["Code"] == 0
 
