@@ -27,9 +27,9 @@ from runner.sandbox.heygen_zego_common import (
     encode_cursor,
     fake_mp4,
     retry_after_header,
+    slow_reply_seconds,
 )
 
-SLOW_REPLY_SECONDS = 3.0  # virtual seconds a "slow" create reply takes
 Handler = Callable[[Request], Awaitable[Response | DroppedReply]]
 
 
@@ -49,7 +49,7 @@ class HeyGenEmulator:
         self.videos = Videos(hooks, state, self.catalog)
         self.limiter = SlidingWindow(hooks.clock, api_facts.HEYGEN_QPS)
 
-    def guard(self, endpoint: str, handler: Handler, *, auth: bool = True) -> Handler:
+    def guard(self, endpoint: str, handler: Handler, *, auth: bool = True, slow_inside: bool = False) -> Handler:
         """Count, authenticate, rate-limit and fault-inject before the handler runs."""
 
         async def guarded(request: Request) -> Response | DroppedReply:
@@ -74,6 +74,8 @@ class HeyGenEmulator:
                         status = 503 if self.hooks.rng.random() < 0.5 else 500
                     code = "service_unavailable" if status == 503 else "internal_error"
                     return error_response(status, code, "temporary server error; retry later")
+            if not slow_inside:
+                await self._maybe_slow()
             try:
                 return await handler(request)
             except HeyGenError as exc:
@@ -113,6 +115,12 @@ class HeyGenEmulator:
     def _lose_reply(self) -> bool:
         return self._chance(self.hooks.config.lost_reply_rate)
 
+    async def _maybe_slow(self) -> None:
+        if self._chance(self.hooks.config.slow_rate):
+            with self.lock:
+                delay = slow_reply_seconds(self.hooks.rng)
+            await asyncio.sleep(delay * self.hooks.config.time_scale)
+
     def _chance(self, rate: float) -> bool:
         with self.lock:
             return self.hooks.rng.random() < rate
@@ -146,8 +154,7 @@ class HeyGenEmulator:
         try:
             with self.lock:
                 normalised = self.videos.validate(body)
-            if self._chance(self.hooks.config.slow_rate):
-                await asyncio.sleep(SLOW_REPLY_SECONDS * self.hooks.config.time_scale)
+            await self._maybe_slow()  # while the Idempotency-Key is in flight
             with self.lock:
                 reply = self.videos.create(normalised, key, digest)
                 self.hooks.event("heygen_videos_created")
@@ -190,7 +197,7 @@ def build_app(hooks: EmulatorHooks) -> Starlette:
             g("POST /v3/avatars/{group_id}/consent", emu.start_consent),
             methods=["POST"],
         ),
-        Route("/v3/videos", g("POST /v3/videos", emu.create_video), methods=["POST"]),
+        Route("/v3/videos", g("POST /v3/videos", emu.create_video, slow_inside=True), methods=["POST"]),
         Route("/v3/videos/{video_id}", g("GET /v3/videos/{video_id}", emu.get_video), methods=["GET"]),
         Route(
             "/consent/{token}",

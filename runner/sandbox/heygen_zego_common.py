@@ -102,6 +102,11 @@ class SlidingWindow:
             return None
 
 
+def slow_reply_seconds(rng: random.Random) -> float:
+    """How long a slow reply takes: 2-5 virtual seconds."""
+    return rng.uniform(2.0, 5.0)
+
+
 def retry_after_header(wait: float) -> str:
     """`Retry-After` in whole virtual seconds, at least 1."""
     return str(max(1, math.ceil(wait)))

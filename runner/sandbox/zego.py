@@ -5,6 +5,7 @@ Signature checks, return codes and the 10 QPS limit follow docs/sandbox-heygen-z
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -19,7 +20,7 @@ from starlette.routing import Route
 
 from runner import api_facts
 from runner.paths import PACKAGE_DIR
-from runner.sandbox.heygen_zego_common import EmulatorHooks, SlidingWindow
+from runner.sandbox.heygen_zego_common import EmulatorHooks, SlidingWindow, slow_reply_seconds
 
 DATA_FILE = PACKAGE_DIR / "sandbox" / "data" / "zego_digital_humans.json"
 ACTION = "GetDigitalHumanList"
@@ -72,6 +73,11 @@ class ZegoEmulator:
                 raise ZegoError(api_facts.ZEGO_CODE_RATE_LIMITED, "too many requests per second (limit 10 QPS)")
             if self.hooks.fault():
                 raise ZegoError(api_facts.ZEGO_CODE_INTERNAL_ERROR, "internal gateway error", http_status=500)
+            with self.hooks.lock:
+                slow = self.hooks.rng.random() < self.hooks.config.slow_rate
+                delay = slow_reply_seconds(self.hooks.rng) if slow else 0.0
+            if slow:
+                await asyncio.sleep(delay * self.hooks.config.time_scale)
             data = self.list_humans(await request.body())
         except ZegoError as exc:
             return JSONResponse(

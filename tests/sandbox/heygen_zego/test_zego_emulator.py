@@ -125,3 +125,12 @@ def test_fault_is_internal_error(served: Any) -> None:
     reply = _call(served)
     assert reply["_http"] == 500 and reply["Code"] == api_facts.ZEGO_CODE_INTERNAL_ERROR
     assert _call(served)["Code"] == 0
+
+
+def test_slow_reply_still_answers(make_served: Any) -> None:
+    import time
+
+    served = make_served(slow_rate=1.0, time_scale=0.05)  # 2-5 virtual s = 0.1-0.25 s
+    start = time.monotonic()
+    assert _call(served)["Code"] == 0
+    assert time.monotonic() - start >= 0.1
