@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import click
 
 from runner.errors import CampaignError
+from runner.providers.errors import ProviderError
 
 BUG_EXIT = 3
 
@@ -21,6 +22,9 @@ def error_handler() -> Iterator[None]:
     except CampaignError as exc:
         click.echo(f"error: {exc}" if "\n" not in str(exc) else str(exc), err=True)
         sys.exit(exc.exit_code)
+    except ProviderError as exc:  # a provider kept failing after retries: not a bug, not the input
+        click.echo(f"error: {exc.describe()}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted; state so far is saved in the lockfile", err=True)
         sys.exit(130)

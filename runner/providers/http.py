@@ -84,7 +84,7 @@ class HttpApi:
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached the server: safe to retry even a create.
                 if not self.retry.should_retry(attempt):
-                    raise TransientError(self.provider, call.path, "CONNECT", _transport_message(exc)) from None
+                    raise TransientError(self.provider, call.path, "CONNECT", f"could not connect ({_transport_message(exc)}); check the {self.provider} base URL and network") from None
                 self.clock.sleep(self.retry.delay(attempt))
             except httpx.TransportError as exc:
                 if not call.idempotent:

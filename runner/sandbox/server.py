@@ -59,7 +59,8 @@ class SandboxServer:
     def env(self) -> dict[str, str]:
         """Environment variables pointing every provider at this sandbox, with its credentials."""
         token = self.config.token
-        return {
+        scale = {"CAMPAIGN_TIME_SCALE": repr(self.config.time_scale)} if self.config.time_scale != 1.0 else {}
+        return {**scale,
             "TIKTOK_API_BASE_URL": self.tiktok_url, "TIKTOK_ACCESS_TOKEN": token,
             "HEYGEN_API_BASE_URL": self.heygen_url, "HEYGEN_API_KEY": token,
             "ZEGO_API_BASE_URL": self.zego_url, "ZEGO_APP_ID": self.config.zego_app_id, "ZEGO_SERVER_SECRET": token,
