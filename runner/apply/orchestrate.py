@@ -1,0 +1,162 @@
+"""The apply sequence: lock, check a saved plan, resolve names, plan, confirm, notices, execute."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping
+
+import click
+
+from runner.apply.notices import acknowledge
+from runner.apply.progress import LogReporter
+from runner.apply.resolve import resolve_names
+from runner.errors import CampaignError, PlanMismatch
+from runner.execute.engine import ApplyResult, ExecuteOptions, Providers, execute, needs_downloads
+from runner.lock import lockfile
+from runner.lock.statelock import StateLock
+from runner.paths import lock_path_for
+from runner.plan.expand import unresolved_avatars
+from runner.plan.make import plan_for
+from runner.plan.model import Action, Plan
+from runner.plan.planfile import change_signature, lock_digest, read_plan_file, spec_digest
+from runner.plan.render import render_text
+from runner.providers.config import clock_from_env, settings_from_env
+from runner.spec.load import load_spec
+from runner.spec.model import Spec
+
+SANDBOX_TIME_SCALE = 0.01  # `--sandbox` runs: a virtual second lasts 10 ms unless CAMPAIGN_TIME_SCALE says otherwise
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What the user asked for on the command line."""
+
+    spec_path: Path
+    lock_path: Path | None = None
+    plan_path: Path | None = None
+    yes: bool = False
+    accept_notices: bool = False
+    sandbox: bool = False
+    parallelism: int = 8
+    fmt: str = "text"
+
+
+@contextlib.contextmanager
+def provider_environment(sandbox: bool, spec: Spec) -> Iterator[Mapping[str, str]]:
+    """The process environment, or a sandbox's, with its account kept beside the spec between runs."""
+    if not sandbox:
+        yield os.environ
+        return
+    from runner.sandbox.config import SandboxConfig
+    from runner.sandbox.server import SandboxServer, state_file_for
+
+    scale = float(os.environ.get("CAMPAIGN_TIME_SCALE") or SANDBOX_TIME_SCALE)
+    config = SandboxConfig(time_scale=scale, state_file=state_file_for(spec.path.parent, spec.campaign))
+    with SandboxServer(config) as server:
+        yield server.env()
+
+
+def artifacts_dir(spec: Spec) -> Path | None:
+    """Where videos are downloaded: `apply.artifacts_dir` or artifacts/<campaign> beside the spec."""
+    if not spec.apply.download:
+        return None
+    return spec.path.parent / (spec.apply.artifacts_dir or f"artifacts/{spec.campaign}")
+
+
+def notices_needed(plan: Plan, downloads: bool, missing: list[str]) -> list[str]:
+    """Which provider notices this run needs: upload (assets sent for AI generation), download."""
+    creating = [c.job for c in plan.changes if c.action in (Action.CREATE, Action.REPLACE) and c.job is not None]
+    kinds = []
+    if any(job.kind == "upload" for job in creating):
+        kinds.append("upload")
+    if downloads and (missing or any(job.kind != "upload" for job in creating)):
+        kinds.append("download")
+    return kinds
+
+
+def run_apply(request: ApplyRequest) -> int:
+    """Apply a campaign; return the exit code (0 all succeeded, 1 some job failed)."""
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if not (request.yes or request.plan_path or interactive):
+        raise CampaignError("apply needs a confirmation: pass --yes, or apply a reviewed plan with --plan PLAN")
+    spec = load_spec(request.spec_path)
+    lock_path = request.lock_path or lock_path_for(request.spec_path)
+    with StateLock(lock_path, operation="apply"):
+        lock = lockfile.read(lock_path, spec.campaign)
+        saved = read_plan_file(request.plan_path) if request.plan_path else None
+        if saved is not None:
+            if saved.spec_digest != spec_digest(spec):
+                raise PlanMismatch(f"{request.spec_path} changed since the plan {request.plan_path} was made; run `campaign plan --out` again")
+            if saved.lock_digest != lock_digest(lock_path):
+                raise PlanMismatch(f"{lock_path} changed since the plan {request.plan_path} was made; run `campaign plan --out` again")
+        downloads_to = artifacts_dir(spec)
+        with provider_environment(request.sandbox, spec) as env:
+            settings, clock = settings_from_env(env), clock_from_env(env)
+            if unresolved_avatars(spec, lock.resolved_avatars):
+                lock = resolve_names(spec, lock, lock_path, settings, clock)
+            planned = plan_for(spec, lock, lock_path)
+            plan = planned.plan
+            if saved is not None and change_signature(plan) != saved.changes:
+                raise PlanMismatch(f"the plan {request.plan_path} no longer matches what apply would do; run `campaign plan --out` again")
+            missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
+            if not plan.has_changes and not missing:
+                click.echo(f"No changes. {len(planned.graph.jobs)} jobs up to date.")
+                return _summary(request, None, lock_path, 0)
+            click.echo(render_text(plan, color=sys.stdout.isatty()), nl=False)
+            if not (request.yes or saved is not None) and not click.confirm("Apply these changes?", default=False):
+                raise CampaignError("apply cancelled; nothing was done")
+            acknowledge(notices_needed(plan, downloads_to is not None, missing),
+                        accepted=request.accept_notices or spec.apply.accept_notices, interactive=interactive)
+            providers = _providers(plan, settings, clock, lock)
+            reporter = LogReporter()
+            try:
+                result = execute(plan, lock, lock_path, providers,
+                                 ExecuteOptions(parallelism=request.parallelism, artifacts_dir=downloads_to),
+                                 clock=clock, reporter=reporter)
+            finally:
+                reporter.finish()
+                for client in (providers.tiktok, providers.heygen):
+                    if client is not None:
+                        client.close()  # type: ignore[union-attr]
+    return _summary(request, result, lock_path, 1 if result.failed else 0)
+
+
+def _providers(plan: Plan, settings: object, clock: object, lock: lockfile.Lockfile) -> Providers:
+    from runner.providers.heygen import HeyGenClient
+    from runner.providers.tiktok import TikTokClient
+
+    kinds = {c.job.kind for c in plan.changes if c.job is not None} | {r.kind for r in lock.jobs.values()}
+    tiktok = TikTokClient(settings, clock=clock) if kinds & {"avatar_video", "upload", "refresh_video"} else None  # type: ignore[arg-type]
+    heygen = HeyGenClient(settings, clock=clock) if "heygen_video" in kinds else None  # type: ignore[arg-type]
+    return Providers(tiktok=tiktok, heygen=heygen)
+
+
+def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path, code: int) -> int:
+    if result is not None:
+        failed = result.failed
+        line = (f"Apply finished: {len(result.succeeded)} succeeded, {len(failed)} failed, {len(result.skipped)} skipped; "
+                f"{result.videos_created} videos generated, {result.requests} requests. Lockfile: {lock_path}")
+        click.echo(line, err=request.fmt == "json")
+        for key in failed:
+            record = result.lockfile.jobs.get(key)
+            reason = f"{record.error.code}: {record.error.message}" if record and record.error else "failed"
+            click.echo(f"  failed {key} ({', '.join(record.addresses) if record else ''}): {reason}", err=True)
+        if failed:
+            click.echo("Run apply again to retry the failed jobs.", err=True)
+    if request.fmt == "json":
+        summary = {
+            "format_version": "1.0",
+            "lockfile": str(lock_path),
+            "succeeded": list(result.succeeded) if result else [],
+            "failed": list(result.failed) if result else [],
+            "skipped": list(result.skipped) if result else [],
+            "videos_created": result.videos_created if result else 0,
+            "requests": result.requests if result else 0,
+        }
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+    return code

@@ -1,0 +1,44 @@
+"""Avatar names resolved through the provider's catalog, once, and recorded in the lockfile."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from runner.clock import Clock
+from runner.errors import Problem, SpecError
+from runner.lock import lockfile
+from runner.lock.lockfile import Lockfile
+from runner.plan.expand import unresolved_avatars
+from runner.providers.config import ProviderSettings
+from runner.spec.model import Spec
+
+
+def resolve_names(spec: Spec, lock: Lockfile, lock_path: Path, settings: ProviderSettings, clock: Clock) -> Lockfile:
+    """Look unresolved names up in each provider's catalog; write the lockfile; SpecError for unknown names."""
+    from runner.providers.heygen import HeyGenClient
+    from runner.providers.tiktok import TikTokClient
+
+    problems = []
+    for provider, names in sorted(unresolved_avatars(spec, lock.resolved_avatars).items()):
+        client = TikTokClient(settings, clock=clock) if provider == "tiktok" else HeyGenClient(settings, clock=clock)
+        try:
+            catalog = client.list_avatars()
+        finally:
+            client.close()
+        by_name: dict[str, str] = {}
+        for avatar in catalog:
+            by_name.setdefault(avatar.name, avatar.id)
+        for name in sorted(names):
+            if name in by_name:
+                lock = lock.with_resolution(provider, name, by_name[name])
+                continue
+            alias = next(a for a, ref in spec.avatars.items() if ref.name == name and ref.provider == provider)
+            line, col = spec.locations.at(f"avatars.{alias}.name")
+            close = difflib.get_close_matches(name, list(by_name), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else "; run `campaign avatars` to list the catalog"
+            problems.append(Problem(str(spec.path), line, col, f"avatars.{alias}.name", f"no {provider} avatar is named '{name}'{hint}"))
+    if problems:
+        raise SpecError(problems)
+    lockfile.write(lock_path, lock)
+    return lock
