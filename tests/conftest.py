@@ -1,0 +1,36 @@
+"""Shared fixtures: a real sandbox server on 127.0.0.1 per test (fast to start)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Callable
+
+import pytest
+
+from runner.sandbox.config import SandboxConfig
+from runner.sandbox.server import SandboxServer
+
+SandboxFactory = Callable[..., SandboxServer]
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[SandboxFactory]:
+    """Start sandboxes with given knobs; all are stopped after the test."""
+    started: list[SandboxServer] = []
+
+    def start(**knobs: Any) -> SandboxServer:
+        knobs.setdefault("time_scale", 0.01)
+        knobs.setdefault("seed", 1)
+        server = SandboxServer(SandboxConfig(**knobs)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: SandboxFactory) -> SandboxServer:
+    """A sandbox with no faults on a 100x clock."""
+    return sandbox_factory()
