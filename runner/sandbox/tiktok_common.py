@@ -94,6 +94,7 @@ class Guard:
                     return PlainTextResponse("Service Unavailable", status_code=503)
                 return envelope(SERVER_ERROR if kind == "code50000" else SERVER_BUSY, "System error, please retry later")
             if world.chance(world.config.slow_rate):
+                world.event("slow_replies")
                 await asyncio.sleep(world.rng.uniform(2.0, 5.0) * world.config.time_scale)
             try:
                 data = await handler(request)

@@ -109,6 +109,8 @@ class TikTokAccount:
             self.by_video[task["video_id"]] = task
             tasks.append(task)
         self.world.event("refresh_tasks_created", len(tasks))
+        # a task set to fail never yields a video
+        self.world.event("refresh_videos_created", sum(1 for t in tasks if not t["fails"]))
         return tasks
 
     # --- media ---------------------------------------------------------------------------------

@@ -88,9 +88,12 @@ class World:
                 "faults": self.events["faults"],
                 "avatar_videos_created": self.events["avatar_videos_created"],
                 "refresh_tasks_created": self.events["refresh_tasks_created"],
+                "refresh_videos_created": self.events["refresh_videos_created"],
                 "uploads": self.events["uploads"],
                 "heygen_videos_created": self.events["heygen_videos_created"],
                 "media_downloads": self.events["media_downloads"],
+                "lost_replies": self.events["lost_replies"],
+                "slow_replies": self.events["slow_replies"],
             }
 
     def reset_stats(self) -> None:
