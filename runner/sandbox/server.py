@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -13,6 +14,13 @@ import uvicorn
 from runner.sandbox.app import build_app
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.world import World
+
+
+class _DroppedReplyFilter(logging.Filter):
+    """Silences uvicorn's complaint about replies the sandbox drops on purpose (lost replies)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
 
 
 class SandboxServer:
@@ -31,7 +39,10 @@ class SandboxServer:
         self.zego_url = f"{self.base_url}/zego"
         server_config = uvicorn.Config(build_app(self.world), log_level="error", access_log=False, lifespan="off",
                                        timeout_keep_alive=30, limit_concurrency=1000)
-        self._server = uvicorn.Server(server_config)
+        self._server = uvicorn.Server(server_config)  # configures uvicorn's loggers
+        error_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _DroppedReplyFilter) for f in error_log.filters):
+            error_log.addFilter(_DroppedReplyFilter())
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def start(self) -> SandboxServer:
