@@ -126,11 +126,17 @@ def test_task_timing_continues_across_a_restart(sandbox_factory: Any, tmp_path: 
     assert [v["video_name"] for v in listed] == ["kept"] and listed[0]["avatar_video_id"] == task["avatar_video_id"]
 
 
+def _default_sigint() -> None:
+    # A runner started in the background inherits SIGINT ignored; Ctrl-C must still reach the child.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_campaign_sandbox_prints_urls_and_credentials_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": str(root)}
     proc = subprocess.Popen([sys.executable, "-m", "runner", "sandbox", "--port", "0", "--token", "t0k", "--seed", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+                            preexec_fn=_default_sigint)
     try:
         assert proc.stdout is not None
         lines: list[str] = []

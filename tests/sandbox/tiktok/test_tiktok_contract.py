@@ -254,24 +254,32 @@ def test_refresh_task_list_rejections(sandbox: SandboxServer) -> None:
 
 # --- limits, faults, lost replies, persistence ---------------------------------------------------------------------
 def test_app_qps_limit_refuses_the_11th_request_in_a_second(sandbox_factory: Any) -> None:
-    sb = sandbox_factory(time_scale=1.0)
+    sb = sandbox_factory(time_scale=5.0)  # a virtual second is 5 s: 11 quick calls always share it
     codes = [get(sb, "/creative/digital_avatar/get/")["code"] for _ in range(11)]
     assert codes[:10] == [0] * 10 and codes[10] == 40100
     assert sb.stats()["rate_limited_total"] == 1
 
 
-def test_refresh_create_is_limited_to_1_qps_and_5_qpm(sandbox_factory: Any) -> None:
-    sb = sandbox_factory(time_scale=0.1)  # a virtual second is 100 ms
+def test_refresh_create_is_limited_to_1_qps(sandbox_factory: Any) -> None:
+    sb = sandbox_factory(time_scale=5.0)  # a virtual second is 5 s: back-to-back calls always share it
     stock = upload(sb)["data"]["video_id"]
     body = {"video_id": stock, "video_refresh_strategy_list": ["SWAP_MUSIC"]}
     assert refresh(sb, body)["code"] == 0
     second = refresh(sb, body)
     assert second["code"] == 40100 and "per second" in second["message"]
+    assert sb.stats()["refresh_tasks_created"] == 1
+
+
+def test_refresh_create_is_limited_to_5_qpm(sandbox_factory: Any) -> None:
+    sb = sandbox_factory(time_scale=0.05)  # a virtual minute is 3 s; 60 ms sleeps keep calls > 1 virtual s apart
+    stock = upload(sb)["data"]["video_id"]
+    body = {"video_id": stock, "video_refresh_strategy_list": ["SWAP_MUSIC"]}
     codes = []
-    for _ in range(5):
-        time.sleep(0.15)
-        codes.append(refresh(sb, body)["code"])
-    assert codes[:4] == [0, 0, 0, 0] and codes[4] == 40100  # the 6th within a minute
+    for _ in range(6):
+        time.sleep(0.06)
+        reply = refresh(sb, body)
+        codes.append(reply["code"])
+    assert codes == [0, 0, 0, 0, 0, 40100] and "per minute" in reply["message"]
     assert sb.stats()["refresh_tasks_created"] == 5
 
 
