@@ -215,7 +215,8 @@ class Engine:
 
     def wait(self) -> None:
         now = self.clock.time()
-        dues = [r.due for r in self.runs.values() if r.phase in ("polling", "adopting", "ready") and not r.busy]
+        dues = [r.due for r in self.runs.values() if not r.busy and (
+            r.phase in ("polling", "adopting") or (r.phase == "ready" and self.deps_state(r.job) == "ok"))]
         wait = max(0.0, min(dues, default=now + 5.0) - now)
         if self.inflight:
             scale = getattr(self.clock, "scale", None)
@@ -456,6 +457,7 @@ class Engine:
         if found:
             video = sorted(found, key=lambda v: v.video_id)[0]
             if video.preview_url:
+                run.preview[video.video_id] = video.preview_url
                 self.queue_download(run.job.key, video.video_id, video.preview_url)
             self.succeed(run, video_ids=(video.video_id,), video_name=video.video_name)
             self.reporter.job_event(run.job.key, "adopted", f"video {video.video_id} found by its name tag; not paid again")

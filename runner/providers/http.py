@@ -61,13 +61,15 @@ class HttpApi:
         attempt = 0
         while True:
             attempt += 1
-            if limiters is not None:
-                limiters.acquire()
+            slots = limiters.acquire() if limiters is not None else []
             query = {**(call.params or {}), **(params() if params else {})}
             try:
                 with self._count_lock:
                     self.request_count += 1
-                response = self._http.request(call.method, call.path, params=query or None, json=call.json, headers=call.headers)
+                try:
+                    response = self._http.request(call.method, call.path, params=query or None, json=call.json, headers=call.headers)
+                finally:
+                    Limiters.complete(slots)
                 return classify(call, response)
             except RateLimitedError as exc:
                 if not self.retry.should_retry(attempt):

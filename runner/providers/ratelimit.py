@@ -1,64 +1,94 @@
-"""Client-side pacing: sliding-window limiters that wait before sending, not after a refusal."""
+"""Client-side pacing: sliding-window limiters that wait before sending, not after a refusal.
+
+A slot is dated by the moment its reply arrived, not the moment it was sent: the server saw the
+request no later than that, so spacing later requests from it keeps them inside the provider's
+window whatever the network latency (no margin to tune). While a request is in flight, its slot
+stays taken.
+"""
 
 from __future__ import annotations
 
-import collections
 import threading
 
 from runner.clock import Clock
 
+IN_FLIGHT = float("inf")
+
+
+class Slot:
+    """One request's place in a window."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at = IN_FLIGHT
+
 
 class RateLimiter:
-    """At most `limit` requests per `window` virtual seconds, with a safety margin."""
+    """At most `limit` requests per `window` virtual seconds, as the server will count them."""
 
-    def __init__(self, clock: Clock, limit: int, window: float, margin: float = 0.05) -> None:
+    def __init__(self, clock: Clock, limit: int, window: float, margin: float = 0.0) -> None:
         self._clock = clock
         self._limit = limit
         self._window = window * (1 + margin)
-        self._sent: collections.deque[float] = collections.deque()
+        self._slots: list[Slot] = []
         self._lock = threading.Lock()
+
+    def _ready_in(self, now: float) -> float:
+        self._slots = [s for s in self._slots if s.at == IN_FLIGHT or s.at > now - self._window]
+        if len(self._slots) < self._limit:
+            return 0.0
+        done = [s.at for s in self._slots if s.at != IN_FLIGHT]
+        if not done:
+            return 0.05 * self._window  # all taken by requests in flight: look again shortly
+        return min(done) + self._window - now
 
     def ready_in(self) -> float:
         """Virtual seconds until a request could be sent without waiting (0 = now)."""
         with self._lock:
             return self._ready_in(self._clock.monotonic())
 
-    def _ready_in(self, now: float) -> float:
-        while self._sent and self._sent[0] <= now - self._window:
-            self._sent.popleft()
-        if len(self._sent) < self._limit:
-            return 0.0
-        return self._sent[0] + self._window - now
-
-    def acquire(self) -> None:
-        """Block (on the clock) until a slot is free, then take it."""
+    def acquire(self) -> Slot:
+        """Block (on the clock) until a slot is free, then take it; `complete()` it when the reply arrives."""
         while True:
             with self._lock:
-                now = self._clock.monotonic()
-                wait = self._ready_in(now)
+                wait = self._ready_in(self._clock.monotonic())
                 if wait <= 0:
-                    self._sent.append(now)
-                    return
+                    slot = Slot()
+                    self._slots.append(slot)
+                    return slot
             self._clock.sleep(wait)
+
+    def complete(self, slot: Slot) -> None:
+        """Date the slot by the reply's arrival."""
+        with self._lock:
+            slot.at = self._clock.monotonic()
 
     def penalise(self, seconds: float) -> None:
         """After a refusal: treat the window as full for `seconds`."""
         with self._lock:
             now = self._clock.monotonic()
-            fill = now + seconds - self._window
-            self._sent.extend([fill] * max(0, self._limit - len(self._sent)))
+            while len(self._slots) < self._limit:
+                filler = Slot()
+                filler.at = now + seconds - self._window
+                self._slots.append(filler)
 
 
 class Limiters:
-    """Several limiters acquired together (e.g. the app's QPS and an endpoint's QPM)."""
+    """Several limiters taken together (e.g. the app's QPS and an endpoint's QPM)."""
 
     def __init__(self, *limiters: RateLimiter) -> None:
         self.limiters = limiters
 
-    def acquire(self) -> None:
-        """Take a slot in every limiter."""
-        for limiter in self.limiters:
-            limiter.acquire()
+    def acquire(self) -> list[tuple[RateLimiter, Slot]]:
+        """Take a slot in every limiter, the scarcest first."""
+        return [(limiter, limiter.acquire()) for limiter in self.limiters]
+
+    @staticmethod
+    def complete(slots: list[tuple[RateLimiter, Slot]]) -> None:
+        """Date the slots by the reply's arrival."""
+        for limiter, slot in slots:
+            limiter.complete(slot)
 
     def ready_in(self) -> float:
         """The longest wait among them."""

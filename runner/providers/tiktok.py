@@ -38,7 +38,7 @@ class TikTokClient(HttpApi):
                          headers={"Access-Token": settings.tiktok_access_token})
         app = RateLimiter(self.clock, int(qps), 1.0)
         self._app = Limiters(app)
-        self._refresh = Limiters(RateLimiter(self.clock, facts.REFRESH_CREATE_QPM, 60.0, margin=0.01),
+        self._refresh = Limiters(RateLimiter(self.clock, facts.REFRESH_CREATE_QPM, 60.0),
                                  RateLimiter(self.clock, facts.REFRESH_CREATE_QPS, 1.0), app)
 
     def refresh_create_ready_in(self) -> float:
