@@ -79,7 +79,7 @@ class TikTokAccount:
             "package_id": package.get("package_id"),
             "created": now,
             "duration": self.world.rng.uniform(0.5, 1.0) * bound,
-            "fails": self.world.rng.random() < self.world.config.task_failure_rate,
+            "fails": self.world.task_rng.random() < self.world.config.task_failure_rate,
         }
         self.state["avatar_tasks"][task["task_id"]] = task
         self.by_video[task["video_id"]] = task
@@ -103,7 +103,7 @@ class TikTokAccount:
                 "video_name": f"refresh_video-{stamp(now, '%Y%m%d%H%M%S')}-{self.random_suffix()}",
                 "created": now,
                 "duration": self.world.rng.uniform(30.0, facts.REFRESH_PROCESSING_SECONDS),
-                "fails": self.world.rng.random() < self.world.config.task_failure_rate,
+                "fails": self.world.task_rng.random() < self.world.config.task_failure_rate,
             }
             self.state["refresh_tasks"][task["task_id"]] = task
             self.by_video[task["video_id"]] = task

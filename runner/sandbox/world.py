@@ -21,6 +21,9 @@ class World:
         self.config = config
         self.clock: Clock = clock or ScaledClock(config.time_scale)
         self.rng = random.Random(config.seed)
+        # Task outcomes get their own stream: how many of N tasks fail does not depend on how
+        # concurrent requests happened to interleave their fault draws.
+        self.task_rng = random.Random(None if config.seed is None else config.seed + 1)
         self.lock = threading.RLock()
         self.state: dict[str, dict[str, Any]] = {}
         self.requests: collections.Counter[str] = collections.Counter()
