@@ -28,7 +28,8 @@ class LogReporter:
         """`[12/40 done, 5 in flight, 1 failed]`, live on a TTY, every 5 s in logs."""
         now = time.monotonic()
         with self._lock:
-            line = f"[{done}/{total} done, {in_flight} in flight, {failed} failed]"
+            eta = f", ETA ~{int(eta_seconds)}s" if eta_seconds else ""
+            line = f"[{done}/{total} done, {in_flight} in flight, {failed} failed{eta}]"
             if self.live:
                 click.echo(f"\r\033[K{line}", nl=False, err=True)
             elif now - self._last >= 5.0:

@@ -140,6 +140,7 @@ class Engine:
         self.videos_created = 0
         self.http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
         self.fresh_url_wanted: set[str] = set()
+        self.started = clock.time()
 
     # --- setup ---------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -240,7 +241,9 @@ class Engine:
         runs = list(self.runs.values())
         done = sum(r.phase == "done" for r in runs)
         failed = sum(r.phase in ("failed", "skipped") for r in runs)
-        self.reporter.progress(done, sum(r.busy for r in runs), failed, len(runs), None)
+        # The plan's estimate, counted down; never below the next poll of what is still running.
+        eta = max(0.0, self.plan.estimate.eta_seconds - (self.clock.time() - self.started)) if done + failed < len(runs) else 0.0
+        self.reporter.progress(done, sum(r.busy for r in runs), failed, len(runs), eta)
 
     # --- state changes (main thread only) ------------------------------------------------------
     def fail(self, run: _Run, code: str, message: str) -> None:
