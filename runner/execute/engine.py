@@ -241,7 +241,7 @@ class Engine:
         runs = list(self.runs.values())
         done = sum(r.phase == "done" for r in runs)
         failed = sum(r.phase in ("failed", "skipped") for r in runs)
-        # The plan's estimate, counted down; never below the next poll of what is still running.
+        # The plan's estimate, counted down.
         eta = max(0.0, self.plan.estimate.eta_seconds - (self.clock.time() - self.started)) if done + failed < len(runs) else 0.0
         self.reporter.progress(done, sum(r.busy for r in runs), failed, len(runs), eta)
 
