@@ -8,7 +8,7 @@ import unicodedata
 from typing import Any, Iterable, Mapping
 
 import jinja2
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -64,19 +64,34 @@ def _attribute_name(node: nodes.Node) -> str | None:
 
 
 class Renderer:
-    """Renders template sources with a context; compiled templates are cached by source."""
+    """Renders template sources with a context; compiled templates and their results are cached."""
 
     def __init__(self, spec: object | None = None) -> None:
-        self._cache: dict[str, jinja2.Template] = {}
+        self._compiled: dict[str, tuple[jinja2.Template, tuple[str, ...]]] = {}
+        self._results: dict[tuple[object, ...], str] = {}
 
     def render(self, source: str, context: Mapping[str, Any]) -> str:
         """Render `source`; undefined names and sandbox violations raise RenderError."""
-        template = self._cache.get(source)
-        if template is None:
-            template = ENVIRONMENT.from_string(source)
-            self._cache[source] = template
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            names = tuple(sorted(meta.find_undeclared_variables(ENVIRONMENT.parse(source))))
+            compiled = (ENVIRONMENT.from_string(source), names)
+            self._compiled[source] = compiled
+        template, names = compiled
+        # A template's output depends only on the names it reads: a matrix of 10k cells often
+        # renders the same script for many avatars.
+        key: tuple[object, ...] | None = (source, *(_frozen(context.get(n, _MISSING)) for n in names))
         try:
-            return template.render(context)
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in self._results:
+            return self._results[key]
+        try:
+            text = template.render(context)
+            if key is not None:
+                self._results[key] = text
+            return text
         except jinja2.UndefinedError as exc:
             raise RenderError(_undefined_message(str(exc.message or exc), context)) from None
         except SecurityError as exc:
@@ -85,6 +100,17 @@ class Renderer:
             raise RenderError(f"template error: {exc}") from None
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise RenderError(f"template error: {exc}") from None
+
+
+_MISSING = object()
+
+
+def _frozen(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 def _undefined_message(message: str, context: Mapping[str, Any]) -> str:
