@@ -139,7 +139,7 @@ class TikTokEmulator:
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ApiError(BAD_PARAM, "video_url: must be a valid http(s) URL")
         if parsed.hostname not in LOOPBACK:
-            raise ApiError(URL_UNREACHABLE, f"video_url: the URL could not be fetched (the sandbox reaches loopback URLs only)")
+            raise ApiError(URL_UNREACHABLE, "video_url: the URL could not be fetched (the sandbox reaches loopback URLs only)")
         status, content_type = await run_in_threadpool(_probe, url)
         if status is None:
             raise ApiError(URL_UNREACHABLE, "video_url: the URL could not be fetched")

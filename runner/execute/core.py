@@ -1,0 +1,139 @@
+"""The engine's shared state and the state changes every kind of job goes through."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+import httpx
+
+from runner.clock import Clock
+from runner.execute.journal import Journal
+from runner.execute.ports import ExecuteOptions, Providers, Reporter
+from runner.lock.lockfile import JobError, JobRecord
+from runner.plan.job import Job
+from runner.plan.model import Plan
+from runner.providers.errors import AuthError, PermanentError, ProviderError
+
+GIVE_UP_TRANSIENT = 3  # batches that keep failing transiently after the client's own retries
+
+
+@dataclass
+class JobRun:
+    """The engine's working state of one job (memory only; the journal has the durable part)."""
+
+    job: Job
+    phase: str  # ready, creating, polling, adopting, done, failed, skipped
+    due: float = 0.0
+    busy: bool = False
+    transient_failures: int = 0
+    preview: dict[str, str] = field(default_factory=dict)
+    priority: int = 1
+
+
+
+class EngineCore:
+    """State shared by the engine's parts; every method runs on the engine's thread."""
+
+    def __init__(self, plan: Plan, journal: Journal, providers: Providers, options: ExecuteOptions,
+                 clock: Clock, reporter: Reporter) -> None:
+        self.plan = plan
+        self.journal = journal
+        self.providers = providers
+        self.options = options
+        self.clock = clock
+        self.reporter = reporter
+        self.lock_dir = journal.path.parent
+        self.runs: dict[str, JobRun] = {}
+        self.pool = cf.ThreadPoolExecutor(max_workers=max(1, options.parallelism))
+        self.inflight: dict[cf.Future[Any], Callable[[Any], None]] = {}
+        self.downloads: list[tuple[str, str, str]] = []  # (key, video_id, url)
+        self.download_requests = 0
+        self.videos_created = 0
+        self.http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
+        self.fresh_url_wanted: set[str] = set()
+        self.started = clock.time()
+
+    # --- setup ---------------------------------------------------------------------------
+
+    def submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        self.inflight[self.pool.submit(fn)] = on_done
+
+    def room(self) -> bool:
+        return len(self.inflight) < max(1, self.options.parallelism)
+
+
+    def fail(self, run: JobRun, code: str, message: str) -> None:
+        run.phase, run.busy = "failed", False
+        self.journal.update(run.job.key, state="failed", error=JobError(code, message))
+        self.reporter.job_event(run.job.key, "failed", f"{code}: {message}")
+
+    def succeed(self, run: JobRun, **changes: Any) -> None:
+        run.phase, run.busy = "done", False
+        change = next((c for c in self.plan.changes if c.key == run.job.key), None)
+        self.journal.update(run.job.key, state="succeeded", error=None, **changes)
+        if change is not None and change.replaces:
+            self.journal.drop([change.replaces])
+        self.reporter.job_event(run.job.key, "succeeded", ", ".join(self.journal.record(run.job.key).video_ids or ()))  # type: ignore[union-attr]
+
+    def write_ahead(self, run: JobRun, **extra: Any) -> JobRecord:
+        """Record `pending` (attempts + 1, submitted_at) before sending a paid create."""
+        job = run.job
+        old = self.journal.record(job.key)
+        record = JobRecord(
+            kind=job.kind, provider=job.provider, state="pending", addresses=job.addresses, name=job.name,
+            depends_on=job.depends_on, attempts=(old.attempts if old else 0) + 1, submitted_at=self.clock.time(),
+            video_ids=old.video_ids if old and old.state == "failed" and job.kind == "refresh_video" else (), **extra,
+        )
+        if old is not None and old.state == "failed":
+            record = replace(record, video_ids=())
+        self.journal.put(job.key, record)
+        run.phase, run.busy = "creating", True
+        return record
+
+    def transient(self, runs: list[JobRun], exc: ProviderError) -> None:
+        for run in runs:
+            run.busy = False
+            run.transient_failures += 1
+            if run.transient_failures >= GIVE_UP_TRANSIENT:
+                self.fail(run, exc.code, exc.message)
+            else:
+                run.phase, run.due = "ready", self.clock.time() + 30.0
+
+    def handle_error(self, runs: list[JobRun], exc: BaseException) -> None:
+        if isinstance(exc, AuthError):
+            raise exc
+        if isinstance(exc, PermanentError):
+            for run in runs:
+                self.fail(run, exc.code, exc.message)
+        elif isinstance(exc, ProviderError):
+            self.transient(runs, exc)
+        else:
+            raise exc
+
+    def deps_state(self, job: Job) -> str:
+        states = []
+        for dep in job.depends_on:
+            record = self.journal.record(dep)
+            dep_run = self.runs.get(dep)
+            if dep_run is not None and dep_run.phase in ("failed", "skipped"):
+                return "broken"
+            states.append(record.state if record else "missing")
+        if all(s == "succeeded" for s in states):
+            return "ok"
+        return "broken" if any(s == "failed" for s in states) and all(self.runs.get(d) is None for d in job.depends_on) else "wait"
+
+    # --- launching work --------------------------------------------------------------------------
+
+    def handle_poll_error(self, runs: list[JobRun], exc: BaseException) -> None:
+        if isinstance(exc, AuthError) or not isinstance(exc, ProviderError):
+            raise exc
+        for run in runs:  # polls are free: try again later
+            run.due = self.clock.time() + 10.0
+
+
+    def queue_download(self, key: str, video_id: str, url: str) -> None:
+        if self.options.downloads and self.options.artifacts_dir is not None:
+            self.downloads.append((key, video_id, url))
+

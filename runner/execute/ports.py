@@ -1,0 +1,81 @@
+"""What the engine needs from the outside: the provider clients, a reporter, options and results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from runner.lock.lockfile import Lockfile
+from runner.providers.models import AvatarTask, CreatedTask, HeyGenVideo, RefreshTask, VideoInfo
+
+
+class TikTokApi(Protocol):
+    """The TikTok client methods the engine uses (a fake implements them in tests)."""
+
+    request_count: int
+
+    def create_avatar_videos(self, packages: list[dict[str, str]]) -> list[CreatedTask]: ...
+    def get_avatar_tasks(self, task_ids: list[str]) -> list[AvatarTask]: ...
+    def list_avatar_videos(self, *, avatar_id: str | None = None) -> list[VideoInfo]: ...
+    def rename_video(self, video_id: str, name: str) -> None: ...
+    def upload_video_by_url(self, url: str) -> str: ...
+    def create_refresh_task(self, video_id: str, strategies: list[str], add_hook: dict[str, str] | None) -> list[str]: ...
+    def get_refresh_tasks(self, task_ids: list[str]) -> list[RefreshTask]: ...
+
+
+class HeyGenApi(Protocol):
+    """The HeyGen client methods the engine uses."""
+
+    request_count: int
+
+    def create_video(self, *, avatar_id: str, script: str, voice_id: str, aspect_ratio: str, idempotency_key: str) -> str: ...
+    def get_video(self, video_id: str) -> HeyGenVideo: ...
+
+
+class Reporter(Protocol):
+    """Where the engine tells what happens."""
+
+    def job_event(self, key: str, event: str, detail: str = "") -> None: ...
+    def progress(self, done: int, in_flight: int, failed: int, total: int, eta_seconds: float | None) -> None: ...
+
+
+class SilentReporter:
+    """Reports nothing."""
+
+    def job_event(self, key: str, event: str, detail: str = "") -> None:
+        """Ignore."""
+
+    def progress(self, done: int, in_flight: int, failed: int, total: int, eta_seconds: float | None) -> None:
+        """Ignore."""
+
+
+@dataclass(frozen=True)
+class Providers:
+    """The clients a run may use (None: not needed or not configured)."""
+
+    tiktok: TikTokApi | None = None
+    heygen: HeyGenApi | None = None
+
+
+@dataclass(frozen=True)
+class ExecuteOptions:
+    """How to run."""
+
+    parallelism: int = 8
+    artifacts_dir: Path | None = None  # None: no downloads
+    downloads: bool = True
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What a run did."""
+
+    lockfile: Lockfile
+    succeeded: tuple[str, ...]
+    failed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    videos_created: int
+    requests: int
+
+
