@@ -8,7 +8,6 @@ from typing import Any
 from runner.clock import FakeClock
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
 from runner.plan.make import make_plan
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
