@@ -16,8 +16,8 @@ def test_version_and_help() -> None:
     assert __version__ in _campaign("--version").stdout
     out = _campaign("--help").stdout
     listed = {line.split()[0] for line in out.partition("Commands:")[2].splitlines() if line.strip()}
-    for name, module in COMMANDS.items():
-        assert (name in listed) == (importlib.util.find_spec(module) is not None), name
+    assert listed == set(COMMANDS) == {"validate", "plan", "graph", "apply", "status", "avatars", "sandbox", "force-unlock"}
+    assert all(importlib.util.find_spec(module) is not None for module in COMMANDS.values())
 
 
 def test_usage_errors_exit_1_not_2() -> None:
