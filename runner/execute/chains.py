@@ -30,21 +30,11 @@ class RefreshChains(EngineCore):
         return None, lambda: self.fetch_preview(dep_key, record)
 
     def fetch_preview(self, key: str, record: JobRecord) -> str:
-        """A fresh preview URL of a finished job's first video (recorded URLs are never kept)."""
-        tiktok = self.providers.tiktok
-        assert tiktok is not None
-        if record.kind == "avatar_video":
-            if record.task_ids:
-                urls = [t.preview_url for t in tiktok.get_avatar_tasks(list(record.task_ids)) if t.preview_url]
-            else:
-                videos = tiktok.list_avatar_videos()
-                urls = [v.preview_url for v in videos if v.video_id == record.video_ids[0] and v.preview_url]
-        else:
-            tasks = tiktok.get_refresh_tasks(list(record.task_ids)[:5])
-            urls = [t.preview_url for t in tasks if t.preview_url and t.video_id == record.video_ids[0]]
+        """A fresh preview URL of a finished job's first video."""
+        urls = [url for video_id, url in self.fresh_urls(record) if video_id == record.video_ids[0]]
         if not urls:
             raise PermanentError("tiktok", "preview", "NO_URL", f"no preview URL for the video of {key}")
-        return str(urls[0])
+        return urls[0]
 
     def launch_upload(self, run: JobRun) -> None:
         tiktok = self.providers.tiktok

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import httpx
 
+from runner import api_facts as facts
 from runner.clock import Clock
 from runner.execute.journal import Journal
 from runner.execute.ports import ExecuteOptions, Providers, Reporter
@@ -132,8 +133,25 @@ class EngineCore:
         for run in runs:  # polls are free: try again later
             run.due = self.clock.time() + 10.0
 
-
     def queue_download(self, key: str, video_id: str, url: str) -> None:
         if self.options.downloads and self.options.artifacts_dir is not None:
             self.downloads.append((key, video_id, url))
 
+    def fresh_urls(self, record: JobRecord) -> list[tuple[str, str]]:
+        """(video id, fresh URL) of a finished job's videos: recorded URLs are never kept (they are signed)."""
+        if record.kind == "heygen_video":
+            heygen = self.providers.heygen
+            assert heygen is not None
+            video = heygen.get_video(record.video_ids[0])
+            return [(video.video_id, video.video_url)] if video.video_url else []
+        tiktok = self.providers.tiktok
+        assert tiktok is not None
+        if record.kind == "avatar_video" and record.task_ids:
+            return [(t.video_id, t.preview_url) for t in tiktok.get_avatar_tasks(list(record.task_ids)) if t.video_id and t.preview_url]
+        if record.kind == "refresh_video":
+            pairs = []
+            for i in range(0, len(record.task_ids), facts.MAX_TASK_IDS_PER_GET):
+                chunk = list(record.task_ids[i : i + facts.MAX_TASK_IDS_PER_GET])
+                pairs += [(t.video_id, t.preview_url) for t in tiktok.get_refresh_tasks(chunk) if t.video_id and t.preview_url]
+            return pairs
+        return [(v.video_id, v.preview_url) for v in tiktok.list_avatar_videos() if v.video_id in record.video_ids and v.preview_url]

@@ -7,10 +7,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from runner import api_facts as facts
 from runner.execute import artifacts
 from runner.execute.core import EngineCore
-from runner.lock.lockfile import Artifact, JobRecord, Lockfile
+from runner.lock.lockfile import Artifact, Lockfile
 from runner.providers.errors import AuthError
 
 
@@ -41,32 +40,13 @@ class Downloads(EngineCore):
             key = self.fresh_url_wanted.pop()
             record = self.journal.record(key)
             assert record is not None
-            self.submit(partial(self.fetch_missing, key, record), partial(self.on_missing_fetched, key))
+            self.submit(partial(self.fresh_urls, record), partial(self.on_missing_fetched, key))
         while self.downloads and self.room():
             key, video_id, url = self.downloads.pop(0)
             target = artifacts.artifact_path(folder, key, video_id)
             self.download_requests += 1
             self.submit(partial(artifacts.download, url, target, self.lock_dir, video_id, self.http),
                         partial(self.on_downloaded, key))
-
-    def fetch_missing(self, key: str, record: JobRecord) -> list[tuple[str, str]]:
-        """Fresh URLs of a finished job's videos whose files are missing."""
-        if record.kind == "heygen_video":
-            heygen = self.providers.heygen
-            assert heygen is not None
-            video = heygen.get_video(record.video_ids[0])
-            return [(video.video_id, video.video_url)] if video.video_url else []
-        tiktok = self.providers.tiktok
-        assert tiktok is not None
-        if record.kind == "avatar_video" and record.task_ids:
-            return [(t.video_id, t.preview_url) for t in tiktok.get_avatar_tasks(list(record.task_ids)) if t.video_id and t.preview_url]
-        if record.kind == "refresh_video":
-            pairs = []
-            for i in range(0, len(record.task_ids), facts.MAX_TASK_IDS_PER_GET):
-                chunk = list(record.task_ids[i : i + facts.MAX_TASK_IDS_PER_GET])
-                pairs += [(t.video_id, t.preview_url) for t in tiktok.get_refresh_tasks(chunk) if t.video_id and t.preview_url]
-            return pairs
-        return [(v.video_id, v.preview_url) for v in tiktok.list_avatar_videos() if v.video_id in record.video_ids and v.preview_url]
 
     def on_missing_fetched(self, key: str, future: cf.Future[Any]) -> None:
         exc = future.exception()
