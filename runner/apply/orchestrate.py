@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
 
 import click
 
 from runner.apply.notices import acknowledge
 from runner.apply.progress import LogReporter
 from runner.apply.resolve import resolve_names
+from runner.environment import provider_environment
 from runner.errors import CampaignError, PlanMismatch
 from runner.execute.engine import ApplyResult, ExecuteOptions, Providers, execute, needs_downloads
 from runner.lock import lockfile
@@ -28,9 +26,6 @@ from runner.plan.render import render_text
 from runner.providers.config import clock_from_env, settings_from_env
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
-
-SANDBOX_TIME_SCALE = 0.01  # `--sandbox` runs: a virtual second lasts 10 ms unless CAMPAIGN_TIME_SCALE says otherwise
-
 
 @dataclass(frozen=True)
 class ApplyRequest:
@@ -46,19 +41,11 @@ class ApplyRequest:
     fmt: str = "text"
 
 
-@contextlib.contextmanager
-def provider_environment(sandbox: bool, spec: Spec) -> Iterator[Mapping[str, str]]:
-    """The process environment, or a sandbox's, with its account kept beside the spec between runs."""
-    if not sandbox:
-        yield os.environ
-        return
-    from runner.sandbox.config import SandboxConfig
-    from runner.sandbox.server import SandboxServer, state_file_for
+def sandbox_state_file(spec: Spec) -> Path:
+    """Where `--sandbox` runs keep the emulator's account, so a second run sees the same videos."""
+    from runner.sandbox.server import state_file_for
 
-    scale = float(os.environ.get("CAMPAIGN_TIME_SCALE") or SANDBOX_TIME_SCALE)
-    config = SandboxConfig(time_scale=scale, state_file=state_file_for(spec.path.parent, spec.campaign))
-    with SandboxServer(config) as server:
-        yield server.env()
+    return state_file_for(spec.path.parent, spec.campaign)
 
 
 def artifacts_dir(spec: Spec) -> Path | None:
@@ -95,7 +82,7 @@ def run_apply(request: ApplyRequest) -> int:
             if saved.lock_digest != lock_digest(lock_path):
                 raise PlanMismatch(f"{lock_path} changed since the plan {request.plan_path} was made; run `campaign plan --out` again")
         downloads_to = artifacts_dir(spec)
-        with provider_environment(request.sandbox, spec) as env:
+        with provider_environment(request.sandbox, sandbox_state_file(spec)) as env:
             settings, clock = settings_from_env(env), clock_from_env(env)
             if unresolved_avatars(spec, lock.resolved_avatars):
                 lock = resolve_names(spec, lock, lock_path, settings, clock)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-from typing import Iterator, Mapping
 
 import click
 
+from runner.environment import provider_environment
 from runner.options import format_option, sandbox_option
 from runner.providers.config import clock_from_env, settings_from_env
 from runner.providers.heygen import HeyGenClient
@@ -17,26 +15,13 @@ from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
 
 
-@contextlib.contextmanager
-def provider_env(sandbox: bool) -> Iterator[Mapping[str, str]]:
-    """The environment, or that of a sandbox started for the duration."""
-    if not sandbox:
-        yield os.environ
-        return
-    from runner.sandbox.config import SandboxConfig
-    from runner.sandbox.server import SandboxServer
-
-    with SandboxServer(SandboxConfig(time_scale=0.01)) as server:
-        yield server.env()
-
-
 @click.command()
 @click.option("--provider", type=click.Choice(["tiktok", "heygen", "zego"]), default="tiktok", show_default=True)
 @format_option("text", "json")
 @sandbox_option
 def command(provider: str, fmt: str, sandbox: bool) -> None:
     """List the provider's avatars: names and the ids to put in a campaign file."""
-    with provider_env(sandbox) as env:
+    with provider_environment(sandbox) as env:
         settings = settings_from_env(env)
         clock = clock_from_env(env)
         client: CatalogProvider

@@ -20,14 +20,15 @@ from runner.spec.model import Spec
 
 def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: bool) -> Lockfile:
     """Ask the provider once about each submitted TikTok task and record the finished ones."""
-    from runner.apply.orchestrate import provider_environment
+    from runner.apply.orchestrate import sandbox_state_file
+    from runner.environment import provider_environment
     from runner.providers.config import clock_from_env, settings_from_env
     from runner.providers.tiktok import TikTokClient
 
     submitted = {k: r for k, r in lock.jobs.items() if r.state == "submitted" and r.provider == "tiktok" and r.task_ids}
     if not submitted:
         return lock
-    with provider_environment(sandbox, spec) as env:
+    with provider_environment(sandbox, sandbox_state_file(spec)) as env:
         client = TikTokClient(settings_from_env(env), clock=clock_from_env(env))
         try:
             for key, record in sorted(submitted.items()):
