@@ -82,6 +82,12 @@ def run_apply(request: ApplyRequest) -> int:
             if saved.lock_digest != lock_digest(lock_path):
                 raise PlanMismatch(f"{lock_path} changed since the plan {request.plan_path} was made; run `campaign plan --out` again")
         downloads_to = artifacts_dir(spec)
+        accepted = request.accept_notices or spec.apply.accept_notices
+        if not (accepted or interactive):
+            # Refuse before any request, the catalog look-up included; unresolved names plan as creates.
+            early = plan_for(spec, lock, lock_path).plan
+            missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
+            acknowledge(notices_needed(early, downloads_to is not None, missing), accepted=False, interactive=False)
         with provider_environment(request.sandbox, sandbox_state_file(spec)) as env:
             settings, clock = settings_from_env(env), clock_from_env(env)
             if unresolved_avatars(spec, lock.resolved_avatars):
@@ -91,14 +97,14 @@ def run_apply(request: ApplyRequest) -> int:
             if saved is not None and change_signature(plan) != saved.changes:
                 raise PlanMismatch(f"the plan {request.plan_path} no longer matches what apply would do; run `campaign plan --out` again")
             missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
+            to_stderr = request.fmt == "json"  # stdout carries only the JSON summary
             if not plan.has_changes and not missing:
-                click.echo(f"No changes. {len(planned.graph.jobs)} jobs up to date.")
+                click.echo(f"No changes. {len(planned.graph.jobs)} jobs up to date.", err=to_stderr)
                 return _summary(request, None, lock_path, 0)
-            click.echo(render_text(plan, color=sys.stdout.isatty()), nl=False)
+            click.echo(render_text(plan, color=not to_stderr and sys.stdout.isatty()), nl=False, err=to_stderr)
             if not (request.yes or saved is not None) and not click.confirm("Apply these changes?", default=False):
                 raise CampaignError("apply cancelled; nothing was done")
-            acknowledge(notices_needed(plan, downloads_to is not None, missing),
-                        accepted=request.accept_notices or spec.apply.accept_notices, interactive=interactive)
+            acknowledge(notices_needed(plan, downloads_to is not None, missing), accepted=accepted, interactive=interactive)
             providers = _providers(plan, settings, clock, lock)
             reporter = LogReporter()
             try:
@@ -136,14 +142,28 @@ def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path,
         if failed:
             click.echo("Run apply again to retry the failed jobs.", err=True)
     if request.fmt == "json":
-        summary = {
-            "format_version": "1.0",
-            "lockfile": str(lock_path),
-            "succeeded": list(result.succeeded) if result else [],
-            "failed": list(result.failed) if result else [],
-            "skipped": list(result.skipped) if result else [],
-            "videos_created": result.videos_created if result else 0,
-            "requests": result.requests if result else 0,
-        }
-        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+        click.echo(json.dumps(json_summary(result, lock_path), indent=2, sort_keys=True))
     return code
+
+
+def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, object]:
+    """The `--format json` summary: counts, job keys, failed jobs with the provider's reason, totals."""
+    succeeded, failed, skipped = (list(result.succeeded), list(result.failed), list(result.skipped)) if result else ([], [], [])
+    reasons = {}
+    for key in failed:
+        record = result.lockfile.jobs.get(key) if result else None
+        reasons[key] = {
+            "addresses": list(record.addresses) if record else [],
+            "error": f"{record.error.code}: {record.error.message}" if record and record.error else "failed",
+        }
+    return {
+        "format_version": "1.0",
+        "lockfile": str(lock_path),
+        "counts": {"succeeded": len(succeeded), "failed": len(failed), "skipped": len(skipped)},
+        "succeeded": succeeded,
+        "failed": failed,
+        "failed_jobs": reasons,
+        "skipped": skipped,
+        "videos_created": result.videos_created if result else 0,
+        "requests": result.requests if result else 0,
+    }

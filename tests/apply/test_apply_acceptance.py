@@ -133,8 +133,10 @@ def test_rename_redownload_status_and_json_summary(sandbox_factory: Any, write_c
     spec = write_campaign(kit.campaign_text("life", 1, 2))
     first = kit.run(kit.apply_command(spec, "--format", "json"), sb.env())
     assert first.returncode == 0, first.stderr
-    summary = json.loads(first.stdout[first.stdout.index("{\n"):])
+    summary = json.loads(first.stdout)  # stdout is the JSON summary alone; plan and progress go to stderr
     assert len(summary["succeeded"]) == 2 and summary["failed"] == [] and summary["videos_created"] == 2
+    assert summary["counts"] == {"succeeded": 2, "failed": 0, "skipped": 0} and summary["requests"] > 0
+    assert "1 to create" in first.stderr or "2 to create" in first.stderr
     spec.write_text(spec.read_text().replace('name: "{{ avatar }}-{{ script }}"', 'name: "new-{{ avatar }}-{{ script }}"'))
     renamed = kit.run(kit.apply_command(spec), sb.env())
     assert renamed.returncode == 0 and "2 to rename" in renamed.stdout, renamed.stderr
