@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import httpx
 
+from runner.atomic import atomic_file
 from runner.lock.lockfile import Artifact
 
 
@@ -19,26 +19,14 @@ def artifact_path(folder: Path, key: str, video_id: str) -> Path:
 
 def download(url: str, target: Path, relative_to: Path, video_id: str, http: httpx.Client) -> Artifact:
     """Stream `url` to `target` atomically; return the artifact record (path relative to the lockfile)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, http.stream("GET", url) as reply:
-            reply.raise_for_status()
-            for chunk in reply.iter_bytes():
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_file(target, "wb") as out, http.stream("GET", url) as reply:
+        reply.raise_for_status()
+        for chunk in reply.iter_bytes():
+            out.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
     return Artifact(video_id=video_id, path=os.path.relpath(target, relative_to).replace(os.sep, "/"),
                     sha256=digest.hexdigest(), size=size)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -14,6 +12,7 @@ from typing import Any, Literal, Mapping
 import jsonschema
 import yaml
 
+from runner.atomic import atomic_file
 from runner.errors import LockfileError
 from runner.paths import SCHEMAS_DIR
 
@@ -224,25 +223,8 @@ def read(path: Path, campaign: str) -> Lockfile:
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` atomically and durably (temp file, fsync, rename, fsync dir)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    with atomic_file(path) as out:
+        out.write(text)
 
 
 def write(path: Path, lock: Lockfile) -> None:

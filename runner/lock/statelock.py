@@ -21,7 +21,6 @@ import json
 import os
 import socket
 import sys
-import tempfile
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 
 import filelock
 
+from runner.atomic import atomic_file
 from runner.errors import CampaignError, StateLockHeld
 
 INFO_VERSION = 1
@@ -100,18 +100,9 @@ def pid_alive(pid: int) -> bool:
 
 
 def _write_info(lockfile_path: Path, info: LockInfo) -> None:
-    target = info_path(lockfile_path)
-    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(asdict(info), fh, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(info_path(lockfile_path)) as out:
+        json.dump(asdict(info), out, sort_keys=True)
+        out.write("\n")
 
 
 def _now_iso() -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import random
-import tempfile
 import threading
 from typing import Any
 
+from runner.atomic import atomic_file
 from runner.clock import Clock, ScaledClock
 from runner.sandbox.config import SandboxConfig
 
@@ -45,12 +44,8 @@ class World:
         if path is None:
             return
         with self.lock:
-            text = json.dumps(self.state, sort_keys=True)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
+            with atomic_file(path, durable=False) as out:  # an emulator's state: no fsync on every request
+                out.write(json.dumps(self.state, sort_keys=True))
 
     def fault(self) -> bool:
         """Whether to inject a transient fault into this request."""
