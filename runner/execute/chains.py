@@ -95,13 +95,9 @@ class RefreshChains(EngineCore):
         self.reporter.job_event(run.job.key, "created", f"tasks {', '.join(task_ids)}")
 
     def on_refresh_polled(self, runs: list[JobRun], future: cf.Future[Any]) -> None:
-        for run in runs:
-            run.busy = False
-        exc = future.exception()
-        if exc is not None:
-            self.handle_poll_error(runs, exc)
+        tasks = self.polled_tasks(runs, future)
+        if tasks is None:
             return
-        tasks = {t.task_id: t for t in future.result()}
         for run in runs:
             record = self.journal.record(run.job.key)
             assert record is not None

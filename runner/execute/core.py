@@ -133,6 +133,16 @@ class EngineCore:
         for run in runs:  # polls are free: try again later
             run.due = self.clock.time() + 10.0
 
+    def polled_tasks(self, runs: list[JobRun], future: cf.Future[Any]) -> dict[str, Any] | None:
+        """The tasks a poll returned, by id; None (and a later retry) when the poll failed."""
+        for run in runs:
+            run.busy = False
+        exc = future.exception()
+        if exc is not None:
+            self.handle_poll_error(runs, exc)
+            return None
+        return {t.task_id: t for t in future.result()}
+
     def queue_download(self, key: str, video_id: str, url: str) -> None:
         if self.options.downloads and self.options.artifacts_dir is not None:
             self.downloads.append((key, video_id, url))

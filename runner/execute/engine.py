@@ -228,13 +228,9 @@ class Engine(RefreshChains, HeyGenJobs, Downloads):
                 self.submit(partial(tiktok.get_refresh_tasks, chunk), partial(self.on_refresh_polled, members))
 
     def on_avatar_polled(self, runs: list[JobRun], future: cf.Future[Any]) -> None:
-        for run in runs:
-            run.busy = False
-        exc = future.exception()
-        if exc is not None:
-            self.handle_poll_error(runs, exc)
+        tasks = self.polled_tasks(runs, future)
+        if tasks is None:
             return
-        tasks = {t.task_id: t for t in future.result()}
         for run in runs:
             record = self.journal.record(run.job.key)
             task = tasks.get(record.task_ids[0]) if record and record.task_ids else None
