@@ -23,7 +23,8 @@ from runner.plan.make import plan_for
 from runner.plan.model import Action, Plan
 from runner.plan.planfile import change_signature, lock_digest, read_plan_file, spec_digest
 from runner.plan.render import render_text
-from runner.providers.config import clock_from_env, settings_from_env
+from runner.clock import Clock
+from runner.providers.config import ProviderSettings, clock_from_env, settings_from_env
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
 
@@ -119,13 +120,13 @@ def run_apply(request: ApplyRequest) -> int:
     return _summary(request, result, lock_path, 1 if result.failed else 0)
 
 
-def _providers(plan: Plan, settings: object, clock: object, lock: lockfile.Lockfile) -> Providers:
+def _providers(plan: Plan, settings: ProviderSettings, clock: Clock, lock: lockfile.Lockfile) -> Providers:
     from runner.providers.heygen import HeyGenClient
     from runner.providers.tiktok import TikTokClient
 
     kinds = {c.job.kind for c in plan.changes if c.job is not None} | {r.kind for r in lock.jobs.values()}
-    tiktok = TikTokClient(settings, clock=clock) if kinds & {"avatar_video", "upload", "refresh_video"} else None  # type: ignore[arg-type]
-    heygen = HeyGenClient(settings, clock=clock) if "heygen_video" in kinds else None  # type: ignore[arg-type]
+    tiktok = TikTokClient(settings, clock=clock) if kinds & {"avatar_video", "upload", "refresh_video"} else None
+    heygen = HeyGenClient(settings, clock=clock) if "heygen_video" in kinds else None
     return Providers(tiktok=tiktok, heygen=heygen)
 
 
