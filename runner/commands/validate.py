@@ -6,9 +6,13 @@ from pathlib import Path
 
 import click
 
-from runner.errors import SpecError
+from runner.errors import LockfileError, SpecError
+from runner.lock import lockfile
 from runner.plan.expand import build_graph
 from runner.spec.load import load_spec
+
+
+LOCK_SUFFIXES = (".lock.yaml", ".lock.yml")
 
 
 @click.command()
@@ -17,6 +21,15 @@ def command(specs: tuple[Path, ...]) -> None:
     """Check campaign files without touching the network."""
     failed = False
     for path in specs:
+        if path.name.endswith(LOCK_SUFFIXES):  # `campaign validate campaigns/*.yaml` also matches the lockfiles beside the specs
+            try:
+                lock = lockfile.loads(path.read_text(encoding="utf-8"), str(path))
+            except (LockfileError, OSError) as exc:
+                click.echo(f"error: {exc}", err=True)
+                failed = True
+                continue
+            click.echo(f"OK {path}: lockfile of campaign '{lock.campaign}' with {len(lock.jobs)} jobs")
+            continue
         try:
             graph = build_graph(load_spec(path))
         except SpecError as exc:

@@ -22,6 +22,18 @@ def test_examples_validate() -> None:
     assert result.stdout.count("OK ") == len(EXAMPLES)
 
 
+def test_lockfiles_beside_the_specs_are_checked_as_lockfiles(tmp_path: Path) -> None:
+    good = tmp_path / "demo.lock.yaml"
+    good.write_text('{"version": 1, "campaign": "demo", "jobs": {}}\n')
+    bad = tmp_path / "other.lock.yaml"
+    bad.write_text("version: 1\ncampaign: demo\njobs: [1]\n")
+    spec = PROJECT_DIR / "campaigns" / "demo.yaml"
+    result = CliRunner().invoke(validate, [str(spec), str(good), str(bad)])
+    assert result.exit_code == 1
+    assert f"OK {good}: lockfile of campaign 'demo' with 0 jobs" in result.stdout and f"OK {spec}:" in result.stdout
+    assert str(bad) in result.stderr and "corrupt lockfile" in result.stderr
+
+
 def test_spec_is_typed_and_immutable() -> None:
     spec = load_spec(PROJECT_DIR / "campaigns" / "winter-boots.yaml")
     assert spec.campaign == "winter-boots-2026"
