@@ -14,7 +14,7 @@ import yaml
 
 from runner.atomic import atomic_file
 from runner.errors import LockfileError
-from runner.paths import SCHEMAS_DIR
+from runner.paths import package_json
 
 LOCK_VERSION = 1
 JobState = Literal["pending", "submitted", "succeeded", "failed"]
@@ -89,8 +89,7 @@ class Lockfile:
 
 
 def _schema() -> dict[str, Any]:
-    with open(SCHEMAS_DIR / "lockfile.schema.json", encoding="utf-8") as f:
-        schema: dict[str, Any] = json.load(f)
+    schema: dict[str, Any] = package_json("schemas", "lockfile.schema.json")
     return schema
 
 

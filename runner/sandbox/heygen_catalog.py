@@ -8,10 +8,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from runner.paths import PACKAGE_DIR
+from runner.paths import package_text
 from runner.sandbox.heygen_zego_common import EmulatorHooks
 
-CATALOG_FILE = PACKAGE_DIR / "sandbox" / "data" / "heygen_catalog.json"
 CREATE_TYPES = ("digital_twin",)
 OTHER_CREATE_TYPES = ("photo_avatar", "prompt")
 
@@ -28,7 +27,7 @@ class HeyGenError(Exception):
 
 def load_public_catalog() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The seeded public groups and looks, by id, in catalog order."""
-    data = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))
+    data = json.loads(package_text("sandbox", "data", "heygen_catalog.json"))
     groups = {g["id"]: {**g, "ownership": "public"} for g in data["groups"]}
     looks = {lk["id"]: lk for lk in data["looks"]}
     return groups, looks

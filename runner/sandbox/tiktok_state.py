@@ -10,16 +10,15 @@ import string
 from typing import Any
 
 from runner import api_facts as facts
-from runner.paths import PACKAGE_DIR
+from runner.paths import package_text
 from runner.sandbox.world import World
 
-CATALOG_FILE = PACKAGE_DIR / "sandbox" / "data" / "tiktok_avatars.json"
 HOOK_TYPES_OF_RECOMMENDED = ("EMOTIONAL", "COMMENT", "BILLO", "TEXT_TO_VIDEO")
 
 
 def load_catalog() -> list[dict[str, str]]:
     """The 88 avatars listed in the TikTok documentation."""
-    avatars: list[dict[str, str]] = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))["avatars"]
+    avatars: list[dict[str, str]] = json.loads(package_text("sandbox", "data", "tiktok_avatars.json"))["avatars"]
     return avatars
 
 

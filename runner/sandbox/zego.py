@@ -19,10 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from runner import api_facts
-from runner.paths import PACKAGE_DIR
+from runner.paths import package_text
 from runner.sandbox.heygen_zego_common import EmulatorHooks, SlidingWindow, slow_reply_seconds
 
-DATA_FILE = PACKAGE_DIR / "sandbox" / "data" / "zego_digital_humans.json"
 ACTION = "GetDigitalHumanList"
 FETCH_MODES = (1, 2, 3)  # all, public only, private only
 
@@ -44,7 +43,7 @@ def signature(app_id: str, nonce: str, server_secret: str, timestamp: str) -> st
 
 def load_digital_humans() -> list[dict[str, Any]]:
     """The seeded digital humans, in listing order."""
-    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    data = json.loads(package_text("sandbox", "data", "zego_digital_humans.json"))
     humans: list[dict[str, Any]] = data["digital_humans"]
     return humans
 

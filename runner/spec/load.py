@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from runner.errors import Problem, SpecError
-from runner.paths import TEMPLATES_DIR
+from runner.paths import template_dirs
 from runner.spec import limits
 from runner.spec.model import (
     ApplySettings,
@@ -62,7 +62,7 @@ class _Checker:
         self.data = data
         self.map = source_map
         self.problems: list[Problem] = []
-        self.template_dirs = (path.parent / "templates", TEMPLATES_DIR)
+        self.template_dirs = template_dirs(path)
 
     def problem(self, where: str, message: str) -> None:
         line, col = self.map.at(where)

@@ -7,11 +7,11 @@ from typing import Any, Iterator
 
 import jsonschema
 
-from runner.paths import SCHEMAS_DIR
+from runner.paths import package_json
 from runner.spec.templates import did_you_mean
 from runner.spec.yaml_source import child_path
 
-CAMPAIGN_SCHEMA: dict[str, Any] = json.loads((SCHEMAS_DIR / "campaign.schema.json").read_text(encoding="utf-8"))
+CAMPAIGN_SCHEMA: dict[str, Any] = package_json("schemas", "campaign.schema.json")
 _VALIDATOR = jsonschema.Draft202012Validator(CAMPAIGN_SCHEMA)
 
 

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 
 from runner.lock import lockfile
-from runner.paths import PROJECT_DIR
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def test_second_apply_sends_zero_requests_and_plan_is_all_noop(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:

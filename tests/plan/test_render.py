@@ -12,10 +12,11 @@ from runner.commands.graph import command as graph_command
 from runner.commands.plan import command as plan_command
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
-from runner.paths import PROJECT_DIR
 from runner.plan.make import make_plan
 from runner.plan.render import MARKDOWN_LIMIT, render_markdown
 from runner.plan.planfile import read_plan_file
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 DEMO = PROJECT_DIR / "campaigns" / "demo.yaml"
 

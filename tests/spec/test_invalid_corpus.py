@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from runner.commands.validate import command as validate
-from runner.paths import PROJECT_DIR
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 CORPUS = Path(__file__).parent / "invalid"
 FILES = sorted(CORPUS.glob("*.yaml"))
@@ -18,7 +19,7 @@ FILES = sorted(CORPUS.glob("*.yaml"))
 
 def _expected(path: Path) -> str:
     text = path.with_suffix(".expected").read_text(encoding="utf-8")
-    text = text.replace("SPECDIR", str(path.parent))
+    text = text.replace("SPECPARENT", str(path.parent.parent)).replace("SPECDIR", str(path.parent))
     return text.replace("FILE", str(path)).replace("PROJECT", str(PROJECT_DIR))
 
 

@@ -7,10 +7,11 @@ from click.testing import CliRunner
 
 from runner import api_facts
 from runner.commands.validate import command as validate
-from runner.paths import PROJECT_DIR
 from runner.spec.load import load_spec
 from runner.spec.schema import CAMPAIGN_SCHEMA
 from runner.spec.templates import Renderer, RenderError, slug
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 EXAMPLES = sorted((PROJECT_DIR / "campaigns").glob("*.yaml"))
 
