@@ -31,10 +31,28 @@ def template_dirs(spec_path: Path) -> tuple[Path, ...]:
     return (folder / "templates", folder.parent / "templates")
 
 
-def lock_path_for(spec_path: Path) -> Path:
-    """Return the default lockfile path beside a spec: `x.yaml` -> `x.lock.yaml`."""
+STATE_DIR_NAME = ".campaign"  # untracked: journal, saved pacing, sandbox account, temp files of atomic writes
+
+
+def spec_stem(spec_path: Path) -> str:
+    """`winter-boots.yaml` -> `winter-boots`."""
     name = spec_path.name
     for suffix in (".yaml", ".yml"):
         if name.endswith(suffix):
-            return spec_path.with_name(name[: -len(suffix)] + ".lock.yaml")
-    return spec_path.with_name(name + ".lock.yaml")
+            return name[: -len(suffix)]
+    return name
+
+
+def lock_path_for(spec_path: Path, *, sandbox: bool = False) -> Path:
+    """The default lockfile beside a spec: `x.yaml` -> `x.lock.yaml`, or `x.sandbox.lock.yaml` with `--sandbox`."""
+    return spec_path.with_name(spec_stem(spec_path) + (".sandbox.lock.yaml" if sandbox else ".lock.yaml"))
+
+
+def state_dir_for(spec_path: Path) -> Path:
+    """The untracked state folder beside a spec (`.campaign/`): journals, saved pacing, the sandbox's account."""
+    return spec_path.parent / STATE_DIR_NAME
+
+
+def scratch_dir_for(path: Path) -> Path:
+    """Where atomic writes of `path` keep their temp files: the state folder beside it, which git ignores."""
+    return path.parent / STATE_DIR_NAME / "tmp"

@@ -48,12 +48,11 @@ class Journal:
 
     def snapshot(self) -> Lockfile:
         """The lockfile as it stands in memory."""
-        return Lockfile(campaign=self.lock.campaign, jobs=dict(self._jobs), resolved_avatars=self.lock.resolved_avatars,
-                        version=self.lock.version)
+        return replace(self.lock, jobs=dict(self._jobs))  # keeps serial, lineage and world
 
     def flush(self) -> None:
         """Write the lockfile atomically (fsync + rename) if anything changed."""
         if self._dirty:
-            lockfile.write(self.path, self.snapshot())
+            self.lock = lockfile.write(self.path, self.snapshot())
             self._dirty = False
             self.writes += 1

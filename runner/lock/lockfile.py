@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -12,11 +14,13 @@ from typing import Any, Literal, Mapping
 import jsonschema
 import yaml
 
-from runner.atomic import atomic_file
+from runner.atomic import atomic_file, remove_stale_temps
 from runner.errors import LockfileError
-from runner.paths import package_json
+from runner.lock import world as worlds
+from runner.lock.world import World
+from runner.paths import package_json, scratch_dir_for
 
-LOCK_VERSION = 1
+LOCK_VERSION = 2  # 2 added serial, lineage and world; version 1 files are read and migrated
 JobState = Literal["pending", "submitted", "succeeded", "failed"]
 
 try:  # hand-edited block YAML still loads, with libyaml when present
@@ -73,6 +77,9 @@ class Lockfile:
     # provider -> avatar name -> resolved id, so later plans stay offline
     resolved_avatars: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     version: int = LOCK_VERSION
+    serial: int = 0  # incremented by every write
+    lineage: str = ""  # a random id fixed when the lockfile is first written; "" until then
+    world: World | None = None  # the provider accounts its ids live in; None until an apply records it
 
     def with_job(self, key: str, record: JobRecord) -> Lockfile:
         """Return a copy with one job record set."""
@@ -81,6 +88,10 @@ class Lockfile:
     def without_jobs(self, keys: set[str]) -> Lockfile:
         """Return a copy without the given jobs (forgotten)."""
         return replace(self, jobs={k: v for k, v in self.jobs.items() if k not in keys})
+
+    def with_world(self, world: World) -> Lockfile:
+        """Return a copy recording the world its ids belong to."""
+        return replace(self, world=world)
 
     def with_resolution(self, provider: str, name: str, avatar_id: str) -> Lockfile:
         """Return a copy recording that an avatar name resolved to an id."""
@@ -105,7 +116,11 @@ def to_data(lock: Lockfile) -> dict[str, Any]:
         record["addresses"] = sorted(record["addresses"])
         record["artifacts"] = [_drop_empty(a) for a in record["artifacts"]]
         jobs[key] = _drop_empty(record)
-    data: dict[str, Any] = {"version": lock.version, "campaign": lock.campaign}
+    data: dict[str, Any] = {"version": LOCK_VERSION, "campaign": lock.campaign, "serial": lock.serial}
+    if lock.lineage:
+        data["lineage"] = lock.lineage
+    if lock.world is not None:
+        data["world"] = worlds.to_data(lock.world)
     if lock.resolved_avatars:
         data["resolved_avatars"] = {
             p: dict(sorted(names.items())) for p, names in sorted(lock.resolved_avatars.items())
@@ -164,19 +179,30 @@ def from_data(data: Any, source: str) -> Lockfile:
         )
     try:
         # The fast path checks what the schema checks; jsonschema explains when it fails.
-        if set(data) - {"version", "campaign", "resolved_avatars", "jobs"} or not isinstance(data["campaign"], str):
+        allowed = _TOP_LEVEL if version != 1 else _TOP_LEVEL_V1
+        if set(data) - allowed or not isinstance(data["campaign"], str):
             raise ValueError("top level")
         jobs = {key: _record(key, rec) for key, rec in data["jobs"].items()}
         resolved = {p: dict(n) for p, n in data.get("resolved_avatars", {}).items()}
-        if not isinstance(version, int):
-            raise TypeError("version")
+        serial, lineage = data.get("serial", 0), data.get("lineage", "")
+        if not isinstance(version, int) or not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+            raise TypeError("version or serial")
+        if not isinstance(lineage, str):
+            raise TypeError("lineage")
+        world = worlds.from_data(data["world"]) if "world" in data else None
     except (TypeError, ValueError, KeyError, AttributeError):
         errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
         first = errors[0] if errors else None
         where = ".".join(str(p) for p in first.absolute_path) if first is not None else ""
         detail = first.message if first is not None else "unexpected structure"
         raise LockfileError(f"{source}: corrupt lockfile at {where or 'top level'}: {detail}; restore it from git") from None
-    return Lockfile(campaign=data["campaign"], jobs=jobs, resolved_avatars=resolved, version=version)
+    # A version 1 file migrates on read: no serial, lineage or world yet; the next write adds them.
+    return Lockfile(campaign=data["campaign"], jobs=jobs, resolved_avatars=resolved, version=LOCK_VERSION,
+                    serial=serial, lineage=lineage, world=world)
+
+
+_TOP_LEVEL_V1 = frozenset({"version", "campaign", "resolved_avatars", "jobs"})
+_TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world"}
 
 
 def _without_comments(text: str) -> str:
@@ -212,6 +238,8 @@ def read(path: Path, campaign: str) -> Lockfile:
         return Lockfile(campaign=campaign)
     except OSError as exc:
         raise LockfileError(f"{path}: cannot read lockfile: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise LockfileError(f"{path}: corrupt lockfile (not UTF-8 text); restore it from git") from None
     lock = loads(text, str(path))
     if lock.campaign != campaign:
         raise LockfileError(
@@ -220,15 +248,33 @@ def read(path: Path, campaign: str) -> Lockfile:
     return lock
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` atomically and durably (temp file, fsync, rename, fsync dir)."""
-    with atomic_file(path) as out:
-        out.write(text)
+def write_atomic(path: Path, text: str, *, make_parents: bool = True) -> None:
+    """Replace `path` with `text` atomically and durably (temp file, fsync, rename, fsync dir).
+
+    The temp file lives in the untracked state folder beside `path`, so a kill mid-write leaves
+    nothing `git status` shows; temp files such a kill left are removed here.
+    """
+    scratch = scratch_dir_for(path)
+    with _writing:  # one writer at a time in this process; other processes are kept out by the state lock
+        with atomic_file(path, scratch=scratch, make_parents=make_parents) as out:
+            out.write(text)
+        remove_stale_temps(path, scratch)
+        remove_stale_temps(path, path.parent)  # left beside the file by earlier versions
 
 
-def write(path: Path, lock: Lockfile) -> None:
-    """Write the lockfile atomically."""
-    write_atomic(path, dumps(lock))
+_writing = threading.Lock()
+
+
+def next_version(lock: Lockfile) -> Lockfile:
+    """The lockfile as its next write records it: serial + 1, and a lineage from the first write on."""
+    return replace(lock, serial=lock.serial + 1, lineage=lock.lineage or str(uuid.uuid4()), version=LOCK_VERSION)
+
+
+def write(path: Path, lock: Lockfile) -> Lockfile:
+    """Write the lockfile atomically; return it as written (keep it: its serial counts the writes)."""
+    written = next_version(lock)
+    write_atomic(path, dumps(written))
+    return written
 
 
 def digest_of_file(path: Path) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.atomic import StorageError
 from runner.errors import LockfileError
 from runner.lock import lockfile
 from runner.lock.lockfile import Artifact, JobError, JobRecord, Lockfile
@@ -70,7 +71,8 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
     path = tmp_path / "c.lock.yaml"
     lockfile.write(path, _sample())
     lockfile.write(path, _sample().without_jobs({"rf-00000000000000aa"}))
-    assert [p.name for p in tmp_path.iterdir()] == ["c.lock.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".campaign", "c.lock.yaml"]
+    assert list((tmp_path / ".campaign").rglob("*.tmp")) == []
     assert set(lockfile.read(path, "winter-boots-2026").jobs) == {"av-00000000000000bb"}
 
 
@@ -83,10 +85,11 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="c.lock.yaml: disk full; nothing was changed"):
         lockfile.write(path, Lockfile(campaign="winter-boots-2026"))
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["c.lock.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".campaign", "c.lock.yaml"]
+    assert list((tmp_path / ".campaign").rglob("*.tmp")) == []
 
 
 @pytest.mark.parametrize(

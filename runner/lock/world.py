@@ -1,0 +1,140 @@
+"""The world a lockfile describes: which provider accounts its video ids live in (never a secret)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
+
+from runner import api_facts as facts
+from runner.errors import CampaignError
+
+SANDBOX_HOST = "sandbox"  # the bundled emulator listens on a random loopback port: its host says nothing
+
+
+class WorldMismatch(CampaignError):
+    """The lockfile was written against other provider accounts than the ones configured now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where one provider's videos live: the API host and, for TikTok, the advertiser."""
+
+    host: str
+    advertiser_id: str | None = None
+
+    def describe(self) -> str:
+        """`business-api.tiktok.com (advertiser 123)`."""
+        return self.host + (f" (advertiser {self.advertiser_id})" if self.advertiser_id else "")
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """The environment a lockfile's ids belong to: sandbox or not, and each provider's endpoint."""
+
+    sandbox: bool
+    providers: Mapping[str, Endpoint] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for messages: `the bundled sandbox` or `tiktok at host (advertiser ...)`."""
+        if self.sandbox:
+            return "the bundled sandbox (--sandbox)"
+        parts = [f"{name} at {end.describe()}" for name, end in sorted(self.providers.items())]
+        return ", ".join(parts) or "no provider yet"
+
+    def fingerprint(self) -> str:
+        """A short stable digest of the world, for backends that key state by it."""
+        canonical = json.dumps(to_data(self), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    def merged(self, other: World) -> World:
+        """This world plus the providers only `other` names (a campaign that starts using HeyGen)."""
+        return replace(self, providers={**other.providers, **self.providers})
+
+
+def _host(url: str) -> str:
+    """`https://user:pw@Host:443/x` -> `host:443`: the host and port only, never credentials or path."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or url.strip()).lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
+
+
+_BASE_URLS = {
+    "tiktok": ("TIKTOK_API_BASE_URL", facts.TIKTOK_DEFAULT_BASE_URL),
+    "heygen": ("HEYGEN_API_BASE_URL", facts.HEYGEN_DEFAULT_BASE_URL),
+}
+
+
+def world_from_env(env: Mapping[str, str], providers: Iterable[str], *, sandbox: bool) -> World:
+    """The world the given environment points the named providers at."""
+    endpoints: dict[str, Endpoint] = {}
+    for name in sorted(set(providers)):
+        if name not in _BASE_URLS:
+            continue
+        variable, default = _BASE_URLS[name]
+        host = SANDBOX_HOST if sandbox else _host(env.get(variable) or default)
+        advertiser = (env.get("TIKTOK_ADVERTISER_ID") or "").strip() or None if name == "tiktok" else None
+        endpoints[name] = Endpoint(host=host, advertiser_id=advertiser)
+    return World(sandbox=sandbox, providers=endpoints)
+
+
+def differences(recorded: World, current: World) -> list[str]:
+    """What differs between the lockfile's world and the current one (providers both name)."""
+    found = []
+    if recorded.sandbox != current.sandbox:
+        found.append(f"the lockfile was written {'in' if recorded.sandbox else 'outside'} the sandbox, "
+                     f"this run is {'in' if current.sandbox else 'outside'} it")
+    for name in sorted(set(recorded.providers) & set(current.providers)):
+        was, now = recorded.providers[name], current.providers[name]
+        if was != now:
+            found.append(f"{name}: the lockfile's ids live at {was.describe()}, this run talks to {now.describe()}")
+    return found
+
+
+def check_world(recorded: World | None, current: World, lock_path: Path) -> World:
+    """Return the world to record; WorldMismatch, with a way forward, when it is another one."""
+    if recorded is None:
+        return current
+    found = differences(recorded, current)
+    if found:
+        aside = lock_path.with_name(lock_path.name.replace(".lock.", ".old.lock.", 1))
+        raise WorldMismatch(
+            f"{lock_path} describes another world: {'; '.join(found)}. Its video ids mean nothing there, so nothing "
+            f"was done. Point the environment back at {recorded.describe()}, or keep the states apart: pass "
+            f"--lock with another file for this world, or move {lock_path.name} aside (e.g. to {aside.name}) "
+            "if the old world is gone for good"
+        )
+    return recorded.merged(current)
+
+
+def to_data(world: World) -> dict[str, Any]:
+    """Plain sorted data for the lockfile."""
+    providers = {}
+    for name, end in sorted(world.providers.items()):
+        entry: dict[str, Any] = {"host": end.host}
+        if end.advertiser_id is not None:
+            entry["advertiser_id"] = end.advertiser_id
+        providers[name] = entry
+    return {"sandbox": world.sandbox, "providers": providers}
+
+
+def from_data(data: Any) -> World:
+    """Build a World from lockfile data; TypeError/ValueError/KeyError on a bad shape."""
+    if not isinstance(data, dict) or not isinstance(data["sandbox"], bool) or set(data) - {"sandbox", "providers"}:
+        raise ValueError("world")
+    endpoints = {}
+    for name, entry in data.get("providers", {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry["host"], str) or set(entry) - {"host", "advertiser_id"}:
+            raise ValueError("world.providers")
+        advertiser = entry.get("advertiser_id")
+        if advertiser is not None and not isinstance(advertiser, str):
+            raise TypeError("advertiser_id")
+        endpoints[name] = Endpoint(host=entry["host"], advertiser_id=advertiser)
+    return World(sandbox=data["sandbox"], providers=endpoints)
