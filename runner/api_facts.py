@@ -72,6 +72,11 @@ HOLIDAY_THEMES = (
     "BOXING_DAY",
 )
 UPLOAD_TIMEOUT_SECONDS = 10.0
+# A video fed to a refresh task: "Duration: must be between 2 and 180 seconds", "Within 70 MB"
+# (decimal MB, the stricter reading).
+REFRESH_INPUT_MIN_SECONDS = 2.0
+REFRESH_INPUT_MAX_SECONDS = 180.0
+REFRESH_INPUT_MAX_BYTES = 70_000_000
 TASK_STATUSES = ("SUBMITTED", "PROCESSING", "SUCCESS", "FAILED")
 
 # --- Rate limits (per developer app) ---------------------------------------------------

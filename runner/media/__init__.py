@@ -1,0 +1,1 @@
+"""Facts about media files: probing downloaded videos and checking them before use."""
