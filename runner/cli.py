@@ -18,6 +18,7 @@ COMMANDS = {
     "avatars": "runner.commands.avatars",
     "sandbox": "runner.commands.sandbox",
     "force-unlock": "runner.commands.force_unlock",
+    "report": "runner.commands.report",
 }
 
 

@@ -1,0 +1,153 @@
+"""Gallery cards: one per generated video job, from the plan and the lockfile (pure)."""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from runner.lock.lockfile import JobRecord
+from runner.plan.model import Action, Change, Plan
+from runner.report.address import parse_address
+
+SHOWN_KINDS = ("avatar_video", "refresh_video", "heygen_video")
+# Filter keys taken from the address that are not matrix axes.
+NON_AXIS_KEYS = frozenset({"avatar", "script", "holiday_theme"})
+
+
+class CardState(enum.StrEnum):
+    """Where a job stands, as the gallery filters it."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SUBMITTED = "submitted"
+    PENDING = "pending"
+    PLANNED = "planned"
+    FORGOTTEN = "forgotten"
+
+
+@dataclass(frozen=True, slots=True)
+class CardVideo:
+    """One output video: its id and where the page finds the file (None when not downloaded)."""
+
+    video_id: str
+    src: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """Everything one gallery card shows."""
+
+    key: str
+    kind: str
+    provider: str
+    addresses: tuple[str, ...]
+    group: str
+    name: str
+    avatar: str
+    avatar_id: str
+    script_id: str
+    script: str
+    details: tuple[tuple[str, str], ...]  # (label, value): strategies, hook, voice...
+    axes: tuple[tuple[str, str], ...]  # matrix axes and holiday theme, for filters
+    state: CardState
+    badge: str  # why the card needs attention; "" when it does not
+    task_ids: tuple[str, ...]
+    video_ids: tuple[str, ...]
+    videos: tuple[CardVideo, ...]
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The values this card is filtered by, keyed by filter name."""
+        return {"group": self.group, "avatar": self.avatar, "script": self.script_id, "state": str(self.state), **dict(self.axes)}
+
+
+def build_cards(plan: Plan, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, out_dir: Path) -> tuple[Card, ...]:
+    """Cards in plan order; video paths relative to `out_dir` so the page works from file://."""
+    cards = []
+    for change in plan.changes:
+        kind = change.job.kind if change.job else change.record.kind if change.record else ""
+        if kind in SHOWN_KINDS:
+            cards.append(_card(change, lock_jobs, lock_dir, out_dir))
+    return tuple(cards)
+
+
+def _card(change: Change, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, out_dir: Path) -> Card:
+    job = change.job
+    record = change.record if change.record is not None else lock_jobs.get(change.key)
+    request: Mapping[str, Any] = job.request if job is not None else {}
+    addresses = job.addresses if job is not None else record.addresses if record is not None else ()
+    parsed = parse_address(addresses[0]) if addresses else None
+    cell = dict(parsed.cell) if parsed is not None else {}
+    state, badge = _state(change, record)
+    return Card(
+        key=change.key,
+        kind=job.kind if job is not None else record.kind if record is not None else "",
+        provider=job.provider if job is not None else record.provider if record is not None else "",
+        addresses=tuple(addresses),
+        group=parsed.group if parsed is not None else "",
+        name=(job.name if job is not None else None) or (record.name if record is not None else None) or "",
+        avatar=cell.get("avatar", ""),
+        avatar_id=str(request.get("avatar_id", "")),
+        script_id=cell.get("script", ""),
+        script=str(request.get("script", "")),
+        details=_details(request),
+        axes=tuple((k, v) for k, v in cell.items() if k not in NON_AXIS_KEYS or k == "holiday_theme"),
+        state=state,
+        badge=badge,
+        task_ids=record.task_ids if record is not None else (),
+        video_ids=record.video_ids if record is not None else (),
+        videos=_videos(record, lock_dir, out_dir),
+    )
+
+
+def _state(change: Change, record: JobRecord | None) -> tuple[CardState, str]:
+    if change.action is Action.FORGET:
+        return CardState.FORGOTTEN, "leaves the spec: the next apply drops it from the lockfile"
+    if change.action is Action.REPLACE:
+        return CardState.PLANNED, f"the request changed: apply makes a new video (replaces {change.replaces})"
+    if record is None:
+        return CardState.PLANNED, "not generated yet: apply will create it"
+    if record.state == "failed":
+        reason = f"{record.error.code}: {record.error.message}" if record.error else "no reason recorded"
+        return CardState.FAILED, f"failed: {reason}"
+    if record.state == "submitted":
+        return CardState.SUBMITTED, "rendering: submitted to the provider, not finished yet"
+    if record.state == "pending":
+        return CardState.PENDING, "pending: apply was interrupted before the provider answered"
+    if change.action is Action.RENAME and change.job is not None:
+        return CardState.SUCCEEDED, f"will be renamed to {change.job.name}"
+    return CardState.SUCCEEDED, ""
+
+
+def _details(request: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    details: list[tuple[str, str]] = []
+    for field, label in (("voice_id", "voice"), ("aspect_ratio", "aspect")):
+        if request.get(field):
+            details.append((label, str(request[field])))
+    strategies = request.get("video_refresh_strategy_list")
+    if strategies:
+        details.append(("strategies", ", ".join(str(s) for s in strategies)))
+    hook = request.get("add_hook")
+    if isinstance(hook, Mapping):
+        for field, label in (("hook_type", "hook"), ("holiday_theme", "holiday theme"),
+                             ("product_category", "product category"), ("product_description", "product description")):
+            if hook.get(field):
+                details.append((label, str(hook[field])))
+    return tuple(details)
+
+
+def _videos(record: JobRecord | None, lock_dir: Path, out_dir: Path) -> tuple[CardVideo, ...]:
+    if record is None:
+        return ()
+    files = {a.video_id: a for a in record.artifacts}
+    videos = []
+    for video_id in record.video_ids:
+        artifact = files.get(video_id)
+        src = None
+        if artifact is not None and (lock_dir / artifact.path).is_file():
+            src = os.path.relpath(lock_dir / artifact.path, out_dir).replace(os.sep, "/")
+        videos.append(CardVideo(video_id, src))
+    return tuple(videos)

@@ -1,0 +1,33 @@
+"""Write the gallery page for a planned campaign."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runner.atomic import StorageError, atomic_file
+from runner.plan.make import Planned
+from runner.report.cards import build_cards
+from runner.report.html import render_gallery
+
+PAGE_NAME = "index.html"
+
+
+def default_report_dir(planned: Planned) -> Path:
+    """Beside the downloaded videos (`apply.artifacts_dir`, default artifacts/<campaign>), so the folder travels whole."""
+    spec = planned.spec
+    return spec.path.parent / (spec.apply.artifacts_dir or f"artifacts/{spec.campaign}")
+
+
+def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = False) -> Path:
+    """Write `index.html` into `out_dir` (default: beside the videos) and return its path."""
+    folder = out_dir if out_dir is not None else default_report_dir(planned)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"{folder}: cannot create the report folder: {exc.strerror}; pass --out DIR") from None
+    cards = build_cards(planned.plan, planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve())
+    page = render_gallery(planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox)
+    target = folder / PAGE_NAME
+    with atomic_file(target) as out:
+        out.write(page)
+    return target
