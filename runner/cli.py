@@ -19,6 +19,7 @@ COMMANDS = {
     "sandbox": "runner.commands.sandbox",
     "force-unlock": "runner.commands.force_unlock",
     "report": "runner.commands.report",
+    "clean": "runner.commands.clean",
 }
 
 

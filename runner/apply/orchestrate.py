@@ -1,4 +1,4 @@
-"""The apply sequence: lock, check a saved plan, resolve names, plan, confirm, notices, execute."""
+"""The apply sequence as one pass: load, lock, check world and saved plan, resolve names, plan, confirm, execute."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from runner.errors import CampaignError, PlanMismatch
 from runner.execute.engine import ApplyResult, ExecuteOptions, Providers, execute, needs_downloads
 from runner.lock import lockfile
 from runner.lock.statelock import StateLock
+from runner.lock.world import check_world, world_from_env
 from runner.paths import lock_path_for
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
 from runner.plan.model import Action, Plan
-from runner.plan.planfile import change_signature, lock_digest, read_plan_file, spec_digest
+from runner.plan.planfile import check_saved_plan, read_plan_file, saved_plan_matches
 from runner.plan.render import render_text
 from runner.clock import Clock
 from runner.providers.config import ProviderSettings, clock_from_env, settings_from_env
@@ -67,21 +68,29 @@ def notices_needed(plan: Plan, downloads: bool, missing: list[str]) -> list[str]
     return kinds
 
 
+def spec_providers(spec: Spec) -> set[str]:
+    """The providers a campaign talks to: its video groups', its avatars', TikTok for refreshes."""
+    used = {group.provider for group in spec.videos}
+    used |= {spec.avatars[alias].provider for group in spec.videos for alias in group.avatars if alias in spec.avatars}
+    return used | ({"tiktok"} if spec.refresh else set())
+
+
 def run_apply(request: ApplyRequest) -> int:
-    """Apply a campaign; return the exit code (0 all succeeded, 1 some job failed)."""
+    """Apply a campaign in one pass; return the exit code (0 all succeeded, 1 some job failed).
+
+    Load, lock, check the world, resolve avatar names in memory, plan once, show it, confirm,
+    acknowledge notices, record resolutions and world, execute. Until the confirmation nothing is written.
+    """
+    spec = load_spec(request.spec_path)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not (request.yes or request.plan_path or interactive):
         raise CampaignError("apply needs a confirmation: pass --yes, or apply a reviewed plan with --plan PLAN")
-    spec = load_spec(request.spec_path)
-    lock_path = request.lock_path or lock_path_for(request.spec_path)
+    lock_path = request.lock_path or lock_path_for(request.spec_path, sandbox=request.sandbox)
     with StateLock(lock_path, operation="apply"):
         lock = lockfile.read(lock_path, spec.campaign)
         saved = read_plan_file(request.plan_path) if request.plan_path else None
         if saved is not None:
-            if saved.spec_digest != spec_digest(spec):
-                raise PlanMismatch(f"{request.spec_path} changed since the plan {request.plan_path} was made; run `campaign plan --out` again")
-            if saved.lock_digest != lock_digest(lock_path):
-                raise PlanMismatch(f"{lock_path} changed since the plan {request.plan_path} was made; run `campaign plan --out` again")
+            check_saved_plan(saved, request.plan_path or Path(), spec, lock_path)
         downloads_to = artifacts_dir(spec)
         accepted = request.accept_notices or spec.apply.accept_notices
         if not (accepted or interactive):
@@ -90,22 +99,28 @@ def run_apply(request: ApplyRequest) -> int:
             missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
             acknowledge(notices_needed(early, downloads_to is not None, missing), accepted=False, interactive=False)
         with provider_environment(request.sandbox, sandbox_state_file(spec)) as env:
+            providers_used = spec_providers(spec) | {r.provider for r in lock.jobs.values()}
+            world = check_world(lock.world, world_from_env(env, providers_used, sandbox=request.sandbox), lock_path)
             settings, clock = settings_from_env(env), clock_from_env(env)
+            resolved = lock
             if unresolved_avatars(spec, lock.resolved_avatars):
-                lock = resolve_names(spec, lock, lock_path, settings, clock)
-            planned = plan_for(spec, lock, lock_path)
+                resolved = resolve_names(spec, lock, settings, clock)  # in memory: recorded only once confirmed
+            planned = plan_for(spec, resolved, lock_path)
             plan = planned.plan
-            if saved is not None and change_signature(plan) != saved.changes:
+            if saved is not None and not saved_plan_matches(saved, plan):
                 raise PlanMismatch(f"the plan {request.plan_path} no longer matches what apply would do; run `campaign plan --out` again")
-            missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
+            missing = needs_downloads(resolved, lock_path.parent) if downloads_to is not None else []
             to_stderr = request.fmt == "json"  # stdout carries only the JSON summary
             if not plan.has_changes and not missing:
-                click.echo(f"No changes. {len(planned.graph.jobs)} jobs up to date.", err=to_stderr)
+                if resolved.resolved_avatars != lock.resolved_avatars:  # nothing to pay for: keep later plans offline
+                    lockfile.write(lock_path, resolved)
+                click.echo(f"No changes. {_jobs(len(planned.graph.jobs))} up to date.", err=to_stderr)
                 return _summary(request, None, lock_path, 0)
             click.echo(render_text(plan, color=not to_stderr and sys.stdout.isatty()), nl=False, err=to_stderr)
             if not (request.yes or saved is not None) and not click.confirm("Apply these changes?", default=False):
                 raise CampaignError("apply cancelled; nothing was done")
             acknowledge(notices_needed(plan, downloads_to is not None, missing), accepted=accepted, interactive=interactive)
+            lock = lockfile.write(lock_path, resolved.with_world(world))
             providers = _providers(plan, settings, clock, lock)
             reporter = LogReporter()
             try:
@@ -118,6 +133,10 @@ def run_apply(request: ApplyRequest) -> int:
                     if client is not None:
                         client.close()  # type: ignore[union-attr]
     return _summary(request, result, lock_path, 1 if result.failed else 0)
+
+
+def _jobs(count: int) -> str:
+    return f"{count} job" + ("" if count == 1 else "s")
 
 
 def _providers(plan: Plan, settings: ProviderSettings, clock: Clock, lock: lockfile.Lockfile) -> Providers:

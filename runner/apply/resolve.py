@@ -1,21 +1,19 @@
-"""Avatar names resolved through the provider's catalog, once, and recorded in the lockfile."""
+"""Avatar names resolved through the provider's catalog, once; apply records them after the confirmation."""
 
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 from runner.clock import Clock
 from runner.errors import Problem, SpecError
-from runner.lock import lockfile
 from runner.lock.lockfile import Lockfile
 from runner.plan.expand import unresolved_avatars
 from runner.providers.config import ProviderSettings
 from runner.spec.model import Spec
 
 
-def resolve_names(spec: Spec, lock: Lockfile, lock_path: Path, settings: ProviderSettings, clock: Clock) -> Lockfile:
-    """Look unresolved names up in each provider's catalog; write the lockfile; SpecError for unknown names."""
+def resolve_names(spec: Spec, lock: Lockfile, settings: ProviderSettings, clock: Clock) -> Lockfile:
+    """Look unresolved names up in each provider's catalog; return the lockfile with them (unwritten); SpecError for unknown names."""
     from runner.providers.heygen import HeyGenClient
     from runner.providers.tiktok import TikTokClient
 
@@ -40,5 +38,4 @@ def resolve_names(spec: Spec, lock: Lockfile, lock_path: Path, settings: Provide
             problems.append(Problem(str(spec.path), line, col, f"avatars.{alias}.name", f"no {provider} avatar is named '{name}'{hint}"))
     if problems:
         raise SpecError(problems)
-    lockfile.write(lock_path, lock)
     return lock

@@ -19,12 +19,14 @@ from runner.plan.render import render_plan
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan for `apply --plan`.")
 @format_option("text", "json", "markdown")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
-def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, detailed_exitcode: bool) -> None:
+@click.option("--sandbox", is_flag=True, help="Plan against the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps.")
+def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, detailed_exitcode: bool, sandbox: bool) -> None:
     """Show what apply would generate, rename, replace or forget."""
-    planned = make_plan(spec, lock_path)
+    planned = make_plan(spec, lock_path, sandbox=sandbox)
+    if out is not None:  # saved first: a plan that cannot be saved is not shown as if it were
+        write_plan_file(out, planned.plan, spec)
     click.echo(render_plan(planned.plan, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)  # type: ignore[arg-type]
     if out is not None:
-        write_plan_file(out, planned.plan)
-        click.echo(f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}", err=True)
+        click.echo(f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}{' --sandbox' if sandbox else ''}", err=True)
     if detailed_exitcode and planned.plan.has_changes:
         raise SystemExit(2)

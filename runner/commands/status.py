@@ -10,7 +10,9 @@ import click
 
 from runner.execute.artifacts import artifact_ok
 from runner.lock import lockfile
+from runner.errors import LockfileError, SpecError
 from runner.lock.lockfile import JobError, Lockfile
+from runner.lock.orphans import artifacts_folder, orphan_artifacts, referenced
 from runner.lock.statelock import StateLock
 from runner.options import format_option, lock_option, sandbox_option, spec_argument
 from runner.paths import lock_path_for
@@ -64,21 +66,45 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
     return lock
 
 
+def _load_for_status(spec: Path, refresh: bool) -> tuple[Spec | None, str | None]:
+    """The spec when it loads; status itself only needs the lockfile, so an invalid spec is a note."""
+    try:
+        return load_spec(spec), None
+    except SpecError as exc:
+        if refresh:
+            raise
+        count = len(exc.problems)
+        return None, f"note: {spec} is invalid ({count} problem{'s' if count != 1 else ''}; run `campaign validate {spec}`); showing the lockfile only"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 @click.command()
 @spec_argument
 @lock_option
 @click.option("--refresh", is_flag=True, help="Ask the provider about submitted tasks and record the finished ones.")
-@sandbox_option
+@click.option("--sandbox", is_flag=True, help="Show the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps.")
 @format_option("text", "json")
 def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fmt: str) -> None:
-    """Show every job the lockfile holds: state, video ids, artifacts, errors."""
-    loaded = load_spec(spec)
-    path = lock_path or lock_path_for(spec)
-    if refresh:
+    """Show every job the lockfile holds: state, video ids, artifacts, errors, orphan downloads."""
+    loaded, note = _load_for_status(spec, refresh)
+    if note is not None:
+        click.echo(note, err=True)
+    path = lock_path or lock_path_for(spec, sandbox=sandbox)
+    if refresh and loaded is not None:
         with StateLock(path, operation="status --refresh"):
-            lock = refresh_unfinished(loaded, lockfile.read(path, loaded.campaign), path, sandbox)
+            lock: Lockfile | None = refresh_unfinished(loaded, lockfile.read(path, loaded.campaign), path, sandbox)
+    elif loaded is not None:
+        lock = lockfile.read(path, loaded.campaign) if path.exists() else None
     else:
-        lock = lockfile.read(path, loaded.campaign)
+        lock = lockfile.read_existing(path)
+    if lock is None:
+        hint = f"no lockfile yet at {path}: nothing has been applied" + (" in the sandbox" if sandbox else "")
+        click.echo(json.dumps({"lockfile": str(path), "exists": False, "counts": {}, "jobs": [], "orphans": []}, indent=2, sort_keys=True)
+                   if fmt == "json" else f"0 jobs: {hint}; run `campaign apply {spec}{' --sandbox' if sandbox else ''}` to create it")
+        return
     rows = []
     for key, record in sorted(lock.jobs.items()):
         present = sum(artifact_ok(a, path.parent) for a in record.artifacts)
@@ -89,14 +115,36 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
             "error": f"{record.error.code}: {record.error.message}" if record.error else None,
         })
     counts = {state: sum(r["state"] == state for r in rows) for state in ("succeeded", "submitted", "pending", "failed")}
+    configured = loaded.apply.artifacts_dir if loaded is not None else None
+    orphans = [p.as_posix() for p in find_orphans(spec, path, lock, configured)]
     if fmt == "json":
-        click.echo(json.dumps({"lockfile": str(path), "counts": counts, "jobs": rows}, indent=2, sort_keys=True))
+        click.echo(json.dumps({"lockfile": str(path), "exists": True, "counts": counts, "jobs": rows, "orphans": orphans,
+                               "world": lock.world.describe() if lock.world else None}, indent=2, sort_keys=True))
     else:
         for row in rows:
             ids = ", ".join(row["video_ids"]) or "-"  # type: ignore[arg-type]
             click.echo(f"{row['state']:<10} {row['key']}  {row['kind']:<13} videos: {ids}  artifacts: {row['artifacts']}")
             if row["error"]:
                 click.echo(f"           error: {row['error']}")
-        click.echo(f"{len(rows)} jobs: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({path})")
+        world = f"; world: {lock.world.describe()}" if lock.world else ""
+        click.echo(_plural(len(rows), "job") + ": " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({path}{world})")
+        if orphans:
+            click.echo(f"{_plural(len(orphans), 'orphan artifact')} (downloads of replaced or forgotten jobs; "
+                       f"`campaign clean {spec}` lists them, `--yes` removes them):")
+            for orphan in orphans:
+                click.echo(f"  {orphan}")
     if counts["failed"]:
         raise SystemExit(1)
+
+
+def find_orphans(spec: Path, lock_path: Path, lock: Lockfile, configured: str | None) -> list[Path]:
+    """Downloads no lockfile of this spec keeps (the sandbox's and the real one share the folder)."""
+    kept = referenced(lock, lock_path)
+    for sibling in {lock_path_for(spec), lock_path_for(spec, sandbox=True)} - {lock_path}:
+        try:
+            other = lockfile.read_existing(sibling)
+        except LockfileError:
+            other = None
+        if other is not None and other.campaign == lock.campaign:
+            kept |= referenced(other, sibling)
+    return orphan_artifacts(artifacts_folder(spec, lock.campaign, configured), kept)

@@ -230,17 +230,24 @@ def loads(text: str, source: str = "<lockfile>") -> Lockfile:
     return from_data(data, source)
 
 
-def read(path: Path, campaign: str) -> Lockfile:
-    """Read the lockfile at `path`, or an empty one for `campaign` if it does not exist."""
+def read_existing(path: Path) -> Lockfile | None:
+    """Read the lockfile at `path` whatever its campaign, or None when there is none yet."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Lockfile(campaign=campaign)
+        return None
     except OSError as exc:
         raise LockfileError(f"{path}: cannot read lockfile: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise LockfileError(f"{path}: corrupt lockfile (not UTF-8 text); restore it from git") from None
-    lock = loads(text, str(path))
+    return loads(text, str(path))
+
+
+def read(path: Path, campaign: str) -> Lockfile:
+    """Read the lockfile at `path`, or an empty one for `campaign` if it does not exist."""
+    lock = read_existing(path)
+    if lock is None:
+        return Lockfile(campaign=campaign)
     if lock.campaign != campaign:
         raise LockfileError(
             f"{path}: lockfile belongs to campaign '{lock.campaign}', not '{campaign}'; pass --lock to use another file"

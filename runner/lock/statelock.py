@@ -29,7 +29,7 @@ from typing import Any
 
 import filelock
 
-from runner.atomic import atomic_file
+from runner.atomic import StorageError, atomic_file
 from runner.errors import CampaignError, StateLockHeld
 
 INFO_VERSION = 1
@@ -141,11 +141,16 @@ class StateLock:
 
     def acquire(self) -> None:
         """Take the lock or raise StateLockHeld naming the holder."""
-        self.lockfile_path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.lockfile_path.parent.mkdir(parents=True, exist_ok=True)
             self._os_lock.acquire()
         except filelock.Timeout:
             raise StateLockHeld(_held_message(self.lockfile_path, read_info(self.lockfile_path))) from None
+        except OSError as exc:  # a read-only folder or no permission: the environment, not a bug
+            raise StorageError(
+                f"cannot lock the state of {self.lockfile_path}: {exc.strerror or exc}; the folder "
+                f"{self.lockfile_path.parent} must be writable (or pass --lock with a writable path)"
+            ) from None
         try:
             stale = read_info(self.lockfile_path)
             if stale is not None:

@@ -35,9 +35,9 @@ def plan_for(spec: Spec, lock: Lockfile, lock_path: Path) -> Planned:
     return Planned(spec, lock_path, lock, graph, plan)
 
 
-def make_plan(spec_path: Path, lock_override: Path | None = None) -> Planned:
-    """Load the spec and its lockfile, and plan; no network."""
+def make_plan(spec_path: Path, lock_override: Path | None = None, *, sandbox: bool = False) -> Planned:
+    """Load the spec and its lockfile (the sandbox's with `sandbox`), and plan; no network."""
     spec = load_spec(spec_path)
-    lock_path = lock_override or lock_path_for(spec_path)
+    lock_path = lock_override or lock_path_for(spec_path, sandbox=sandbox)
     lock = lockfile.read(lock_path, spec.campaign)
     return plan_for(spec, lock, lock_path)

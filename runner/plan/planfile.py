@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runner.atomic import StorageError, atomic_file
 from runner.errors import PlanMismatch
-from runner.lock.lockfile import digest_of_file, write_atomic
+from runner.lock.lockfile import digest_of_file
 from runner.plan.model import Plan
 from runner.plan.render import FORMAT_VERSION, plan_data
 from runner.spec.model import Spec
@@ -39,15 +41,70 @@ class SavedPlan:
     changes: tuple[tuple[str, str], ...]  # (action, key)
     data: dict[str, Any]
 
+    @property
+    def spec(self) -> str:
+        """The campaign file the plan was made from, as it was named then ("" for older plan files)."""
+        return str(self.data.get("spec") or "")
+
 
 def change_signature(plan: Plan) -> tuple[tuple[str, str], ...]:
     """What must match between a saved plan and a fresh one: each change's action and key."""
     return tuple((c.action.value, c.key) for c in plan.changes)
 
 
-def write_plan_file(path: Path, plan: Plan) -> None:
-    """Write the plan with its digests, atomically."""
-    write_atomic(path, json.dumps(plan_data(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+def _by_address(action: str, kind: object, addresses: object) -> tuple[str, str, tuple[str, ...]]:
+    return (action, str(kind), tuple(sorted(str(a) for a in addresses))) if isinstance(addresses, (list, tuple)) else (action, str(kind), ())
+
+
+def saved_plan_matches(saved: SavedPlan, plan: Plan) -> bool:
+    """Whether a fresh plan does what the saved one showed.
+
+    Jobs whose avatar was still a name when the plan was saved had provisional keys ("known after
+    apply"): they are compared by action, kind and addresses; every other change by action and key.
+    """
+    entries = [c for c in saved.data.get("changes", []) if isinstance(c, dict)]
+    provisional = {str(a) for c in entries if c.get("provisional") for a in c.get("addresses", [])}
+    wanted = Counter(
+        _by_address(str(c["action"]), c.get("kind"), c.get("addresses")) if c.get("provisional") else (str(c["action"]), str(c["key"]))
+        for c in entries
+    )
+    fresh: Counter[tuple[object, ...]] = Counter()
+    for change in plan.changes:
+        job, record = change.job, change.record
+        addresses = job.addresses if job else (record.addresses if record else ())
+        kind = job.kind if job else (record.kind if record else None)
+        if provisional & set(addresses):
+            fresh[_by_address(change.action.value, kind, addresses)] += 1
+        else:
+            fresh[(change.action.value, change.key)] += 1
+    return fresh == wanted
+
+
+def check_saved_plan(saved: SavedPlan, plan_path: Path, spec: Spec, lock_path: Path) -> None:
+    """PlanMismatch when a saved plan was made from another campaign file, or its spec or lockfile changed."""
+    if saved.spec_digest != spec_digest(spec):
+        other_file = saved.spec and Path(saved.spec).name != spec.path.name
+        other_campaign = saved.data.get("campaign") not in (None, spec.campaign)
+        if other_file or other_campaign:
+            made_from = saved.spec or f"campaign '{saved.data.get('campaign')}'"
+            raise PlanMismatch(
+                f"the plan {plan_path} is for {made_from}, not {spec.path}; apply it with "
+                f"`campaign apply {saved.spec or 'SPEC'} --plan {plan_path}`, or make a plan of {spec.path} with `campaign plan --out`"
+            )
+        raise PlanMismatch(f"{spec.path} changed since the plan {plan_path} was made; run `campaign plan --out` again")
+    if saved.lock_digest != lock_digest(lock_path):
+        raise PlanMismatch(f"{lock_path} changed since the plan {plan_path} was made; run `campaign plan --out` again")
+
+
+def write_plan_file(path: Path, plan: Plan, spec_path: Path | None = None) -> None:
+    """Write the plan with its digests (and the campaign file it is for), atomically; never creates folders."""
+    if not path.parent.is_dir():
+        raise StorageError(f"cannot save the plan to {path}: there is no folder {path.parent}; create it first or pick another --out")
+    data = plan_data(plan)
+    if spec_path is not None:
+        data["spec"] = spec_path.as_posix()
+    with atomic_file(path, make_parents=False) as out:
+        out.write(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_plan_file(path: Path) -> SavedPlan:

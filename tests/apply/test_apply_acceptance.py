@@ -121,7 +121,7 @@ def test_readme_main_command_on_a_copy_of_the_campaigns(tmp_path: Path, kit: Any
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOK_", "HEYGEN_", "ZEGO_"))}
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     assert first.returncode == 0, first.stderr
-    lock = lockfile.read(folder / "demo.lock.yaml", "demo")
+    lock = lockfile.read(folder / "demo.sandbox.lock.yaml", "demo")  # the sandbox keeps its own lockfile
     assert len(lock.jobs) == 10 and all(r.state == "succeeded" for r in lock.jobs.values())
     videos = sorted((folder / "artifacts" / "demo").glob("*.mp4"))
     assert len(videos) == 7 and all(v.stat().st_size > 0 for v in videos)

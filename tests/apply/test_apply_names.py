@@ -31,7 +31,7 @@ def test_a_name_is_resolved_once_and_recorded(sandbox_factory: Any, write_campai
     assert sb.stats()["requests"]["tiktok /creative/digital_avatar/get/"] >= 1
     before = sb.stats()["requests_total"]
     second = kit.run(kit.apply_command(spec), sb.env())
-    assert second.returncode == 0 and "No changes. 1 jobs up to date." in second.stdout
+    assert second.returncode == 0 and "No changes. 1 job up to date." in second.stdout
     for output in (first.stdout, first.stderr, spec.with_name("c.lock.yaml").read_text()):
         assert sb.env()["TIKTOK_ACCESS_TOKEN"] not in output  # the credentials are never shown or stored
     assert sb.stats()["requests_total"] == before  # the name comes from the lockfile, not the catalog

@@ -65,7 +65,7 @@ def test_a_failed_job_is_shown_with_its_reason_and_exits_1(write_campaign: Any, 
     result = status(kit, spec, {})
     assert result.returncode == 1
     assert "failed     av-0000000000000002" in result.stdout and "error: TASK_FAILED: the avatar could not say this script" in result.stdout
-    assert "1 jobs: 0 succeeded, 0 submitted, 0 pending, 1 failed" in result.stdout
+    assert "1 job: 0 succeeded, 0 submitted, 0 pending, 1 failed" in result.stdout
 
 
 def test_no_lockfile_yet_is_zero_jobs(write_campaign: Any, kit: Any) -> None:

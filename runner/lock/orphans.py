@@ -1,0 +1,34 @@
+"""Orphan artifacts: downloaded videos no lockfile refers to any more (replaced or forgotten jobs)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from runner.atomic import TEMP_SUFFIX
+from runner.lock.lockfile import Lockfile
+
+# What the engine names a download (`<key>-<video id>.mp4`); nothing else in the folder is ever touched.
+ARTIFACT_NAME = re.compile(r"^(av|up|rf|hg)-[0-9a-f]{16}-[^/]+\.mp4$")
+
+
+def artifacts_folder(spec_path: Path, campaign: str, configured: str | None = None) -> Path:
+    """The downloads folder: `apply.artifacts_dir`, or `artifacts/<campaign>` beside the spec."""
+    return spec_path.parent / (configured or f"artifacts/{campaign}")
+
+
+def referenced(lock: Lockfile, lock_path: Path) -> set[Path]:
+    """The artifact files a lockfile records, as resolved paths."""
+    return {(lock_path.parent / a.path).resolve() for record in lock.jobs.values() for a in record.artifacts}
+
+
+def orphan_artifacts(folder: Path, kept: set[Path]) -> list[Path]:
+    """Downloads in `folder` that no lockfile keeps, plus temp files of interrupted downloads; sorted."""
+    if not folder.is_dir():
+        return []
+    orphans = []
+    for path in sorted(folder.iterdir()):
+        interrupted = path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
+        if path.is_file() and (ARTIFACT_NAME.match(path.name) or interrupted) and path.resolve() not in kept:
+            orphans.append(path)
+    return orphans
