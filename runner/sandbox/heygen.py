@@ -6,7 +6,6 @@ See docs/sandbox-heygen-zego.md for what it accepts and the decisions where the 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,22 +46,30 @@ class HeyGenEmulator:
         state = hooks.state_for("heygen")
         self.catalog = Catalog(hooks, state)
         self.videos = Videos(hooks, state, self.catalog)
-        self.limiter = SlidingWindow(hooks.clock, api_facts.HEYGEN_QPS)
+        self.limiters: dict[str, SlidingWindow] = {}
+
+    def _limiter(self, app: str) -> SlidingWindow:
+        with self.lock:
+            return self.limiters.setdefault(app, SlidingWindow(self.hooks.clock, api_facts.HEYGEN_QPS))
 
     def guard(self, endpoint: str, handler: Handler, *, auth: bool = True, slow_inside: bool = False) -> Handler:
         """Count, authenticate, rate-limit and fault-inject before the handler runs."""
 
         async def guarded(request: Request) -> Response | DroppedReply:
-            self.hooks.count(f"heygen {endpoint}")
+            key = request.headers.get("x-api-key")
+            app = self.hooks.config.app_of(key) if key else None
+            self.hooks.count(f"heygen {endpoint}", app)
+            if self.hooks.in_outage():
+                return error_response(503, "service_unavailable", "the service is unavailable; retry later")
             if auth:
-                key = request.headers.get("x-api-key")
                 if not key:
                     return error_response(401, "unauthorized", "missing X-Api-Key header")
-                if not hmac.compare_digest(key.encode(), self.hooks.config.token.encode()):
+                if app is None:
                     return error_response(401, "unauthorized", "invalid API key")
-                wait = self.limiter.admit()
+                request.state.app = app
+                wait = self._limiter(app).admit()
                 if wait is not None:
-                    self.hooks.refused(f"heygen {endpoint}")
+                    self.hooks.refused(f"heygen {endpoint}", app)
                     return error_response(
                         429,
                         "rate_limited",
@@ -79,7 +86,9 @@ class HeyGenEmulator:
             try:
                 return await handler(request)
             except HeyGenError as exc:
-                return error_response(exc.status, exc.code, exc.message)
+                if exc.status == 429:
+                    self.hooks.refused(f"heygen {endpoint}", app)
+                return error_response(exc.status, exc.code, exc.message, exc.headers)
 
         return guarded
 
@@ -108,9 +117,17 @@ class HeyGenEmulator:
         with self.lock:
             data = self.catalog.create_digital_twin(body)
             self.hooks.changed()
+        return self._reply_after_create(JSONResponse({"data": data}))
+
+    def _reply_after_create(self, reply: Response) -> Response | DroppedReply:
+        """The create took effect: its reply may still be lost, or replaced by a gateway timeout."""
         if self._lose_reply():
+            self.hooks.event("lost_replies")
             return DroppedReply()
-        return JSONResponse({"data": data})
+        if self.hooks.config.gateway_timeout_rate and self._chance(self.hooks.config.gateway_timeout_rate):
+            self.hooks.event("gateway_timeouts")
+            return error_response(504, "gateway_timeout", "the gateway timed out waiting for the service")
+        return reply
 
     def _lose_reply(self) -> bool:
         return self._chance(self.hooks.config.lost_reply_rate)
@@ -119,7 +136,7 @@ class HeyGenEmulator:
         if self._chance(self.hooks.config.slow_rate):
             with self.lock:
                 delay = slow_reply_seconds(self.hooks.rng)
-            await asyncio.sleep(delay * self.hooks.config.time_scale)
+            await asyncio.sleep(self.hooks.scaled(delay))
 
     def _chance(self, rate: float) -> bool:
         with self.lock:
@@ -151,21 +168,21 @@ class HeyGenEmulator:
             replay = self.videos.begin(key, digest)
         if replay is not None:
             return JSONResponse(replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"})
+        app: str = request.state.app
         try:
             with self.lock:
                 normalised = self.videos.validate(body)
             await self._maybe_slow()  # while the Idempotency-Key is in flight
             with self.lock:
-                reply = self.videos.create(normalised, key, digest)
+                self.videos.check_capacity(app)
+                reply = self.videos.create(normalised, key, digest, app)
                 self.hooks.event("heygen_videos_created")
                 self.hooks.changed()
         except BaseException:
             with self.lock:
                 self.videos.abandon(key)
             raise
-        if self._lose_reply():
-            return DroppedReply()
-        return JSONResponse(reply.body, status_code=reply.status)
+        return self._reply_after_create(JSONResponse(reply.body, status_code=reply.status))
 
     async def get_video(self, request: Request) -> Response:
         video_id = request.path_params["video_id"]

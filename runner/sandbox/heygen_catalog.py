@@ -18,11 +18,12 @@ OTHER_CREATE_TYPES = ("photo_avatar", "prompt")
 class HeyGenError(Exception):
     """An API error reply: HTTP status, `error.code`, `error.message`."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
 
 
 def load_public_catalog() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from runner import api_facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
-from runner.sandbox.heygen_zego_common import EmulatorHooks
+from runner.sandbox.heygen_zego_common import EmulatorHooks, retry_after_header
 
 PENDING_SECONDS = 5.0  # virtual seconds a new render stays "pending" before "processing"
 IDEMPOTENCY_KEY_MAX_CHARS = 255
@@ -99,11 +99,27 @@ class Videos:
         if key is not None:
             self._in_flight.discard(key)
 
-    def create(self, request: Mapping[str, Any], key: str | None, digest: str) -> Reply:
+    def check_capacity(self, app: str) -> None:
+        """Refuse with 429 and Retry-After when the key already has its plan's renders in progress."""
+        now = self._hooks.clock.time()
+        running = [v["created_at"] + v["duration"] for v in self._state["videos"].values()
+                   if v.get("app") == app and v["created_at"] + v.get("duration", 0.0) > now]
+        cap = self._hooks.config.heygen_max_concurrent
+        if len(running) >= cap:
+            self._hooks.event("heygen_concurrency_refusals")
+            wait = min(running) - now
+            raise HeyGenError(429, "concurrency_limit_exceeded",
+                              f"{cap} videos are already rendering, the limit of this plan; retry when one finishes",
+                              {"Retry-After": retry_after_header(wait)})
+
+    def create(self, request: Mapping[str, Any], key: str | None, digest: str, app: str | None = None) -> Reply:
         """Start a render; record the reply under the key."""
         video_id = f"{self._hooks.rng.getrandbits(128):032x}"
         fails = self._hooks.rng.random() < self._hooks.config.task_failure_rate
-        self._state["videos"][video_id] = {**request, "created_at": self._hooks.clock.time(), "fails": fails}
+        now = self._hooks.clock.time()
+        duration = self._hooks.processing_seconds(api_facts.HEYGEN_PROCESSING_SECONDS)
+        self._state["videos"][video_id] = {**request, "created_at": now, "duration": duration, "fails": fails, "app": app}
+        self._hooks.will_be_ready(now + duration)
         reply = Reply(200, {"data": {"video_id": video_id, "status": "pending"}})
         if key is not None:
             self._state["idempotency"][key] = {
@@ -113,7 +129,18 @@ class Videos:
                 "body": reply.body,
             }
             self._in_flight.discard(key)
+        if self._hooks.config.forget_rate and self._hooks.chance(self._hooks.config.forget_rate):
+            self.forget({video_id})
         return reply
+
+    def forget(self, ids: set[str] | None) -> int:
+        """Lose renders (all when `ids` is None), as after a provider-side loss."""
+        lost = [v for v in self._state["videos"] if ids is None or v in ids]
+        for video_id in lost:
+            del self._state["videos"][video_id]
+        if lost:
+            self._hooks.event("forgotten", len(lost))
+        return len(lost)
 
     def view(self, video_id: str, media_url: str) -> dict[str, Any]:
         """GET /v3/videos/{id}: status on the virtual clock; video_url once completed."""
@@ -121,7 +148,7 @@ class Videos:
         if video is None:
             raise HeyGenError(404, "not_found", f"video {video_id!r} not found")
         elapsed = self._hooks.clock.time() - video["created_at"]
-        done = elapsed >= api_facts.HEYGEN_PROCESSING_SECONDS
+        done = elapsed >= video.get("duration", api_facts.HEYGEN_PROCESSING_SECONDS)
         if not done:
             status = "pending" if elapsed < PENDING_SECONDS else "processing"
         else:
@@ -149,4 +176,4 @@ class Videos:
         video = self._state["videos"].get(video_id)
         if video is None or video["fails"]:
             return False
-        return bool(self._hooks.clock.time() - video["created_at"] >= api_facts.HEYGEN_PROCESSING_SECONDS)
+        return bool(self._hooks.clock.time() - video["created_at"] >= video.get("duration", api_facts.HEYGEN_PROCESSING_SECONDS))

@@ -26,8 +26,19 @@ class EmulatorConfig(Protocol):
         """The ZEGO AppId the sandbox accepts."""
 
     @property
-    def time_scale(self) -> float:
-        """Real seconds per virtual second."""
+    def gateway_timeout_rate(self) -> float:
+        """Share of creates that take effect, then answer HTTP 504."""
+
+    @property
+    def forget_rate(self) -> float:
+        """Share of created renders the provider forgets."""
+
+    @property
+    def heygen_max_concurrent(self) -> int:
+        """HeyGen renders in progress allowed per API key."""
+
+    def app_of(self, token: str) -> str | None:
+        """The app label of an accepted token, or None."""
 
     @property
     def slow_rate(self) -> float:
@@ -61,11 +72,26 @@ class EmulatorHooks(Protocol):
     def lock(self) -> contextlib.AbstractContextManager[Any]:
         """Held while reading or changing state (persistence serialises under it)."""
 
-    def count(self, endpoint: str) -> None:
+    def count(self, endpoint: str, app: str | None = None) -> None:
         """Count one request to an endpoint in the stats."""
 
-    def refused(self, endpoint: str) -> None:
+    def refused(self, endpoint: str, app: str | None = None) -> None:
         """Count a rate-limit refusal."""
+
+    def chance(self, rate: float) -> bool:
+        """A seeded coin flip."""
+
+    def processing_seconds(self, bound: float) -> float:
+        """A new task's processing time in clock seconds (speed, spread, slow renders)."""
+
+    def scaled(self, documented_seconds: float) -> float:
+        """Real seconds to sleep for a delay given in documented seconds."""
+
+    def will_be_ready(self, at: float) -> None:
+        """Note when a new task finishes (clock.time())."""
+
+    def in_outage(self) -> bool:
+        """Whether every request fails right now."""
 
     def event(self, name: str, n: int = 1) -> None:
         """Count something the sandbox made (e.g. heygen_videos_created)."""
@@ -103,7 +129,7 @@ class SlidingWindow:
 
 
 def slow_reply_seconds(rng: random.Random) -> float:
-    """How long a slow reply takes: 2-5 virtual seconds."""
+    """How long a slow reply takes: 2-5 documented seconds."""
     return rng.uniform(2.0, 5.0)
 
 

@@ -44,6 +44,7 @@ def routes(world: World, tiktok: TikTokEmulator) -> list[Route]:
         if name.endswith(".html"):
             return HTMLResponse("<html><body>not a video</body></html>")
         if name.endswith((".mp4", ".mov")):
+            world.event("asset_downloads")
             return _video(fake_mp4("asset:" + name))
         return PlainTextResponse("Not Found", status_code=404)
 

@@ -67,9 +67,12 @@ class SandboxServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def env(self) -> dict[str, str]:
-        """Environment variables pointing every provider at this sandbox, with its credentials."""
-        token = self.config.token
+    def env(self, token: str | None = None) -> dict[str, str]:
+        """Environment variables pointing every provider at this sandbox, with its credentials.
+
+        `token` picks another accepted token (another app); by default the main one.
+        """
+        token = token or self.config.token
         scale = {"CAMPAIGN_TIME_SCALE": repr(self.config.time_scale)} if self.config.time_scale != 1.0 else {}
         return {**scale,
             "TIKTOK_API_BASE_URL": self.tiktok_url, "TIKTOK_ACCESS_TOKEN": token,

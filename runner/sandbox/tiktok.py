@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from runner import api_facts as facts
 from runner.sandbox.tiktok_common import (
-    BAD_PARAM, URL_INVALID_MEDIA, URL_UNREACHABLE, ApiError, Guard, Windows, json_body, page_of, paging,
+    BAD_PARAM, URL_INVALID_MEDIA, URL_UNREACHABLE, ApiError, Guard, json_body, page_of, paging,
     query_json, required_str, string_ids,
 )
 from runner.sandbox.tiktok_state import TikTokAccount, stamp
@@ -67,8 +67,16 @@ class TikTokEmulator:
                 raise ApiError(BAD_PARAM, f"{where}package_id: must be a string")
         with self.world.lock:
             tasks = [self.account.new_avatar_task(p) for p in packages]
+            self._maybe_forget([t["task_id"] for t in tasks])
             self.world.changed()
         return {"list": [{"task_id": t["task_id"], "package_id": t["package_id"]} for t in tasks]}
+
+    def _maybe_forget(self, ids: list[str]) -> None:
+        """The `forget_rate` fault: the provider loses what it just made (the reply still names it)."""
+        rate = self.world.config.forget_rate
+        lost = {i for i in ids if rate and self.world.chance(rate)}
+        if lost:
+            self.world.event("forgotten", self.account.forget(lost))
 
     async def get_avatar_tasks(self, request: Request) -> Any:
         ids = string_ids(request.query_params, "task_ids", facts.MAX_TASK_IDS_PER_GET)
@@ -151,6 +159,7 @@ class TikTokEmulator:
             video_id = "v10033g5" + self.account.next_id(10**12)
             self.account.state["uploads"][video_id] = {"url_host": parsed.netloc, "created": self.world.clock.time()}
             self.world.event("uploads")
+            self._maybe_forget([video_id])
             self.world.changed()
         return {"video_id": video_id}
 
@@ -172,6 +181,7 @@ class TikTokEmulator:
             if video_id not in self.account.state["uploads"]:
                 raise ApiError(BAD_PARAM, f"video_id: no video with id {video_id} in the stock library; upload it first")
             tasks = self.account.new_refresh_tasks(video_id, strategies, hook)
+            self._maybe_forget([t["task_id"] for t in tasks])
             self.world.changed()
         return {"task_ids": [t["task_id"] for t in tasks]}
 
@@ -255,8 +265,8 @@ def build_app(world: World, emu: TikTokEmulator | None = None) -> Starlette:
     """The TikTok API, to be mounted at /open_api/v1.3."""
     emu = emu or TikTokEmulator(world)
     guard = Guard(world)
-    refresh_limits = Windows(world, (facts.REFRESH_CREATE_QPS, 1.0, "refresh task create: 1 request per second"),
-                             (facts.REFRESH_CREATE_QPM, 60.0, "refresh task create: 5 requests per minute"))
+    refresh_limits = ((facts.REFRESH_CREATE_QPS, 1.0, "refresh task create: 1 request per second"),
+                      (facts.REFRESH_CREATE_QPM, 60.0, "refresh task create: 5 requests per minute"))
     g = guard.wrap
     app = Starlette(routes=[
         Route("/creative/digital_avatar/get/", g("/creative/digital_avatar/get/", emu.list_avatars), methods=["GET"]),

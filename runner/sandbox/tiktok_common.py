@@ -63,28 +63,44 @@ class Windows:
 
 
 Handler = Callable[[Request], Awaitable[Any]]
+Limit = tuple[int, float, str]  # (requests, window seconds, message)
 
 
 class Guard:
-    """Wraps every TikTok endpoint: auth, app QPS, endpoint limits, faults, slowness, lost replies."""
+    """Wraps every TikTok endpoint: outages, auth, app QPS, endpoint limits, faults, slowness, lost replies.
+
+    Each accepted token is its own app, with its own rate-limit windows and counters.
+    """
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self.app_qps = Windows(world, (max(1, int(world.config.qps)), 1.0, f"app rate limit: {world.config.qps:g} requests per second"))
+        qps = world.config.qps
+        self.app_limit: Limit = (max(1, int(qps)), 1.0, f"app rate limit: {qps:g} requests per second")
+        self.windows: dict[tuple[str, str], Windows] = {}
 
-    def wrap(self, endpoint: str, handler: Handler, *, limits: Windows | None = None, may_lose_reply: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    def _windows(self, app: str, name: str, limits: tuple[Limit, ...]) -> Windows:
+        with self.world.lock:
+            return self.windows.setdefault((app, name), Windows(self.world, *limits))
+
+    def wrap(self, endpoint: str, handler: Handler, *, limits: tuple[Limit, ...] = (), may_lose_reply: bool = False) -> Callable[[Request], Awaitable[Response]]:
         world = self.world
+        name = f"tiktok {endpoint}"
 
         async def endpoint_app(request: Request) -> Response:
-            world.count(f"tiktok {endpoint}")
             token = request.headers.get("Access-Token")
+            app = world.config.app_of(token) if token else None
+            world.count(name, app)
+            if world.in_outage():
+                return PlainTextResponse("Service Unavailable", status_code=503)
             if not token:
                 return envelope(TOKEN_MISSING, "Access-Token is missing in the request header")
-            if token != world.config.token:
+            if app is None:
                 return envelope(TOKEN_INVALID, "Access-Token is invalid")
-            message = self.app_qps.admit() or (limits.admit() if limits is not None else None)
+            message = self._windows(app, "app", (self.app_limit,)).admit()
+            if message is None and limits:
+                message = self._windows(app, endpoint, limits).admit()
             if message is not None:
-                world.refused(f"tiktok {endpoint}")
+                world.refused(name, app)
                 return envelope(RATE_LIMITED, f"Too many requests: {message}")
             if world.fault():
                 kind = world.rng.choice(("http500", "http503", "code50000", "code50002"))
@@ -95,7 +111,7 @@ class Guard:
                 return envelope(SERVER_ERROR if kind == "code50000" else SERVER_BUSY, "System error, please retry later")
             if world.chance(world.config.slow_rate):
                 world.event("slow_replies")
-                await asyncio.sleep(world.rng.uniform(2.0, 5.0) * world.config.time_scale)
+                await asyncio.sleep(world.scaled(world.rng.uniform(2.0, 5.0)))
             try:
                 data = await handler(request)
             except ApiError as exc:
@@ -103,6 +119,9 @@ class Guard:
             if may_lose_reply and world.chance(world.config.lost_reply_rate):
                 world.event("lost_replies")
                 return DroppedReply()  # type: ignore[return-value]
+            if may_lose_reply and world.config.gateway_timeout_rate and world.chance(world.config.gateway_timeout_rate):
+                world.event("gateway_timeouts")  # the create took effect; the gateway gave up on the reply
+                return PlainTextResponse("Gateway Timeout", status_code=504)
             return envelope(OK, "OK", data)
 
         return endpoint_app

@@ -77,12 +77,13 @@ class TikTokAccount:
             "video_name": package.get("video_name") or f"project-{stamp(now, '%Y%m%d%H%M%S')}-{self.random_suffix()}",
             "package_id": package.get("package_id"),
             "created": now,
-            "duration": self.world.rng.uniform(0.5, 1.0) * bound,
+            "duration": self.world.processing_seconds(bound),
             "fails": self.world.task_rng.random() < self.world.config.task_failure_rate,
         }
         self.state["avatar_tasks"][task["task_id"]] = task
         self.by_video[task["video_id"]] = task
         self.world.event("avatar_videos_created")
+        self.world.will_be_ready(self.finished_at(task))
         return task
 
     def new_refresh_tasks(self, video_id: str, strategies: list[str], add_hook: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -101,16 +102,28 @@ class TikTokAccount:
                 "hook_type": hook_type or (add_hook or {}).get("hook_type"),
                 "video_name": f"refresh_video-{stamp(now, '%Y%m%d%H%M%S')}-{self.random_suffix()}",
                 "created": now,
-                "duration": self.world.rng.uniform(30.0, facts.REFRESH_PROCESSING_SECONDS),
+                "duration": self.world.processing_seconds(facts.REFRESH_PROCESSING_SECONDS),
                 "fails": self.world.task_rng.random() < self.world.config.task_failure_rate,
             }
             self.state["refresh_tasks"][task["task_id"]] = task
             self.by_video[task["video_id"]] = task
+            self.world.will_be_ready(self.finished_at(task))
             tasks.append(task)
         self.world.event("refresh_tasks_created", len(tasks))
         # a task set to fail never yields a video
         self.world.event("refresh_videos_created", sum(1 for t in tasks if not t["fails"]))
         return tasks
+
+    def forget(self, ids: set[str] | None) -> int:
+        """Lose tasks, their videos and uploads (all when `ids` is None), as after a provider-side loss."""
+        lost = 0
+        for kind in ("avatar_tasks", "refresh_tasks", "uploads"):
+            for key, item in list(self.state[kind].items()):
+                if ids is None or key in ids or item.get("video_id") in ids:
+                    del self.state[kind][key]
+                    self.by_video.pop(item.get("video_id", ""), None)
+                    lost += 1
+        return lost
 
     # --- media ---------------------------------------------------------------------------------
     def signature(self, video_id: str, expires: int) -> str:
@@ -119,7 +132,7 @@ class TikTokAccount:
 
     def preview_url(self, base: str, video_id: str) -> str:
         """A fresh signed URL that expires 6 virtual hours from now."""
-        expires = int(self.world.clock.time() + facts.PREVIEW_URL_TTL_SECONDS)
+        expires = int(self.world.clock.time() + self.world.config.url_ttl)
         return f"{base}/_sandbox/media/{video_id}.mp4?x-expires={expires}&x-signature={self.signature(video_id, expires)}"
 
     def media_exists(self, video_id: str) -> bool:

@@ -9,8 +9,12 @@ import threading
 from typing import Any
 
 from runner.atomic import atomic_file
-from runner.clock import Clock, ScaledClock
+from runner.clock import Clock, RealClock, ScaledClock
 from runner.sandbox.config import SandboxConfig
+
+EVENTS = ("faults", "avatar_videos_created", "refresh_tasks_created", "refresh_videos_created", "uploads",
+          "heygen_videos_created", "media_downloads", "lost_replies", "slow_replies", "gateway_timeouts",
+          "outage_refusals", "forgotten", "slow_renders", "heygen_concurrency_refusals", "asset_downloads")
 
 
 class World:
@@ -18,7 +22,8 @@ class World:
 
     def __init__(self, config: SandboxConfig, clock: Clock | None = None) -> None:
         self.config = config
-        self.clock: Clock = clock or ScaledClock(config.time_scale)
+        self.clock: Clock = clock or (RealClock() if config.time_scale == 1.0 else ScaledClock(config.time_scale))
+        self.started = self.clock.monotonic()
         self.rng = random.Random(config.seed)
         # Task outcomes get their own stream: how many of N tasks fail does not depend on how
         # concurrent requests happened to interleave their fault draws.
@@ -28,15 +33,20 @@ class World:
         self.requests: collections.Counter[str] = collections.Counter()
         self.rate_limited: collections.Counter[str] = collections.Counter()
         self.events: collections.Counter[str] = collections.Counter()
-        self._faults_forced = 0
+        self.app_requests: dict[str, collections.Counter[str]] = {}
+        self.app_refusals: dict[str, collections.Counter[str]] = {}
+        self.ready_at_latest: float | None = None
+        self.outage_until: float | None = None  # monotonic end of an outage started through /_sandbox/outage
         if config.state_file is not None and config.state_file.exists():
             self.state = json.loads(config.state_file.read_text(encoding="utf-8"))
 
     # --- the services the HeyGen and ZEGO emulators use (EmulatorHooks) ------------------
-    def count(self, endpoint: str) -> None:
-        """Count one request to an endpoint."""
+    def count(self, endpoint: str, app: str | None = None) -> None:
+        """Count one request to an endpoint (and to the app that sent it, when known)."""
         with self.lock:
             self.requests[endpoint] += 1
+            if app is not None:
+                self.app_requests.setdefault(app, collections.Counter())[endpoint] += 1
 
     def changed(self) -> None:
         """Persist the state after a mutation (atomically), when a state file is set."""
@@ -65,10 +75,49 @@ class World:
         with self.lock:
             return self.state.setdefault(name, {})
 
-    def refused(self, endpoint: str) -> None:
+    def refused(self, endpoint: str, app: str | None = None) -> None:
         """Count a rate-limit refusal."""
         with self.lock:
             self.rate_limited[endpoint] += 1
+            if app is not None:
+                self.app_refusals.setdefault(app, collections.Counter())[endpoint] += 1
+
+    # --- timing ---------------------------------------------------------------------------
+    def processing_seconds(self, bound: float) -> float:
+        """A task's processing time: speed x bound x a seeded draw from spread, maybe slowed down."""
+        config = self.config
+        with self.lock:
+            seconds = config.speed * bound * self.task_rng.uniform(*config.spread)
+            if config.slow_render_rate and self.task_rng.random() < config.slow_render_rate:
+                seconds *= config.slow_render_factor
+                self.events["slow_renders"] += 1
+        return seconds
+
+    def scaled(self, documented_seconds: float) -> float:
+        """Real seconds to sleep for a delay given in documented seconds (slow replies)."""
+        return documented_seconds * self.config.speed * self.config.time_scale
+
+    def will_be_ready(self, at: float) -> None:
+        """Note when a new task finishes (clock.time()), for the `ready_at_latest` statistic."""
+        with self.lock:
+            if self.ready_at_latest is None or at > self.ready_at_latest:
+                self.ready_at_latest = at
+
+    # --- faults -----------------------------------------------------------------------------
+    def in_outage(self) -> bool:
+        """Whether every request fails right now (a configured window, or one started by a test)."""
+        elapsed = self.clock.monotonic() - self.started
+        with self.lock:
+            down = any(start <= elapsed < end for start, end in self.config.outages) or (
+                self.outage_until is not None and self.clock.monotonic() < self.outage_until)
+            if down:
+                self.events["outage_refusals"] += 1
+            return down
+
+    def start_outage(self, seconds: float) -> None:
+        """Fail every request for the next `seconds` (clock seconds)."""
+        with self.lock:
+            self.outage_until = self.clock.monotonic() + seconds
 
     def event(self, name: str, n: int = 1) -> None:
         """Count something the sandbox made (videos created, uploads...)."""
@@ -78,20 +127,21 @@ class World:
     def stats(self) -> dict[str, Any]:
         """Requests per endpoint, refusals, faults and what was created."""
         with self.lock:
+            apps = {}
+            for app in sorted(set(self.app_requests) | set(self.app_refusals)):
+                requests = self.app_requests.get(app, collections.Counter())
+                refusals = self.app_refusals.get(app, collections.Counter())
+                apps[app] = {"requests": dict(sorted(requests.items())), "requests_total": sum(requests.values()),
+                             "rate_limited": dict(sorted(refusals.items())), "rate_limited_total": sum(refusals.values())}
             return {
                 "requests": dict(sorted(self.requests.items())),
                 "requests_total": sum(self.requests.values()),
                 "rate_limited": dict(sorted(self.rate_limited.items())),
                 "rate_limited_total": sum(self.rate_limited.values()),
-                "faults": self.events["faults"],
-                "avatar_videos_created": self.events["avatar_videos_created"],
-                "refresh_tasks_created": self.events["refresh_tasks_created"],
-                "refresh_videos_created": self.events["refresh_videos_created"],
-                "uploads": self.events["uploads"],
-                "heygen_videos_created": self.events["heygen_videos_created"],
-                "media_downloads": self.events["media_downloads"],
-                "lost_replies": self.events["lost_replies"],
-                "slow_replies": self.events["slow_replies"],
+                **{name: self.events[name] for name in EVENTS},
+                "apps": apps,
+                "ready_at_latest": self.ready_at_latest,
+                "now": self.clock.time(),
             }
 
     def reset_stats(self) -> None:
@@ -100,3 +150,6 @@ class World:
             self.requests.clear()
             self.rate_limited.clear()
             self.events.clear()
+            self.app_requests.clear()
+            self.app_refusals.clear()
+            self.ready_at_latest = None

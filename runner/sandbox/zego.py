@@ -63,6 +63,8 @@ class ZegoEmulator:
     async def handle(self, request: Request) -> Response:
         """Entry point for every action."""
         self.hooks.count("zego POST /?Action=GetDigitalHumanList")
+        if self.hooks.in_outage():
+            return Response("Service Unavailable", status_code=503, media_type="text/plain")
         with self.hooks.lock:
             request_id = str(uuid.UUID(int=self.hooks.rng.getrandbits(128)))
         try:
@@ -76,7 +78,7 @@ class ZegoEmulator:
                 slow = self.hooks.rng.random() < self.hooks.config.slow_rate
                 delay = slow_reply_seconds(self.hooks.rng) if slow else 0.0
             if slow:
-                await asyncio.sleep(delay * self.hooks.config.time_scale)
+                await asyncio.sleep(self.hooks.scaled(delay))
             data = self.list_humans(await request.body())
         except ZegoError as exc:
             return JSONResponse(
