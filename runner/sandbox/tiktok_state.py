@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
 import string
 from typing import Any
 
@@ -132,7 +133,7 @@ class TikTokAccount:
 
     def preview_url(self, base: str, video_id: str) -> str:
         """A fresh signed URL that expires 6 virtual hours from now."""
-        expires = int(self.world.clock.time() + self.world.config.url_ttl)
+        expires = math.ceil(self.world.clock.time() + self.world.config.url_ttl)
         return f"{base}/_sandbox/media/{video_id}.mp4?x-expires={expires}&x-signature={self.signature(video_id, expires)}"
 
     def media_exists(self, video_id: str) -> bool:

@@ -87,8 +87,8 @@ class World:
         """A task's processing time: speed x bound x a seeded draw from spread, maybe slowed down."""
         config = self.config
         with self.lock:
-            seconds = config.speed * bound * self.task_rng.uniform(*config.spread)
-            if config.slow_render_rate and self.task_rng.random() < config.slow_render_rate:
+            seconds = config.speed * bound * self.rng.uniform(*config.spread)
+            if config.slow_render_rate and self.rng.random() < config.slow_render_rate:
                 seconds *= config.slow_render_factor
                 self.events["slow_renders"] += 1
         return seconds
