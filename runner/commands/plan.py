@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from runner.gitops.comment import comment_body, labels_for, write_text
 from runner.options import format_option, lock_option, spec_argument
 from runner.plan.make import make_plan
 from runner.plan.planfile import write_plan_file
@@ -20,12 +21,19 @@ from runner.plan.render import render_plan
 @format_option("text", "json", "markdown")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @click.option("--sandbox", is_flag=True, help="Plan against the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps.")
-def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, detailed_exitcode: bool, sandbox: bool) -> None:
+@click.option("--comment-out", type=click.Path(path_type=Path, dir_okay=False), help="Write a pull-request comment body (markdown, with a marker for a sticky comment).")
+@click.option("--labels-out", type=click.Path(path_type=Path, dir_okay=False), help="Write the pull-request labels this plan earns, one per line.")
+def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, detailed_exitcode: bool, sandbox: bool,
+            comment_out: Path | None, labels_out: Path | None) -> None:
     """Show what apply would generate, rename, replace or forget."""
     planned = make_plan(spec, lock_path, sandbox=sandbox)
     if out is not None:  # saved first: a plan that cannot be saved is not shown as if it were
         write_plan_file(out, planned.plan, spec)
     click.echo(render_plan(planned.plan, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)  # type: ignore[arg-type]
+    if comment_out is not None:
+        write_text(comment_out, comment_body(spec.as_posix(), render_plan(planned.plan, "markdown")))
+    if labels_out is not None:
+        write_text(labels_out, "".join(f"{label}\n" for label in labels_for(planned.plan)))
     if out is not None:
         click.echo(f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}{' --sandbox' if sandbox else ''}", err=True)
     if detailed_exitcode and planned.plan.has_changes:
