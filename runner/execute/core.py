@@ -84,7 +84,7 @@ class EngineCore:
         old = self.journal.record(job.key)
         record = JobRecord(
             kind=job.kind, provider=job.provider, state="pending", addresses=job.addresses, name=job.name,
-            depends_on=job.depends_on, attempts=(old.attempts if old else 0) + 1, submitted_at=self.clock.time(),
+            depends_on=job.depends_on, attempts=(old.attempts if old else 0) + 1, submitted_at=self.clock.time(), request=dict(job.request),
             video_ids=old.video_ids if old and old.state == "failed" and job.kind == "refresh_video" else (), **extra,
         )
         if old is not None and old.state == "failed":

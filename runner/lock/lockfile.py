@@ -66,6 +66,7 @@ class JobRecord:
     submitted_at: float | None = None  # provider-side unix time of the last create attempt
     error: JobError | None = None
     artifacts: tuple[Artifact, ...] = ()
+    request: Mapping[str, Any] | None = None  # the rendered request, so a later plan can show a field-level diff
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,8 @@ def _record(key: str, rec: dict[str, Any]) -> JobRecord:
             raise TypeError(name)
         fields[name] = tuple(values)
     fields["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
+    if not isinstance(rec.get("request", {}), dict):
+        raise TypeError("request")
     if rec.get("error") is not None:
         fields["error"] = JobError(**rec["error"])
     return JobRecord(**fields)
