@@ -10,6 +10,8 @@ from runner.paths import template_dirs
 from runner.spec import limits
 from runner.spec.model import (
     ApplySettings,
+    BudgetSettings,
+    Prices,
     AvatarRef,
     HookDef,
     RefreshGroup,
@@ -103,6 +105,7 @@ class _Checker:
             ),
             locations=self.map,
             template_dirs=self.template_dirs,
+            budget=budget_settings(data.get("budget") or {}),
         )
 
     def _script(self, sid: str, ref: Mapping[str, str]) -> ScriptDef:
@@ -249,3 +252,14 @@ class _Checker:
         if "product_description" in hook:
             self.template(f"{where}.hook.product_description", hook["product_description"])
         return HookDef(hook["type"], hook.get("product_category"), hook.get("product_description"), themes)
+
+
+def budget_settings(block: Mapping[str, Any]) -> BudgetSettings:
+    """The `budget:` block (already schema-checked) as a typed value."""
+    prices = block.get("prices")
+    return BudgetSettings(
+        max_new_videos=block.get("max_new_videos"),
+        max_videos=block.get("max_videos"),
+        warn_at=float(block.get("warn_at", 0.8)),
+        prices=Prices(prices.get("per_video"), prices.get("per_second"), prices.get("currency", "USD")) if prices else None,
+    )

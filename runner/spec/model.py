@@ -108,6 +108,25 @@ class ApplySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Prices:
+    """What the user pays per video and per second of script (`budget.prices`); money is shown only from these."""
+
+    per_video: float | None = None
+    per_second: float | None = None
+    currency: str = "USD"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetSettings:
+    """The optional `budget:` block: video quota limits per apply and over the campaign's life."""
+
+    max_new_videos: int | None = None
+    max_videos: int | None = None
+    warn_at: float = 0.8
+    prices: Prices | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """A loaded, validated campaign file."""
 
@@ -122,3 +141,4 @@ class Spec:
     apply: ApplySettings
     locations: SourceMap
     template_dirs: tuple[Path, ...]
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
