@@ -101,6 +101,10 @@ def run_apply(request: ApplyRequest) -> int:
         with provider_environment(request.sandbox, sandbox_state_file(spec)) as env:
             providers_used = spec_providers(spec) | {r.provider for r in lock.jobs.values()}
             world = check_world(lock.world, world_from_env(env, providers_used, sandbox=request.sandbox), lock_path)
+            if lock.world is None and lock.jobs:
+                click.echo(f"warning: {lock_path} was written by an older campaign and does not say which world its ids "
+                           f"live in; this apply records {world.describe()}. If it came from `apply --sandbox`, stop and "
+                           f"move it aside: its ids mean nothing elsewhere", err=True)
             settings, clock = settings_from_env(env), clock_from_env(env)
             resolved = lock
             if unresolved_avatars(spec, lock.resolved_avatars):

@@ -20,8 +20,9 @@ from runner.paths import lock_path_for
     default=None,
     help="Lockfile path (default: beside SPEC, x.yaml -> x.lock.yaml).",
 )
-def command(lock_id: str, spec: Path, lock_path: Path | None) -> None:
+@click.option("--sandbox", is_flag=True, help="The lock of the sandbox's lockfile (SPEC.sandbox.lock.yaml).")
+def command(lock_id: str, spec: Path, lock_path: Path | None, sandbox: bool) -> None:
     """Remove the state lock LOCK_ID of SPEC's lockfile, left by an apply that is gone."""
-    target = lock_path if lock_path is not None else lock_path_for(spec)
+    target = lock_path if lock_path is not None else lock_path_for(spec, sandbox=sandbox)
     removed = force_unlock(target, lock_id)
     click.echo(f"removed the state lock of {target.name}: {removed.describe()}")

@@ -14,6 +14,7 @@ from runner.errors import LockfileError, SpecError
 from runner.lock.lockfile import JobError, Lockfile
 from runner.lock.orphans import artifacts_folder, orphan_artifacts, referenced
 from runner.lock.statelock import StateLock
+from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, sandbox_option, spec_argument
 from runner.paths import lock_path_for
 from runner.spec.load import load_spec
@@ -32,6 +33,7 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
     if not submitted:
         return lock
     with provider_environment(sandbox, sandbox_state_file(spec)) as env:
+        check_world(lock.world, world_from_env(env, {r.provider for r in submitted.values()}, sandbox=sandbox), lock_path)
         settings, clock = settings_from_env(env), clock_from_env(env)
         needs = {r.provider for r in submitted.values()}
         client = TikTokClient(settings, clock=clock) if "tiktok" in needs else None

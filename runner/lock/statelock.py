@@ -111,6 +111,8 @@ def _now_iso() -> str:
 
 def _spec_hint(lockfile_path: Path) -> str:
     name = lockfile_path.name
+    if name.endswith(".sandbox.lock.yaml"):
+        return str(lockfile_path.with_name(name[: -len(".sandbox.lock.yaml")] + ".yaml")) + " --sandbox"
     if name.endswith(".lock.yaml"):
         return str(lockfile_path.with_name(name[: -len(".lock.yaml")] + ".yaml"))
     return f"SPEC --lock {lockfile_path}"

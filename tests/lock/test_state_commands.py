@@ -208,3 +208,77 @@ def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_t
     assert done.returncode == 0 and "2 orphan artifacts removed" in done.stdout
     assert sorted(p.name for p in folder.iterdir()) == ["av-00000000000000aa-v1.mp4", "notes.txt"]
     assert "orphan" not in campaign("status", str(spec)).stdout
+
+
+def test_a_full_disk_during_apply_is_one_message_and_nothing_is_sent(
+        tmp_path: Path, sandbox: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import contextlib
+    import errno
+
+    import runner.lock.lockfile as lockfile_module
+    from runner import atomic
+    from runner.cli import main
+
+    real = atomic.atomic_file
+
+    @contextlib.contextmanager
+    def full_disk(path: Path, *args: Any, **kwargs: Any) -> Any:
+        with real(path, *args, **kwargs) as out:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            yield out
+
+    spec = write(tmp_path, BY_ID.replace("Hello from", "Disk full from"))
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(lockfile_module, "atomic_file", full_disk)
+    monkeypatch.setattr(sys, "argv", ["campaign", "apply", str(spec), "--yes", "--accept-notices"])
+    created = sandbox.stats()["avatar_videos_created"]
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert f"cannot write {tmp_path / 'c.lock.yaml'}: No space left on device" in err and "internal error" not in err
+    assert not (tmp_path / "c.lock.yaml").exists() and sandbox.stats()["avatar_videos_created"] == created
+
+
+@pytest.mark.parametrize("damage", ["random", "truncated"])
+def test_a_damaged_lockfile_is_one_message_in_every_command(tmp_path: Path, damage: str) -> None:
+    spec = write(tmp_path, BY_ID)
+    lock_path = tmp_path / "c.lock.yaml"
+    lockfile.write(lock_path, Lockfile(campaign="worlds", jobs={"av-00000000000000aa": JobRecord(
+        "avatar_video", "tiktok", "succeeded", ("videos.promo[avatar=isabelle,script=hello]",), video_ids=("v1",))}))
+    whole = lock_path.read_bytes()
+    lock_path.write_bytes(os.urandom(300) + b"\xff" if damage == "random" else whole[: len(whole) * 2 // 3])
+    for args in (["plan", str(spec)], ["status", str(spec)], ["apply", str(spec), "--yes", "--sandbox", "--lock", str(lock_path)]):
+        result = campaign(*args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert "corrupt lockfile" in result.stderr and "restore it from git" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_killed_write_leaves_nothing_git_shows_and_the_next_write_cleans_up(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text(".campaign/\n*.sandbox.lock.yaml\n.*.state-lock*\nartifacts/\n")
+    lock_path = tmp_path / "c.lock.yaml"
+    lockfile.write(lock_path, Lockfile(campaign="worlds"))
+    writer = subprocess.Popen([sys.executable, "-c", f"""
+import os, sys, time
+from pathlib import Path
+from runner.lock import lockfile
+from runner.lock.lockfile import Lockfile
+def stuck(fd):
+    print("writing", flush=True)
+    time.sleep(60)
+os.fsync = stuck
+lockfile.write(Path({str(lock_path)!r}), Lockfile(campaign="worlds"))
+"""], stdout=subprocess.PIPE, text=True, cwd=PROJECT_DIR)
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+    writer.kill()
+    writer.wait()
+    leftovers = list((tmp_path / ".campaign" / "tmp").glob(".c.lock.yaml.*.tmp"))
+    assert len(leftovers) == 1  # the kill came mid-write
+    shown = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, capture_output=True, text=True)
+    assert sorted(line[3:] for line in shown.stdout.splitlines()) == [".gitignore", "c.lock.yaml"]
+    lockfile.write(lock_path, lockfile.read(lock_path, "worlds"))
+    assert not leftovers[0].exists()

@@ -215,3 +215,16 @@ def test_cli_force_unlock_right_and_wrong_id(tmp_path: Path) -> None:
     assert right.returncode == 0, right.stderr
     assert "removed the state lock of other.lock.yaml" in right.stdout and "ci-7.example" in right.stdout
     assert read_info(custom) is None
+
+
+def test_the_sandbox_lockfile_has_its_own_lock_and_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "boots.yaml").write_text("version: 1\n")
+    lock_id = _plant_foreign(Path("boots.sandbox.lock.yaml"), "id-3")
+    with pytest.raises(StateLockHeld, match="force-unlock id-3 boots.yaml --sandbox$"):
+        StateLock(Path("boots.sandbox.lock.yaml")).acquire()
+    with StateLock(Path("boots.lock.yaml")):  # the real lockfile is not held by a sandbox run
+        pass
+    right = _campaign("force-unlock", lock_id, "boots.yaml", "--sandbox", cwd=tmp_path)
+    assert right.returncode == 0 and "boots.sandbox.lock.yaml" in right.stdout, right.stderr
+    assert read_info(Path("boots.sandbox.lock.yaml")) is None
