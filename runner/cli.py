@@ -20,6 +20,8 @@ COMMANDS = {
     "force-unlock": "runner.commands.force_unlock",
     "report": "runner.commands.report",
     "clean": "runner.commands.clean",
+    "show": "runner.commands.show",
+    "export": "runner.commands.export",
 }
 
 

@@ -23,7 +23,9 @@ from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
 from runner.plan.model import Action, Plan
 from runner.plan.planfile import check_saved_plan, read_plan_file, saved_plan_matches
+from runner.plan.budget import check_budget
 from runner.plan.render import render_text
+from runner.plan.review import Review, check_inflight, review_of_saved, reviewed
 from runner.clock import Clock
 from runner.providers.config import ProviderSettings, clock_from_env, settings_from_env
 from runner.spec.load import load_spec
@@ -41,6 +43,8 @@ class ApplyRequest:
     sandbox: bool = False
     parallelism: int = 8
     fmt: str = "text"
+    review: Review = Review()
+    allow_forget_inflight: bool = False
 
 
 def sandbox_state_file(spec: Spec) -> Path:
@@ -91,11 +95,19 @@ def run_apply(request: ApplyRequest) -> int:
         saved = read_plan_file(request.plan_path) if request.plan_path else None
         if saved is not None:
             check_saved_plan(saved, request.plan_path or Path(), spec, lock_path)
+        review = request.review
+        if saved is not None:
+            if review != Review():
+                raise CampaignError("--target, --exclude, --replace, --sample and --max-videos come from the saved plan; "
+                                    "drop them, or make a new plan with them")
+            review = review_of_saved(saved.data)
+        # Guardrails before any request, the catalog look-up included; unresolved names plan as creates.
+        early = reviewed(plan_for(spec, lock, lock_path), review)
+        check_budget(early.budget)
+        check_inflight(early, request.allow_forget_inflight)
         downloads_to = artifacts_dir(spec)
         accepted = request.accept_notices or spec.apply.accept_notices
         if not (accepted or interactive):
-            # Refuse before any request, the catalog look-up included; unresolved names plan as creates.
-            early = plan_for(spec, lock, lock_path).plan
             missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
             acknowledge(notices_needed(early, downloads_to is not None, missing), accepted=False, interactive=False)
         with provider_environment(request.sandbox, sandbox_state_file(spec)) as env:
@@ -110,7 +122,9 @@ def run_apply(request: ApplyRequest) -> int:
             if unresolved_avatars(spec, lock.resolved_avatars):
                 resolved = resolve_names(spec, lock, settings, clock)  # in memory: recorded only once confirmed
             planned = plan_for(spec, resolved, lock_path)
-            plan = planned.plan
+            plan = reviewed(planned, review)
+            check_budget(plan.budget)
+            check_inflight(plan, request.allow_forget_inflight)
             if saved is not None and not saved_plan_matches(saved, plan):
                 raise PlanMismatch(f"the plan {request.plan_path} no longer matches what apply would do; run `campaign plan --out` again")
             missing = needs_downloads(resolved, lock_path.parent) if downloads_to is not None else []

@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from runner.apply.orchestrate import ApplyRequest, run_apply
-from runner.options import format_option, lock_option, sandbox_option, spec_argument
+from runner.options import format_option, lock_option, sandbox_option, selection_options, spec_argument
+from runner.plan.review import Review
+from runner.plan.select import Selection
 
 
 @click.command()
@@ -19,8 +21,13 @@ from runner.options import format_option, lock_option, sandbox_option, spec_argu
 @sandbox_option
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True, help="Requests in flight at most.")
 @format_option("text", "json")
+@selection_options
+@click.option("--allow-forget-inflight", is_flag=True, help="Forget jobs that left the spec although they are still rendering (paid for).")
 def command(spec: Path, lock_path: Path | None, plan_path: Path | None, yes: bool, accept_notices: bool, sandbox: bool,
-            parallelism: int, fmt: str) -> None:
+            parallelism: int, fmt: str, targets: tuple[str, ...], excludes: tuple[str, ...], replaces: tuple[str, ...],
+            sample: int | None, max_videos: int | None, allow_forget_inflight: bool) -> None:
     """Generate the campaign's videos through the providers and write the lockfile."""
-    code = run_apply(ApplyRequest(spec, lock_path, plan_path, yes, accept_notices, sandbox, parallelism, fmt))
+    review = Review(Selection(targets, excludes, replaces, sample), max_videos)
+    code = run_apply(ApplyRequest(spec, lock_path, plan_path, yes, accept_notices, sandbox, parallelism, fmt,
+                                  review=review, allow_forget_inflight=allow_forget_inflight))
     raise SystemExit(code)

@@ -8,10 +8,13 @@ from pathlib import Path
 import click
 
 from runner.gitops.comment import comment_body, labels_for, write_text
-from runner.options import format_option, lock_option, spec_argument
+from runner.options import format_option, lock_option, selection_options, spec_argument
+from runner.plan.budget import check_budget
 from runner.plan.make import make_plan
 from runner.plan.planfile import write_plan_file
 from runner.plan.render import render_plan
+from runner.plan.review import Review, reviewed
+from runner.plan.select import Selection
 
 
 @click.command()
@@ -23,18 +26,23 @@ from runner.plan.render import render_plan
 @click.option("--sandbox", is_flag=True, help="Plan against the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps.")
 @click.option("--comment-out", type=click.Path(path_type=Path, dir_okay=False), help="Write a pull-request comment body (markdown, with a marker for a sticky comment).")
 @click.option("--labels-out", type=click.Path(path_type=Path, dir_okay=False), help="Write the pull-request labels this plan earns, one per line.")
+@selection_options
 def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, detailed_exitcode: bool, sandbox: bool,
-            comment_out: Path | None, labels_out: Path | None) -> None:
+            comment_out: Path | None, labels_out: Path | None, targets: tuple[str, ...], excludes: tuple[str, ...],
+            replaces: tuple[str, ...], sample: int | None, max_videos: int | None) -> None:
     """Show what apply would generate, rename, replace or forget."""
     planned = make_plan(spec, lock_path, sandbox=sandbox)
+    plan = reviewed(planned, Review(Selection(targets, excludes, replaces, sample), max_videos))
     if out is not None:  # saved first: a plan that cannot be saved is not shown as if it were
-        write_plan_file(out, planned.plan, spec)
-    click.echo(render_plan(planned.plan, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)  # type: ignore[arg-type]
+        write_plan_file(out, plan, spec)
+    full_plan = f"campaign show {out}" if out is not None else f"campaign plan {spec}"
+    click.echo(render_plan(plan, fmt, color=fmt == "text" and sys.stdout.isatty(), full_plan=full_plan), nl=False)  # type: ignore[arg-type]
     if comment_out is not None:
-        write_text(comment_out, comment_body(spec.as_posix(), render_plan(planned.plan, "markdown")))
+        write_text(comment_out, comment_body(spec.as_posix(), render_plan(plan, "markdown", full_plan=full_plan)))
     if labels_out is not None:
-        write_text(labels_out, "".join(f"{label}\n" for label in labels_for(planned.plan)))
+        write_text(labels_out, "".join(f"{label}\n" for label in labels_for(plan)))
     if out is not None:
         click.echo(f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}{' --sandbox' if sandbox else ''}", err=True)
-    if detailed_exitcode and planned.plan.has_changes:
+    check_budget(plan.budget)  # after the plan and the comment are out: a reviewer sees what passed the limit
+    if detailed_exitcode and plan.has_changes:
         raise SystemExit(2)

@@ -8,6 +8,7 @@ import click
 
 from runner.errors import LockfileError, SpecError
 from runner.lock import lockfile
+from runner.plan.budget import budget_problems, implied_videos
 from runner.plan.expand import build_graph
 from runner.spec.load import load_spec
 
@@ -31,16 +32,22 @@ def command(specs: tuple[Path, ...]) -> None:
             click.echo(f"OK {path}: lockfile of campaign '{lock.campaign}' with {len(lock.jobs)} jobs")
             continue
         try:
-            graph = build_graph(load_spec(path))
+            spec = load_spec(path)
+            graph = build_graph(spec)
         except SpecError as exc:
             click.echo(str(exc), err=True)
             failed = True
             continue
         kinds = [job.kind for job in graph.jobs.values()]
+        videos = implied_videos(graph)
         click.echo(
             f"OK {path}: {len(kinds)} jobs ({kinds.count('avatar_video') + kinds.count('heygen_video')} avatar videos, "
-            f"{kinds.count('upload')} uploads, {kinds.count('refresh_video')} refresh)"
+            f"{kinds.count('upload')} uploads, {kinds.count('refresh_video')} refresh); "
+            f"{videos} video{'s' if videos != 1 else ''} to generate in all"
         )
+        for message in budget_problems(spec, videos):
+            click.echo(message, err=True)
+            failed = True
         for warning in graph.warnings:
             click.echo(f"Warning: {path}: {warning}", err=True)
     if failed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from runner.lock.lockfile import JobRecord
 from runner.plan.job import Job
@@ -51,6 +51,7 @@ class Change:
     record: JobRecord | None = None
     replaces: str | None = None
     resume: str | None = None  # None | "submitted" | "pending" | "retry"
+    reason: str | None = None  # why a REPLACE of an unchanged job was asked for (`--replace SEL`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,8 @@ class Plan:
     spec_digest: str = ""
     lock_digest: str = ""
     counts: Mapping[str, int] = field(default_factory=dict)
+    selection: Mapping[str, Any] = field(default_factory=dict)  # the selectors of a partial plan (select.Selection.to_data)
+    budget: Mapping[str, Any] = field(default_factory=dict)  # quota delta, lifetime total, limits (budget.budget_data)
 
     @property
     def has_changes(self) -> bool:

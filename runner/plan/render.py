@@ -1,16 +1,26 @@
-"""Plans as text (Terraform-like), JSON (versioned, stable) and Markdown (a PR comment)."""
+"""Plans as text (Terraform-like), JSON (versioned, stable) and Markdown (a PR comment), all from the plan's data."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+import textwrap
+from typing import Any, Literal, Mapping
 
-from runner.plan.model import Action, Change, Plan
+import click
+
+from runner.plan.budget import budget_lines, speaking_seconds
+from runner.plan.fielddiff import changed_fields, excerpts, provider_name, request_fields, word_diff
+from runner.plan.model import Plan
 
 FORMAT_VERSION = "1.0"
 MARKDOWN_LIMIT = 65_000
-_COLORS = {Action.CREATE: "green", Action.RENAME: "yellow", Action.REPLACE: "magenta", Action.FORGET: "red", Action.NOOP: "white"}
-_SHOWN = (Action.CREATE, Action.REPLACE, Action.RENAME, Action.FORGET)
+SYMBOLS = {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " "}
+SHOWN = ("create", "replace", "rename", "forget")
+_COLORS = {"create": "green", "rename": "yellow", "replace": "magenta", "forget": "red", "no-op": "white"}
+WRAP = 72
+
+__all__ = ["FORMAT_VERSION", "MARKDOWN_LIMIT", "duration", "summary", "plan_data", "render_text", "render_text_data",
+           "render_json", "render_markdown", "render_plan", "render_data"]
 
 
 def duration(seconds: float) -> str:
@@ -23,93 +33,63 @@ def duration(seconds: float) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
-def summary(plan: Plan) -> str:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(data: Mapping[str, Any] | Plan) -> str:
     """The one-line summary: counts, quota cost, API calls, ETA."""
-    c = plan.counts
+    if isinstance(data, Plan):
+        data = plan_data(data)
+    c = data["counts"]
     line = (
         f"Plan: {c.get('create', 0)} to create, {c.get('rename', 0)} to rename, "
         f"{c.get('replace', 0)} to replace, {c.get('forget', 0)} to forget, {c.get('no-op', 0)} unchanged."
     )
-    if not plan.has_changes:
+    if not any(c.get(a, 0) for a in SHOWN):
         return line + " No changes."
-    est = plan.estimate
+    est = data["estimate"]
     return line + (
-        f" {est.videos} video{'s' if est.videos != 1 else ''} will be generated (quota),"
-        f" ~{est.api_calls} API calls, ETA ~{duration(est.eta_seconds)}."
+        f" {_plural(est['videos'], 'video')} will be generated (quota),"
+        f" ~{est['api_calls']} API calls, ETA ~{duration(est['eta_seconds'])}."
     )
 
 
-def _label(change: Change) -> str:
-    job = change.job
-    kind = job.kind if job else (change.record.kind if change.record else "")
-    name = (job.name if job else change.record.name if change.record else None) or ""
-    return f"{kind}  {name}".rstrip()
-
-
-def _details(change: Change) -> list[str]:
-    job = change.job
-    lines: list[str] = []
-    addresses = job.addresses if job else (change.record.addresses if change.record else ())
-    lines.extend(f"    at {a}" for a in addresses)
-    if change.action is Action.RENAME and change.record is not None and job is not None:
-        lines.append(f"    name: {change.record.name!r} -> {job.name!r}")
-    if change.action is Action.REPLACE:
-        lines.append(f"    replaces {change.replaces} (the request changed; the old video stays at the provider)")
-    if change.action is Action.FORGET:
-        lines.append("    leaves the spec: dropped from the lockfile (providers cannot delete videos)")
-    if change.resume == "submitted":
-        lines.append("    resumes submitted tasks (no new video is paid for)")
-    elif change.resume == "pending":
-        lines.append("    a create whose reply was lost: adopted if the provider has it, else created")
-    elif change.resume == "retry" and change.record is not None:
-        reason = f": {change.record.error.message}" if change.record.error else ""
-        lines.append(f"    retry of a failed job (attempt {change.record.attempts + 1}){reason}")
-    if job is not None and job.provisional:
-        lines.append(f"    avatar {', '.join(repr(n) for n in job.unresolved)}: (id known after apply)")
-    if job is not None and job.expected_videos > 1:
-        lines.append(f"    yields {job.expected_videos} videos")
-    return lines
-
-
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """Terraform-like text: one block per change, then the summary line."""
-    import click
-
-    out: list[str] = []
-    for change in plan.changes:
-        if change.action not in _SHOWN:
-            continue
-        head = f"  {change.action.symbol:>3} {change.key}  {_label(change)}"
-        out.append(click.style(head, fg=_COLORS[change.action]) if color else head)
-        out.extend(_details(change))
-    for warning in plan.warnings:
-        out.append(("Warning: " if not color else click.style("Warning: ", fg="yellow")) + warning)
-    if out:
-        out.append("")
-    out.append(summary(plan))
-    return "\n".join(out) + "\n"
-
-
 def plan_data(plan: Plan) -> dict[str, Any]:
-    """The plan as plain data (the JSON format, documented in docs/plan-format.md)."""
+    """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this."""
     changes = []
     for change in plan.changes:
-        job = change.job
-        record = change.record
+        job, record = change.job, change.record
+        kind = job.kind if job else (record.kind if record else "")
+        addresses = list(job.addresses if job else (record.addresses if record else ()))
+        name = job.name if job else (record.name if record else None)
+        previous = None
+        if record is not None:
+            previous = {
+                "state": record.state,
+                "name": record.name,
+                "fields": request_fields(record.kind, record.request, record.addresses),
+                "video_ids": list(record.video_ids),
+                "task_ids": list(record.task_ids),
+            }
         changes.append({
             "action": change.action.value,
             "key": change.key,
-            "kind": job.kind if job else (record.kind if record else None),
+            "kind": kind or None,
             "provider": job.provider if job else (record.provider if record else None),
-            "addresses": list(job.addresses if job else (record.addresses if record else ())),
-            "name": job.name if job else (record.name if record else None),
+            "addresses": addresses,
+            "name": name,
+            "video_name": provider_name(kind, change.key, name) if job else (record.video_name if record else None),
+            "fields": request_fields(kind, job.request, addresses) if job else {},
             "request": dict(job.request) if job else None,
             "depends_on": list(job.depends_on) if job else [],
             "expected_videos": job.expected_videos if job else 0,
             "provisional": bool(job and job.provisional),
             "resume": change.resume,
             "replaces": change.replaces,
+            "reason": change.reason,
             "previous_name": record.name if record else None,
+            "previous": previous,
         })
     est = plan.estimate
     return {
@@ -119,9 +99,142 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "lock_digest": plan.lock_digest,
         "counts": dict(sorted(plan.counts.items())),
         "estimate": {"videos": est.videos, "api_calls": est.api_calls, "eta_seconds": est.eta_seconds},
+        "selection": dict(plan.selection),
+        "budget": dict(plan.budget),
         "changes": changes,
         "warnings": list(plan.warnings),
     }
+
+
+def selection_flags(selection: Mapping[str, Any]) -> list[str]:
+    """A saved selection as the flags that made it."""
+    flags = [f"--target {t}" for t in selection.get("targets", [])] + [f"--exclude {e}" for e in selection.get("excludes", [])]
+    flags += [f"--replace {r}" for r in selection.get("replaces", [])]
+    if selection.get("sample") is not None:
+        flags.append(f"--sample {selection['sample']}")
+    return flags
+
+
+def is_partial(selection: Mapping[str, Any]) -> bool:
+    """True when the plan covers only part of the campaign."""
+    return bool(selection.get("targets") or selection.get("excludes") or selection.get("sample") is not None)
+
+
+def banner(selection: Mapping[str, Any]) -> str | None:
+    """The "partial plan" banner, or None for a whole-campaign plan."""
+    if not is_partial(selection):
+        return None
+    return (f"Partial plan ({' '.join(selection_flags(selection))}): only the selected jobs and their dependencies; "
+            "the rest of the campaign, forgets included, is left as it is.")
+
+
+def _wrapped(label: str, text: str, indent: str) -> list[str]:
+    head = f"{indent}{label + ':':<12}"
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        lines.extend(textwrap.wrap(paragraph, WRAP, break_long_words=True, break_on_hyphens=False) or [""])
+    return [(head if i == 0 else " " * len(head)) + line for i, line in enumerate(lines)]
+
+
+def _word_line(old: str, new: str, color: bool) -> str:
+    out = []
+    for piece in word_diff(old, new):
+        if piece.op == " ":
+            out.append(piece.text)
+        elif color:
+            out.append(click.style(piece.text, fg="red" if piece.op == "-" else "green", strikethrough=piece.op == "-"))
+        else:
+            out.append(f"[-{piece.text.rstrip()}-] " if piece.op == "-" else f"{{+{piece.text.rstrip()}+}} ")
+    return "".join(out).rstrip()
+
+
+def change_lines(change: Mapping[str, Any], color: bool = False) -> list[str]:
+    """The detail lines of one change in the text format."""
+    indent = "      "
+    lines: list[str] = [f"{indent}also at {a}" for a in change["addresses"][1:]]
+    previous = change.get("previous") or {}
+    action = change["action"]
+    if action == "forget":
+        lines.append(f"{indent}leaves the spec: dropped from the lockfile (providers cannot delete videos)")
+        if previous.get("video_ids"):
+            lines.append(f"{indent}video ids: {', '.join(previous['video_ids'])}")
+        if previous.get("state") in ("submitted", "pending"):
+            lines.append(f"{indent}STILL RENDERING (paid for): forgetting it loses its video; needs --allow-forget-inflight")
+        return lines
+    lines.append(f"{indent}{'kind:':<12}{change['kind']}")
+    if change.get("video_name"):
+        lines.append(f"{indent}{'name:':<12}{change['video_name']}")
+    diffs = []
+    if action == "replace" and previous.get("fields"):
+        diffs = changed_fields(previous["fields"], change["fields"])
+    if action == "replace" and previous and previous.get("name") != change.get("name"):
+        diffs.append(("name", previous.get("name"), change.get("name")))
+    if action == "rename":
+        diffs = [("name", previous.get("name"), change.get("name"))]
+    shown_fields = {name for name, _, _ in diffs}
+    for name, value in change["fields"].items():
+        if name in shown_fields:
+            continue
+        if name == "script":
+            lines.extend(_wrapped("script", value, indent))
+        else:
+            lines.append(f"{indent}{name + ':':<12} {value}".replace(":  ", ": ", 1) if len(name) >= 11 else f"{indent}{name + ':':<12}{value}")
+    for name, old, new in diffs:
+        before, after = excerpts(old, new)
+        lines.append(f"{indent[:-2]}~ {name}: {before} → {after}")
+        if old is not None and new is not None:
+            lines.extend(f"{indent}  {line}" for line in textwrap.wrap(_word_line(old, new, color), WRAP + 20))
+    if action == "replace":
+        if change.get("reason"):
+            ids = ", ".join(previous.get("video_ids") or []) or "none"
+            lines.append(f"{indent}re-rendered on request ({change['reason']}); old video ids: {ids}")
+        elif change.get("replaces"):
+            why = "" if diffs else " (the request changed)"
+            lines.append(f"{indent}replaces {change['replaces']}{why}; the old video stays at the provider")
+    lines.extend(_resume_lines(change, indent))
+    return lines
+
+
+def _resume_lines(change: Mapping[str, Any], indent: str) -> list[str]:
+    lines = []
+    if change.get("resume") == "submitted":
+        lines.append(f"{indent}resumes submitted tasks (no new video is paid for)")
+    elif change.get("resume") == "pending":
+        lines.append(f"{indent}a create whose reply was lost: adopted if the provider has it, else created")
+    elif change.get("resume") == "retry":
+        lines.append(f"{indent}retry of a failed job")
+    if change.get("provisional"):
+        lines.append(f"{indent}(key provisional: an avatar id is known after apply)")
+    if change.get("expected_videos", 0) > 1:
+        lines.append(f"{indent}yields {change['expected_videos']} videos")
+    return lines
+
+
+def render_text_data(data: Mapping[str, Any], *, color: bool = False) -> str:
+    """Terraform-like text: banner, one block per change in file order, budget, warnings, summary."""
+    out: list[str] = []
+    head = banner(data.get("selection") or {})
+    if head:
+        out.extend([click.style(head, bold=True) if color else head, ""])
+    for change in data["changes"]:
+        if change["action"] not in SHOWN:
+            continue
+        address = change["addresses"][0] if change["addresses"] else ""
+        line = f"  {SYMBOLS[change['action']]:>3} {change['key']}  {address}"
+        out.append(click.style(line, fg=_COLORS[change["action"]]) if color else line)
+        out.extend(change_lines(change, color))
+    for warning in data.get("warnings", []):
+        out.append(("Warning: " if not color else click.style("Warning: ", fg="yellow")) + warning)
+    if out:
+        out.append("")
+    out.extend(budget_lines(data.get("budget") or {}))
+    out.append(summary(data))
+    return "\n".join(out) + "\n"
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """Terraform-like text for a plan."""
+    return render_text_data(plan_data(plan), color=color)
 
 
 def render_json(plan: Plan) -> str:
@@ -129,35 +242,29 @@ def render_json(plan: Plan) -> str:
     return json.dumps(plan_data(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
-    """A PR comment: summary first, then one collapsible block per action, capped under `limit`."""
-    parts = [f"### campaign `{plan.campaign}`", "", f"**{summary(plan)}**", ""]
-    for warning in plan.warnings:
-        parts.append(f"> :warning: {warning}")
-    if plan.warnings:
-        parts.append("")
-    text = "\n".join(parts)
-    notice = "\n\n_Plan truncated to fit a comment: run `campaign plan` for the full list._\n"
-    for action in _SHOWN:
-        selected = [c for c in plan.changes if c.action is action]
-        if not selected:
-            continue
-        block = [f"<details><summary>{action.symbol} {len(selected)} to {action.value}</summary>", "", "```diff"]
-        footer = ["```", "", "</details>", ""]
-        for change in selected:
-            entry = "\n".join([f"{action.symbol} {change.key}  {_label(change)}", *_details(change)])
-            if len(text) + len("\n".join(block)) + len(entry) + 200 + len(notice) > limit:
-                block.append("... (truncated)")
-                return text + "\n".join(block + footer) + notice
-            block.append(entry)
-        text += "\n".join(block + footer) + "\n"
-    return text
+def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT, *, full_plan: str | None = None) -> str:
+    """A PR comment under `limit` characters (see runner/plan/markdown.py)."""
+    from runner.plan.markdown import render_markdown_data
+
+    return render_markdown_data(plan_data(plan), limit, full_plan=full_plan)
 
 
-def render_plan(plan: Plan, fmt: Literal["text", "json", "markdown"], *, color: bool = False) -> str:
-    """Render a plan in one of the three formats."""
+def render_data(data: Mapping[str, Any], fmt: str, *, color: bool = False, full_plan: str | None = None) -> str:
+    """Render plan data (a fresh plan's or a saved one's) in one of the three formats."""
     if fmt == "json":
-        return render_json(plan)
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
-        return render_markdown(plan)
-    return render_text(plan, color=color)
+        from runner.plan.markdown import render_markdown_data
+
+        return render_markdown_data(data, MARKDOWN_LIMIT, full_plan=full_plan)
+    return render_text_data(data, color=color)
+
+
+def render_plan(plan: Plan, fmt: Literal["text", "json", "markdown"], *, color: bool = False, full_plan: str | None = None) -> str:
+    """Render a plan in one of the three formats."""
+    return render_data(plan_data(plan), fmt, color=color, full_plan=full_plan)
+
+
+def script_note(script: str) -> str:
+    """`57 chars, ~4 s`: the size of a script at a glance."""
+    return f"{len(script):,} chars, ~{speaking_seconds(script):g} s"

@@ -15,6 +15,7 @@ from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.make import make_plan
 from runner.plan.render import MARKDOWN_LIMIT, render_markdown
 from runner.plan.planfile import read_plan_file
+from runner.plan.review import reviewed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -98,3 +99,119 @@ def test_graph_formats() -> None:
     assert mermaid.exit_code == 0 and mermaid.stdout.startswith("flowchart LR") and mermaid.stdout.count("-->") == 6
     dot = runner.invoke(graph_command, [str(DEMO), "--format", "dot"])
     assert dot.exit_code == 0 and dot.stdout.startswith('digraph "demo"') and dot.stdout.count("->") == 6
+
+
+REVIEW_SPEC = """\
+version: 1
+campaign: review
+avatars:
+  isabelle: {id: "7295705233773068290"}
+  tom: {id: "7301881390801354754"}
+scripts:
+  care: {text: "Dry feet or your money back. {{ product }} keeps the snow out on the longest walk home, all winter long."}
+videos:
+  - id: zeta
+    avatars: [tom, isabelle]
+    scripts: [care]
+    matrix: {product: [Trail Boot, City Boot]}
+    name: "{{ avatar }}-{{ product | slug }}"
+  - id: alpha
+    avatars: [isabelle]
+    scripts: [care]
+    matrix: {product: [Snow Boot]}
+"""
+
+
+def _lock_with_requests(spec: Path, lock_path: Path) -> None:
+    planned = make_plan(spec, lock_path)
+    lock = Lockfile(campaign=planned.spec.campaign)
+    for key, job in planned.graph.jobs.items():
+        lock = lock.with_job(key, JobRecord(kind=job.kind, provider=job.provider, state="succeeded", addresses=job.addresses,
+                                            name=job.name, video_ids=(f"v-{key}",), request=dict(job.request)))
+    lockfile.write(lock_path, lock)
+
+
+def test_text_plan_shows_what_is_said_in_file_order(write_spec: Callable[..., Path]) -> None:
+    spec = write_spec(REVIEW_SPEC)
+    result = CliRunner().invoke(plan_command, [str(spec)])
+    assert result.exit_code == 0, result.output
+    heads = [line.split()[2] for line in result.stdout.splitlines() if line.startswith("    + ")]
+    assert heads == ["videos.zeta[avatar=tom,script=care,product=Trail", "videos.zeta[avatar=tom,script=care,product=City",
+                     "videos.zeta[avatar=isabelle,script=care,product=Trail", "videos.zeta[avatar=isabelle,script=care,product=City",
+                     "videos.alpha[avatar=isabelle,script=care,product=Snow"]
+    text = result.stdout
+    assert "avatar:     tom (7301881390801354754)" in text
+    assert "name:       tom-trail-boot~" in text
+    assert "script:     Dry feet or your money back. Trail Boot keeps the snow out on the\n" in text
+    assert "\n                  longest walk home, all winter long.\n" in text  # wrapped under the label
+    assert "Quota: +5 videos" in text
+
+
+def test_replace_and_rename_show_field_diffs_with_word_highlight(tmp_path: Path, write_spec: Callable[..., Path]) -> None:
+    spec = write_spec(REVIEW_SPEC)
+    lock = tmp_path / "c.lock.yaml"
+    _lock_with_requests(spec, lock)
+    assert all(r.request for r in lockfile.read(lock, "review").jobs.values())
+    spec.write_text(REVIEW_SPEC.replace("Dry feet", "Warm feet").replace("{{ avatar }}-{{ product | slug }}", "{{ product | slug }}-{{ avatar }}"))
+    text = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock)]).stdout
+    assert text.count('~ script: "Dry feet or your money back. Trail Boot…" → "Warm feet or your money back. Trail…"') == 2
+    assert '~ name: "tom-trail-boot" → "trail-boot-tom"' in text
+    assert "[-Dry-] {+Warm+} feet or your money back." in text
+    assert "replaces av-" in text and "the request changed" not in text
+    markdown = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--format", "markdown"]).stdout
+    assert "<del>Dry </del><ins>Warm </ins>feet or your money back." in markdown
+    # a name-only change is a rename with its own diff
+    spec.write_text(REVIEW_SPEC.replace("{{ avatar }}-{{ product | slug }}", "{{ avatar }}-boot-{{ product | slug }}"))
+    text = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock)]).stdout
+    assert '~ name: "tom-trail-boot" → "tom-boot-trail-boot"' in text and "4 to rename" in text
+
+
+def test_markdown_escapes_everything_user_written(write_spec: Callable[..., Path]) -> None:
+    spec = write_spec(REVIEW_SPEC.replace('"{{ avatar }}-{{ product | slug }}"', '"`</b><img src=x onerror=y> @octocat {{ avatar }}"')
+                      .replace("Dry feet", "[link](javascript:x) **bold** @octocat"))
+    result = CliRunner().invoke(plan_command, [str(spec), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "<img" not in text and "`</b>" not in text and "@octocat" not in text
+    assert "](javascript" not in text and "**bold**" not in text
+    assert "&lt;img src=x onerror=y&gt;" in text and "&lt;/b&gt;" in text
+    assert text.count("<details>") == text.count("</details>") and text.count("<pre>") == text.count("</pre>")
+
+
+def _big_spec(write_spec: Callable[..., Path], jobs: int) -> Path:
+    products = ", ".join(f"Product {i}" for i in range(jobs // 2))
+    return write_spec(f"""version: 1
+campaign: big
+avatars: {{a: {{id: "7295705233773068290"}}, b: {{id: "7301881390801354754"}}}}
+scripts:
+  s: {{text: "{{{{ product }}}} keeps your feet dry and warm through the longest winter walks. Order the {{{{ product }}}} today and get free shipping, free returns and a two year warranty on every pair we make."}}
+videos:
+  - id: g
+    avatars: [a, b]
+    scripts: [s]
+    matrix: {{product: [{products}]}}
+    name: "{{{{ avatar }}}}-{{{{ product | slug }}}}"
+""", name="big.yaml")
+
+
+def test_200_job_markdown_plan_fits_and_shrinks_scripts_first(write_spec: Callable[..., Path]) -> None:
+    spec = _big_spec(write_spec, 200)
+    plan = reviewed(make_plan(spec))
+    text = render_markdown(plan)
+    assert len(text) < MARKDOWN_LIMIT and text.count("<p><code>+</code>") == 200
+    assert "script bodies left out" in text and "more changes not listed" not in text
+    small = render_markdown(make_plan(_big_spec(write_spec, 20)).plan)
+    assert small.count("<details>") == 20 and "truncated" not in small
+    # under a tighter limit the script bodies go first, from the end; every entry stays listed and closed
+    tight = render_markdown(plan, limit=60_000, full_plan="campaign show p.plan")
+    assert len(tight) <= 60_000 and tight.count("<p><code>+</code>") == 200
+    dropped = 200 - tight.count("<details>")
+    assert dropped > 0 and f"{dropped} script bodies left out" in tight and "<code>campaign show p.plan</code>" in tight
+    assert tight.count("<pre>") == tight.count("</pre>") == 200 - dropped
+    blocks = tight.split("\n\n")
+    first = next(b for b in blocks if "product=Product 0&#93;" in b and "avatar=a" in b)
+    last = next(b for b in blocks if "product=Product 99&#93;" in b and "avatar=b" in b)
+    assert "<details>" in first and "<details>" not in last  # bodies go from the end
+    # under a very tight limit whole entries go too, at entry boundaries
+    tiny = render_markdown(plan, limit=5_000)
+    assert len(tiny) <= 5_000 and "more changes not listed" in tiny and tiny.count("<p>") == tiny.count("</p>")

@@ -1,0 +1,142 @@
+"""Quota guardrails: what a plan generates against `budget:` limits, in videos, seconds and (if priced) money."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from runner.errors import CampaignError
+from runner.lock.lockfile import JobRecord, Lockfile
+from runner.plan.model import Action, Change, JobGraph
+from runner.spec.model import BudgetSettings, Spec
+
+WORDS_PER_SECOND = 2.5  # 150 words a minute, a plausible speaking rate
+CHARS_PER_SECOND = 15.0  # for scripts without spaces between words (CJK)
+
+
+class OverBudget(CampaignError):
+    """A plan would generate more videos than a budget limit allows."""
+
+
+def speaking_seconds(script: str) -> float:
+    """Seconds a script takes to say at a plausible rate."""
+    return round(max(len(script.split()) / WORDS_PER_SECOND, len(script) / CHARS_PER_SECOND), 1)
+
+
+def paid(change: Change) -> bool:
+    """True when applying the change generates (and pays for) new videos."""
+    return (change.job is not None and change.job.kind != "upload" and change.action in (Action.CREATE, Action.REPLACE)
+            and change.resume not in ("submitted", "pending"))
+
+
+def recorded_videos(records: Iterable[JobRecord]) -> int:
+    """Videos the lockfile holds as generated or being generated (uploads generate nothing)."""
+    total = 0
+    for record in records:
+        if record.kind == "upload" or record.state == "failed":
+            continue
+        if record.state == "succeeded":
+            total += len(record.video_ids) or 1
+        else:
+            total += len(record.task_ids) or 1
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """One limit and where it was set (`budget.max_new_videos` at file:line, or `--max-videos`)."""
+
+    name: str
+    value: int
+    origin: str
+
+
+def budget_data(changes: Iterable[Change], lock: Lockfile, spec: Spec, max_new_override: int | None) -> dict[str, Any]:
+    """The plan's budget section: new videos and seconds, lifetime total, limits, money where priced."""
+    changes = list(changes)
+    settings: BudgetSettings = spec.budget
+    new_videos = sum(c.job.expected_videos for c in changes if paid(c) and c.job is not None)
+    seconds = sum(speaking_seconds(str(c.job.request.get("script", ""))) for c in changes
+                  if paid(c) and c.job is not None and "script" in c.job.request)
+    existing = recorded_videos(lock.jobs.values())
+    data: dict[str, Any] = {
+        "new_videos": new_videos,
+        "new_script_seconds": round(seconds, 1),
+        "recorded_videos": existing,
+        "lifetime_videos": existing + new_videos,
+        "warn_at": settings.warn_at,
+        "limits": [],
+    }
+    for limit, used in _limits(spec, max_new_override, new_videos, existing + new_videos):
+        data["limits"].append({"name": limit.name, "value": limit.value, "origin": limit.origin, "used": used,
+                               "over": used > limit.value, "near": used <= limit.value and used >= settings.warn_at * limit.value})
+    prices = settings.prices
+    if prices is not None:
+        amount = (prices.per_video or 0.0) * new_videos + (prices.per_second or 0.0) * seconds
+        data["cost"] = {"amount": round(amount, 2), "currency": prices.currency}
+    return data
+
+
+def _limits(spec: Spec, override: int | None, new: int, lifetime: int) -> list[tuple[Limit, int]]:
+    out: list[tuple[Limit, int]] = []
+    if override is not None:
+        out.append((Limit("max_new_videos", override, "--max-videos"), new))
+    elif spec.budget.max_new_videos is not None:
+        out.append((Limit("max_new_videos", spec.budget.max_new_videos, _where(spec, "budget.max_new_videos")), new))
+    if spec.budget.max_videos is not None:
+        out.append((Limit("max_videos", spec.budget.max_videos, _where(spec, "budget.max_videos")), lifetime))
+    return out
+
+
+def _where(spec: Spec, path: str) -> str:
+    line, _ = spec.locations.at(path)
+    return f"{path} ({spec.path}:{line})"
+
+
+def implied_videos(graph: JobGraph) -> int:
+    """Videos the whole campaign generates (a RECOMMENDED hook counts 4; uploads generate none)."""
+    return sum(job.expected_videos for job in graph.jobs.values() if job.kind != "upload")
+
+
+def budget_problems(spec: Spec, videos: int) -> list[str]:
+    """A campaign that implies more videos than its lifetime budget allows, located at the limit."""
+    limit = spec.budget.max_videos
+    if limit is None or videos <= limit:
+        return []
+    line, column = spec.locations.at("budget.max_videos")
+    return [f"{spec.path}:{line}:{column}: at budget.max_videos: the campaign implies {videos} videos, more than "
+            f"max_videos = {limit}; shrink the matrix or raise the limit"]
+
+
+def budget_lines(budget: Mapping[str, Any]) -> list[str]:
+    """Human lines for the budget section: quota delta, lifetime total, money, limits."""
+    if not budget:
+        return []
+    new, lifetime = budget["new_videos"], budget["lifetime_videos"]
+    line = (f"Quota: +{new} video{'s' if new != 1 else ''} ({budget['new_script_seconds']:g} s of script); "
+            f"lifetime {lifetime} (recorded {budget['recorded_videos']})")
+    cost = budget.get("cost")
+    if cost:
+        line += f"; estimated cost {cost['amount']:,.2f} {cost['currency']}"
+    lines = [line + "."]
+    for limit in budget["limits"]:
+        state = "OVER BUDGET" if limit["over"] else ("near the limit" if limit["near"] else "ok")
+        lines.append(f"  {limit['name']}: {limit['used']} of {limit['value']} ({state}; {limit['origin']})")
+    return lines
+
+
+def budget_warnings(budget: Mapping[str, Any]) -> list[str]:
+    """Warnings for limits reached past `warn_at` but not passed."""
+    return [f"this plan reaches {limit['used']} of {limit['name']} {limit['value']} ({limit['origin']}), "
+            f"past warn_at {budget['warn_at']:g}" for limit in budget.get("limits", []) if limit["near"]]
+
+
+def check_budget(budget: Mapping[str, Any]) -> None:
+    """Raise OverBudget naming the first limit the plan passes."""
+    for limit in budget.get("limits", []):
+        if limit["over"]:
+            what = "new videos in this apply" if limit["name"] == "max_new_videos" else "videos over the campaign's life"
+            raise OverBudget(
+                f"over budget: {limit['used']} {what}, more than {limit['name']} = {limit['value']} set by {limit['origin']}; "
+                "apply sends nothing over budget. Narrow the plan with --target or --sample, or raise the limit"
+            )

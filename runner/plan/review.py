@@ -1,0 +1,93 @@
+"""The plan a reviewer sees: file order, the user's selection, forced replaces, budget and in-flight forgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+from runner.errors import CampaignError
+from runner.plan.budget import budget_data, budget_warnings
+from runner.plan.estimate import estimate
+from runner.plan.make import Planned
+from runner.plan.model import Action, Change, Plan
+from runner.plan.select import Selection, choose, places
+
+_LEVEL = {"avatar_video": 0, "heygen_video": 0, "upload": 1, "refresh_video": 2}
+
+
+class InflightForget(CampaignError):
+    """A plan would forget jobs that are paid for and still rendering."""
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What the user asked of the plan besides the spec: selectors and a budget override."""
+
+    selection: Selection = Selection()
+    max_new_videos: int | None = None
+
+
+def review_of_saved(data: Mapping[str, Any]) -> Review:
+    """The selection and `--max-videos` a saved plan was made with, so apply plans the same way."""
+    override = next((limit["value"] for limit in (data.get("budget") or {}).get("limits", []) if limit.get("origin") == "--max-videos"), None)
+    return Review(Selection.from_data(data.get("selection")), override if isinstance(override, int) else None)
+
+
+def reviewed(planned: Planned, review: Review = Review()) -> Plan:
+    """Order the plan by file order, apply the selection and forced replaces, and add the budget."""
+    plan, selection = planned.plan, review.selection
+    changes = list(plan.changes)
+    if selection.partial or selection.replaces:
+        chosen = choose(selection, planned.spec, planned.graph)
+        changes = [_forced(c, chosen.replace.get(c.key)) for c in changes
+                   if c.key in chosen.keys or (c.action is Action.FORGET and not selection.partial)]
+    changes = _file_order(planned, changes)
+    warnings = list(plan.warnings)
+    inflight = inflight_forgets(changes)
+    if inflight:
+        warnings.append(f"{len(inflight)} job(s) to forget are still rendering (paid for): {', '.join(inflight)}; "
+                        "their videos would be lost from the lockfile. Apply refuses unless --allow-forget-inflight")
+    budget = budget_data(changes, planned.lock, planned.spec, review.max_new_videos)
+    warnings.extend(budget_warnings(budget))
+    counts = {action.value: 0 for action in Action}
+    for change in changes:
+        counts[change.action.value] += 1
+    return replace(plan, changes=tuple(changes), estimate=estimate(changes), warnings=tuple(warnings), counts=counts,
+                   selection=selection.to_data() if (selection.partial or selection.replaces) else {}, budget=budget)
+
+
+def inflight_forgets(changes: list[Change] | tuple[Change, ...]) -> list[str]:
+    """Keys of forgets whose record is still submitted or pending at the provider."""
+    return [c.key for c in changes if c.action is Action.FORGET and c.record is not None and c.record.state in ("submitted", "pending")]
+
+
+def check_inflight(plan: Plan, allowed: bool) -> None:
+    """Refuse to forget paid, rendering jobs unless the user said so."""
+    inflight = inflight_forgets(plan.changes)
+    if inflight and not allowed:
+        raise InflightForget(
+            f"{len(inflight)} job(s) that left the spec are still rendering (paid for): {', '.join(inflight)}; "
+            "forgetting them loses their video ids. Put them back in the spec and apply to collect them, "
+            "or pass --allow-forget-inflight"
+        )
+
+
+def _forced(change: Change, reason: str | None) -> Change:
+    if reason is None or change.job is None or change.record is None or change.record.state != "succeeded":
+        return change
+    return replace(change, action=Action.REPLACE, replaces=None, resume=None, reason=reason)
+
+
+def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
+    """Group then matrix order, as written in the file; forgets last by address; the key breaks ties."""
+    known = places(planned.spec)
+    last = len(known)
+
+    def position(change: Change) -> tuple[int, int, int, str]:
+        if change.job is None:
+            addresses = change.record.addresses if change.record else ()
+            return (1, 0, 0, (sorted(addresses) or [""])[0] + change.key)
+        first = min((known[a].position for a in change.job.addresses if a in known), default=last)
+        return (0, first, _LEVEL.get(change.job.kind, 3), change.key)
+
+    return sorted(changes, key=position)

@@ -1,0 +1,285 @@
+"""Selectors (`--target`, `--exclude`, `--replace`, `--sample`): which jobs of a plan to act on."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from runner.errors import CampaignError
+from runner.plan.expand import cell_label, matrix_cells
+from runner.plan.model import JobGraph
+from runner.spec.model import Scalar, Spec
+
+_NULLS = frozenset({"null", "Null", "NULL", "~", ""})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class SelectorError(CampaignError):
+    """A selector that does not parse or names nothing in the campaign."""
+
+
+def typed_scalar(text: str) -> Scalar:
+    """Read an unquoted selector value as YAML 1.2 core does: true/false, numbers, else a string."""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.match(text):
+        return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    return text
+
+
+def same_value(a: Scalar, b: Scalar) -> bool:
+    """Typed equality: a boolean equals only a boolean, a string only a string, numbers by value."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    return a == b
+
+
+def type_name(value: Scalar) -> str:
+    """`a string`, `an integer`, ...: a value's YAML type in words."""
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(type(value), type(value).__name__)
+
+
+def shown(value: Scalar) -> str:
+    """A value as a selector would spell it, with its YAML type when that is not obvious."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        plain = typed_scalar(value) == value and not re.search(r'[\s,\[\]"=]', value)
+        return value if plain else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """`GROUP` or `GROUP[KEY=VALUE,...]`: every pair must match (AND)."""
+
+    text: str
+    group: str
+    pairs: tuple[tuple[str, Scalar], ...]
+
+
+def parse_selector(text: str, flag: str = "--target") -> Selector:
+    """Parse one selector; SelectorError says what is wrong and how to write it."""
+    hint = f'; write {flag} GROUP or {flag} \'GROUP[KEY=VALUE,...]\' (double-quote values with spaces, commas or brackets)'
+    head, bracket, rest = text.partition("[")
+    group = head.strip()
+    if not _GROUP.match(group):
+        raise SelectorError(f"{flag} {text!r}: {group!r} is not a group id{hint}")
+    if not bracket:
+        return Selector(text, group, ())
+    if not rest.endswith("]"):
+        raise SelectorError(f"{flag} {text!r}: missing the closing ']'{hint}")
+    return Selector(text, group, tuple(_pairs(rest[:-1], text, flag, hint)))
+
+
+def _pairs(body: str, text: str, flag: str, hint: str) -> Iterable[tuple[str, Scalar]]:
+    position = 0
+    while True:
+        match = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*").match(body, position)
+        if match is None:
+            raise SelectorError(f"{flag} {text!r}: expected KEY=VALUE at {body[position:]!r}{hint}")
+        key, position = match.group(1), match.end()
+        value: Scalar
+        if body[position:position + 1] == '"':
+            quoted = re.compile(r'"((?:[^"\\]|\\.)*)"\s*').match(body, position)
+            if quoted is None:
+                raise SelectorError(f"{flag} {text!r}: unterminated quoted value{hint}")
+            value, position = re.sub(r"\\(.)", r"\1", quoted.group(1)), quoted.end()
+        else:
+            bare = re.compile(r'([^,\[\]"]*)').match(body, position)
+            assert bare is not None
+            raw = bare.group(1).strip()
+            if not raw:
+                raise SelectorError(f"{flag} {text!r}: {key} has no value{hint}")
+            value, position = typed_scalar(raw), bare.end()
+        yield key, value
+        if position == len(body):
+            return
+        if body[position] != ",":
+            raise SelectorError(f"{flag} {text!r}: unexpected {body[position]!r}{hint}")
+        position += 1
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an address sits in the campaign file: its group, its typed cell and its file-order position."""
+
+    group: str
+    cell: Mapping[str, Scalar]
+    position: int
+
+
+def places(spec: Spec) -> dict[str, Place]:
+    """Every address the spec can produce, in file order, with its typed cell."""
+    found: dict[str, Place] = {}
+    cells = {group.id: matrix_cells(group) for group in spec.videos}
+    for group in spec.videos:
+        for cell in cells[group.id]:
+            found[f"videos.{group.id}[{cell_label(cell)}]"] = Place(group.id, cell, len(found))
+    for refresh in spec.refresh:
+        themes: tuple[str | None, ...] = refresh.hook.holiday_themes if refresh.hook and refresh.hook.holiday_themes else (None,)
+        sources: list[tuple[str, dict[str, Scalar]]] = []
+        if refresh.source.url is not None:
+            sources.append((f"refresh.{refresh.id}", {}))
+        else:
+            for cell in cells.get(str(refresh.source.from_group), []):
+                sources.append((f"refresh.{refresh.id}[{cell_label(cell)}]", dict(cell)))
+        for stem, cell in sources:
+            found[f"{stem}.source"] = Place(refresh.id, cell, len(found))
+            for theme in themes:
+                if theme is None:
+                    found[stem] = Place(refresh.id, cell, len(found))
+                    continue
+                address = f"{stem[:-1]},holiday_theme={theme}]" if stem.endswith("]") else f"{stem}[holiday_theme={theme}]"
+                found[address] = Place(refresh.id, {**cell, "holiday_theme": theme}, len(found))
+    return found
+
+
+def _matches(selector: Selector, place: Place) -> bool:
+    if place.group != selector.group:
+        return False
+    return all(key in place.cell and same_value(place.cell[key], value) for key, value in selector.pairs)
+
+
+def check_selector(selector: Selector, spec: Spec, known: Mapping[str, Place], flag: str) -> None:
+    """Refuse a selector naming an unknown group, key or value, with a did-you-mean."""
+    groups = [g.id for g in spec.videos] + [r.id for r in spec.refresh]
+    if selector.group not in groups:
+        raise SelectorError(f"{flag} {selector.text!r}: no video group or refresh id {selector.group!r}{_suggest(selector.group, groups)}"
+                            f" (groups: {', '.join(groups) or 'none'})")
+    in_group = [p for p in known.values() if p.group == selector.group]
+    keys = list(dict.fromkeys(k for p in in_group for k in p.cell))
+    for key, value in selector.pairs:
+        if key not in keys:
+            raise SelectorError(f"{flag} {selector.text!r}: {selector.group} has no key {key!r}{_suggest(key, keys)}"
+                                f" (keys: {', '.join(keys) or 'none'})")
+        values = list(dict.fromkeys((type_name(p.cell[key]), p.cell[key]) for p in in_group if key in p.cell))
+        if not any(same_value(v, value) for _, v in values):
+            spelled = [shown(v) for _, v in values]
+            same_text = [f"{shown(v)} ({t})" for t, v in values if str(v) == str(value)]
+            near = f"; did you mean {same_text[0]}? {shown(value)} reads as {type_name(value)}" if same_text else _suggest(shown(value), spelled)
+            raise SelectorError(f"{flag} {selector.text!r}: no {key}={shown(value)} in {selector.group}{near} (values: {', '.join(spelled)})")
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the user selected on the command line; empty means the whole campaign."""
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    sample: int | None = None
+
+    @property
+    def partial(self) -> bool:
+        """True when some jobs of the campaign are left out of the plan."""
+        return bool(self.targets or self.excludes or self.sample is not None)
+
+    def flags(self) -> tuple[str, ...]:
+        """The selection as command-line flags, for banners and saved plans."""
+        return (*(f"--target {t}" for t in self.targets), *(f"--exclude {e}" for e in self.excludes),
+                *(f"--replace {r}" for r in self.replaces), *((f"--sample {self.sample}",) if self.sample is not None else ()))
+
+    def to_data(self) -> dict[str, object]:
+        """Plain data for a saved plan."""
+        return {"targets": list(self.targets), "excludes": list(self.excludes), "replaces": list(self.replaces), "sample": self.sample}
+
+    @classmethod
+    def from_data(cls, data: object) -> Selection:
+        """Read back what `to_data` wrote (an empty selection for older plans)."""
+        if not isinstance(data, dict):
+            return cls()
+        sample = data.get("sample")
+        return cls(tuple(map(str, data.get("targets", []))), tuple(map(str, data.get("excludes", []))),
+                   tuple(map(str, data.get("replaces", []))), sample if isinstance(sample, int) else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """The outcome of a selection over a graph: the keys to act on, and the keys to re-render with why."""
+
+    keys: frozenset[str]
+    replace: Mapping[str, str]
+
+
+def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
+    """Resolve a selection against the job graph: targets (+ dependencies), minus excludes (+ dependents)."""
+    known = places(spec)
+    parsed = {flag: [parse_selector(text, flag) for text in texts]
+              for flag, texts in (("--target", selection.targets), ("--exclude", selection.excludes), ("--replace", selection.replaces))}
+    for flag, selectors in parsed.items():
+        for selector in selectors:
+            check_selector(selector, spec, known, flag)
+
+    def matched(selectors: list[Selector]) -> set[str]:
+        return {job.key for job in graph.jobs.values()
+                if any(a in known and _matches(s, known[a]) for a in job.addresses for s in selectors)}
+
+    keys = set(graph.jobs)
+    if selection.targets:
+        keys = matched(parsed["--target"])
+    if selection.sample is not None:
+        keys &= _sampled(graph, known, selection.sample)
+    replace = {key: f"--replace {s.text}" for s in parsed["--replace"] for key in matched([s])}
+    keys |= set(replace)
+    keys = _with_dependencies(graph, keys)
+    dropped = _with_dependents(graph, matched(parsed["--exclude"]))
+    keys -= dropped
+    return Chosen(frozenset(keys), {k: v for k, v in replace.items() if k in keys})
+
+
+def _sampled(graph: JobGraph, known: Mapping[str, Place], n: int) -> set[str]:
+    """The jobs at the first `n` cells (in file order) of each group; a refresh's source upload is not a cell."""
+    def ident(place: Place) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return place.group, tuple((k, repr(v)) for k, v in place.cell.items())
+
+    made = {a for job in graph.jobs.values() for a in job.addresses if a in known and not a.endswith(".source")}
+    firsts: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {}
+    for address in sorted(made, key=lambda a: known[a].position):
+        seen = firsts.setdefault(known[address].group, [])
+        if len(seen) < n and ident(known[address]) not in seen:
+            seen.append(ident(known[address]))
+    chosen = {cell for cells in firsts.values() for cell in cells}
+    return {job.key for job in graph.jobs.values() if any(a in made and ident(known[a]) in chosen for a in job.addresses)}
+
+
+def _with_dependencies(graph: JobGraph, keys: set[str]) -> set[str]:
+    out, stack = set(), list(keys)
+    while stack:
+        key = stack.pop()
+        if key in out or key not in graph.jobs:
+            continue
+        out.add(key)
+        stack.extend(graph.jobs[key].depends_on)
+    return out
+
+
+def _with_dependents(graph: JobGraph, keys: set[str]) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for job in graph.jobs.values():
+        for dep in job.depends_on:
+            children.setdefault(dep, []).append(job.key)
+    out, stack = set(), list(keys)
+    while stack:
+        key = stack.pop()
+        if key not in out:
+            out.add(key)
+            stack.extend(children.get(key, []))
+    return out
