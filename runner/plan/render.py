@@ -204,7 +204,7 @@ def _resume_lines(change: Mapping[str, Any], indent: str) -> list[str]:
     elif change.get("resume") == "retry":
         lines.append(f"{indent}retry of a failed job")
     if change.get("provisional"):
-        lines.append(f"{indent}(key provisional: an avatar id is known after apply)")
+        lines.append(f"{indent}provisional key: an avatar name (id known after apply)")
     if change.get("expected_videos", 0) > 1:
         lines.append(f"{indent}yields {change['expected_videos']} videos")
     return lines
