@@ -15,7 +15,7 @@ from runner.execute.ports import ExecuteOptions, Providers, Reporter
 from runner.lock.lockfile import JobError, JobRecord
 from runner.plan.job import Job
 from runner.plan.model import Plan
-from runner.providers.errors import AuthError, PermanentError, ProviderError
+from runner.providers.errors import NotSent, PermanentError, ProviderError, RunStopped
 
 GIVE_UP_TRANSIENT = 3  # batches that keep failing transiently after the client's own retries
 
@@ -96,14 +96,15 @@ class EngineCore:
     def transient(self, runs: list[JobRun], exc: ProviderError) -> None:
         for run in runs:
             run.busy = False
-            run.transient_failures += 1
+            if not isinstance(exc, NotSent):  # nothing reached the server: not an attempt
+                run.transient_failures += 1
             if run.transient_failures >= GIVE_UP_TRANSIENT:
                 self.fail(run, exc.code, exc.message)
             else:
                 run.phase, run.due = "ready", self.clock.time() + 30.0
 
     def handle_error(self, runs: list[JobRun], exc: BaseException) -> None:
-        if isinstance(exc, AuthError):
+        if isinstance(exc, RunStopped):
             raise exc
         if isinstance(exc, PermanentError):
             for run in runs:
@@ -128,7 +129,7 @@ class EngineCore:
     # --- launching work --------------------------------------------------------------------------
 
     def handle_poll_error(self, runs: list[JobRun], exc: BaseException) -> None:
-        if isinstance(exc, AuthError) or not isinstance(exc, ProviderError):
+        if isinstance(exc, RunStopped) or not isinstance(exc, ProviderError):
             raise exc
         for run in runs:  # polls are free: try again later
             run.due = self.clock.time() + 10.0

@@ -30,6 +30,10 @@ class TransientError(ProviderError):
     """Worth retrying: the request had no effect (5xx, busy codes, connect errors)."""
 
 
+class NotSent(TransientError):
+    """No request can have reached the server (connect refused, DNS, invalid URL, TLS): never an attempt."""
+
+
 class RateLimitedError(TransientError):
     """Too many requests; `retry_after` virtual seconds when the provider said."""
 
@@ -38,7 +42,11 @@ class RateLimitedError(TransientError):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
-class AuthError(ProviderError, CampaignError):
+class RunStopped(ProviderError, CampaignError):
+    """Going on cannot help: the whole run stops with this one message (exit 1)."""
+
+
+class AuthError(RunStopped):
     """Credentials missing, invalid or expired: stop and tell the user what to set."""
 
     def __init__(self, *args: object, hint: str = "", **kwargs: object) -> None:
@@ -55,4 +63,8 @@ class PermanentError(ProviderError):
 
 
 class OutcomeUnknown(ProviderError):
-    """A create may or may not have taken effect (the reply was lost after sending)."""
+    """A create may or may not have taken effect (reply lost after sending, or a gateway 5xx): never re-sent blindly."""
+
+
+class TransientBudgetExhausted(RunStopped):
+    """Transient trouble lasted longer than the run's budget (attempts or seconds): stop, never hang."""

@@ -8,6 +8,7 @@ import httpx
 
 from runner import api_facts as facts
 from runner.clock import Clock
+from runner.providers.budget import TransientBudget
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
 from runner.providers.http import Call, HttpApi, json_body
@@ -24,10 +25,10 @@ class HeyGenClient(HttpApi):
     provider = PROVIDER
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None) -> None:
         settings.require("heygen")
         assert settings.heygen_api_key is not None
-        super().__init__(settings.heygen_base_url, clock=clock, retry=retry, transport=transport,
+        super().__init__(settings.heygen_base_url, clock=clock, retry=retry, transport=transport, budget=budget,
                          headers={"X-Api-Key": settings.heygen_api_key})
         self._limit = Limiters(RateLimiter(self.clock, facts.HEYGEN_QPS, 1.0))
 

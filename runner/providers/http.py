@@ -9,7 +9,10 @@ from typing import Any, Callable, Mapping
 import httpx
 
 from runner.clock import Clock, RealClock
-from runner.providers.errors import OutcomeUnknown, ProviderError, RateLimitedError, TransientError
+from runner.providers.budget import TransientBudget
+from runner.providers.errors import (
+    NotSent, OutcomeUnknown, ProviderError, RateLimitedError, TransientError,
+)
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
 
@@ -33,14 +36,16 @@ Classifier = Callable[[Call, httpx.Response], Any]
 
 
 class HttpApi:
-    """A provider's base URL, an httpx client, a retry policy, and a request counter."""
+    """A provider's base URL, an httpx client, a retry policy, the run's transient budget, and a request counter."""
 
     provider = "provider"
 
     def __init__(self, base_url: str, *, clock: Clock | None, retry: RetryPolicy | None,
-                 transport: httpx.BaseTransport | None, headers: Mapping[str, str]) -> None:
+                 transport: httpx.BaseTransport | None, headers: Mapping[str, str],
+                 budget: TransientBudget | None = None) -> None:
         self.clock = clock or RealClock()
         self.retry = retry or RetryPolicy()
+        self.budget = budget or TransientBudget(self.clock)
         self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=dict(headers), timeout=TIMEOUT, transport=transport)
         self._count_lock = threading.Lock()
         self.request_count = 0
@@ -55,49 +60,78 @@ class HttpApi:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def has_envelope(self, response: httpx.Response) -> bool:
+        """Whether a reply is in the provider's own JSON shape (the provider answered, not a gateway)."""
+        try:
+            return isinstance(response.json(), dict)
+        except ValueError:
+            return False
+
     def send(self, call: Call, classify: Classifier, limiters: Limiters | None = None,
              params: Callable[[], Mapping[str, str]] | None = None) -> Any:
         """Send with pacing and retries; `classify` returns data or raises a ProviderError."""
         attempt = 0
         while True:
+            self.budget.check()
             attempt += 1
-            slots = limiters.acquire() if limiters is not None else []
-            query = {**(call.params or {}), **(params() if params else {})}
             try:
-                with self._count_lock:
-                    self.request_count += 1
-                try:
-                    response = self._http.request(call.method, call.path, params=query or None, json=call.json, headers=call.headers)
-                finally:
-                    Limiters.complete(slots)
-                return classify(call, response)
-            except RateLimitedError as exc:
-                if not self.retry.should_retry(attempt):
+                result = self._attempt(call, classify, limiters, params)
+            except TransientError as exc:
+                self.budget.failed(exc)
+                if (isinstance(exc, NotSent) and exc.code == "INVALID_URL") or not self.retry.should_retry(attempt):
                     raise
-                wait = self.retry.delay(attempt, exc.retry_after)
-                if limiters is not None:
+                wait = self.retry.delay(attempt, exc.retry_after if isinstance(exc, RateLimitedError) else None)
+                if isinstance(exc, RateLimitedError) and limiters is not None:
                     for limiter in limiters.limiters:
                         limiter.penalise(wait)
                 self.clock.sleep(wait)
-            except TransientError:
-                if not self.retry.should_retry(attempt):
-                    raise
-                self.clock.sleep(self.retry.delay(attempt))
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # Nothing reached the server: safe to retry even a create.
-                if not self.retry.should_retry(attempt):
-                    raise TransientError(self.provider, call.path, "CONNECT", f"could not connect ({_transport_message(exc)}); check the {self.provider} base URL and network") from None
-                self.clock.sleep(self.retry.delay(attempt))
-            except httpx.TransportError as exc:
-                if not call.idempotent:
-                    raise OutcomeUnknown(self.provider, call.path, "NO_REPLY",
-                                         f"the reply was lost after sending ({_transport_message(exc)})") from None
-                if not self.retry.should_retry(attempt):
-                    raise TransientError(self.provider, call.path, "NO_REPLY", _transport_message(exc)) from None
-                self.clock.sleep(self.retry.delay(attempt))
+                continue
+            except OutcomeUnknown:
+                raise
+            except ProviderError:  # a definite answer: the provider is there
+                self.budget.answered()
+                raise
+            self.budget.answered()
+            return result
+
+    def _attempt(self, call: Call, classify: Classifier, limiters: Limiters | None,
+                 params: Callable[[], Mapping[str, str]] | None) -> Any:
+        """One request: a result, or a ProviderError saying what is known about its effect."""
+        slots = limiters.acquire() if limiters is not None else []
+        query = {**(call.params or {}), **(params() if params else {})}
+        try:
+            with self._count_lock:
+                self.request_count += 1
+            response = self._http.request(call.method, call.path, params=query or None, json=call.json, headers=call.headers)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise NotSent(self.provider, call.path, "INVALID_URL",
+                          f"the {self.provider} base URL is not usable ({_transport_message(exc)}); nothing was sent") from None
+        except _NEVER_SENT as exc:
+            raise NotSent(self.provider, call.path, "CONNECT",
+                          f"could not connect ({_transport_message(exc)}); nothing was sent. "
+                          f"Check the {self.provider} base URL and the network") from None
+        except httpx.TransportError as exc:
+            if not call.idempotent:
+                raise OutcomeUnknown(self.provider, call.path, "NO_REPLY",
+                                     f"the reply was lost after sending ({_transport_message(exc)})") from None
+            raise TransientError(self.provider, call.path, "NO_REPLY", _transport_message(exc)) from None
+        finally:
+            Limiters.complete(slots)
+        status = response.status_code
+        if not call.idempotent and status >= 500 and (status in GATEWAY_STATUSES or not self.has_envelope(response)):
+            # A gateway answered, not the provider: the create may have been processed behind it.
+            raise OutcomeUnknown(self.provider, call.path, f"HTTP {status}",
+                                 "a gateway error came back after sending; the create may have taken effect",
+                                 http_status=status)
+        return classify(call, response)
 
 
-def _transport_message(exc: httpx.TransportError) -> str:
+# Failures raised before a single byte of the request can have reached the server.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError)
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
+def _transport_message(exc: Exception) -> str:
     # The exception text of httpx never includes headers; the URL is left out on purpose.
     return type(exc).__name__
 

@@ -9,6 +9,7 @@ import httpx
 
 from runner import api_facts as facts
 from runner.clock import Clock
+from runner.providers.budget import TransientBudget
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
 from runner.providers.http import Call, HttpApi, json_body
@@ -31,10 +32,11 @@ class TikTokClient(HttpApi):
     provider = PROVIDER
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None, qps: float = facts.TIKTOK_APP_QPS) -> None:
+                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None,
+                 qps: float = facts.TIKTOK_APP_QPS) -> None:
         settings.require("tiktok")
         assert settings.tiktok_access_token is not None
-        super().__init__(settings.tiktok_base_url, clock=clock, retry=retry, transport=transport,
+        super().__init__(settings.tiktok_base_url, clock=clock, retry=retry, transport=transport, budget=budget,
                          headers={"Access-Token": settings.tiktok_access_token})
         app = RateLimiter(self.clock, int(qps), 1.0)
         self._app = Limiters(app)

@@ -10,6 +10,7 @@ import httpx
 
 from runner import api_facts as facts
 from runner.clock import Clock
+from runner.providers.budget import TransientBudget
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
 from runner.providers.http import Call, HttpApi, json_body
@@ -33,10 +34,10 @@ class ZegoClient(HttpApi):
     provider = PROVIDER
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None) -> None:
         settings.require("zego")
         assert settings.zego_app_id is not None and settings.zego_server_secret is not None
-        super().__init__(settings.zego_base_url, clock=clock, retry=retry, transport=transport, headers={})
+        super().__init__(settings.zego_base_url, clock=clock, retry=retry, transport=transport, budget=budget, headers={})
         self._app_id = settings.zego_app_id
         self._secret = settings.zego_server_secret
         self._limit = Limiters(RateLimiter(self.clock, facts.ZEGO_QPS, 1.0))

@@ -1,0 +1,72 @@
+"""A tiny scripted HTTP server on 127.0.0.1: replies as told, counts what reached it."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+
+@dataclass
+class Scripted:
+    """Replies to give, in order (the last one repeats), and the requests that arrived."""
+
+    replies: list[tuple[int, Any]] = field(default_factory=lambda: [(200, {"code": 0, "message": "OK", "data": {}})])
+    seen: list[str] = field(default_factory=list)
+    base_url: str = ""
+
+    def reply(self, *replies: tuple[int, Any]) -> None:
+        """Script the next replies; clear what was seen."""
+        self.replies = list(replies)
+        self.seen.clear()
+
+
+def _handler(script: Scripted) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            script.seen.append(f"{self.command} {self.path}")
+            status, body = script.replies.pop(0) if len(script.replies) > 1 else script.replies[0]
+            data = (json.dumps(body) if not isinstance(body, str) else body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture(scope="module")
+def scripted() -> Iterator[Scripted]:
+    """One scripted server per module."""
+    script = Scripted()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
+    script.base_url = f"http://127.0.0.1:{server.server_address[1]}/open_api/v1.3"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield script
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
