@@ -7,6 +7,7 @@ import importlib
 import click
 
 from runner import __version__
+from runner.environment import check_at_start
 from runner.error_handler import error_handler
 
 COMMANDS = {
@@ -49,6 +50,7 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="campaign")
 def cli() -> None:
     """AI avatar ad videos as code: validate, plan and apply campaign files."""
+    check_at_start()
 
 
 def main() -> None:

@@ -1,24 +1,101 @@
-"""Where the providers are: the process environment, or a bundled sandbox started for the duration."""
+"""Where the providers are (the process environment, or a bundled sandbox) and the `CAMPAIGN_*` variables, checked."""
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
+import click
+
+from runner.errors import ConfigError
+
 SANDBOX_TIME_SCALE = 0.01  # `--sandbox` runs: a virtual second lasts 10 ms unless CAMPAIGN_TIME_SCALE says otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class NumberVariable:
+    """A numeric `CAMPAIGN_*` variable and the range it accepts."""
+
+    name: str
+    integer: bool
+    low: float
+    high: float
+    low_inclusive: bool = True
+
+    def accepted(self) -> str:
+        """The accepted range, in words."""
+        kind = "a whole number" if self.integer else "a number"
+        low = f">= {self.low:g}" if self.low_inclusive else f"> {self.low:g}"
+        return f"{kind} {low} and <= {self.high:g}"
+
+    def parse(self, raw: str) -> float:
+        """The value, or ConfigError naming the variable and the accepted range (never echoing other variables)."""
+        try:
+            value = float(int(raw.strip())) if self.integer else float(raw.strip())
+        except ValueError:
+            value = math.nan
+        in_range = (value >= self.low if self.low_inclusive else value > self.low) and value <= self.high
+        if math.isnan(value) or not in_range:
+            raise ConfigError(f"{self.name}={raw!r} is not valid: it must be {self.accepted()}; fix or unset it")
+        return value
+
+
+NUMBER_VARIABLES: dict[str, NumberVariable] = {
+    v.name: v for v in (
+        NumberVariable("CAMPAIGN_TRANSIENT_ATTEMPTS", True, 1, 100_000),
+        NumberVariable("CAMPAIGN_TRANSIENT_SECONDS", False, 0, 7 * 24 * 3600, low_inclusive=False),
+        NumberVariable("CAMPAIGN_TIME_SCALE", False, 0, 1000, low_inclusive=False),
+    )
+}
+CHOICE_VARIABLES: dict[str, tuple[str, ...]] = {"CAMPAIGN_DEBUG": ("0", "1")}
+TEXT_VARIABLES = frozenset({"CAMPAIGN_STATE_URL", "CAMPAIGN_RATE_URL"})
+
+
+def campaign_number(name: str, environ: Mapping[str, str] | None = None) -> float | None:
+    """A numeric `CAMPAIGN_*` variable's value, None when unset or empty."""
+    env = os.environ if environ is None else environ
+    raw = env.get(name)
+    return NUMBER_VARIABLES[name].parse(raw) if raw else None
+
+
+def check_campaign_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Refuse a bad `CAMPAIGN_*` value (ConfigError, exit 1); return warnings for names this version does not know."""
+    env = os.environ if environ is None else environ
+    warnings = []
+    for name in sorted(n for n in env if n.startswith("CAMPAIGN_")):
+        raw = env[name]
+        if name in NUMBER_VARIABLES:
+            if raw:
+                NUMBER_VARIABLES[name].parse(raw)
+        elif name in CHOICE_VARIABLES:
+            if raw and raw not in CHOICE_VARIABLES[name]:
+                raise ConfigError(f"{name}={raw!r} is not valid: it must be one of {', '.join(CHOICE_VARIABLES[name])}")
+        elif name not in TEXT_VARIABLES:
+            known = sorted({*NUMBER_VARIABLES, *CHOICE_VARIABLES, *TEXT_VARIABLES})
+            warnings.append(f"warning: {name} is not a campaign setting and is ignored (known: {', '.join(known)})")
+    return warnings
+
+
+def check_at_start(environ: Mapping[str, str] | None = None) -> None:
+    """Check the `CAMPAIGN_*` variables before a command runs; warnings go to stderr."""
+    for warning in check_campaign_variables(environ):
+        click.echo(warning, err=True)
 
 
 @contextlib.contextmanager
 def provider_environment(sandbox: bool, state_file: Path | None = None) -> Iterator[Mapping[str, str]]:
     """Yield the variables that point the clients at the providers (the sandbox's, with `--sandbox`)."""
+    check_campaign_variables(os.environ)
     if not sandbox:
         yield os.environ
         return
     from runner.sandbox.config import SandboxConfig
     from runner.sandbox.server import SandboxServer
 
-    scale = float(os.environ.get("CAMPAIGN_TIME_SCALE") or SANDBOX_TIME_SCALE)
+    scale = campaign_number("CAMPAIGN_TIME_SCALE") or SANDBOX_TIME_SCALE
     with SandboxServer(SandboxConfig(time_scale=scale, state_file=state_file)) as server:
         yield server.env()

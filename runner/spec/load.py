@@ -102,6 +102,8 @@ class _Checker:
                 artifacts_dir=settings.get("artifacts_dir"),
                 download=settings.get("download", True),
                 max_retries=settings.get("max_retries", 1),
+                transient_attempts=settings.get("transient_attempts"),
+                transient_seconds=settings.get("transient_seconds"),
             ),
             locations=self.map,
             template_dirs=self.template_dirs,

@@ -105,6 +105,8 @@ class ApplySettings:
     artifacts_dir: str | None = None
     download: bool = True
     max_retries: int = 1
+    transient_attempts: int | None = None  # None: the providers' default (runner/providers/budget.py)
+    transient_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
