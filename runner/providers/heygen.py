@@ -13,7 +13,8 @@ from runner.providers.config import ProviderSettings
 from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
 from runner.providers.http import Call, HttpApi, json_body
 from runner.providers.models import CatalogAvatar, HeyGenVideo
-from runner.providers.ratelimit import Limiters, RateLimiter
+from runner.providers.pacing import Pacing, limiter_scope
+from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
 
 PROVIDER = "heygen"
@@ -25,12 +26,14 @@ class HeyGenClient(HttpApi):
     provider = PROVIDER
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None,
+                 pacing: Pacing | None = None) -> None:
         settings.require("heygen")
         assert settings.heygen_api_key is not None
         super().__init__(settings.heygen_base_url, clock=clock, retry=retry, transport=transport, budget=budget,
                          headers={"X-Api-Key": settings.heygen_api_key})
-        self._limit = Limiters(RateLimiter(self.clock, facts.HEYGEN_QPS, 1.0))
+        pacing = pacing or Pacing(self.clock)
+        self._limit = Limiters(pacing.limiter(f"{limiter_scope(PROVIDER, settings.heygen_base_url)} app", facts.HEYGEN_QPS, 1.0))
 
     def _classify(self, call: Call, response: httpx.Response) -> Any:
         status = response.status_code

@@ -14,7 +14,8 @@ from runner.providers.config import ProviderSettings
 from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
 from runner.providers.http import Call, HttpApi, json_body
 from runner.providers.models import AvatarTask, CatalogAvatar, CreatedTask, RefreshTask, VideoInfo
-from runner.providers.ratelimit import Limiters, RateLimiter
+from runner.providers.pacing import Pacing, limiter_scope
+from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
 
 PROVIDER = "tiktok"
@@ -33,15 +34,18 @@ class TikTokClient(HttpApi):
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
                  transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None,
+                 pacing: Pacing | None = None,
                  qps: float = facts.TIKTOK_APP_QPS) -> None:
         settings.require("tiktok")
         assert settings.tiktok_access_token is not None
         super().__init__(settings.tiktok_base_url, clock=clock, retry=retry, transport=transport, budget=budget,
                          headers={"Access-Token": settings.tiktok_access_token})
-        app = RateLimiter(self.clock, int(qps), 1.0)
+        pacing = pacing or Pacing(self.clock)
+        where = limiter_scope(PROVIDER, settings.tiktok_base_url)
+        app = pacing.limiter(f"{where} app", int(qps), 1.0)
         self._app = Limiters(app)
-        self._refresh = Limiters(RateLimiter(self.clock, facts.REFRESH_CREATE_QPM, 60.0),
-                                 RateLimiter(self.clock, facts.REFRESH_CREATE_QPS, 1.0), app)
+        self._refresh = Limiters(pacing.limiter(f"{where} refresh-create per minute", facts.REFRESH_CREATE_QPM, 60.0),
+                                 pacing.limiter(f"{where} refresh-create per second", facts.REFRESH_CREATE_QPS, 1.0), app)
 
     def refresh_create_ready_in(self) -> float:
         """Virtual seconds until a refresh create could be sent without waiting."""

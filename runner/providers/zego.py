@@ -15,7 +15,8 @@ from runner.providers.config import ProviderSettings
 from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
 from runner.providers.http import Call, HttpApi, json_body
 from runner.providers.models import CatalogAvatar
-from runner.providers.ratelimit import Limiters, RateLimiter
+from runner.providers.pacing import Pacing, limiter_scope
+from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
 
 PROVIDER = "zego"
@@ -34,13 +35,15 @@ class ZegoClient(HttpApi):
     provider = PROVIDER
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None,
+                 pacing: Pacing | None = None) -> None:
         settings.require("zego")
         assert settings.zego_app_id is not None and settings.zego_server_secret is not None
         super().__init__(settings.zego_base_url, clock=clock, retry=retry, transport=transport, budget=budget, headers={})
         self._app_id = settings.zego_app_id
         self._secret = settings.zego_server_secret
-        self._limit = Limiters(RateLimiter(self.clock, facts.ZEGO_QPS, 1.0))
+        pacing = pacing or Pacing(self.clock)
+        self._limit = Limiters(pacing.limiter(f"{limiter_scope(PROVIDER, settings.zego_base_url)} app", facts.ZEGO_QPS, 1.0))
 
     def _signed(self) -> dict[str, str]:
         nonce = secrets.token_hex(8)

@@ -1,0 +1,86 @@
+"""The one place provider clients are built: settings, clock, the run's transient budget and pacing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import os
+from typing import Mapping, TypeVar
+
+import httpx
+
+from runner.clock import Clock
+from runner.providers.budget import TransientBudget, TransientLimits
+from runner.providers.config import ProviderSettings, clock_from_env, settings_from_env, transient_limits
+from runner.providers.heygen import HeyGenClient
+from runner.providers.http import HttpApi
+from runner.providers.pacing import Pacing, PacingFile
+from runner.providers.protocol import CatalogProvider
+from runner.providers.tiktok import TikTokClient
+from runner.providers.zego import ZegoClient
+
+
+ClientT = TypeVar("ClientT", bound=HttpApi)
+
+
+class ProviderFactory:
+    """Builds clients that share one transient budget and one set of rate limiters; `close()` closes them all."""
+
+    def __init__(self, settings: ProviderSettings, clock: Clock, *, limits: TransientLimits | None = None,
+                 state_dir: Path | None = None, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.budget = TransientBudget(clock, limits)
+        self.pacing = Pacing(clock, PacingFile(state_dir) if state_dir is not None else None)
+        self._transport = transport
+        self._clients: list[HttpApi] = []
+
+    def tiktok(self) -> TikTokClient:
+        """A TikTok client (ConfigError naming the variable when the token is not set)."""
+        return self._keep(TikTokClient(self.settings, clock=self.clock, transport=self._transport,
+                                       budget=self.budget, pacing=self.pacing))
+
+    def heygen(self) -> HeyGenClient:
+        """A HeyGen client."""
+        return self._keep(HeyGenClient(self.settings, clock=self.clock, transport=self._transport,
+                                       budget=self.budget, pacing=self.pacing))
+
+    def zego(self) -> ZegoClient:
+        """A ZEGO client."""
+        return self._keep(ZegoClient(self.settings, clock=self.clock, transport=self._transport,
+                                     budget=self.budget, pacing=self.pacing))
+
+    def catalog(self, provider: str) -> CatalogProvider:
+        """The client whose avatar catalog `campaign avatars` and name resolution read."""
+        if provider == "tiktok":
+            return self.tiktok()
+        if provider == "heygen":
+            return self.heygen()
+        return self.zego()
+
+    def request_count(self) -> int:
+        """Requests sent by every client built so far."""
+        return sum(client.request_count for client in self._clients)
+
+    def close(self) -> None:
+        """Save pacing and close every client's connections."""
+        self.pacing.save()
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+
+    def __enter__(self) -> ProviderFactory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _keep(self, client: ClientT) -> ClientT:
+        self._clients.append(client)
+        return client
+
+
+def factory_from_env(environ: Mapping[str, str], *, attempts: int | None = None, seconds: float | None = None,
+                     state_dir: Path | None = None) -> ProviderFactory:
+    """A factory from the provider variables (checked), with the campaign's `apply.transient_*` under CAMPAIGN_TRANSIENT_*."""
+    limits = transient_limits(attempts, seconds, {**os.environ, **environ})  # a sandbox's variables lack the user's
+    return ProviderFactory(settings_from_env(environ), clock_from_env(environ), limits=limits, state_dir=state_dir)
