@@ -18,7 +18,7 @@ from runner.execute.engine import ApplyResult, ExecuteOptions, Providers, execut
 from runner.lock import lockfile
 from runner.lock.statelock import StateLock
 from runner.lock.world import check_world, world_from_env
-from runner.paths import lock_path_for
+from runner.paths import lock_path_for, state_dir_for
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
 from runner.plan.model import Action, Plan
@@ -26,8 +26,7 @@ from runner.plan.planfile import check_saved_plan, read_plan_file, saved_plan_ma
 from runner.plan.budget import check_budget
 from runner.plan.render import render_text
 from runner.plan.review import Review, check_inflight, review_of_saved, reviewed
-from runner.clock import Clock
-from runner.providers.config import ProviderSettings, clock_from_env, settings_from_env
+from runner.providers.factory import ProviderFactory, factory_from_env
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
 
@@ -110,17 +109,19 @@ def run_apply(request: ApplyRequest) -> int:
         if not (accepted or interactive):
             missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
             acknowledge(notices_needed(early, downloads_to is not None, missing), accepted=False, interactive=False)
-        with provider_environment(request.sandbox, sandbox_state_file(spec)) as env:
+        with provider_environment(request.sandbox, sandbox_state_file(spec)) as env, \
+                factory_from_env(env, attempts=spec.apply.transient_attempts, seconds=spec.apply.transient_seconds,
+                                 state_dir=state_dir_for(spec.path)) as factory:
             providers_used = spec_providers(spec) | {r.provider for r in lock.jobs.values()}
             world = check_world(lock.world, world_from_env(env, providers_used, sandbox=request.sandbox), lock_path)
             if lock.world is None and lock.jobs:
                 click.echo(f"warning: {lock_path} was written by an older campaign and does not say which world its ids "
                            f"live in; this apply records {world.describe()}. If it came from `apply --sandbox`, stop and "
                            f"move it aside: its ids mean nothing elsewhere", err=True)
-            settings, clock = settings_from_env(env), clock_from_env(env)
+            clock = factory.clock
             resolved = lock
             if unresolved_avatars(spec, lock.resolved_avatars):
-                resolved = resolve_names(spec, lock, settings, clock)  # in memory: recorded only once confirmed
+                resolved = resolve_names(spec, lock, factory)  # in memory: recorded only once confirmed
             planned = plan_for(spec, resolved, lock_path)
             plan = reviewed(planned, review)
             check_budget(plan.budget)
@@ -139,7 +140,7 @@ def run_apply(request: ApplyRequest) -> int:
                 raise CampaignError("apply cancelled; nothing was done")
             acknowledge(notices_needed(plan, downloads_to is not None, missing), accepted=accepted, interactive=interactive)
             lock = lockfile.write(lock_path, resolved.with_world(world))
-            providers = _providers(plan, settings, clock, lock)
+            providers = _providers(plan, factory, lock)
             reporter = LogReporter()
             try:
                 result = execute(plan, lock, lock_path, providers,
@@ -147,9 +148,6 @@ def run_apply(request: ApplyRequest) -> int:
                                  clock=clock, reporter=reporter)
             finally:
                 reporter.finish()
-                for client in (providers.tiktok, providers.heygen):
-                    if client is not None:
-                        client.close()  # type: ignore[union-attr]
     return _summary(request, result, lock_path, 1 if result.failed else 0)
 
 
@@ -157,13 +155,10 @@ def _jobs(count: int) -> str:
     return f"{count} job" + ("" if count == 1 else "s")
 
 
-def _providers(plan: Plan, settings: ProviderSettings, clock: Clock, lock: lockfile.Lockfile) -> Providers:
-    from runner.providers.heygen import HeyGenClient
-    from runner.providers.tiktok import TikTokClient
-
+def _providers(plan: Plan, factory: ProviderFactory, lock: lockfile.Lockfile) -> Providers:
     kinds = {c.job.kind for c in plan.changes if c.job is not None} | {r.kind for r in lock.jobs.values()}
-    tiktok = TikTokClient(settings, clock=clock) if kinds & {"avatar_video", "upload", "refresh_video"} else None
-    heygen = HeyGenClient(settings, clock=clock) if "heygen_video" in kinds else None
+    tiktok = factory.tiktok() if kinds & {"avatar_video", "upload", "refresh_video"} else None
+    heygen = factory.heygen() if "heygen_video" in kinds else None
     return Providers(tiktok=tiktok, heygen=heygen)
 
 

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import difflib
 
-from runner.clock import Clock
 from runner.errors import Problem, SpecError
 from runner.lock.lockfile import Lockfile
 from runner.plan.expand import unresolved_avatars
-from runner.providers.config import ProviderSettings
+from runner.providers.factory import ProviderFactory
 from runner.spec.model import Spec
 
 
-def resolve_names(spec: Spec, lock: Lockfile, settings: ProviderSettings, clock: Clock) -> Lockfile:
+def resolve_names(spec: Spec, lock: Lockfile, providers: ProviderFactory) -> Lockfile:
     """Look unresolved names up in each provider's catalog; return the lockfile with them (unwritten); SpecError for unknown names."""
-    from runner.providers.heygen import HeyGenClient
-    from runner.providers.tiktok import TikTokClient
-
     problems = []
     for provider, names in sorted(unresolved_avatars(spec, lock.resolved_avatars).items()):
-        client = TikTokClient(settings, clock=clock) if provider == "tiktok" else HeyGenClient(settings, clock=clock)
-        try:
-            catalog = client.list_avatars()
-        finally:
-            client.close()
+        catalog = providers.catalog(provider).list_avatars()
         by_name: dict[str, str] = {}
         for avatar in catalog:
             by_name.setdefault(avatar.name, avatar.id)

@@ -8,33 +8,18 @@ import click
 
 from runner.environment import provider_environment
 from runner.options import format_option, sandbox_option
-from runner.providers.config import clock_from_env, settings_from_env
-from runner.providers.heygen import HeyGenClient
-from runner.providers.protocol import CatalogProvider
-from runner.providers.tiktok import TikTokClient
-from runner.providers.zego import ZegoClient
+from runner.providers.factory import factory_from_env
 
 
 @click.command()
-@click.option("--provider", type=click.Choice(["tiktok", "heygen", "zego"]), default="tiktok", show_default=True)
+@click.option("--provider", type=click.Choice(["tiktok", "heygen", "zego"]), default="tiktok", show_default=True,
+              help="Whose catalog to list; tiktok and heygen ids go in campaign files, zego is listed for reference only.")
 @format_option("text", "json")
 @sandbox_option
 def command(provider: str, fmt: str, sandbox: bool) -> None:
     """List the provider's avatars: names and the ids to put in a campaign file."""
-    with provider_environment(sandbox) as env:
-        settings = settings_from_env(env)
-        clock = clock_from_env(env)
-        client: CatalogProvider
-        if provider == "tiktok":
-            client = TikTokClient(settings, clock=clock)
-        elif provider == "heygen":
-            client = HeyGenClient(settings, clock=clock)
-        else:
-            client = ZegoClient(settings, clock=clock)
-        try:
-            avatars = client.list_avatars()
-        finally:
-            client.close()
+    with provider_environment(sandbox) as env, factory_from_env(env) as providers:
+        avatars = providers.catalog(provider).list_avatars()
     if fmt == "json":
         click.echo(json.dumps([{"id": a.id, "name": a.name, "provider": a.provider} for a in avatars], indent=2, ensure_ascii=False))
         return

@@ -25,46 +25,40 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
     """Ask the provider once about each submitted task and record the finished ones."""
     from runner.apply.orchestrate import sandbox_state_file
     from runner.environment import provider_environment
-    from runner.providers.config import clock_from_env, settings_from_env
-    from runner.providers.heygen import HeyGenClient
-    from runner.providers.tiktok import TikTokClient
+    from runner.paths import state_dir_for
+    from runner.providers.factory import factory_from_env
 
     submitted = {k: r for k, r in lock.jobs.items() if r.state == "submitted" and r.task_ids}
     if not submitted:
         return lock
-    with provider_environment(sandbox, sandbox_state_file(spec)) as env:
+    with provider_environment(sandbox, sandbox_state_file(spec)) as env, \
+            factory_from_env(env, state_dir=state_dir_for(spec.path)) as factory:
         check_world(lock.world, world_from_env(env, {r.provider for r in submitted.values()}, sandbox=sandbox), lock_path)
-        settings, clock = settings_from_env(env), clock_from_env(env)
         needs = {r.provider for r in submitted.values()}
-        client = TikTokClient(settings, clock=clock) if "tiktok" in needs else None
-        heygen = HeyGenClient(settings, clock=clock) if "heygen" in needs else None
-        try:
-            for key, record in sorted(submitted.items()):
-                tasks: list[tuple[str, str | None, str | None]]  # (status, video id, error)
-                if record.provider == "heygen" and heygen is not None:
-                    video = heygen.get_video(record.task_ids[0])
-                    status = {"completed": "SUCCESS", "failed": "FAILED"}.get(video.status, video.status)
-                    tasks = [(status, video.video_id, video.error)]
-                elif client is None:
-                    continue
-                elif record.kind == "avatar_video":
-                    tasks = [(t.status, t.video_id, t.error) for t in client.get_avatar_tasks(list(record.task_ids))]
-                else:
-                    tasks = [(t.status, t.video_id, t.error) for t in client.get_refresh_tasks(list(record.task_ids)[:5])]
-                if not tasks or any(s not in ("SUCCESS", "FAILED") for s, _, _ in tasks):
-                    continue
-                videos = tuple(v for s, v, _ in tasks if s == "SUCCESS" and v)
-                if len(videos) == len(tasks):
-                    record = replace(record, state="succeeded", video_ids=videos)
-                else:
-                    error = "; ".join(e or "task failed" for s, _, e in tasks if s == "FAILED")
-                    record = replace(record, state="failed", video_ids=videos, error=JobError("RENDER_FAILED" if record.provider == "heygen" else "TASK_FAILED", error))
-                lock = lock.with_job(key, record)
-                lockfile.write(lock_path, lock)
-        finally:
-            for api in (client, heygen):
-                if api is not None:
-                    api.close()
+        client = factory.tiktok() if "tiktok" in needs else None
+        heygen = factory.heygen() if "heygen" in needs else None
+        for key, record in sorted(submitted.items()):
+            tasks: list[tuple[str, str | None, str | None]]  # (status, video id, error)
+            if record.provider == "heygen" and heygen is not None:
+                video = heygen.get_video(record.task_ids[0])
+                status = {"completed": "SUCCESS", "failed": "FAILED"}.get(video.status, video.status)
+                tasks = [(status, video.video_id, video.error)]
+            elif client is None:
+                continue
+            elif record.kind == "avatar_video":
+                tasks = [(t.status, t.video_id, t.error) for t in client.get_avatar_tasks(list(record.task_ids))]
+            else:
+                tasks = [(t.status, t.video_id, t.error) for t in client.get_refresh_tasks(list(record.task_ids)[:5])]
+            if not tasks or any(s not in ("SUCCESS", "FAILED") for s, _, _ in tasks):
+                continue
+            videos = tuple(v for s, v, _ in tasks if s == "SUCCESS" and v)
+            if len(videos) == len(tasks):
+                record = replace(record, state="succeeded", video_ids=videos)
+            else:
+                error = "; ".join(e or "task failed" for s, _, e in tasks if s == "FAILED")
+                record = replace(record, state="failed", video_ids=videos, error=JobError("RENDER_FAILED" if record.provider == "heygen" else "TASK_FAILED", error))
+            lock = lock.with_job(key, record)
+            lockfile.write(lock_path, lock)
     return lock
 
 
