@@ -59,7 +59,7 @@ def build_app(world: World) -> Starlette:
             world.changed()
         return JSONResponse({"forgotten": lost})
 
-    return Starlette(routes=[
+    app = Starlette(routes=[
         Route("/_sandbox/stats", stats, methods=["GET"]),
         Route("/_sandbox/outage", outage, methods=["POST"]),
         Route("/_sandbox/forget", forget, methods=["POST"]),
@@ -68,6 +68,8 @@ def build_app(world: World) -> Starlette:
         Mount("/heygen", app=heygen_app),
         Mount("/zego", app=zego.build_app(world)),
     ], middleware=[Middleware(IgnoreGoneClients)])
+    app.state.tiktok = emulator
+    return app
 
 
 async def _control_body(request: Request) -> dict[str, Any]:

@@ -41,6 +41,7 @@ class SandboxConfig:
     qps: float = facts.TIKTOK_APP_QPS  # the app's rate-limit tier
     seed: int | None = None
     state_file: Path | None = None
+    video_cache: Path | None = None  # where rendered MP4s are kept [default: runner.sandbox.video.default_cache_dir()]
 
     def __post_init__(self) -> None:
         problems = []

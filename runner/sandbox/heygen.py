@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -18,13 +19,13 @@ from starlette.routing import Route
 from runner import api_facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
 from runner.sandbox.heygen_videos import Videos, body_digest
+from runner.sandbox.video import RenderError, render
 from runner.sandbox.heygen_zego_common import (
     DroppedReply,
     EmulatorHooks,
     SlidingWindow,
     decode_cursor,
     encode_cursor,
-    fake_mp4,
     retry_after_header,
     slow_reply_seconds,
 )
@@ -194,10 +195,14 @@ class HeyGenEmulator:
     async def media(self, request: Request) -> Response:
         video_id = request.path_params["video_id"]
         with self.lock:
-            ready = self.videos.media_ready(video_id)
-        if not ready:
+            spec = self.videos.video_spec(video_id) if self.videos.media_ready(video_id) else None
+        if spec is None:
             return error_response(404, "not_found", "no such video file")
-        return Response(fake_mp4(f"heygen/{video_id}"), media_type="video/mp4")
+        try:
+            path = await run_in_threadpool(render, spec, self.hooks.config.video_cache)
+        except RenderError as exc:
+            return error_response(500, "internal_error", f"the video file could not be made: {exc}")
+        return Response(path.read_bytes(), media_type="video/mp4")
 
 
 def build_app(hooks: EmulatorHooks) -> Starlette:

@@ -11,6 +11,7 @@ from typing import Any
 from runner import api_facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
 from runner.sandbox.heygen_zego_common import EmulatorHooks, retry_after_header
+from runner.sandbox.video import VideoSpec, spoken_seconds
 
 PENDING_SECONDS = 5.0  # virtual seconds a new render stays "pending" before "processing"
 IDEMPOTENCY_KEY_MAX_CHARS = 255
@@ -163,13 +164,20 @@ class Videos:
             "aspect_ratio": video["aspect_ratio"],
             "created_at": int(video["created_at"]),
             "video_url": media_url if completed else None,
-            "duration": round(len(video["script"]) / 15.0, 1) if completed else None,
+            "duration": spoken_seconds(video["script"]) if completed else None,
             "error": (
                 {"code": "render_failed", "message": "the video could not be rendered"}
                 if status == "failed"
                 else None
             ),
         }
+
+    def video_spec(self, video_id: str) -> VideoSpec:
+        """What a rendered video shows: its look's name and the script."""
+        video = self._state["videos"][video_id]
+        look = self._catalog.look(video["avatar_id"]) or {}
+        return VideoSpec(title=str(look.get("name") or video["avatar_id"]), script=video["script"],
+                         aspect_ratio=video["aspect_ratio"], seed=video["avatar_id"], label=video_id[:12])
 
     def media_ready(self, video_id: str) -> bool:
         """Whether the video's file can be downloaded."""

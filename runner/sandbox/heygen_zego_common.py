@@ -9,6 +9,7 @@ import json
 import math
 import random
 import threading
+from pathlib import Path
 from typing import Any, Protocol
 
 from runner.clock import Clock
@@ -36,6 +37,10 @@ class EmulatorConfig(Protocol):
     @property
     def heygen_max_concurrent(self) -> int:
         """HeyGen renders in progress allowed per API key."""
+
+    @property
+    def video_cache(self) -> Path | None:
+        """Where rendered videos are cached (None: the default cache folder)."""
 
     def app_of(self, token: str) -> str | None:
         """The app label of an accepted token, or None."""
@@ -163,12 +168,3 @@ class DroppedReply:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})
         await send({"type": "http.response.body", "body": b"{", "more_body": True})
-
-
-FAKE_MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-
-
-def fake_mp4(seed: str) -> bytes:
-    """A small deterministic byte string that starts like an MP4 file."""
-    body = (f"sandbox video {seed}\n".encode()) * 64
-    return FAKE_MP4_HEADER + len(body).to_bytes(4, "big") + b"mdat" + body

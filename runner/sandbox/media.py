@@ -9,12 +9,20 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from runner.sandbox.heygen_zego_common import fake_mp4
+from starlette.concurrency import run_in_threadpool
+
 from runner.sandbox.tiktok import TikTokEmulator
+from runner.sandbox.video import SAMPLE_SCRIPT, RenderError, VideoSpec, render
 from runner.sandbox.world import World
 
 
-def _video(content: bytes) -> Response:
+async def video_response(world: World, spec: VideoSpec) -> Response:
+    """A rendered MP4 (from the cache when it was made before), with Content-MD5."""
+    try:
+        path = await run_in_threadpool(render, spec, world.config.video_cache)
+    except RenderError as exc:
+        return PlainTextResponse(f"Internal Server Error: {exc}", status_code=500)
+    content = path.read_bytes()
     digest = base64.b64encode(hashlib.md5(content).digest()).decode()
     return Response(content, media_type="video/mp4", headers={"Content-MD5": digest})
 
@@ -34,10 +42,11 @@ def routes(world: World, tiktok: TikTokEmulator) -> list[Route]:
                 return PlainTextResponse("Forbidden", status_code=403)
             if world.clock.time() > expires:
                 return PlainTextResponse("Forbidden: the URL expired", status_code=403)
-            if not account.media_exists(video_id):
+            spec = account.video_spec(video_id) if account.media_exists(video_id) else None
+            if spec is None:
                 return PlainTextResponse("Not Found", status_code=404)
             world.event("media_downloads")
-        return _video(fake_mp4(video_id))
+        return await video_response(world, spec)
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
@@ -45,7 +54,7 @@ def routes(world: World, tiktok: TikTokEmulator) -> list[Route]:
             return HTMLResponse("<html><body>not a video</body></html>")
         if name.endswith((".mp4", ".mov")):
             world.event("asset_downloads")
-            return _video(fake_mp4("asset:" + name))
+            return await video_response(world, VideoSpec(title=f"Sample video {name}", script=SAMPLE_SCRIPT, seed=name))
         return PlainTextResponse("Not Found", status_code=404)
 
     return [

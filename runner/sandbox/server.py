@@ -13,6 +13,7 @@ import uvicorn
 
 from runner.sandbox.app import build_app
 from runner.sandbox.config import SandboxConfig
+from runner.sandbox.tiktok_state import TikTokAccount
 from runner.sandbox.world import World
 
 
@@ -37,7 +38,8 @@ class SandboxServer:
         self.tiktok_url = f"{self.base_url}/open_api/v1.3"
         self.heygen_url = f"{self.base_url}/heygen"
         self.zego_url = f"{self.base_url}/zego"
-        server_config = uvicorn.Config(build_app(self.world), log_level="error", access_log=False, lifespan="off",
+        self.app = build_app(self.world)
+        server_config = uvicorn.Config(self.app, log_level="error", access_log=False, lifespan="off",
                                        timeout_keep_alive=30, limit_concurrency=1000)
         self._server = uvicorn.Server(server_config)  # configures uvicorn's loggers
         error_log = logging.getLogger("uvicorn.error")
@@ -83,6 +85,12 @@ class SandboxServer:
     def asset_url(self, name: str = "source.mp4") -> str:
         """A loopback URL serving video bytes, usable as a refresh source."""
         return f"{self.base_url}/_sandbox/assets/{name}"
+
+    @property
+    def tiktok_account(self) -> TikTokAccount:
+        """The emulated TikTok account (tasks, uploads, what each video shows), for tests."""
+        account: TikTokAccount = self.app.state.tiktok.account
+        return account
 
     def stats(self) -> dict[str, Any]:
         """Requests per endpoint, refusals, faults and what was created."""

@@ -157,7 +157,8 @@ class TikTokEmulator:
             raise ApiError(URL_INVALID_MEDIA, f"video_url: invalid media type {content_type}; the URL must serve a video")
         with self.world.lock:
             video_id = "v10033g5" + self.account.next_id(10**12)
-            self.account.state["uploads"][video_id] = {"url_host": parsed.netloc, "created": self.world.clock.time()}
+            self.account.state["uploads"][video_id] = {"url_host": parsed.netloc, "created": self.world.clock.time(),
+                                                       **_source_of(parsed.path)}
             self.world.event("uploads")
             self._maybe_forget([video_id])
             self.world.changed()
@@ -221,6 +222,14 @@ class TikTokEmulator:
                       "preview_url": self.account.preview_url(_base(request), t["video_id"])}
                      for t in self.account.successful("refresh_tasks")]
         return page_of(items, page, size)
+
+
+def _source_of(path: str) -> dict[str, str]:
+    """Which sandbox video or asset an uploaded URL serves (so a refresh can show its source)."""
+    for prefix, key in (("/_sandbox/media/", "source_video_id"), ("/_sandbox/assets/", "source_asset")):
+        if path.startswith(prefix):
+            return {key: path[len(prefix):].removesuffix(".mp4")}
+    return {}
 
 
 def _probe(url: str) -> tuple[int | None, str]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from runner import api_facts as facts
 from runner.paths import package_text
+from runner.sandbox.video import SAMPLE_SCRIPT, VideoSpec
 from runner.sandbox.world import World
 
 HOOK_TYPES_OF_RECOMMENDED = ("EMOTIONAL", "COMMENT", "BILLO", "TEXT_TO_VIDEO")
@@ -35,6 +36,7 @@ class TikTokAccount:
         self.world = world
         self.catalog = load_catalog()
         self.avatar_ids = {a["avatar_id"] for a in self.catalog}
+        self.avatar_names = {a["avatar_id"]: a["avatar_name"] for a in self.catalog}
         state = world.state_for("tiktok")
         for key in ("avatar_tasks", "uploads", "refresh_tasks"):
             state.setdefault(key, {})
@@ -101,6 +103,7 @@ class TikTokAccount:
                 "source_video_id": video_id,
                 "strategies": strategies,
                 "hook_type": hook_type or (add_hook or {}).get("hook_type"),
+                "holiday_theme": (add_hook or {}).get("holiday_theme"),
                 "video_name": f"refresh_video-{stamp(now, '%Y%m%d%H%M%S')}-{self.random_suffix()}",
                 "created": now,
                 "duration": self.world.processing_seconds(facts.REFRESH_PROCESSING_SECONDS),
@@ -135,6 +138,25 @@ class TikTokAccount:
         """A fresh signed URL that expires 6 virtual hours from now."""
         expires = math.ceil(self.world.clock.time() + self.world.config.url_ttl)
         return f"{base}/_sandbox/media/{video_id}.mp4?x-expires={expires}&x-signature={self.signature(video_id, expires)}"
+
+    def video_spec(self, video_id: str) -> VideoSpec | None:
+        """What a finished video shows: its avatar and script; a refresh adds its hook and theme."""
+        task = self.by_video.get(video_id)
+        if task is None:
+            return None
+        if "avatar_id" in task:
+            return VideoSpec(title=self.avatar_names.get(task["avatar_id"], task["avatar_id"]), script=task["script"],
+                             seed=task["avatar_id"], label=video_id)
+        upload = self.state["uploads"].get(task["source_video_id"], {})
+        source = self.by_video.get(upload.get("source_video_id", ""))
+        base = self.video_spec(source["video_id"]) if source is not None and "avatar_id" in source else None
+        marks = [f"HOOK: {task['hook_type']}"] if task.get("hook_type") else []
+        if task.get("holiday_theme"):
+            marks.append(f"THEME: {task['holiday_theme']}")
+        if "SWAP_MUSIC" in task["strategies"]:
+            marks.append("MUSIC SWAPPED")
+        return VideoSpec(title=base.title if base else "Stock video", script=base.script if base else SAMPLE_SCRIPT,
+                         seed=base.seed if base else "stock", marks=tuple(marks), label=video_id)
 
     def media_exists(self, video_id: str) -> bool:
         """Whether a finished video with this id exists."""
