@@ -40,8 +40,8 @@ def build_app(world: World) -> Starlette:
     async def outage(request: Request) -> JSONResponse:
         body = await _control_body(request)
         seconds = body.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-            return JSONResponse({"error": "seconds: a positive number is required"}, status_code=400)
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+            return JSONResponse({"error": "seconds: a number >= 0 is required (0 ends an outage)"}, status_code=400)
         world.start_outage(float(seconds))
         return JSONResponse({"outage_seconds": seconds})
 
