@@ -23,11 +23,16 @@ from runner.plan.select import Selection
 @format_option("text", "json")
 @selection_options
 @click.option("--allow-forget-inflight", is_flag=True, help="Forget jobs that left the spec although they are still rendering (paid for).")
+@click.option("--report/--no-report", default=True, show_default=True, help="Write the review gallery (index.html) beside the downloaded videos.")
 def command(spec: Path, lock_path: Path | None, plan_path: Path | None, yes: bool, accept_notices: bool, sandbox: bool,
             parallelism: int, fmt: str, targets: tuple[str, ...], excludes: tuple[str, ...], replaces: tuple[str, ...],
-            sample: int | None, max_videos: int | None, allow_forget_inflight: bool) -> None:
+            sample: int | None, max_videos: int | None, allow_forget_inflight: bool, report: bool) -> None:
     """Generate the campaign's videos through the providers and write the lockfile."""
     review = Review(Selection(targets, excludes, replaces, sample), max_videos)
     code = run_apply(ApplyRequest(spec, lock_path, plan_path, yes, accept_notices, sandbox, parallelism, fmt,
                                   review=review, allow_forget_inflight=allow_forget_inflight))
+    if report and code in (0, 1):  # 1: some jobs failed; the gallery shows which and why
+        from runner.report.write import write_gallery_after_apply
+
+        write_gallery_after_apply(spec, lock_path, sandbox, err=fmt == "json")
     raise SystemExit(code)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from runner.atomic import StorageError, atomic_file
-from runner.plan.make import Planned
+from runner.errors import CampaignError
+from runner.plan.make import Planned, make_plan
 from runner.report.cards import build_cards
 from runner.report.html import render_gallery
 
@@ -31,3 +34,16 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
     with atomic_file(target) as out:
         out.write(page)
     return target
+
+
+def write_gallery_after_apply(spec: Path, lock_path: Path | None, sandbox: bool, err: bool) -> None:
+    """After apply: write the gallery beside the downloaded videos and say where; a failure only warns."""
+    try:
+        planned = make_plan(spec, lock_path, sandbox=sandbox)
+        if not planned.spec.apply.download:
+            return
+        page = write_report(planned, sandbox=sandbox)
+    except CampaignError as exc:  # the videos and the lockfile are safe; only the page is missing
+        click.echo(f"warning: the review gallery was not written: {exc}", err=True)
+        return
+    click.echo(f"Review gallery: {page} (open {page.resolve().as_uri()})", err=err)

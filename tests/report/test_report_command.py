@@ -56,3 +56,25 @@ def test_invalid_spec_names_file_and_line(cli: Any, tmp_path: Path) -> None:
     done = cli("report", str(spec))
     assert done.returncode == 1
     assert "bad.yaml:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_apply_writes_the_gallery_and_says_where(cli: Any, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    spec = tmp_path / "campaigns" / "demo.yaml"
+    spec.parent.mkdir()
+    shutil.copy(root / "campaigns" / "demo.yaml", spec)
+    done = cli("apply", str(spec), "--sandbox", "--yes", "--accept-notices", "--no-report")
+    assert done.returncode == 0, done.stderr
+    page = spec.parent / "artifacts" / "demo" / "index.html"
+    assert not page.exists() and "Review gallery" not in done.stdout
+    done = cli("apply", str(spec), "--sandbox", "--yes", "--accept-notices", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    json.loads(done.stdout)  # stdout stays the JSON summary; the gallery line goes to stderr
+    assert f"Review gallery: {page}" in done.stderr
+    text = page.read_text()
+    assert "(sandbox)" in text and "demo.sandbox.lock.yaml" in text
+    sources = [line.split('src="', 1)[1].split('"', 1)[0] for line in text.splitlines() if "<video " in line]
+    assert len(sources) == 7 and all((page.parent / src).is_file() for src in sources)
