@@ -10,7 +10,7 @@ from typing import Protocol
 
 import httpx
 
-from runner.atomic import atomic_file
+from runner.atomic import StorageError, atomic_file
 from runner.clock import Clock
 from runner.providers.ratelimit import RateLimiter
 
@@ -53,7 +53,7 @@ class PacingFile:
         try:
             with atomic_file(self.path, durable=False) as out:
                 json.dump({"version": 1, "limiters": slots}, out, sort_keys=True)
-        except OSError:
+        except (OSError, StorageError):
             pass
 
 
