@@ -31,6 +31,8 @@ def command(spec: Path, lock_path: Path | None, fmt: str, sandbox: bool, out: Pa
     if out is None:
         click.echo(text, nl=False)
         return
+    if not out.parent.is_dir():
+        raise CampaignError(f"{out}: cannot write the export: there is no folder {out.parent}; create it first or choose another --out")
     try:
         lockfile.write_atomic(out, text)
     except OSError as exc:

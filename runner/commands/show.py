@@ -19,8 +19,8 @@ from runner.plan.render import render_data
 @sandbox_option
 def command(plan_path: Path, fmt: str, sandbox: bool) -> None:
     """Print a plan saved by `campaign plan --out` (the plan file says which lockfile it was made against)."""
-    saved = read_plan_file(plan_path)
     try:
+        saved = read_plan_file(plan_path)
         text = render_data(saved.data, fmt, color=fmt == "text" and sys.stdout.isatty(), full_plan=f"campaign show {plan_path}")
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         raise PlanMismatch(f"{plan_path}: damaged plan file (missing or malformed fields); make it again with `campaign plan --out`") from None
