@@ -89,6 +89,11 @@ class EngineCore:
         )
         if old is not None and old.state == "failed":
             record = replace(record, video_ids=())
+        if old is not None and old.state == "succeeded":  # only a `--replace` re-renders a succeeded job: keep what it supersedes
+            reason = next((c.reason for c in self.plan.changes if c.key == job.key and c.reason), None) or "--replace"
+            record = replace(record, replaced={"reason": reason, "video_ids": list(old.video_ids), "task_ids": list(old.task_ids)})
+        elif old is not None and old.replaced:
+            record = replace(record, replaced=old.replaced)
         self.journal.put(job.key, record)
         run.phase, run.busy = "creating", True
         return record

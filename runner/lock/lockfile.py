@@ -67,6 +67,7 @@ class JobRecord:
     error: JobError | None = None
     artifacts: tuple[Artifact, ...] = ()
     request: Mapping[str, Any] | None = None  # the rendered request, so a later plan can show a field-level diff
+    replaced: Mapping[str, Any] | None = None  # a re-render on request: {"reason", "video_ids", "task_ids"} of the old video
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +165,7 @@ def _record(key: str, rec: dict[str, Any]) -> JobRecord:
             raise TypeError(name)
         fields[name] = tuple(values)
     fields["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
-    if not isinstance(rec.get("request", {}), dict):
+    if not isinstance(rec.get("request", {}), dict) or not isinstance(rec.get("replaced", {}), dict):
         raise TypeError("request")
     if rec.get("error") is not None:
         fields["error"] = JobError(**rec["error"])

@@ -70,6 +70,7 @@ def test_target_then_replace_re_renders_only_what_was_asked(sandbox: Any, tmp_pa
     assert again.returncode == 0, again.stderr
     after = lockfile.read(spec.with_name("c.lock.yaml"), "guard").jobs[key]
     assert after.state == "succeeded" and after.video_ids and after.video_ids != old.video_ids and after.attempts == old.attempts + 1
+    assert after.replaced == {"reason": "--replace promo[avatar=a0,script=s0]", "video_ids": list(old.video_ids), "task_ids": list(old.task_ids)}
 
 
 def test_over_budget_and_inflight_forgets_stop_apply_before_any_request(sandbox: Any, tmp_path: Path) -> None:
