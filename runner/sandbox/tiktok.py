@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import Any
 from urllib.parse import urlparse
 
@@ -22,6 +23,7 @@ from runner.sandbox.world import World
 from runner.spec.limits import script_bad_characters
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+RESERVED_TLDS = {"invalid", "test", "localhost", "local", "internal", "lan", "home", "corp", "example"}
 
 
 def _base(request: Request) -> str:
@@ -144,11 +146,17 @@ class TikTokEmulator:
             raise ApiError(BAD_PARAM, "use_scenario: must be AIGC")
         url = required_str(body, "video_url")
         parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or not parsed.hostname:
             raise ApiError(BAD_PARAM, "video_url: must be a valid http(s) URL")
+        fetch = url
         if parsed.hostname not in LOOPBACK:
-            raise ApiError(URL_UNREACHABLE, "video_url: the URL could not be fetched (the sandbox reaches loopback URLs only)")
-        status, content_type = await run_in_threadpool(_probe, url)
+            if not self.world.config.public_urls or not _public_host(parsed.hostname):
+                raise ApiError(URL_UNREACHABLE, "video_url: the URL could not be fetched (it is not a public address)"
+                               if self.world.config.public_urls else
+                               "video_url: the URL could not be fetched (the sandbox reaches loopback URLs only)")
+            # the sandbox has no internet: its asset store stands in for the public web
+            fetch = f"{_base(request)}/_sandbox/assets/{parsed.hostname}{parsed.path}"
+        status, content_type = await run_in_threadpool(_probe, fetch)
         if status is None:
             raise ApiError(URL_UNREACHABLE, "video_url: the URL could not be fetched")
         if not 200 <= status < 300:
@@ -158,7 +166,7 @@ class TikTokEmulator:
         with self.world.lock:
             video_id = "v10033g5" + self.account.next_id(10**12)
             self.account.state["uploads"][video_id] = {"url_host": parsed.netloc, "created": self.world.clock.time(),
-                                                       **_source_of(parsed.path)}
+                                                       **_source_of(urlparse(fetch).path)}
             self.world.event("uploads")
             self._maybe_forget([video_id])
             self.world.changed()
@@ -224,11 +232,21 @@ class TikTokEmulator:
         return page_of(items, page, size)
 
 
+def _public_host(host: str) -> bool:
+    """Whether a host could be reached from the internet (not private, reserved or a local name)."""
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    labels = host.lower().rstrip(".").split(".")
+    return len(labels) > 1 and labels[-1] not in RESERVED_TLDS
+
+
 def _source_of(path: str) -> dict[str, str]:
     """Which sandbox video or asset an uploaded URL serves (so a refresh can show its source)."""
     for prefix, key in (("/_sandbox/media/", "source_video_id"), ("/_sandbox/assets/", "source_asset")):
         if path.startswith(prefix):
-            return {key: path[len(prefix):].removesuffix(".mp4")}
+            return {key: path[len(prefix):].removesuffix(".mp4") if key == "source_video_id" else path[len(prefix):]}
     return {}
 
 

@@ -155,8 +155,10 @@ class TikTokAccount:
             marks.append(f"THEME: {task['holiday_theme']}")
         if "SWAP_MUSIC" in task["strategies"]:
             marks.append("MUSIC SWAPPED")
-        return VideoSpec(title=base.title if base else "Stock video", script=base.script if base else SAMPLE_SCRIPT,
-                         seed=base.seed if base else "stock", marks=tuple(marks), label=video_id)
+        asset = str(upload.get("source_asset") or "stock video")
+        return VideoSpec(title=base.title if base else f"Sample video {asset.rsplit('/', 1)[-1]}",
+                         script=base.script if base else SAMPLE_SCRIPT, seed=base.seed if base else asset,
+                         marks=tuple(marks), label=video_id)
 
     def media_exists(self, video_id: str) -> bool:
         """Whether a finished video with this id exists."""

@@ -201,7 +201,8 @@ def test_upload_rejections(sandbox: SandboxServer, change: dict[str, str], field
 
 def test_upload_rejects_text_and_unreachable_urls(sandbox: SandboxServer) -> None:
     assert upload(sandbox, sandbox.asset_url("page.html"))["code"] == 40012
-    assert upload(sandbox, "https://cdn.example.com/a.mp4")["code"] == 40011
+    assert upload(sandbox, "https://cdn.example.invalid/a.mp4")["code"] == 40011  # never public
+    assert upload(sandbox, "http://10.1.2.3/a.mp4")["code"] == 40011  # a private address
     assert upload(sandbox, "http://127.0.0.1:9/a.mp4")["code"] == 40011
     assert upload(sandbox, sandbox.asset_url("missing.bin"))["code"] == 40011
 
@@ -314,3 +315,12 @@ def test_stats_endpoint(sandbox: SandboxServer) -> None:
     get(sandbox, "/creative/digital_avatar/get/")
     stats = httpx.get(sandbox.base_url + "/_sandbox/stats").json()
     assert stats["requests"]["tiktok /creative/digital_avatar/get/"] == 1
+
+
+def test_public_urls_are_served_from_the_asset_store(sandbox: SandboxServer, sandbox_factory: Any) -> None:
+    body = upload(sandbox, "https://cdn.example.com/ads/boots-15s.mp4")
+    assert body["code"] == 0
+    assert sandbox.tiktok_account.state["uploads"][body["data"]["video_id"]]["source_asset"] == "cdn.example.com/ads/boots-15s.mp4"
+    assert upload(sandbox, "https://cdn.example.com/ads/page.html")["code"] == 40012
+    strict = sandbox_factory(public_urls=False)
+    assert upload(strict, "https://cdn.example.com/ads/boots-15s.mp4")["code"] == 40011

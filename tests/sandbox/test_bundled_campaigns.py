@@ -1,0 +1,34 @@
+"""Every campaign in campaigns/ applies in the sandbox, public source URLs included, and leaves playable videos."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from runner.media.probe import probe_video
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def test_every_bundled_campaign_applies_with_sandbox(tmp_path: Path) -> None:
+    shutil.copytree(PROJECT / "campaigns", tmp_path / "campaigns", ignore=shutil.ignore_patterns("*.lock.yaml"))
+    shutil.copytree(PROJECT / "templates", tmp_path / "templates")
+    specs = sorted((tmp_path / "campaigns").glob("*.yaml"))
+    assert len(specs) >= 3
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    runs = {spec.name: subprocess.Popen([sys.executable, "-m", "runner", "apply", str(spec), "--sandbox", "--yes",
+                                         "--accept-notices"], cwd=tmp_path, env=env, text=True,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE) for spec in specs}
+    for name, run in runs.items():
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, f"{name}: {out[-600:]} {err[-600:]}"
+        assert "0 failed" in out and "Traceback" not in err
+    videos = sorted(tmp_path.glob("**/artifacts/**/*.mp4"))
+    refreshed_public_source = [v for v in videos if "holiday-refresh" in str(v) and v.name.startswith("rf-")]
+    assert refreshed_public_source, "the refresh of the public source URL left no video"
+    for video in videos[:3] + refreshed_public_source[:1]:
+        probe = probe_video(video)
+        assert probe.video_streams == 1 and probe.duration_seconds >= 2.0
