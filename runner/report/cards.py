@@ -59,6 +59,11 @@ class Card:
     videos: tuple[CardVideo, ...]
 
     @property
+    def title(self) -> str:
+        """The video name, or the address when the spec gives no name."""
+        return self.name or (self.addresses[0] if self.addresses else self.key)
+
+    @property
     def filters(self) -> dict[str, str]:
         """The values this card is filtered by, keyed by filter name."""
         return {"group": self.group, "avatar": self.avatar, "script": self.script_id, "state": str(self.state), **dict(self.axes)}
@@ -132,8 +137,9 @@ def _details(request: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         details.append(("strategies", ", ".join(str(s) for s in strategies)))
     hook = request.get("add_hook")
     if isinstance(hook, Mapping):
-        for field, label in (("hook_type", "hook"), ("holiday_theme", "holiday theme"),
-                             ("product_category", "product category"), ("product_description", "product description")):
+        # The holiday theme is shown with the axes (it comes from the address).
+        for field, label in (("hook_type", "hook"), ("product_category", "product category"),
+                             ("product_description", "product description")):
             if hook.get(field):
                 details.append((label, str(hook[field])))
     return tuple(details)

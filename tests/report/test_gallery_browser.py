@@ -87,8 +87,6 @@ def test_every_card_renders_and_every_video_plays(browser: Any, page: Path, gall
     assert failed == 'failed: post_render_check: no video track <in the file> & "nothing" to play'
     shot = tmp_path / "gallery.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
-    docs_shot = page.parent / "gallery.png"  # kept beside the page for a look by hand
-    shutil.copyfile(shot, docs_shot)
 
 
 def test_filters_narrow_and_combine(browser: Any, page: Path, gallery_campaign: Any) -> None:
@@ -129,3 +127,25 @@ def test_keyboard_moves_between_visible_cards_and_plays(browser: Any, page: Path
     assert wait_for(browser, "const v = document.activeElement.querySelector('video'); return v && !v.paused", 10)
     ActionChains(browser).send_keys("/").perform()
     assert browser.execute_script("return document.activeElement.getAttribute('data-filter')") == "group"
+
+
+def test_the_demo_applied_against_the_sandbox_plays_in_the_gallery(browser: Any, tmp_path: Path) -> None:
+    from .conftest import run_cli
+
+    root = Path(__file__).resolve().parents[2]
+    spec = tmp_path / "campaigns" / "demo.yaml"
+    spec.parent.mkdir()
+    shutil.copy(root / "campaigns" / "demo.yaml", spec)
+    done = run_cli("apply", str(spec), "--sandbox", "--yes", "--accept-notices")
+    assert done.returncode == 0, done.stderr
+    page = spec.parent / "artifacts" / "demo" / "index.html"
+    assert f"Review gallery: {page}" in done.stdout
+    browser.get(page.as_uri())
+    assert browser.execute_script("return document.querySelectorAll('.card').length") == 7
+    ready = wait_for(browser, "return Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 1 && v.duration > 0)")
+    sizes = browser.execute_script("return Array.from(document.querySelectorAll('video')).map(v => [v.videoWidth, v.videoHeight, v.duration])")
+    assert ready and len(sizes) == 7, sizes
+    assert all(height * 9 == width * 16 for width, height, _ in sizes)  # 9:16, as the sandbox renders
+    choose(browser, "holiday_theme", "BLACK_FRIDAY")
+    assert len(visible_keys(browser)) == 1
+    assert browser.save_screenshot(str(tmp_path / "demo-gallery.png"))
