@@ -76,6 +76,7 @@ RATE = click.FloatRange(0, 1)
 @click.option("--gateway-timeout-rate", type=RATE, default=0.0, help="Share of creates that take effect, then answer HTTP 504.")
 @click.option("--forget-rate", type=RATE, default=0.0, help="Share of tasks and uploads the provider forgets right after replying.")
 @click.option("--task-failure-rate", type=RATE, default=0.0, help="Share of tasks that end FAILED.")
+@click.option("--twin-training-failure-rate", type=RATE, default=0.0, help="Share of approved HeyGen digital twins whose training fails.")
 @click.option("--slow-render-rate", type=RATE, default=0.0, help="Share of tasks that render slower than documented.")
 @click.option("--slow-render-factor", type=PositiveNumber(1.0, inclusive=True), default=2.0, show_default=True, help="How much slower those renders are.")
 @click.option("--outage", "outages", type=Range(window=True), multiple=True, help="START,END seconds after start-up during which every request fails with 503 (repeatable).")
@@ -85,14 +86,16 @@ RATE = click.FloatRange(0, 1)
 @click.option("--state-file", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Keep the account in this file across restarts.")
 def command(port: int, token: str, extra_tokens: tuple[str, ...], speed: float, spread: tuple[float, float],
             time_scale: float, url_ttl: float | None, fault_rate: float, slow_rate: float, lost_reply_rate: float,
-            gateway_timeout_rate: float, forget_rate: float, task_failure_rate: float, slow_render_rate: float,
+            gateway_timeout_rate: float, forget_rate: float, task_failure_rate: float,
+            twin_training_failure_rate: float, slow_render_rate: float,
             slow_render_factor: float, outages: tuple[tuple[float, float], ...], heygen_concurrency: str, qps: float,
             seed: int | None, state_file: Path | None) -> None:
     """Serve the emulator until Ctrl-C; print base URLs and the credentials it accepts."""
     config = SandboxConfig(url_ttl=url_ttl or SandboxConfig.url_ttl, token=token, tokens=extra_tokens, speed=speed, spread=spread, time_scale=time_scale,
                            fault_rate=fault_rate, slow_rate=slow_rate, lost_reply_rate=lost_reply_rate,
                            gateway_timeout_rate=gateway_timeout_rate, forget_rate=forget_rate,
-                           task_failure_rate=task_failure_rate, slow_render_rate=slow_render_rate,
+                           task_failure_rate=task_failure_rate, twin_training_failure_rate=twin_training_failure_rate,
+                           slow_render_rate=slow_render_rate,
                            slow_render_factor=slow_render_factor, outages=outages,
                            heygen_max_concurrent=int(heygen_concurrency), qps=qps, seed=seed, state_file=state_file)
     try:

@@ -37,6 +37,7 @@ class SandboxConfig:
     slow_render_rate: float = 0.0  # tasks that render slower than documented
     slow_render_factor: float = 2.0  # how much slower (> 1)
     outages: tuple[tuple[float, float], ...] = ()  # (start, end) seconds after start-up: every request 503
+    twin_training_failure_rate: float = 0.0  # approved HeyGen digital twins whose training fails
     heygen_max_concurrent: int = 10  # HeyGen renders in progress per API key (plan tier 1/3/6/10)
     public_urls: bool = True  # uploads of public http(s) URLs are served from the asset store (no internet here)
     qps: float = facts.TIKTOK_APP_QPS  # the app's rate-limit tier

@@ -6,9 +6,11 @@ See docs/sandbox-heygen-zego.md for what it accepts and the decisions where the 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -153,12 +155,25 @@ class HeyGenEmulator:
         return JSONResponse({"data": {"avatar_group": group, "url": url}})
 
     async def consent_page(self, request: Request) -> Response:
+        """GET: the page the subject sees; it changes nothing."""
         with self.lock:
-            reroute = self.catalog.approve_consent(request.path_params["token"])
+            record, group = self.catalog.consent_record(request.path_params["token"])
+        return HTMLResponse(consent_html(str(group["name"]), record.get("decision"), str(request.url)))
+
+    async def consent_decision(self, request: Request) -> Response:
+        """POST (the page's form, `decision=approve|refuse`): the subject's answer."""
+        raw = (await request.body()).decode("utf-8", "replace")
+        decision = (parse_qs(raw).get("decision") or [request.query_params.get("decision", "")])[0]
+        if decision not in ("approve", "refuse"):
+            raise HeyGenError(400, "invalid_parameter", "decision must be approve or refuse")
+        with self.lock:
+            reroute = self.catalog.decide_consent(request.path_params["token"], decision == "approve")
             self.hooks.changed()
         if reroute:
-            return RedirectResponse(reroute, status_code=302)
-        return HTMLResponse("<html><body><p>Thank you: your consent has been recorded.</p></body></html>")
+            return RedirectResponse(reroute, status_code=303)
+        answer = "approved" if decision == "approve" else "refused"
+        return HTMLResponse(f"<!doctype html><html><body><p>Thank you: you {answer} the use of your likeness."
+                            "</p></body></html>")
 
     # --- videos ------------------------------------------------------------------------
     async def create_video(self, request: Request) -> Response | DroppedReply:
@@ -205,6 +220,19 @@ class HeyGenEmulator:
         return Response(path.read_bytes(), media_type="video/mp4")
 
 
+def consent_html(name: str, decision: str | None, action: str) -> str:
+    """The consent page: who is asked, and a form to approve or refuse (or the answer already given)."""
+    who = html.escape(name)
+    if decision is not None:
+        body = f"<p>The use of the likeness of <b>{who}</b> was already answered: {html.escape(decision)}.</p>"
+    else:
+        body = (f"<h1>Consent</h1><p>Do you, <b>{who}</b>, allow this team to make videos with a digital twin "
+                f"of you?</p><form method='post' action='{html.escape(action, quote=True)}'>"
+                "<button name='decision' value='approve'>I approve</button> "
+                "<button name='decision' value='refuse'>I refuse</button></form>")
+    return f"<!doctype html><html><head><title>Avatar consent</title></head><body>{body}</body></html>"
+
+
 def build_app(hooks: EmulatorHooks) -> Starlette:
     """The HeyGen emulator as a Starlette app (paths /v3/..., /consent/..., /media/...)."""
     emu = HeyGenEmulator(hooks)
@@ -227,6 +255,7 @@ def build_app(hooks: EmulatorHooks) -> Starlette:
             methods=["GET"],
             name="heygen_consent_page",
         ),
+        Route("/consent/{token}", g("POST /consent", emu.consent_decision, auth=False), methods=["POST"]),
         Route(
             "/media/{video_id}.mp4", g("GET /media", emu.media, auth=False), methods=["GET"], name="heygen_media"
         ),

@@ -11,6 +11,8 @@ from typing import Any
 from runner.paths import package_text
 from runner.sandbox.heygen_zego_common import EmulatorHooks
 
+TRAINING_SECONDS = 600.0  # undocumented: how long a digital twin trains once consent is approved
+CONSENT_REFUSED = "rejected"  # sandbox choice: the docs name only "pending" and "approved"
 CREATE_TYPES = ("digital_twin",)
 OTHER_CREATE_TYPES = ("photo_avatar", "prompt")
 
@@ -72,9 +74,19 @@ class Catalog:
         return dict(found) if found is not None else None
 
     def look_usable(self, look: Mapping[str, Any]) -> bool:
-        """Whether a look may be rendered: public, or of a group whose consent is approved."""
+        """Whether a look may be rendered: public, or of a group whose consent is approved and training done."""
         group = self._raw_group(str(look["group_id"]))
-        return group["ownership"] == "public" or group.get("consent_status") == "approved"
+        return group["ownership"] == "public" or self._status(group) == "completed"
+
+    def _status(self, group: Mapping[str, Any]) -> str | None:
+        """A private group's status: pending_consent, training, completed, failed or consent_rejected."""
+        trained_at = group.get("trained_at")
+        if group.get("consent_status") != "approved" or trained_at is None:
+            status: str | None = group.get("status")
+            return status
+        if self._hooks.clock.time() < trained_at:
+            return "training"
+        return "failed" if group.get("training_fails") else "completed"
 
     def group_view(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """The API's view of a group (looks_count computed; status only for private groups)."""
@@ -83,8 +95,12 @@ class Catalog:
             1 for lk in [*self._public_looks.values(), *self._state["looks"].values()] if lk["group_id"] == group["id"]
         )
         view.setdefault("consent_status", None)
+        view.pop("trained_at", None)
+        view.pop("training_fails", None)
         if group["ownership"] == "private":
-            view["status"] = group.get("status")
+            view["status"] = self._status(group)
+            if view["status"] == "failed":
+                view["error"] = {"code": "training_failed", "message": "the footage could not be used to train the avatar"}
         return view
 
     def _raw_group(self, group_id: str) -> dict[str, Any]:
@@ -154,18 +170,36 @@ class Catalog:
             raise HeyGenError(400, "invalid_parameter", "reroute_url must be an http(s) URL")
         if group.get("consent_status") != "approved":
             group["consent_status"] = "pending"
+            group["status"] = "pending_consent"
         token = self._hex(24)
         self._state["consents"][token] = {"group_id": group_id, "reroute_url": reroute}
         return self.group_view(group), token
 
-    def approve_consent(self, token: str) -> str | None:
-        """The subject visits the consent page: approve; return the reroute URL (None when not set)."""
+    def consent_record(self, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The consent link's record and its group, or a 404."""
         record = self._state["consents"].get(token)
         if record is None:
             raise HeyGenError(404, "not_found", "unknown consent link")
-        group = self._raw_group(record["group_id"])
-        group["consent_status"] = "approved"
-        group["status"] = "completed"
+        return record, self._raw_group(record["group_id"])
+
+    def decide_consent(self, token: str, approve: bool) -> str | None:
+        """The subject approves or refuses on the consent page; return the reroute URL (None when not set).
+
+        Approval starts training (TRAINING_SECONDS at the sandbox's speed and spread); a link is used once.
+        """
+        record, group = self.consent_record(token)
+        if record.get("decision") is not None:
+            raise HeyGenError(410, "consent_link_used", f"this consent link was already used ({record['decision']})")
+        record["decision"] = "approved" if approve else CONSENT_REFUSED
+        if approve:
+            group["consent_status"] = "approved"
+            group["trained_at"] = self._hooks.clock.time() + self._hooks.processing_seconds(TRAINING_SECONDS)
+            rate = self._hooks.config.twin_training_failure_rate
+            group["training_fails"] = bool(rate) and self._hooks.chance(rate)
+            self._hooks.will_be_ready(group["trained_at"])
+        else:
+            group["consent_status"] = CONSENT_REFUSED
+            group["status"] = "consent_rejected"
         reroute: str | None = record.get("reroute_url")
         return reroute
 

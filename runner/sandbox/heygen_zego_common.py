@@ -39,6 +39,10 @@ class EmulatorConfig(Protocol):
         """HeyGen renders in progress allowed per API key."""
 
     @property
+    def twin_training_failure_rate(self) -> float:
+        """Share of approved digital twins whose training fails."""
+
+    @property
     def video_cache(self) -> Path | None:
         """Where rendered videos are cached (None: the default cache folder)."""
 

@@ -167,10 +167,18 @@ def test_consent_flow_end_to_end(served: Any) -> None:
         url = consent["url"]
         assert url.startswith(served.heygen_url + "/consent/")
         page = httpx.get(url)  # the subject's browser: no API key
-        assert page.status_code == 200 and "consent" in page.text
+        assert page.status_code == 200 and "I approve" in page.text and "Isabelle twin" in page.text
+        assert c.get("/v3/avatars/" + group["id"]).json()["data"]["consent_status"] == "pending"  # a look changes nothing
+        answer = httpx.post(url, data={"decision": "approve"})  # the page's form, as a browser sends it
+        assert answer.status_code == 200 and "approved" in answer.text
+        training = c.get("/v3/avatars/" + group["id"]).json()["data"]
+        assert training["consent_status"] == "approved" and training["status"] == "training"
+        _assert_error(c.post("/v3/videos", json=_video_body(avatar_id=look["id"])), 403, "consent_required")
+        served.hooks.clock.advance(600)
         done = c.get("/v3/avatars/" + group["id"]).json()["data"]
-        assert done["consent_status"] == "approved" and done["status"] == "completed"
+        assert done["status"] == "completed" and "error" not in done
         assert c.post("/v3/videos", json=_video_body(avatar_id=look["id"])).status_code == 200
+        assert httpx.post(url, data={"decision": "refuse"}).status_code == 410  # a link is used once
         private = c.get("/v3/avatars", params={"ownership": "private"}).json()["data"]
         assert [g["id"] for g in private] == [group["id"]]
 
@@ -187,9 +195,30 @@ def test_consent_rejections_and_reroute(served: Any) -> None:
         url = c.post(f"/v3/avatars/{group_id}/consent", json={"reroute_url": "https://heygen.example/done"}).json()[
             "data"
         ]["url"]
-        visit = httpx.get(url)
-        assert visit.status_code == 302 and visit.headers["location"] == "https://heygen.example/done"
+        assert httpx.post(url, data={"decision": "maybe"}).status_code == 400
+        visit = httpx.post(url, data={"decision": "approve"})
+        assert visit.status_code == 303 and visit.headers["location"] == "https://heygen.example/done"
         assert httpx.get(served.heygen_url + "/consent/unknown").status_code == 404
+        assert httpx.post(served.heygen_url + "/consent/unknown", data={"decision": "approve"}).status_code == 404
+
+
+def test_refused_consent_and_failed_training(make_served: Any) -> None:
+    served = make_served(twin_training_failure_rate=1.0)
+    with _client(served) as c:
+        refused, trained = _create_twin(c, name="Refuser"), _create_twin(c, name="Trainee")
+        for twin, decision in ((refused, "refuse"), (trained, "approve")):
+            url = c.post(f"/v3/avatars/{twin['avatar_group']['id']}/consent", json={}).json()["data"]["url"]
+            assert httpx.post(url, data={"decision": decision}).status_code == 200
+            assert "already answered" in httpx.get(url).text
+        served.hooks.clock.advance(600)
+        gone = c.get("/v3/avatars/" + refused["avatar_group"]["id"]).json()["data"]
+        assert gone["consent_status"] == "rejected" and gone["status"] == "consent_rejected"
+        failed = c.get("/v3/avatars/" + trained["avatar_group"]["id"]).json()["data"]
+        assert failed["consent_status"] == "approved" and failed["status"] == "failed"
+        assert failed["error"]["code"] == "training_failed"
+        for twin in (refused, trained):
+            reply = c.post("/v3/videos", json=_video_body(avatar_id=twin["avatar_item"]["id"]))
+            _assert_error(reply, 403, "consent_required")
 
 
 # --- videos -------------------------------------------------------------------------------
