@@ -70,6 +70,7 @@ class HeyGenEmulator:
                 if app is None:
                     return error_response(401, "unauthorized", "invalid API key")
                 request.state.app = app
+                self.hooks.arrived(app, "peak_heygen_requests_per_second", 1.0)
                 wait = self._limiter(app).admit()
                 if wait is not None:
                     self.hooks.refused(f"heygen {endpoint}", app)

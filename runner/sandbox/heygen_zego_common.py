@@ -90,6 +90,9 @@ class EmulatorHooks(Protocol):
     def chance(self, rate: float) -> bool:
         """A seeded coin flip."""
 
+    def arrived(self, app: str, peak: str, window: float) -> None:
+        """Note a request sent, for the app's peak count over a sliding window."""
+
     def processing_seconds(self, bound: float) -> float:
         """A new task's processing time in clock seconds (speed, spread, slow renders)."""
 

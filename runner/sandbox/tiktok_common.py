@@ -96,6 +96,10 @@ class Guard:
                 return envelope(TOKEN_MISSING, "Access-Token is missing in the request header")
             if app is None:
                 return envelope(TOKEN_INVALID, "Access-Token is invalid")
+            world.arrived(app, "peak_requests_per_second", 1.0)
+            if limits:
+                world.arrived(app, "peak_refresh_creates_per_second", 1.0)
+                world.arrived(app, "peak_refresh_creates_per_minute", 60.0)
             message = self._windows(app, "app", (self.app_limit,)).admit()
             if message is None and limits:
                 message = self._windows(app, endpoint, limits).admit()

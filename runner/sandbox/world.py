@@ -36,6 +36,8 @@ class World:
         self.app_requests: dict[str, collections.Counter[str]] = {}
         self.app_refusals: dict[str, collections.Counter[str]] = {}
         self.ready_at_latest: float | None = None
+        self.arrivals: dict[tuple[str, str], collections.deque[float]] = {}
+        self.peaks: dict[str, dict[str, int]] = {}
         self.outage_until: float | None = None  # monotonic end of an outage started through /_sandbox/outage
         if config.state_file is not None and config.state_file.exists():
             self.state = json.loads(config.state_file.read_text(encoding="utf-8"))
@@ -81,6 +83,17 @@ class World:
             self.rate_limited[endpoint] += 1
             if app is not None:
                 self.app_refusals.setdefault(app, collections.Counter())[endpoint] += 1
+
+    def arrived(self, app: str, peak: str, window: float) -> None:
+        """Note a request sent (admitted or refused) for the peak count over a sliding window."""
+        now = self.clock.monotonic()
+        with self.lock:
+            sent = self.arrivals.setdefault((app, peak), collections.deque())
+            sent.append(now)
+            while sent[0] <= now - window:
+                sent.popleft()
+            peaks = self.peaks.setdefault(app, {})
+            peaks[peak] = max(peaks.get(peak, 0), len(sent))
 
     # --- timing ---------------------------------------------------------------------------
     def processing_seconds(self, bound: float) -> float:
@@ -128,11 +141,12 @@ class World:
         """Requests per endpoint, refusals, faults and what was created."""
         with self.lock:
             apps = {}
-            for app in sorted(set(self.app_requests) | set(self.app_refusals)):
+            for app in sorted(set(self.app_requests) | set(self.app_refusals) | set(self.peaks)):
                 requests = self.app_requests.get(app, collections.Counter())
                 refusals = self.app_refusals.get(app, collections.Counter())
                 apps[app] = {"requests": dict(sorted(requests.items())), "requests_total": sum(requests.values()),
-                             "rate_limited": dict(sorted(refusals.items())), "rate_limited_total": sum(refusals.values())}
+                             "rate_limited": dict(sorted(refusals.items())), "rate_limited_total": sum(refusals.values()),
+                             **dict(sorted(self.peaks.get(app, {}).items()))}
             return {
                 "requests": dict(sorted(self.requests.items())),
                 "requests_total": sum(self.requests.values()),
@@ -152,4 +166,6 @@ class World:
             self.events.clear()
             self.app_requests.clear()
             self.app_refusals.clear()
+            self.arrivals.clear()
+            self.peaks.clear()
             self.ready_at_latest = None

@@ -104,6 +104,11 @@ def test_refresh_and_heygen_renders_follow_speed_too(start: Any) -> None:
     refresh = httpx.post(sb.tiktok_url + REFRESH, headers=H, json={
         "video_id": upload["data"]["video_id"], "video_refresh_strategy_list": ["SWAP_MUSIC"]}).json()
     assert refresh["code"] == 0
+    again = httpx.post(sb.tiktok_url + REFRESH, headers=H, json={
+        "video_id": upload["data"]["video_id"], "video_refresh_strategy_list": ["SWAP_MUSIC"]}).json()
+    assert again["code"] == 40100  # 1 refresh create per second
+    peaks = stats(sb)["apps"]["app1"]
+    assert peaks["peak_refresh_creates_per_second"] == peaks["peak_refresh_creates_per_minute"] == 2
     [task] = sb.world.state["tiktok"]["refresh_tasks"].values()
     assert task["duration"] == pytest.approx(0.01 * 0.5 * facts.REFRESH_PROCESSING_SECONDS)
     reply = httpx.post(sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "sandbox-token"})
@@ -228,6 +233,8 @@ def test_each_token_is_its_own_app_with_its_own_limits_and_counters(start: Any) 
     apps = stats(sb)["apps"]
     assert apps["app1"]["requests_total"] == 2 and apps["app1"]["rate_limited_total"] == 1
     assert apps["app2"]["requests_total"] == 1 and apps["app2"]["rate_limited_total"] == 0
+    assert apps["app1"]["peak_requests_per_second"] == 2  # requests sent, refused ones included
+    assert apps["app2"]["peak_requests_per_second"] == 1
     assert sb.env("token-b")["TIKTOK_ACCESS_TOKEN"] == "token-b"
     assert "token-b" not in json.dumps(stats(sb))  # apps are labelled, never named by their token
 
