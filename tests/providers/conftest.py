@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -50,17 +51,25 @@ def _handler(script: Scripted) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture(scope="module")
-def scripted() -> Iterator[Scripted]:
-    """One scripted server per module."""
-    script = Scripted()
+@contextlib.contextmanager
+def serving(script: Scripted) -> Iterator[Scripted]:
+    """Serve `script` on a free loopback port until the block ends (then the port refuses connections)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
     script.base_url = f"http://127.0.0.1:{server.server_address[1]}/open_api/v1.3"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield script
-    server.shutdown()
-    server.server_close()
+    try:
+        yield script
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def scripted() -> Iterator[Scripted]:
+    """One scripted server per module."""
+    with serving(Scripted()) as script:
+        yield script
 
 
 @pytest.fixture(scope="module")
