@@ -8,7 +8,8 @@ import click
 
 from runner import __version__
 from runner.environment import check_at_start
-from runner.error_handler import error_handler
+from runner.error_handler import USER_ERROR_EXIT, error_handler
+from runner.terminal import color_refused
 
 COMMANDS = {
     "validate": "runner.commands.validate",
@@ -24,6 +25,24 @@ COMMANDS = {
     "show": "runner.commands.show",
     "export": "runner.commands.export",
 }
+
+
+def _no_color(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # click.echo strips ANSI codes whenever the current context's `color` is False.
+    if value or color_refused():
+        ctx.color = False
+        if ctx.parent is not None:
+            ctx.parent.color = False
+
+
+NO_COLOR_HELP = "Print no colors (also when NO_COLOR is set or TERM=dumb)."
+
+
+def no_color_option() -> click.Option:
+    """`--no-color`, accepted before or after the command name."""
+    return click.Option(
+        ["--no-color"], is_flag=True, expose_value=False, is_eager=True, callback=_no_color, help=NO_COLOR_HELP
+    )
 
 
 class LazyGroup(click.Group):
@@ -43,10 +62,12 @@ class LazyGroup(click.Group):
                 return None
             raise
         command: click.Command = module.command
+        if not any(param.name == "no_color" for param in command.params):
+            command.params.append(no_color_option())
         return command
 
 
-@click.group(cls=LazyGroup)
+@click.group(cls=LazyGroup, params=[no_color_option()])
 @click.version_option(__version__, prog_name="campaign")
 def cli() -> None:
     """AI avatar ad videos as code: validate, plan and apply campaign files."""
@@ -62,11 +83,8 @@ def main() -> None:
 def _run() -> None:
     try:
         code = cli.main(prog_name="campaign", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        raise SystemExit(1) from None
     except click.ClickException as exc:
         exc.show()
         # Usage errors exit 1, not click's 2: 2 means "changes" for `plan --detailed-exitcode`.
-        raise SystemExit(1) from None
+        raise SystemExit(USER_ERROR_EXIT) from None
     raise SystemExit(code if isinstance(code, int) else 0)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -11,11 +12,16 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 
 spec_argument = click.argument("spec", type=click.Path(path_type=Path, dir_okay=False))
 lock_option = click.option(
-    "--lock", "lock_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    "--lock",
+    "lock_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
     help="Lockfile to use (default: SPEC with .lock.yaml beside it).",
 )
 sandbox_option = click.option(
-    "--sandbox", is_flag=True, help="Run against the bundled local emulator instead of the real APIs.",
+    "--sandbox",
+    is_flag=True,
+    help="Run against the bundled local emulator instead of the real APIs.",
 )
 
 

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import pty
+import select
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
+
+import click
+import pytest
 
 from runner import __version__
 from runner.cli import COMMANDS
+from runner.error_handler import error_handler
 
 
 def _campaign(*args: str) -> subprocess.CompletedProcess[str]:
@@ -26,3 +36,146 @@ def test_usage_errors_exit_1_not_2() -> None:
     assert result.returncode == 1
     assert "No such command" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_option_and_command_has_help() -> None:
+    from runner.cli import cli
+
+    context = click.Context(cli)
+    missing = []
+    for name in COMMANDS:
+        command = cli.get_command(context, name)
+        assert command is not None and command.help, name
+        missing += [f"{name} {p.opts[0]}" for p in command.params if isinstance(p, click.Option) and not p.help]
+    missing += [f"campaign {p.opts[0]}" for p in cli.params if isinstance(p, click.Option) and not p.help]
+    assert missing == []
+
+
+def _on_a_terminal(
+    args: list[str], env: dict[str, str], cwd: Path, answer: bytes | None = None, interrupt_at: bytes | None = None
+) -> tuple[int, str]:
+    """Run the CLI with stdin, stdout and stderr on a pseudo-terminal; return the exit code and what it printed."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runner", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        cwd=cwd,
+        close_fds=True,
+    )
+    os.close(follower)
+    output = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            if interrupt_at is not None and interrupt_at in output:
+                interrupt_at = None
+                if answer is None:
+                    process.send_signal(signal.SIGINT)
+                else:
+                    os.write(leader, answer)
+        elif process.poll() is not None:
+            break
+    code = process.wait(timeout=30)
+    os.close(leader)
+    return code, output.decode(errors="replace")
+
+
+def _cli_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI", "GITHUB_ACTIONS")}
+    return {**env, "TERM": "xterm-256color", **extra}
+
+
+def test_color_on_a_terminal_unless_refused(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(ONE_VIDEO)
+    code, colored = _on_a_terminal(["plan", "one.yaml"], _cli_env(), tmp_path)
+    assert code == 0 and "\033[32m" in colored
+    for args, env in (
+        (["--no-color", "plan", "one.yaml"], _cli_env()),
+        (["plan", "one.yaml", "--no-color"], _cli_env()),
+        (["plan", "one.yaml"], _cli_env(NO_COLOR="1")),
+        (["plan", "one.yaml"], _cli_env(TERM="dumb")),
+    ):
+        code, plain = _on_a_terminal(args, env, tmp_path)
+        assert code == 0 and "+ av-" in plain and "\033[" not in plain, (args, env.get("TERM"))
+
+
+def test_ctrl_c_at_a_question_exits_130_and_end_of_input_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(ONE_VIDEO)
+    args = ["apply", "one.yaml", "--sandbox"]
+    code, out = _on_a_terminal(args, _cli_env(), tmp_path, interrupt_at=b"Apply these changes?")
+    assert code == 130 and out.strip().endswith("interrupted") and "Traceback" not in out
+    code, out = _on_a_terminal(args, _cli_env(), tmp_path, answer=b"\x04", interrupt_at=b"Apply these changes?")
+    assert code == 1 and "stdin is closed" in out and "Traceback" not in out
+    assert not (tmp_path / "one.lock.yaml").exists() or "av-" not in (tmp_path / "one.lock.yaml").read_text()
+
+
+def test_an_interrupt_anywhere_exits_130_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    @click.command()
+    def stops() -> None:
+        raise KeyboardInterrupt  # click turns it into Abort
+
+    for body in (lambda: stops.main([], standalone_mode=False), _raise_keyboard_interrupt):
+        with pytest.raises(SystemExit) as exit_info, error_handler():
+            body()
+        assert exit_info.value.code == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Traceback" not in err
+
+
+def _raise_keyboard_interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def test_debug_tracebacks_never_show_a_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = "s3cr\u00e9t-token-value"
+    monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", token)
+    monkeypatch.setenv("HEYGEN_API_KEY", "hg-key-123456\r")
+    monkeypatch.setenv("CAMPAIGN_DEBUG", "1")
+
+    def bug() -> None:
+        try:
+            token.encode("ascii")  # the non-ASCII character is quoted by the error
+        except UnicodeEncodeError as exc:
+            raise RuntimeError(f"while sending {token!r} and {os.environ['HEYGEN_API_KEY']!r}") from exc
+
+    with pytest.raises(SystemExit) as exit_info, error_handler():
+        bug()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 3 and "Traceback" in err and "UnicodeEncodeError" in err
+    assert "s3cr" not in err and "\\xe9" not in err and "\u00e9" not in err and "hg-key" not in err
+    assert "***" in err
+
+
+def test_without_debug_a_bug_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("CAMPAIGN_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info, error_handler():
+        raise ValueError("detail")
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 3 and err.count("\n") == 1 and "detail" not in err and "ValueError" in err
+
+
+ONE_VIDEO = """\
+version: 1
+campaign: one
+avatars:
+  isabelle: {id: "7295705233773068290"}
+scripts:
+  hi: {text: "Hello there."}
+videos:
+  - id: promo
+    avatars: [isabelle]
+    scripts: [hi]
+"""
