@@ -1,42 +1,71 @@
-"""Progress of an apply: a live line on a terminal, plain log lines otherwise (stderr)."""
+"""Progress of an apply on stderr: a live line on a terminal, plain log lines in CI, pipes and dumb terminals."""
 
 from __future__ import annotations
 
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import TextIO
 
-import click
+from runner.terminal import live_redraws
+
+LIVE_INTERVAL = 0.25  # seconds between redraws of the live line: four a second reads as live and stays cheap
+PLAIN_INTERVAL = 5.0  # seconds between progress lines in logs, printed only when the counts moved
+_CLEAR = "\r\033[K"
 
 
 class LogReporter:
-    """One line per job event; progress summarised every few seconds."""
+    """One line per job event; the counts as a live line (at most four redraws a second) or every few seconds."""
 
-    def __init__(self, live: bool | None = None) -> None:
-        self.live = sys.stderr.isatty() if live is None else live
-        self._last = 0.0
+    def __init__(
+        self, live: bool | None = None, *, stream: TextIO | None = None, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._stream = stream if stream is not None else sys.stderr
+        self.live = live_redraws(self._stream) if live is None else live
+        self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._line = ""  # the progress line last drawn (live) or printed (plain)
+        self._shown = False  # whether the live line is on screen now
+        self._drawn_at = float("-inf")
 
     def job_event(self, key: str, event: str, detail: str = "") -> None:
-        """`created av-… task 123`."""
+        """`created av-… task 123`, above the live line."""
+        text = f"{event} {key}" + (f": {detail}" if detail else "")
         with self._lock:
             if self.live:
-                click.echo("\r\033[K", nl=False, err=True)
-            click.echo(f"{event} {key}" + (f": {detail}" if detail else ""), err=True)
+                # Clear, print the event, put the status line back: it never goes missing between redraws.
+                self._write(f"{_CLEAR}{text}\n" + (self._line if self._shown else ""))
+            else:
+                self._write(f"{text}\n")
 
     def progress(self, done: int, in_flight: int, failed: int, total: int, eta_seconds: float | None) -> None:
-        """`[12/40 done, 5 in flight, 1 failed]`, live on a TTY, every 5 s in logs."""
-        now = time.monotonic()
+        """`[12/40 done, 5 in flight, 1 failed, ETA ~30s]`: redrawn when it changed, at most every 0.25 s."""
+        counts = f"[{done}/{total} done, {in_flight} in flight, {failed} failed"
+        line = counts + (f", ETA ~{int(eta_seconds)}s]" if eta_seconds else "]")
+        finished = done + failed >= total
+        now = self._monotonic()
         with self._lock:
-            eta = f", ETA ~{int(eta_seconds)}s" if eta_seconds else ""
-            line = f"[{done}/{total} done, {in_flight} in flight, {failed} failed{eta}]"
             if self.live:
-                click.echo(f"\r\033[K{line}", nl=False, err=True)
-            elif now - self._last >= 5.0:
-                click.echo(line, err=True)
-                self._last = now
+                if line == self._line and self._shown:
+                    return
+                if now - self._drawn_at < LIVE_INTERVAL and not finished:
+                    return
+                self._line, self._shown, self._drawn_at = line, True, now
+                self._write(_CLEAR + line)
+            else:
+                moved = not self._line.startswith(counts)
+                if moved and (now - self._drawn_at >= PLAIN_INTERVAL or finished):
+                    self._line, self._drawn_at = line, now
+                    self._write(line + "\n")
 
     def finish(self) -> None:
         """End the live line."""
-        if self.live:
-            click.echo("\r\033[K", nl=False, err=True)
+        with self._lock:
+            if self.live and self._shown:
+                self._write(_CLEAR)
+                self._shown = False
+
+    def _write(self, text: str) -> None:
+        self._stream.write(text)
+        self._stream.flush()

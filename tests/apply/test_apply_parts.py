@@ -37,7 +37,7 @@ def test_without_a_terminal_a_notice_needs_the_flag(capsys: pytest.CaptureFixtur
 def test_on_a_terminal_refusing_a_notice_stops(monkeypatch: pytest.MonkeyPatch) -> None:
     answers = iter([True, False])
     monkeypatch.setattr(click, "confirm", lambda *a, **k: next(answers))
-    with pytest.raises(NoticeNotAcknowledged, match="the download notice was not accepted"):
+    with pytest.raises(NoticeNotAcknowledged, match="download notice was not accepted"):
         acknowledge(["upload", "download"], accepted=False, interactive=True)
 
 
