@@ -2,53 +2,164 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
-from runner.errors import LockfileError, SpecError
+from runner.errors import LockfileError, Problem, SpecError
 from runner.lock import lockfile
+from runner.options import format_option
 from runner.plan.budget import budget_problems, implied_videos
 from runner.plan.expand import build_graph
 from runner.spec.load import load_spec
-
+from runner.terminal import github_annotation, in_github_actions
+from runner.wording import plural
 
 LOCK_SUFFIXES = (".lock.yaml", ".lock.yml")
+FORMAT_VERSION = "1.0"
+
+
+@dataclass
+class FileResult:
+    """What validate found in one file."""
+
+    file: str
+    kind: str  # "campaign" or "lockfile"
+    campaign: str | None = None
+    jobs: dict[str, int] = field(default_factory=dict)  # job kind -> count
+    videos: int = 0  # videos the whole campaign generates
+    problems: list[Problem] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # the problems as printed
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """No problem found."""
+        return not self.problems
+
+    def as_json(self) -> dict[str, Any]:
+        """The `--format json` entry for this file."""
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "valid": self.valid,
+            "campaign": self.campaign,
+            "jobs": sum(self.jobs.values()),
+            "job_kinds": dict(sorted(self.jobs.items())),
+            "videos": self.videos,
+            "problems": [
+                {"file": p.file, "line": p.line, "column": p.column, "path": p.path, "message": p.message}
+                for p in self.problems
+            ],
+            "warnings": self.warnings,
+        }
 
 
 @click.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-def command(specs: tuple[Path, ...]) -> None:
-    """Check campaign files without touching the network."""
-    failed = False
-    for path in specs:
-        if path.name.endswith(LOCK_SUFFIXES):  # `campaign validate campaigns/*.yaml` also matches the lockfiles beside the specs
-            try:
-                lock = lockfile.loads(path.read_text(encoding="utf-8"), str(path))
-            except (LockfileError, OSError) as exc:
-                click.echo(f"error: {exc}", err=True)
-                failed = True
-                continue
-            click.echo(f"OK {path}: lockfile of campaign '{lock.campaign}' with {len(lock.jobs)} jobs")
-            continue
-        try:
-            spec = load_spec(path)
-            graph = build_graph(spec)
-        except SpecError as exc:
-            click.echo(str(exc), err=True)
-            failed = True
-            continue
-        kinds = [job.kind for job in graph.jobs.values()]
-        videos = implied_videos(graph)
-        click.echo(
-            f"OK {path}: {len(kinds)} jobs ({kinds.count('avatar_video') + kinds.count('heygen_video')} avatar videos, "
-            f"{kinds.count('upload')} uploads, {kinds.count('refresh_video')} refresh); "
-            f"{videos} video{'s' if videos != 1 else ''} to generate in all"
-        )
-        for message in budget_problems(spec, videos):
-            click.echo(message, err=True)
-            failed = True
-        for warning in graph.warnings:
-            click.echo(f"Warning: {path}: {warning}", err=True)
-    if failed:
+@format_option("text", "json")
+def command(specs: tuple[Path, ...], fmt: str) -> None:
+    """Check campaign files without touching the network.
+
+    Every problem is printed as FILE:LINE:COL: at PATH: message. Lockfiles
+    matched too (`campaigns/*.yaml`) are checked as lockfiles. Inside GitHub
+    Actions each problem also becomes an annotation. Exit 0 when all are valid,
+    1 otherwise.
+    """
+    results = [check(path) for path in specs]
+    if fmt == "json":
+        report = {
+            "format_version": FORMAT_VERSION,
+            "valid": all(r.valid for r in results),
+            "files": [r.as_json() for r in results],
+        }
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        annotate = in_github_actions()
+        for result in results:
+            print_text(result, annotate=annotate)
+    if not all(r.valid for r in results):
         raise SystemExit(1)
+
+
+def check(path: Path) -> FileResult:
+    """Validate one campaign file or lockfile."""
+    if path.name.endswith(LOCK_SUFFIXES):  # `campaign validate campaigns/*.yaml` also matches the lockfiles
+        result = FileResult(str(path), "lockfile")
+        try:
+            lock = lockfile.loads(path.read_text(encoding="utf-8"), str(path))
+        except (LockfileError, OSError, UnicodeDecodeError) as exc:
+            message = str(exc) if isinstance(exc, LockfileError) else f"{path}: cannot read lockfile: {exc}"
+            result.problems.append(_located(str(path), message))
+            result.messages.append(f"error: {message}")
+            return result
+        result.campaign = lock.campaign
+        result.jobs = dict(Counter(str(record.kind) for record in lock.jobs.values()))
+        return result
+    result = FileResult(str(path), "campaign")
+    try:
+        spec = load_spec(path)
+        graph = build_graph(spec)
+    except SpecError as exc:
+        result.problems = list(exc.problems)
+        result.messages = [p.render() for p in exc.problems]
+        return result
+    result.campaign = spec.campaign
+    result.jobs = dict(Counter(str(job.kind) for job in graph.jobs.values()))
+    result.videos = implied_videos(graph)
+    result.warnings = [str(w) for w in graph.warnings]
+    for message in budget_problems(spec, result.videos):
+        result.problems.append(_parsed(message, str(path)))
+        result.messages.append(message)
+    return result
+
+
+def _parsed(message: str, file: str) -> Problem:
+    """A message rendered as `FILE:LINE:COL: at PATH: text` back into a Problem."""
+    match = re.match(r"(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?:at (?P<path>[^:]+): )?(?P<text>.*)", message, re.S)
+    if match is None:
+        return Problem(file, 1, 1, "", message)
+    return Problem(match["file"], int(match["line"]), int(match["col"]), match["path"] or "", match["text"])
+
+
+def _located(file: str, message: str) -> Problem:
+    """A lockfile message `FILE[:LINE[:COL]]: text` as a Problem."""
+    match = re.match(rf"{re.escape(file)}(?::(\d+))?(?::(\d+))?: ", message)
+    if match is None:
+        return Problem(file, 1, 1, "", message)
+    line, col = (int(g) if g else 1 for g in match.groups())
+    return Problem(file, line, col, "", message[match.end() :])
+
+
+def print_text(result: FileResult, *, annotate: bool) -> None:
+    """Problems and warnings on stderr, `OK …` on stdout; GitHub annotations on stdout when asked."""
+    for message in result.messages:
+        click.echo(message, err=True)
+    if annotate:
+        for p in result.problems:
+            text = f"at {p.path}: {p.message}" if p.path else p.message
+            click.echo(github_annotation("error", text, file=p.file, line=p.line, col=p.column))
+    if result.valid:
+        click.echo(f"OK {result.file}: {summary(result)}")
+    for warning in result.warnings:
+        click.echo(f"Warning: {result.file}: {warning}", err=True)
+        if annotate:
+            click.echo(github_annotation("warning", warning, file=result.file))
+
+
+def summary(result: FileResult) -> str:
+    """`10 jobs (4 avatar videos, 3 uploads, 3 refresh)` or `lockfile of campaign 'demo' with 1 job`."""
+    count = plural(sum(result.jobs.values()), "job")
+    if result.kind == "lockfile":
+        return f"lockfile of campaign '{result.campaign}' with {count}"
+    kinds = result.jobs
+    avatar_videos = kinds.get("avatar_video", 0) + kinds.get("heygen_video", 0)
+    return (
+        f"{count} ({plural(avatar_videos, 'avatar video')}, {plural(kinds.get('upload', 0), 'upload')}, "
+        f"{kinds.get('refresh_video', 0)} refresh); {plural(result.videos, 'video')} to generate in all"
+    )
