@@ -1,10 +1,21 @@
-"""The notices the TikTok terms require before uploading assets and before downloading outputs."""
+"""The notices TikTok's terms require before uploading assets and before downloading TikTok-made videos."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
 
 import click
 
 from runner.errors import NoticeNotAcknowledged
+
+
+class Notice(StrEnum):
+    """A notice a run may need: both are TikTok's; HeyGen and ZEGO ask for none."""
+
+    UPLOAD = "upload"
+    DOWNLOAD = "download"
+
 
 UPLOAD_NOTICE = (
     "By uploading assets, you confirm that you have the necessary legal rights to these assets, the assets do not "
@@ -15,21 +26,38 @@ DOWNLOAD_NOTICE = (
     "If you choose to download and edit any output, you agree that such output can only be shared or published on "
     "TikTok-branded platforms, and that you will not intentionally remove or modify any watermarks contained therein."
 )
+TEXTS = {Notice.UPLOAD: UPLOAD_NOTICE, Notice.DOWNLOAD: DOWNLOAD_NOTICE}
+TIKTOK_UPLOAD_KINDS = frozenset({"upload"})  # assets sent to TikTok for AI generation
+TIKTOK_OUTPUT_KINDS = frozenset({"avatar_video", "refresh_video"})  # videos TikTok's AI made
 
 
-def acknowledge(kinds: list[str], *, accepted: bool, interactive: bool) -> None:
+def notices_for(uploading: Iterable[str], downloading: Iterable[str]) -> list[Notice]:
+    """Which notices a run needs, given the job kinds it creates and the job kinds whose videos it downloads."""
+    needed = []
+    if TIKTOK_UPLOAD_KINDS & {str(kind) for kind in uploading}:
+        needed.append(Notice.UPLOAD)
+    if TIKTOK_OUTPUT_KINDS & {str(kind) for kind in downloading}:
+        needed.append(Notice.DOWNLOAD)
+    return needed
+
+
+def acknowledge(kinds: Iterable[str], *, accepted: bool, interactive: bool) -> None:
     """Show each needed notice; without a TTY, require an explicit acknowledgement, before any request."""
     for kind in kinds:
-        text = UPLOAD_NOTICE if kind == "upload" else DOWNLOAD_NOTICE
-        click.echo(f"Notice ({kind}): {text}", err=True)
+        notice = Notice(kind)
+        click.echo(f"TikTok notice ({notice}): {TEXTS[notice]}", err=True)
         if accepted:
-            click.echo(f"  acknowledged ({kind} notice)", err=True)
+            click.echo(f"  acknowledged (TikTok {notice} notice)", err=True)
         elif interactive:
-            if not click.confirm(f"Do you accept the {kind} notice?", default=False, err=True):
-                raise NoticeNotAcknowledged(f"the {kind} notice was not accepted; nothing was done")
+            if not click.confirm(f"Do you accept TikTok's {notice} notice?", default=False, err=True):
+                raise NoticeNotAcknowledged(f"TikTok's {notice} notice was not accepted; nothing was done")
         else:
+            doing = (
+                "uploads assets to TikTok for AI generation"
+                if notice is Notice.UPLOAD
+                else "downloads TikTok-made videos"
+            )
             raise NoticeNotAcknowledged(
-                f"this apply {'uploads assets for AI generation' if kind == 'upload' else 'downloads generated videos'} "
-                f"and needs the {kind} notice above acknowledged; pass --accept-notices or set "
-                "`apply: {accept_notices: true}` in the campaign file. Nothing was done."
+                f"this apply {doing} and needs TikTok's {notice} notice above acknowledged; pass --accept-notices "
+                "or set `apply: {accept_notices: true}` in the campaign file. Nothing was done."
             )

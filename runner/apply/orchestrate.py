@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from runner.apply.notices import acknowledge
+from runner.apply.notices import acknowledge, notices_for
 from runner.apply.progress import LogReporter
 from runner.apply.resolve import resolve_names
 from runner.environment import provider_environment
@@ -29,6 +29,7 @@ from runner.plan.review import Review, check_inflight, review_of_saved, reviewed
 from runner.providers.factory import ProviderFactory, factory_from_env
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
+from runner.wording import plural
 
 @dataclass(frozen=True)
 class ApplyRequest:
@@ -60,15 +61,14 @@ def artifacts_dir(spec: Spec) -> Path | None:
     return spec.path.parent / (spec.apply.artifacts_dir or f"artifacts/{spec.campaign}")
 
 
-def notices_needed(plan: Plan, downloads: bool, missing: list[str]) -> list[str]:
-    """Which provider notices this run needs: upload (assets sent for AI generation), download."""
-    creating = [c.job for c in plan.changes if c.action in (Action.CREATE, Action.REPLACE) and c.job is not None]
-    kinds = []
-    if any(job.kind == "upload" for job in creating):
-        kinds.append("upload")
-    if downloads and (missing or any(job.kind != "upload" for job in creating)):
-        kinds.append("download")
-    return kinds
+def notices_needed(plan: Plan, downloads: bool, missing: list[str], lock: lockfile.Lockfile | None = None) -> list[str]:
+    """Which TikTok notices this run needs: upload (assets sent for AI generation), download (TikTok-made videos)."""
+    creating = [c.job.kind for c in plan.changes if c.action in (Action.CREATE, Action.REPLACE) and c.job is not None]
+    downloading: list[str] = []
+    if downloads:
+        records = lock.jobs if lock is not None else {}
+        downloading = [*creating, *(records[key].kind if key in records else "avatar_video" for key in missing)]
+    return [str(notice) for notice in notices_for(creating, downloading)]
 
 
 def spec_providers(spec: Spec) -> set[str]:
@@ -108,7 +108,7 @@ def run_apply(request: ApplyRequest) -> int:
         accepted = request.accept_notices or spec.apply.accept_notices
         if not (accepted or interactive):
             missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
-            acknowledge(notices_needed(early, downloads_to is not None, missing), accepted=False, interactive=False)
+            acknowledge(notices_needed(early, downloads_to is not None, missing, lock), accepted=False, interactive=False)
         with provider_environment(request.sandbox, sandbox_state_file(spec)) as env, \
                 factory_from_env(env, attempts=spec.apply.transient_attempts, seconds=spec.apply.transient_seconds,
                                  state_dir=state_dir_for(spec.path)) as factory:
@@ -138,7 +138,7 @@ def run_apply(request: ApplyRequest) -> int:
             click.echo(render_text(plan, color=not to_stderr and sys.stdout.isatty()), nl=False, err=to_stderr)
             if not (request.yes or saved is not None) and not click.confirm("Apply these changes?", default=False):
                 raise CampaignError("apply cancelled; nothing was done")
-            acknowledge(notices_needed(plan, downloads_to is not None, missing), accepted=accepted, interactive=interactive)
+            acknowledge(notices_needed(plan, downloads_to is not None, missing, resolved), accepted=accepted, interactive=interactive)
             lock = lockfile.write(lock_path, resolved.with_world(world))
             providers = _providers(plan, factory, lock)
             reporter = LogReporter()
@@ -166,7 +166,7 @@ def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path,
     if result is not None:
         failed = result.failed
         line = (f"Apply finished: {len(result.succeeded)} succeeded, {len(failed)} failed, {len(result.skipped)} skipped; "
-                f"{result.videos_created} videos generated, {result.requests} requests. Lockfile: {lock_path}")
+                f"{plural(result.videos_created, 'video')} generated, {plural(result.requests, 'request')}. Lockfile: {lock_path}")
         click.echo(line, err=request.fmt == "json")
         for key in failed:
             record = result.lockfile.jobs.get(key)
