@@ -9,6 +9,9 @@ import click
 from runner.environment import provider_environment
 from runner.options import format_option, sandbox_option
 from runner.providers.factory import factory_from_env
+from runner.wording import plural
+
+ZEGO_NOTE = " (for reference: ZEGO is not a campaign provider, so these ids cannot go in a campaign file)"
 
 
 @click.command()
@@ -17,7 +20,12 @@ from runner.providers.factory import factory_from_env
 @format_option("text", "json")
 @sandbox_option
 def command(provider: str, fmt: str, sandbox: bool) -> None:
-    """List the provider's avatars: names and the ids to put in a campaign file."""
+    """List a provider's avatars: ids and names.
+
+    TikTok and HeyGen ids go in a campaign file's `avatars:` (`{id: ...}`, with
+    `provider: heygen` for HeyGen). ZEGO is not a campaign provider: its
+    digital humans are listed for reference only.
+    """
     with provider_environment(sandbox) as env, factory_from_env(env) as providers:
         avatars = providers.catalog(provider).list_avatars()
     if fmt == "json":
@@ -27,4 +35,4 @@ def command(provider: str, fmt: str, sandbox: bool) -> None:
     click.echo(f"{'ID'.ljust(width)}  NAME")
     for avatar in avatars:
         click.echo(f"{avatar.id.ljust(width)}  {avatar.name}")
-    click.echo(f"{len(avatars)} {provider} avatars", err=True)
+    click.echo(f"{plural(len(avatars), provider + ' avatar')}" + (ZEGO_NOTE if provider == "zego" else ""), err=True)
