@@ -64,10 +64,12 @@ def _on_a_terminal(
         env=env,
         cwd=cwd,
         close_fds=True,
+        preexec_fn=_default_sigint,  # a parent that ignores SIGINT (a background job) would pass that on
     )
     os.close(follower)
     output = b""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
+    act_at = None  # when to answer or interrupt, once the question is on screen
     while time.monotonic() < deadline:
         ready, _, _ = select.select([leader], [], [], 0.2)
         if ready:
@@ -78,17 +80,26 @@ def _on_a_terminal(
             if not chunk:
                 break
             output += chunk
-            if interrupt_at is not None and interrupt_at in output:
-                interrupt_at = None
-                if answer is None:
-                    process.send_signal(signal.SIGINT)
-                else:
-                    os.write(leader, answer)
+            if act_at is None and interrupt_at is not None and interrupt_at in output:
+                act_at = time.monotonic() + 0.3  # as a person would: after the prompt is read, not within a microsecond
         elif process.poll() is not None:
             break
+        if act_at is not None and time.monotonic() >= act_at and process.poll() is None:
+            if answer is not None:
+                os.write(leader, answer)
+                act_at = float("inf")
+            elif b"interrupted" not in output:
+                # A SIGINT that lands before input() blocks is only seen at the next one (CPython): press again.
+                process.send_signal(signal.SIGINT)
+                act_at = time.monotonic() + 3
+    code = process.wait(timeout=60)
     code = process.wait(timeout=30)
     os.close(leader)
     return code, output.decode(errors="replace")
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _cli_env(**extra: str) -> dict[str, str]:
