@@ -91,6 +91,7 @@ def differences(recorded: World, current: World) -> list[str]:
     if recorded.sandbox != current.sandbox:
         found.append(f"the lockfile was written {'in' if recorded.sandbox else 'outside'} the sandbox, "
                      f"this run is {'in' if current.sandbox else 'outside'} it")
+        return found  # the sandbox's hosts say nothing more
     for name in sorted(set(recorded.providers) & set(current.providers)):
         was, now = recorded.providers[name], current.providers[name]
         if was != now:
@@ -107,7 +108,8 @@ def check_world(recorded: World | None, current: World, lock_path: Path) -> Worl
         aside = lock_path.with_name(lock_path.name.replace(".lock.", ".old.lock.", 1))
         raise WorldMismatch(
             f"{lock_path} describes another world: {'; '.join(found)}. Its video ids mean nothing there, so nothing "
-            f"was done. Point the environment back at {recorded.describe()}, or keep the states apart: pass "
+            f"was done. {'Run with --sandbox' if recorded.sandbox else 'Point the environment back at ' + recorded.describe()}, "
+            "or keep the states apart: pass "
             f"--lock with another file for this world, or move {lock_path.name} aside (e.g. to {aside.name}) "
             "if the old world is gone for good"
         )
