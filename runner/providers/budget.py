@@ -10,6 +10,7 @@ from runner.providers.errors import TransientBudgetExhausted, TransientError
 
 DEFAULT_TRANSIENT_ATTEMPTS = 50
 DEFAULT_TRANSIENT_SECONDS = 300.0
+BASE_URL_VARIABLES = {"tiktok": "TIKTOK_API_BASE_URL", "heygen": "HEYGEN_API_BASE_URL", "zego": "ZEGO_API_BASE_URL"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +61,8 @@ class TransientBudget:
             self._spent = TransientBudgetExhausted(
                 error.provider, error.endpoint, error.code,
                 f"gave up after {self._failures} transient failures in a row over {lasted:.0f} s "
-                f"(last: {error.message or 'no message'}); the provider is down or unreachable. Check the "
-                f"{error.provider} base URL and the network, then run again; to wait longer, raise "
+                f"(last: {error.message or 'no message'}); the provider is down or unreachable. Check "
+                f"{BASE_URL_VARIABLES.get(error.provider, 'the base URL')} and the network, then run again; to wait longer, raise "
                 "apply.transient_attempts / apply.transient_seconds (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS)",
                 error.request_id, error.http_status,
             )

@@ -108,8 +108,7 @@ class HttpApi:
                           f"the {self.provider} base URL is not usable ({_transport_message(exc)}); nothing was sent") from None
         except _NEVER_SENT as exc:
             raise NotSent(self.provider, call.path, "CONNECT",
-                          f"could not connect ({_transport_message(exc)}); nothing was sent. "
-                          f"Check the {self.provider} base URL and the network") from None
+                          f"could not connect ({_transport_message(exc)}); nothing was sent") from None
         except httpx.TransportError as exc:
             if not call.idempotent:
                 raise OutcomeUnknown(self.provider, call.path, "NO_REPLY",

@@ -129,3 +129,15 @@ def test_an_unreachable_provider_ends_apply_with_one_message_within_the_budget(s
                  TIKTOK_ACCESS_TOKEN="tok-1", CAMPAIGN_TRANSIENT_SECONDS="3", CAMPAIGN_TRANSIENT_ATTEMPTS="4")
     assert result.returncode == 1, result.stderr
     assert "gave up after 4 transient failures" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_apply_block_carries_the_transient_budget(tmp_path: Path) -> None:
+    from runner.spec.load import load_spec
+
+    path = tmp_path / "c.yaml"
+    path.write_text(SPEC + "  transient_attempts: 7\n  transient_seconds: 12.5\n")
+    settings = load_spec(path).apply
+    assert (settings.transient_attempts, settings.transient_seconds) == (7, 12.5)
+    path.write_text(SPEC + "  transient_attempts: 0\n  transient_seconds: -1\n")
+    result = run(path, "validate")
+    assert result.returncode == 1 and "transient_attempts" in result.stderr and "transient_seconds" in result.stderr, result.stderr
