@@ -56,3 +56,14 @@ def state_dir_for(spec_path: Path) -> Path:
 def scratch_dir_for(path: Path) -> Path:
     """Where atomic writes of `path` keep their temp files: the state folder beside it, which git ignores."""
     return path.parent / STATE_DIR_NAME / "tmp"
+
+
+def sandbox_only_note(spec_path: Path, lock_override: Path | None, sandbox: bool) -> str | None:
+    """A note for `plan`/`status` without `--sandbox` when only the sandbox's lockfile exists (after the demo)."""
+    if sandbox or lock_override is not None:
+        return None
+    real, sandboxed = lock_path_for(spec_path), lock_path_for(spec_path, sandbox=True)
+    if real.exists() or not sandboxed.exists():
+        return None
+    return (f"note: there is no {real.name} yet, only the sandbox's {sandboxed.name}; "
+            "pass --sandbox to see the state `apply --sandbox` left")

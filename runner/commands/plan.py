@@ -9,6 +9,7 @@ import click
 
 from runner.gitops.comment import comment_body, labels_for, write_text
 from runner.options import format_option, lock_option, selection_options, spec_argument
+from runner.paths import sandbox_only_note
 from runner.plan.budget import check_budget
 from runner.plan.make import make_plan
 from runner.plan.planfile import write_plan_file
@@ -32,6 +33,9 @@ def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, deta
             replaces: tuple[str, ...], sample: int | None, max_videos: int | None) -> None:
     """Show what apply would generate, rename, replace or forget."""
     planned = make_plan(spec, lock_path, sandbox=sandbox)
+    note = sandbox_only_note(spec, lock_path, sandbox)
+    if note is not None:
+        click.echo(note, err=True)
     plan = reviewed(planned, Review(Selection(targets, excludes, replaces, sample), max_videos))
     if out is not None:  # saved first: a plan that cannot be saved is not shown as if it were
         write_plan_file(out, plan, spec)

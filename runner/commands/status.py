@@ -16,7 +16,7 @@ from runner.lock.orphans import artifacts_folder, orphan_artifacts, referenced
 from runner.lock.statelock import StateLock
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, sandbox_option, spec_argument
-from runner.paths import lock_path_for
+from runner.paths import lock_path_for, sandbox_only_note
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
 
@@ -89,6 +89,9 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
     if note is not None:
         click.echo(note, err=True)
     path = lock_path or lock_path_for(spec, sandbox=sandbox)
+    sandbox_note = sandbox_only_note(spec, lock_path, sandbox)
+    if sandbox_note is not None:
+        click.echo(sandbox_note, err=True)
     if refresh and loaded is not None:
         with StateLock(path, operation="status --refresh"):
             lock: Lockfile | None = refresh_unfinished(loaded, lockfile.read(path, loaded.campaign), path, sandbox)

@@ -68,7 +68,9 @@ def test_sandbox_state_is_its_own_lockfile_and_a_real_apply_after_it_creates(tmp
     assert sandboxed.serial >= 2 and sandboxed.lineage
     planned = campaign("plan", str(spec), "--sandbox", "--detailed-exitcode")
     assert planned.returncode == 0 and "No changes" in planned.stdout
-    assert campaign("plan", str(spec), "--detailed-exitcode").returncode == 2  # the real world has nothing yet
+    real_plan = campaign("plan", str(spec), "--detailed-exitcode")
+    assert real_plan.returncode == 2  # the real world has nothing yet
+    assert "only the sandbox's c.sandbox.lock.yaml; pass --sandbox" in real_plan.stderr
     shown = campaign("status", str(spec), "--sandbox")
     assert shown.returncode == 0 and "1 succeeded" in shown.stdout and "the bundled sandbox" in shown.stdout
     created = sandbox.stats()["avatar_videos_created"]
