@@ -52,9 +52,19 @@ class TikTokClient(HttpApi):
         return self._refresh.ready_in()
 
     # --- plumbing -------------------------------------------------------------------------
+    def has_envelope(self, response: httpx.Response) -> bool:
+        """TikTok's own replies carry `code` and `message`; a gateway's do not."""
+        try:
+            body = response.json()
+        except ValueError:
+            return False
+        return isinstance(body, dict) and "code" in body
+
     def _classify(self, call: Call, response: httpx.Response) -> Any:
         if response.status_code >= 500:
-            raise TransientError(PROVIDER, call.path, f"HTTP {response.status_code}", "server error", http_status=response.status_code)
+            body = json_body(PROVIDER, call, response) if self.has_envelope(response) else {}
+            raise TransientError(PROVIDER, call.path, str(body.get("code", f"HTTP {response.status_code}")),
+                                 str(body.get("message", "server error")), body.get("request_id"), http_status=response.status_code)
         body = json_body(PROVIDER, call, response)
         if not isinstance(body, dict) or "code" not in body:
             raise ProviderError(PROVIDER, call.path, f"HTTP {response.status_code}", "unexpected reply", http_status=response.status_code)

@@ -49,7 +49,8 @@ def test_connection_refused_is_not_sent_even_for_a_create(unused_port: int) -> N
 
 
 @pytest.mark.parametrize("status, body", [(504, "<html>Gateway Timeout</html>"), (502, {"error": "bad gateway"}),
-                                          (500, "<html>Internal Server Error</html>")])
+                                          (500, "<html>Internal Server Error</html>"),
+                                          (500, {"error": "upstream failed"})])
 def test_gateway_5xx_on_a_create_is_outcome_unknown_never_resent(scripted: Scripted, status: int, body: Any) -> None:
     scripted.reply((status, body), (200, OK_CREATE))
     with pytest.raises(OutcomeUnknown) as info:
