@@ -41,9 +41,11 @@ def temp_prefix(path: Path) -> str:
 
 def remove_stale_temps(path: Path, folder: Path, keep: str = "") -> None:
     """Remove temp files of `path` left in `folder` by a writer that was killed (all but `keep`)."""
+    prefix = temp_prefix(path)
     with contextlib.suppress(OSError):
-        for leftover in folder.glob(f"{temp_prefix(path)}*{TEMP_SUFFIX}"):
-            if leftover.name != keep:
+        for leftover in folder.glob(f"{prefix}*{TEMP_SUFFIX}"):
+            middle = leftover.name[len(prefix): -len(TEMP_SUFFIX)]
+            if leftover.name != keep and "." not in middle:  # not another file's temp (`.x.lock.yaml.state-lock.json.*`)
                 leftover.unlink(missing_ok=True)
 
 

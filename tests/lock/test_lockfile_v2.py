@@ -111,11 +111,12 @@ def test_temp_files_left_by_a_killed_writer_are_removed_by_the_next_write(tmp_pa
     lockfile.write(path, Lockfile(campaign="demo"))
     beside = tmp_path / ".demo.lock.yaml.abc123.tmp"  # what an older version left beside the file
     scratch = tmp_path / ".campaign" / "tmp" / ".demo.lock.yaml.def456.tmp"
-    beside.write_text("{")
-    scratch.write_text("{")
+    other = tmp_path / ".demo.lock.yaml.state-lock.json.ghi789.tmp"  # the state lock's record being written
+    for leftover in (beside, scratch, other):
+        leftover.write_text("{")
     lockfile.write(path, Lockfile(campaign="demo"))
     assert not beside.exists() and not scratch.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".campaign", "demo.lock.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".campaign", other.name, "demo.lock.yaml"]
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
