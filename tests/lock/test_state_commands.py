@@ -284,3 +284,16 @@ lockfile.write(Path({str(lock_path)!r}), Lockfile(campaign="worlds"))
     assert sorted(line[3:] for line in shown.stdout.splitlines()) == [".gitignore", "c.lock.yaml"]
     lockfile.write(lock_path, lockfile.read(lock_path, "worlds"))
     assert not leftovers[0].exists()
+
+
+def test_status_refresh_does_not_ask_another_world_about_the_lockfiles_tasks(tmp_path: Path) -> None:
+    from runner.lock.world import Endpoint, World
+
+    spec = write(tmp_path, BY_ID)
+    record = JobRecord("avatar_video", "tiktok", "submitted", ("videos.promo[avatar=isabelle,script=hello]",), task_ids=("t1",))
+    recorded = World(sandbox=False, providers={"tiktok": Endpoint("business-api.tiktok.com")})
+    lockfile.write(tmp_path / "c.lock.yaml", Lockfile(campaign="worlds", jobs={"av-00000000000000aa": record}, world=recorded))
+    result = campaign("status", str(spec), "--refresh",
+                      env={"TIKTOK_API_BASE_URL": "http://127.0.0.1:9/open_api/v1.3", "TIKTOK_ACCESS_TOKEN": "t"})
+    assert result.returncode == 1 and "describes another world" in result.stderr and "127.0.0.1:9" in result.stderr
+    assert lockfile.read(tmp_path / "c.lock.yaml", "worlds").jobs["av-00000000000000aa"].state == "submitted"
