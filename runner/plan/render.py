@@ -175,8 +175,8 @@ def change_lines(change: Mapping[str, Any], color: bool = False) -> list[str]:
     for name, value in change["fields"].items():
         if name in shown_fields:
             continue
-        if name == "script":
-            lines.extend(_wrapped("script", value, indent))
+        if name == "script" or len(value) > WRAP:
+            lines.extend(_wrapped(name, value, indent))
         else:
             lines.append(f"{indent}{name + ':':<12} {value}".replace(":  ", ": ", 1) if len(name) >= 11 else f"{indent}{name + ':':<12}{value}")
     for name, old, new in diffs:

@@ -45,7 +45,7 @@ def reviewed(planned: Planned, review: Review = Review()) -> Plan:
     warnings = list(plan.warnings)
     inflight = inflight_forgets(changes)
     if inflight:
-        warnings.append(f"{len(inflight)} job(s) to forget are still rendering (paid for): {', '.join(inflight)}; "
+        warnings.append(f"{_jobs(len(inflight))} to forget {'is' if len(inflight) == 1 else 'are'} still rendering (paid for): {', '.join(inflight)}; "
                         "their videos would be lost from the lockfile. Apply refuses unless --allow-forget-inflight")
     budget = budget_data(changes, planned.lock, planned.spec, review.max_new_videos)
     warnings.extend(budget_warnings(budget))
@@ -66,7 +66,7 @@ def check_inflight(plan: Plan, allowed: bool) -> None:
     inflight = inflight_forgets(plan.changes)
     if inflight and not allowed:
         raise InflightForget(
-            f"{len(inflight)} job(s) that left the spec are still rendering (paid for): {', '.join(inflight)}; "
+            f"{_jobs(len(inflight))} that left the spec {'is' if len(inflight) == 1 else 'are'} still rendering (paid for): {', '.join(inflight)}; "
             "forgetting them loses their video ids. Put them back in the spec and apply to collect them, "
             "or pass --allow-forget-inflight"
         )
@@ -91,3 +91,7 @@ def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
         return (0, first, _LEVEL.get(change.job.kind, 3), change.key)
 
     return sorted(changes, key=position)
+
+
+def _jobs(count: int) -> str:
+    return f"{count} job{'' if count == 1 else 's'}"

@@ -236,7 +236,7 @@ def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
     if selection.targets:
         keys = matched(parsed["--target"])
     if selection.sample is not None:
-        keys &= _sampled(graph, known, selection.sample)
+        keys = _sampled(graph, known, selection.sample, keys)
     replace = {key: f"--replace {s.text}" for s in parsed["--replace"] for key in matched([s])}
     keys |= set(replace)
     keys = _with_dependencies(graph, keys)
@@ -245,19 +245,19 @@ def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
     return Chosen(frozenset(keys), {k: v for k, v in replace.items() if k in keys})
 
 
-def _sampled(graph: JobGraph, known: Mapping[str, Place], n: int) -> set[str]:
-    """The jobs at the first `n` cells (in file order) of each group; a refresh's source upload is not a cell."""
+def _sampled(graph: JobGraph, known: Mapping[str, Place], n: int, among: set[str]) -> set[str]:
+    """The jobs at the first `n` cells (in file order) of each group among `among`; a refresh's upload is not a cell."""
     def ident(place: Place) -> tuple[str, tuple[tuple[str, str], ...]]:
         return place.group, tuple((k, repr(v)) for k, v in place.cell.items())
 
-    made = {a for job in graph.jobs.values() for a in job.addresses if a in known and not a.endswith(".source")}
+    made = {a for key in among for a in graph.jobs[key].addresses if a in known and not a.endswith(".source")}
     firsts: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {}
     for address in sorted(made, key=lambda a: known[a].position):
         seen = firsts.setdefault(known[address].group, [])
         if len(seen) < n and ident(known[address]) not in seen:
             seen.append(ident(known[address]))
     chosen = {cell for cells in firsts.values() for cell in cells}
-    return {job.key for job in graph.jobs.values() if any(a in made and ident(known[a]) in chosen for a in job.addresses)}
+    return {key for key in among if any(a in made and ident(known[a]) in chosen for a in graph.jobs[key].addresses)}
 
 
 def _with_dependencies(graph: JobGraph, keys: set[str]) -> set[str]:

@@ -92,6 +92,24 @@ def test_over_budget_and_inflight_forgets_stop_apply_before_any_request(sandbox:
     assert plan.returncode == 0 and "STILL RENDERING (paid for)" in plan.stdout
     assert "Apply refuses unless --allow-forget-inflight" in plan.stdout
     refused = _apply(env, spec, "--max-videos", "4")
-    assert refused.returncode == 1 and "still rendering (paid for): av-00000000000000aa" in refused.stderr
+    assert refused.returncode == 1 and "1 job that left the spec is still rendering (paid for): av-00000000000000aa" in refused.stderr
     assert sandbox.stats()["requests_total"] == before
     assert "Traceback" not in refused.stderr + over.stderr + flagged.stderr
+    allowed = _apply(env, spec, "--max-videos", "4", "--allow-forget-inflight")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "av-00000000000000aa" not in lockfile.read(spec.with_name("c.lock.yaml"), "guard").jobs
+
+
+def test_a_saved_partial_plan_applies_its_own_selection(sandbox: Any, tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC)
+    env = sandbox.env()
+    plan = tmp_path / "p.plan"
+    made = _campaign(env, "plan", str(spec), "--target", "promo[script=s1]", "--sample", "1", "--out", str(plan))
+    assert made.returncode == 0 and "1 to create" in made.stdout
+    mixed = _campaign(env, "apply", str(spec), "--plan", str(plan), "--target", "promo", "--accept-notices")
+    assert mixed.returncode == 1 and "come from the saved plan" in mixed.stderr
+    applied = _campaign(env, "apply", str(spec), "--plan", str(plan), "--accept-notices")
+    assert applied.returncode == 0, applied.stderr
+    lock = lockfile.read(spec.with_name("c.lock.yaml"), "guard")
+    assert [r.addresses for r in lock.jobs.values()] == [("videos.promo[avatar=a0,script=s1]",)]

@@ -215,3 +215,16 @@ def test_200_job_markdown_plan_fits_and_shrinks_scripts_first(write_spec: Callab
     # under a very tight limit whole entries go too, at entry boundaries
     tiny = render_markdown(plan, limit=5_000)
     assert len(tiny) <= 5_000 and "more changes not listed" in tiny and tiny.count("<p>") == tiny.count("</p>")
+
+
+def test_fields_name_voice_aspect_hook_and_strategies() -> None:
+    from runner.plan.fielddiff import request_fields
+
+    heygen = request_fields("heygen_video", {"avatar_id": "look-1", "script": "Hi.", "voice_id": "v-9", "aspect_ratio": "9:16"},
+                            ["videos.g[avatar=dana,script=s]"])
+    assert heygen == {"avatar": "dana (look-1)", "voice": "v-9", "aspect": "9:16", "script": "Hi."}
+    refresh = request_fields("refresh_video", {"video": {"job": "up-1"}, "video_refresh_strategy_list": ["ADD_HOOK", "SWAP_MUSIC"],
+                                               "add_hook": {"hook_type": "HOLIDAY", "holiday_theme": "CHRISTMAS"}}, ["refresh.r"])
+    assert refresh == {"strategies": "ADD_HOOK, SWAP_MUSIC", "hook": "HOLIDAY", "holiday_theme": "CHRISTMAS", "source": "output of up-1"}
+    named = request_fields("avatar_video", {"avatar_id": "name:Tom in blue", "script": "x"}, ["videos.g[avatar=tom,script=s]"])
+    assert named["avatar"] == "tom (name 'Tom in blue', id known after apply)"
