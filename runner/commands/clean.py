@@ -41,6 +41,8 @@ def command(spec: Path, lock_path: Path | None, sandbox: bool, yes: bool) -> Non
                 try:
                     orphan.unlink(missing_ok=True)
                 except OSError as exc:
-                    raise StorageError(f"cannot remove {orphan}: {exc.strerror}; fix the folder's permissions") from None
+                    raise StorageError(
+                        f"cannot remove {orphan}: {exc.strerror}; fix the folder's permissions"
+                    ) from None
     size = "removed" if yes else "to remove; run again with --yes to remove them"
     click.echo(f"{len(orphans)} orphan artifact{'s' if len(orphans) != 1 else ''} {size}")

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
+from runner.errors import LockfileError, SpecError
 from runner.execute.artifacts import artifact_ok
 from runner.lock import lockfile
-from runner.errors import LockfileError, SpecError
 from runner.lock.lockfile import JobError, Lockfile
 from runner.lock.orphans import artifacts_folder, orphan_artifacts, referenced
 from runner.lock.statelock import StateLock
 from runner.lock.world import check_world, world_from_env
-from runner.options import format_option, lock_option, sandbox_option, spec_argument
+from runner.options import format_option, lock_option, spec_argument
 from runner.paths import lock_path_for, sandbox_only_note
 from runner.spec.load import load_spec
 from runner.spec.model import Spec

@@ -7,9 +7,10 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import jsonschema
 import yaml

@@ -106,7 +106,7 @@ def _write_info(lockfile_path: Path, info: LockInfo) -> None:
 
 
 def _now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _spec_hint(lockfile_path: Path) -> str:

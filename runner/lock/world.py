@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from runner import api_facts as facts
@@ -89,8 +90,10 @@ def differences(recorded: World, current: World) -> list[str]:
     """What differs between the lockfile's world and the current one (providers both name)."""
     found = []
     if recorded.sandbox != current.sandbox:
-        found.append(f"the lockfile was written {'in' if recorded.sandbox else 'outside'} the sandbox, "
-                     f"this run is {'in' if current.sandbox else 'outside'} it")
+        found.append(
+            f"the lockfile was written {'in' if recorded.sandbox else 'outside'} the sandbox, "
+            f"this run is {'in' if current.sandbox else 'outside'} it"
+        )
         return found  # the sandbox's hosts say nothing more
     for name in sorted(set(recorded.providers) & set(current.providers)):
         was, now = recorded.providers[name], current.providers[name]

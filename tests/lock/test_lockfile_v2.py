@@ -30,7 +30,10 @@ V1 = """# Written by `campaign apply`. Commit it; do not edit by hand.
 }
 """
 
-WORLD = World(sandbox=False, providers={"tiktok": Endpoint("business-api.tiktok.com", "7001"), "heygen": Endpoint("api.heygen.com")})
+WORLD = World(
+    sandbox=False,
+    providers={"tiktok": Endpoint("business-api.tiktok.com", "7001"), "heygen": Endpoint("api.heygen.com")},
+)
 
 
 def test_a_version_1_file_is_read_and_written_back_as_version_2(tmp_path: Path) -> None:
@@ -65,16 +68,27 @@ def test_the_world_round_trips_and_matches_the_schema(tmp_path: Path) -> None:
     text = path.read_text()
     assert lockfile.read(path, "demo").world == WORLD
     data = json.loads(lockfile._without_comments(text))
-    assert data["world"] == {"sandbox": False, "providers": {"heygen": {"host": "api.heygen.com"},
-                                                           "tiktok": {"host": "business-api.tiktok.com", "advertiser_id": "7001"}}}
+    assert data["world"] == {
+        "sandbox": False,
+        "providers": {
+            "heygen": {"host": "api.heygen.com"},
+            "tiktok": {"host": "business-api.tiktok.com", "advertiser_id": "7001"},
+        },
+    }
     jsonschema.Draft202012Validator(package_json("schemas", "lockfile.schema.json")).validate(data)
     assert lockfile.dumps(lockfile.loads(text)) == text
 
 
-@pytest.mark.parametrize(("field", "value", "where"), [
-    ("serial", -1, "serial"), ("serial", "3", "serial"), ("lineage", 5, "lineage"),
-    ("world", {"sandbox": "no"}, "world.sandbox"), ("world", {"sandbox": False, "providers": {"tiktok": {"token": "x"}}}, "world.providers.tiktok"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("serial", -1, "serial"),
+        ("serial", "3", "serial"),
+        ("lineage", 5, "lineage"),
+        ("world", {"sandbox": "no"}, "world.sandbox"),
+        ("world", {"sandbox": False, "providers": {"tiktok": {"token": "x"}}}, "world.providers.tiktok"),
+    ],
+)
 def test_bad_version_2_fields_are_named(field: str, value: object, where: str) -> None:
     data = {"version": 2, "campaign": "demo", "serial": 1, "jobs": {}, field: value}
     with pytest.raises(LockfileError, match=f"corrupt lockfile at {where}"):
@@ -120,7 +134,9 @@ def test_temp_files_left_by_a_killed_writer_are_removed_by_the_next_write(tmp_pa
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
-def test_environment_errors_while_writing_are_storage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
+def test_environment_errors_while_writing_are_storage_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
     path = tmp_path / "demo.lock.yaml"
     lockfile.write(path, Lockfile(campaign="demo"))
     before = path.read_bytes()
@@ -131,15 +147,26 @@ def test_environment_errors_while_writing_are_storage_errors(tmp_path: Path, mon
 
     monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(StorageError, match=f"cannot write {path}: {os.strerror(code)}"):
-        lockfile.write(path, Lockfile(campaign="demo", jobs={"av-0000000000000001": JobRecord(
-            kind="avatar_video", provider="tiktok", state="pending", addresses=("videos.a[avatar=x]",))}))
+        lockfile.write(
+            path,
+            Lockfile(
+                campaign="demo",
+                jobs={
+                    "av-0000000000000001": JobRecord(
+                        kind="avatar_video", provider="tiktok", state="pending", addresses=("videos.a[avatar=x]",)
+                    )
+                },
+            ),
+        )
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert path.read_bytes() == before
     assert list(tmp_path.rglob("*.tmp")) == []
 
 
 def test_atomic_file_does_not_create_folders_when_asked_not_to(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match="no folder .*missing"):
-        with atomic_file(tmp_path / "missing" / "x.plan", make_parents=False) as out:
-            out.write("x")
+    with (
+        pytest.raises(StorageError, match="no folder .*missing"),
+        atomic_file(tmp_path / "missing" / "x.plan", make_parents=False) as out,
+    ):
+        out.write("x")
     assert not (tmp_path / "missing").exists()

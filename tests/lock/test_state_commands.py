@@ -47,9 +47,17 @@ def sandbox() -> Any:
         yield server
 
 
-def campaign(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "runner", *args], env={**CLEAN_ENV, **(env or {})}, capture_output=True,
-                          text=True, timeout=180, cwd=cwd)
+def campaign(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args],
+        env={**CLEAN_ENV, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+    )
 
 
 def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
@@ -64,7 +72,11 @@ def test_sandbox_state_is_its_own_lockfile_and_a_real_apply_after_it_creates(tmp
     assert first.returncode == 0, first.stderr
     assert not (tmp_path / "c.lock.yaml").exists()
     sandboxed = lockfile.read(tmp_path / "c.sandbox.lock.yaml", "worlds")
-    assert sandboxed.world is not None and sandboxed.world.sandbox and [r.state for r in sandboxed.jobs.values()] == ["succeeded"]
+    assert (
+        sandboxed.world is not None
+        and sandboxed.world.sandbox
+        and [r.state for r in sandboxed.jobs.values()] == ["succeeded"]
+    )
     assert sandboxed.serial >= 2 and sandboxed.lineage
     planned = campaign("plan", str(spec), "--sandbox", "--detailed-exitcode")
     assert planned.returncode == 0 and "No changes" in planned.stdout
@@ -98,7 +110,8 @@ def test_apply_against_another_world_is_refused_before_any_request(tmp_path: Pat
 
 
 def test_a_saved_plan_with_avatar_names_applies_and_a_cancelled_apply_writes_nothing(
-        tmp_path: Path, sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = write(tmp_path, BY_NAME)
     lock_path = tmp_path / "c.lock.yaml"
     for name, value in sandbox.env().items():
@@ -165,8 +178,14 @@ def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
         if folder.stat().st_mode & 0o005 != 0o005:
             pytest.skip(f"{folder} is not readable by others")
     command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "runner", *args]
-    return subprocess.run(command, env={**CLEAN_ENV, "HOME": "/tmp", "PYTHONPATH": str(PROJECT_DIR)}, capture_output=True,
-                          text=True, timeout=120, cwd="/tmp")
+    return subprocess.run(
+        command,
+        env={**CLEAN_ENV, "HOME": "/tmp", "PYTHONPATH": str(PROJECT_DIR)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/tmp",
+    )
 
 
 def test_apply_in_a_read_only_folder_is_one_message(open_tmp: Path) -> None:
@@ -181,7 +200,9 @@ def test_apply_in_a_read_only_folder_is_one_message(open_tmp: Path) -> None:
     assert "internal error" not in result.stderr
 
 
-def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_that_clean_removes(tmp_path: Path) -> None:
+def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_that_clean_removes(
+    tmp_path: Path,
+) -> None:
     spec = write(tmp_path, BY_ID)
     none_yet = campaign("status", str(spec))
     assert none_yet.returncode == 0 and "no lockfile yet at" in none_yet.stdout and "campaign apply" in none_yet.stdout
@@ -193,8 +214,14 @@ def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_t
     other = folder / "notes.txt"
     for path in (kept, orphan, interrupted, other):
         path.write_bytes(b"video")
-    record = JobRecord("avatar_video", "tiktok", "succeeded", ("videos.promo[avatar=isabelle,script=hello]",), video_ids=("v1",),
-                       artifacts=(Artifact("v1", "artifacts/worlds/av-00000000000000aa-v1.mp4", "0" * 64, 5),))
+    record = JobRecord(
+        "avatar_video",
+        "tiktok",
+        "succeeded",
+        ("videos.promo[avatar=isabelle,script=hello]",),
+        video_ids=("v1",),
+        artifacts=(Artifact("v1", "artifacts/worlds/av-00000000000000aa-v1.mp4", "0" * 64, 5),),
+    )
     lockfile.write(tmp_path / "c.lock.yaml", Lockfile(campaign="worlds", jobs={"av-00000000000000aa": record}))
     spec.write_text(BY_ID.replace("scripts: [hello]", "scripts: [helo]"))
     shown = campaign("status", str(spec), "--format", "json")
@@ -213,7 +240,8 @@ def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_t
 
 
 def test_a_full_disk_during_apply_is_one_message_and_nothing_is_sent(
-        tmp_path: Path, sandbox: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, sandbox: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import contextlib
     import errno
 
@@ -247,14 +275,35 @@ def test_a_full_disk_during_apply_is_one_message_and_nothing_is_sent(
 def test_a_damaged_lockfile_is_one_message_in_every_command(tmp_path: Path, damage: str) -> None:
     spec = write(tmp_path, BY_ID)
     lock_path = tmp_path / "c.lock.yaml"
-    lockfile.write(lock_path, Lockfile(campaign="worlds", jobs={"av-00000000000000aa": JobRecord(
-        "avatar_video", "tiktok", "succeeded", ("videos.promo[avatar=isabelle,script=hello]",), video_ids=("v1",))}))
+    lockfile.write(
+        lock_path,
+        Lockfile(
+            campaign="worlds",
+            jobs={
+                "av-00000000000000aa": JobRecord(
+                    "avatar_video",
+                    "tiktok",
+                    "succeeded",
+                    ("videos.promo[avatar=isabelle,script=hello]",),
+                    video_ids=("v1",),
+                )
+            },
+        ),
+    )
     whole = lock_path.read_bytes()
     lock_path.write_bytes(os.urandom(300) + b"\xff" if damage == "random" else whole[: len(whole) * 2 // 3])
-    for args in (["plan", str(spec)], ["status", str(spec)], ["apply", str(spec), "--yes", "--sandbox", "--lock", str(lock_path)]):
+    for args in (
+        ["plan", str(spec)],
+        ["status", str(spec)],
+        ["apply", str(spec), "--yes", "--sandbox", "--lock", str(lock_path)],
+    ):
         result = campaign(*args)
         assert result.returncode == 1, (args, result.stderr)
-        assert "corrupt lockfile" in result.stderr and "restore it from git" in result.stderr and "Traceback" not in result.stderr
+        assert (
+            "corrupt lockfile" in result.stderr
+            and "restore it from git" in result.stderr
+            and "Traceback" not in result.stderr
+        )
 
 
 def test_a_killed_write_leaves_nothing_git_shows_and_the_next_write_cleans_up(tmp_path: Path) -> None:
@@ -264,7 +313,11 @@ def test_a_killed_write_leaves_nothing_git_shows_and_the_next_write_cleans_up(tm
     (tmp_path / ".gitignore").write_text(".campaign/\n*.sandbox.lock.yaml\n.*.state-lock*\nartifacts/\n")
     lock_path = tmp_path / "c.lock.yaml"
     lockfile.write(lock_path, Lockfile(campaign="worlds"))
-    writer = subprocess.Popen([sys.executable, "-c", f"""
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
 import os, sys, time
 from pathlib import Path
 from runner.lock import lockfile
@@ -274,13 +327,20 @@ def stuck(fd):
     time.sleep(60)
 os.fsync = stuck
 lockfile.write(Path({str(lock_path)!r}), Lockfile(campaign="worlds"))
-"""], stdout=subprocess.PIPE, text=True, cwd=PROJECT_DIR)
+""",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_DIR,
+    )
     assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
     writer.kill()
     writer.wait()
     leftovers = list((tmp_path / ".campaign" / "tmp").glob(".c.lock.yaml.*.tmp"))
     assert len(leftovers) == 1  # the kill came mid-write
-    shown = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, capture_output=True, text=True)
+    shown = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert sorted(line[3:] for line in shown.stdout.splitlines()) == [".gitignore", "c.lock.yaml"]
     lockfile.write(lock_path, lockfile.read(lock_path, "worlds"))
     assert not leftovers[0].exists()
@@ -290,10 +350,18 @@ def test_status_refresh_does_not_ask_another_world_about_the_lockfiles_tasks(tmp
     from runner.lock.world import Endpoint, World
 
     spec = write(tmp_path, BY_ID)
-    record = JobRecord("avatar_video", "tiktok", "submitted", ("videos.promo[avatar=isabelle,script=hello]",), task_ids=("t1",))
+    record = JobRecord(
+        "avatar_video", "tiktok", "submitted", ("videos.promo[avatar=isabelle,script=hello]",), task_ids=("t1",)
+    )
     recorded = World(sandbox=False, providers={"tiktok": Endpoint("business-api.tiktok.com")})
-    lockfile.write(tmp_path / "c.lock.yaml", Lockfile(campaign="worlds", jobs={"av-00000000000000aa": record}, world=recorded))
-    result = campaign("status", str(spec), "--refresh",
-                      env={"TIKTOK_API_BASE_URL": "http://127.0.0.1:9/open_api/v1.3", "TIKTOK_ACCESS_TOKEN": "t"})
+    lockfile.write(
+        tmp_path / "c.lock.yaml", Lockfile(campaign="worlds", jobs={"av-00000000000000aa": record}, world=recorded)
+    )
+    result = campaign(
+        "status",
+        str(spec),
+        "--refresh",
+        env={"TIKTOK_API_BASE_URL": "http://127.0.0.1:9/open_api/v1.3", "TIKTOK_ACCESS_TOKEN": "t"},
+    )
     assert result.returncode == 1 and "describes another world" in result.stderr and "127.0.0.1:9" in result.stderr
     assert lockfile.read(tmp_path / "c.lock.yaml", "worlds").jobs["av-00000000000000aa"].state == "submitted"

@@ -98,9 +98,8 @@ def test_second_holder_in_same_process_refused(tmp_path: Path) -> None:
 
 def test_released_on_exception(tmp_path: Path) -> None:
     lockfile = tmp_path / "camp.lock.yaml"
-    with pytest.raises(RuntimeError):
-        with StateLock(lockfile):
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), StateLock(lockfile):
+        raise RuntimeError("boom")
     assert read_info(lockfile) is None
     with StateLock(lockfile):
         pass

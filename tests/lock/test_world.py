@@ -9,8 +9,11 @@ import pytest
 from runner.lock.world import Endpoint, World, WorldMismatch, check_world, world_from_env
 from runner.paths import lock_path_for, state_dir_for
 
-REAL = {"TIKTOK_API_BASE_URL": "https://user:secret@Business-API.tiktok.com/open_api/v1.3", "TIKTOK_ACCESS_TOKEN": "tok-123",
-        "TIKTOK_ADVERTISER_ID": "7001"}
+REAL = {
+    "TIKTOK_API_BASE_URL": "https://user:secret@Business-API.tiktok.com/open_api/v1.3",
+    "TIKTOK_ACCESS_TOKEN": "tok-123",
+    "TIKTOK_ADVERTISER_ID": "7001",
+}
 
 
 def test_the_world_names_host_and_advertiser_and_never_a_secret() -> None:
@@ -30,7 +33,9 @@ def test_the_sandbox_world_does_not_depend_on_its_random_port() -> None:
 
 def test_another_world_is_refused_with_a_way_forward(tmp_path: Path) -> None:
     recorded = world_from_env(REAL, ["tiktok"], sandbox=False)
-    moved = world_from_env({**REAL, "TIKTOK_API_BASE_URL": "http://127.0.0.1:9000/open_api/v1.3"}, ["tiktok"], sandbox=False)
+    moved = world_from_env(
+        {**REAL, "TIKTOK_API_BASE_URL": "http://127.0.0.1:9000/open_api/v1.3"}, ["tiktok"], sandbox=False
+    )
     lock_path = tmp_path / "boots.lock.yaml"
     with pytest.raises(WorldMismatch) as info:
         check_world(recorded, moved, lock_path)
@@ -40,7 +45,9 @@ def test_another_world_is_refused_with_a_way_forward(tmp_path: Path) -> None:
     with pytest.raises(WorldMismatch, match="written outside the sandbox, this run is in it"):
         check_world(recorded, world_from_env({}, ["tiktok"], sandbox=True), lock_path)
     with pytest.raises(WorldMismatch, match="advertiser 7001"):
-        check_world(recorded, world_from_env({**REAL, "TIKTOK_ADVERTISER_ID": "8002"}, ["tiktok"], sandbox=False), lock_path)
+        check_world(
+            recorded, world_from_env({**REAL, "TIKTOK_ADVERTISER_ID": "8002"}, ["tiktok"], sandbox=False), lock_path
+        )
 
 
 def test_the_same_world_passes_and_gains_new_providers(tmp_path: Path) -> None:
