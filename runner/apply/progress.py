@@ -33,11 +33,17 @@ class LogReporter:
         """`created av-… task 123`, above the live line."""
         text = f"{event} {key}" + (f": {detail}" if detail else "")
         with self._lock:
-            if self.live:
-                # Clear, print the event, put the status line back: it never goes missing between redraws.
-                self._write(f"{_CLEAR}{text}\n" + (self._line if self._shown else ""))
-            else:
+            if not self.live:
                 self._write(f"{text}\n")
+                return
+            # Clear, print the event, and put the status line back unless it was drawn a moment ago: a burst
+            # of events then costs one redraw, and the next progress call brings the line back.
+            now = self._monotonic()
+            restore = self._shown and now - self._drawn_at >= LIVE_INTERVAL
+            self._write(f"{_CLEAR}{text}\n" + (self._line if restore else ""))
+            self._shown = restore
+            if restore:
+                self._drawn_at = now
 
     def progress(self, done: int, in_flight: int, failed: int, total: int, eta_seconds: float | None) -> None:
         """`[12/40 done, 5 in flight, 1 failed, ETA ~30s]`: redrawn when it changed, at most every 0.25 s."""

@@ -50,8 +50,15 @@ def test_an_event_is_printed_above_the_live_line_which_comes_back() -> None:
     stream, clock = io.StringIO(), FakeTime()
     reporter = LogReporter(live=True, stream=stream, monotonic=clock)
     reporter.progress(0, 1, 0, 2, None)
+    clock.now += 1
     reporter.job_event("av-1", "created", "task 7")
     assert stream.getvalue().endswith("\r\033[Kcreated av-1: task 7\n[0/2 done, 1 in flight, 0 failed]")
+    reporter.job_event("av-2", "created", "task 8")  # a burst: the line comes back with the next progress call
+    assert stream.getvalue().endswith("\r\033[Kcreated av-2: task 8\n")
+    reporter.progress(0, 2, 0, 2, None)  # too soon after the last redraw
+    clock.now += LIVE_INTERVAL
+    reporter.progress(0, 2, 0, 2, None)
+    assert stream.getvalue().endswith("task 8\n\r\033[K[0/2 done, 2 in flight, 0 failed]")
 
 
 def test_plain_lines_only_when_the_counts_moved_and_every_few_seconds() -> None:
