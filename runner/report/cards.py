@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from runner.lock.lockfile import JobRecord
+from runner.plan.job import Job
 from runner.plan.model import Action, Change, Plan
 from runner.report.address import parse_address
 
@@ -72,11 +73,29 @@ class Card:
 def build_cards(plan: Plan, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, out_dir: Path) -> tuple[Card, ...]:
     """Cards in plan order; video paths relative to `out_dir` so the page works from file://."""
     cards = []
+    uploads = {c.key: c.job for c in plan.changes if c.job is not None and c.job.kind == "upload"}
     for change in plan.changes:
         kind = change.job.kind if change.job else change.record.kind if change.record else ""
         if kind in SHOWN_KINDS:
-            cards.append(_card(change, lock_jobs, lock_dir, out_dir))
+            card = _card(change, lock_jobs, lock_dir, out_dir)
+            source = _source(change, uploads, lock_jobs)
+            cards.append(replace(card, details=(*source, *card.details)) if source else card)
     return tuple(cards)
+
+
+def _source(change: Change, uploads: Mapping[str, Job | None], lock_jobs: Mapping[str, JobRecord]) -> tuple[tuple[str, str], ...]:
+    """For a refresh: the video it starts from (a job of this campaign or a URL) and its stock video id."""
+    video = change.job.request.get("video") if change.job is not None else None
+    upload_key = video.get("job") if isinstance(video, Mapping) else None
+    upload = uploads.get(upload_key) if isinstance(upload_key, str) else None
+    if upload is None:
+        return ()
+    source = upload.request.get("source", {})
+    shown = [("source", str(source.get("job") or source.get("url") or upload.key))]
+    stock = lock_jobs.get(upload.key)
+    if stock is not None and stock.stock_video_id:
+        shown.append(("stock video id", stock.stock_video_id))
+    return tuple(shown)
 
 
 def _card(change: Change, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, out_dir: Path) -> Card:

@@ -50,6 +50,9 @@ def test_refresh_cards_show_strategies_and_their_source_cell(gallery_campaign: A
     assert all(("strategies", "SWAP_MUSIC") in c.details for c in refresh)
     assert {dict(c.axes)["product"] for c in refresh} == {"Trail Boot", "City Boot"}
     assert {c.avatar for c in refresh} == {"isabelle"}
+    avatar_keys = {c.key for c in cards_of(gallery_campaign, gallery_campaign.folder).values() if c.kind == "avatar_video"}
+    assert all(dict(c.details)["source"] in avatar_keys for c in refresh)
+    assert all(dict(c.details)["stock video id"].startswith("v10033g5") for c in refresh)
 
 
 def test_a_missing_download_is_named_not_linked(gallery_campaign: Any, tmp_path: Path) -> None:
