@@ -5,6 +5,7 @@ from __future__ import annotations
 from runner.lock.lockfile import Lockfile
 from runner.plan.estimate import estimate
 from runner.plan.model import Action, Change, JobGraph, Plan
+from runner.wording import plural
 
 
 def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:
@@ -35,7 +36,7 @@ def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:
             changes.append(Change(Action.NOOP, key, job, record=record))
             reason = f" ({record.error.code}: {record.error.message})" if record.error else ""
             warnings.append(
-                f"{key} failed {record.attempts} times{reason}; not retried again "
+                f"{key} failed {plural(record.attempts, 'time')}{reason}; not retried again "
                 f"(raise apply.max_retries above {max_retries} to retry it)"
             )
     for key in sorted(set(stale) - replaced):
