@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
 
 import click
 

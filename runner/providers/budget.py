@@ -59,11 +59,14 @@ class TransientBudget:
             if self._failures < self.limits.attempts and lasted < self.limits.seconds:
                 return
             self._spent = TransientBudgetExhausted(
-                error.provider, error.endpoint, error.code,
+                error.provider,
+                error.endpoint,
+                error.code,
                 f"gave up after {self._failures} transient failures in a row over {lasted:.0f} s "
                 f"(last: {error.message or 'no message'}); the provider is down or unreachable. Check "
                 f"{BASE_URL_VARIABLES.get(error.provider, 'the base URL')} and the network, then run again; to wait longer, raise "
                 "apply.transient_attempts / apply.transient_seconds (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS)",
-                error.request_id, error.http_status,
+                error.request_id,
+                error.http_status,
             )
             raise self._spent

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import os
-from typing import Mapping, TypeVar
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -18,15 +19,21 @@ from runner.providers.protocol import CatalogProvider
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
 
-
 ClientT = TypeVar("ClientT", bound=HttpApi)
 
 
 class ProviderFactory:
     """Builds clients that share one transient budget and one set of rate limiters; `close()` closes them all."""
 
-    def __init__(self, settings: ProviderSettings, clock: Clock, *, limits: TransientLimits | None = None,
-                 state_dir: Path | None = None, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        clock: Clock,
+        *,
+        limits: TransientLimits | None = None,
+        state_dir: Path | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.budget = TransientBudget(clock, limits)
@@ -36,18 +43,27 @@ class ProviderFactory:
 
     def tiktok(self) -> TikTokClient:
         """A TikTok client (ConfigError naming the variable when the token is not set)."""
-        return self._keep(TikTokClient(self.settings, clock=self.clock, transport=self._transport,
-                                       budget=self.budget, pacing=self.pacing))
+        return self._keep(
+            TikTokClient(
+                self.settings, clock=self.clock, transport=self._transport, budget=self.budget, pacing=self.pacing
+            )
+        )
 
     def heygen(self) -> HeyGenClient:
         """A HeyGen client."""
-        return self._keep(HeyGenClient(self.settings, clock=self.clock, transport=self._transport,
-                                       budget=self.budget, pacing=self.pacing))
+        return self._keep(
+            HeyGenClient(
+                self.settings, clock=self.clock, transport=self._transport, budget=self.budget, pacing=self.pacing
+            )
+        )
 
     def zego(self) -> ZegoClient:
         """A ZEGO client."""
-        return self._keep(ZegoClient(self.settings, clock=self.clock, transport=self._transport,
-                                     budget=self.budget, pacing=self.pacing))
+        return self._keep(
+            ZegoClient(
+                self.settings, clock=self.clock, transport=self._transport, budget=self.budget, pacing=self.pacing
+            )
+        )
 
     def catalog(self, provider: str) -> CatalogProvider:
         """The client whose avatar catalog `campaign avatars` and name resolution read."""
@@ -79,8 +95,13 @@ class ProviderFactory:
         return client
 
 
-def factory_from_env(environ: Mapping[str, str], *, attempts: int | None = None, seconds: float | None = None,
-                     state_dir: Path | None = None) -> ProviderFactory:
+def factory_from_env(
+    environ: Mapping[str, str],
+    *,
+    attempts: int | None = None,
+    seconds: float | None = None,
+    state_dir: Path | None = None,
+) -> ProviderFactory:
     """A factory from the provider variables (checked), with the campaign's `apply.transient_*` under CAMPAIGN_TRANSIENT_*."""
     limits = transient_limits(attempts, seconds, {**os.environ, **environ})  # a sandbox's variables lack the user's
     return ProviderFactory(settings_from_env(environ), clock_from_env(environ), limits=limits, state_dir=state_dir)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import httpx
 
 from runner.clock import Clock, RealClock
 from runner.providers.budget import TransientBudget
 from runner.providers.errors import (
-    NotSent, OutcomeUnknown, ProviderError, RateLimitedError, TransientError,
+    NotSent,
+    OutcomeUnknown,
+    ProviderError,
+    RateLimitedError,
+    TransientError,
 )
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy

@@ -89,9 +89,13 @@ class Pacing:
         with self._lock:
             self._last_save = time.monotonic()
             offset = self._clock.time() - self._clock.monotonic()
-            slots = {name: [round(at + offset, 3) for at in limiter.recent()] for name, limiter in self._limiters.items()}
+            slots = {
+                name: [round(at + offset, 3) for at in limiter.recent()] for name, limiter in self._limiters.items()
+            }
             now = self._clock.time()
-            kept = {name: [t for t in stamps if t > now - 60.0] for name, stamps in self._saved.items() if name not in slots}
+            kept = {
+                name: [t for t in stamps if t > now - 60.0] for name, stamps in self._saved.items() if name not in slots
+            }
             self._store.save({name: stamps for name, stamps in {**kept, **slots}.items() if stamps})
 
     def _to_monotonic(self, stamps: list[float]) -> list[float]:

@@ -9,7 +9,8 @@ stays taken.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from runner.clock import Clock
 

@@ -14,9 +14,9 @@ import pytest
 from runner.clock import ScaledClock
 from runner.providers.config import settings_from_env
 from runner.providers.heygen import HeyGenClient
+from runner.providers.retry import RetryPolicy
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
-from runner.providers.retry import RetryPolicy
 
 
 @pytest.mark.parametrize("kind", [TikTokClient, HeyGenClient, ZegoClient])

@@ -67,7 +67,9 @@ VIDEOS = """{"code": 0, "message": "OK", "request_id": "{{request_id}}",
 RENAME = """{"message": "OK", "code": 0, "data": {}, "request_id": "{{request_id}}"}"""
 # Refresh Ads API: upload (field table: data.video_id), refresh create (Example), task list (field table).
 UPLOAD = """{"code": 0, "message": "OK", "request_id": "{{request_id}}", "data": {"video_id": "{{video_id}}"}}"""
-REFRESH_CREATE = """{"code": 0, "message": "OK", "request_id": "{{request_id}}", "data": {"task_ids": ["{{task_id}}"]}}"""
+REFRESH_CREATE = (
+    """{"code": 0, "message": "OK", "request_id": "{{request_id}}", "data": {"task_ids": ["{{task_id}}"]}}"""
+)
 REFRESH_TASKS = """{"code": 0, "message": "OK", "request_id": "{{request_id}}",
   "data": {"list": [{"task_id": "{{task_id}}", "aigc_video_type": "REFRESH_VIDEO", "status": "SUCCESS",
                      "video_name": "refresh_video-20250519063832-cDc", "video_id": "{{video_id}}",
@@ -86,16 +88,24 @@ ZEGO_LIST = """{"Code": 0, "Message": "success", "RequestId": "aa62cf9f-2797-4bd
   "Data": {"Total": 1, "DigitalHumans": [{"DigitalHumanId": "077f52b8-1513-49f8-af14-54a57dadda2e", "Name": "xxx",
            "AvatarUrl": "https://xxx.com/xxx.png", "Actions": [], "IsPublic": false}]}}"""
 # HeyGen GET /v3/avatars (field table and the has_more / next_token pagination note).
-HEYGEN_GROUPS = ["""{"data": [{"id": "group_abc123", "name": "Monica", "gender": "female", "preview_image_url": null,
+HEYGEN_GROUPS = [
+    """{"data": [{"id": "group_abc123", "name": "Monica", "gender": "female", "preview_image_url": null,
                               "preview_video_url": null, "looks_count": 3, "default_voice_id": null,
                               "consent_status": null, "created_at": 1717000000}],
                     "has_more": true, "next_token": "eyJsYXN0X2lkIjoiMTIzIn0"}""",
-                 """{"data": [{"id": "group_xyz789", "name": "Space Commander", "looks_count": 1,
-                              "consent_status": null, "created_at": 1717000000}], "has_more": false, "next_token": null}"""]
+    """{"data": [{"id": "group_xyz789", "name": "Space Commander", "looks_count": 1,
+                              "consent_status": null, "created_at": 1717000000}], "has_more": false, "next_token": null}""",
+]
 
-SETTINGS = ProviderSettings(tiktok_base_url="https://business-api.tiktok.com/open_api/v1.3", tiktok_access_token="tok",
-                            heygen_base_url="https://api.heygen.com", heygen_api_key="key",
-                            zego_base_url="https://aigc-digitalhuman-api.zegotech.cn", zego_app_id="1", zego_server_secret="s")
+SETTINGS = ProviderSettings(
+    tiktok_base_url="https://business-api.tiktok.com/open_api/v1.3",
+    tiktok_access_token="tok",
+    heygen_base_url="https://api.heygen.com",
+    heygen_api_key="key",
+    zego_base_url="https://aigc-digitalhuman-api.zegotech.cn",
+    zego_app_id="1",
+    zego_server_secret="s",
+)
 
 
 def replaying(*replies: str) -> tuple[httpx.MockTransport, list[httpx.Request]]:
@@ -115,8 +125,21 @@ def tiktok(*replies: str) -> tuple[TikTokClient, list[httpx.Request]]:
 
 
 def test_documented_examples_are_valid_json() -> None:
-    for reply in (AVATARS, CREATE, TASK_SUCCESS, TASK_PROCESSING, VIDEOS, RENAME, UPLOAD, REFRESH_CREATE, REFRESH_TASKS,
-                  REFRESH_VIDEOS, REFRESH_VIDEOS_NONE, ZEGO_LIST, *HEYGEN_GROUPS):
+    for reply in (
+        AVATARS,
+        CREATE,
+        TASK_SUCCESS,
+        TASK_PROCESSING,
+        VIDEOS,
+        RENAME,
+        UPLOAD,
+        REFRESH_CREATE,
+        REFRESH_TASKS,
+        REFRESH_VIDEOS,
+        REFRESH_VIDEOS_NONE,
+        ZEGO_LIST,
+        *HEYGEN_GROUPS,
+    ):
         assert isinstance(json.loads(reply), dict)
 
 
@@ -129,13 +152,19 @@ def test_tiktok_avatar_catalog() -> None:
 
 def test_tiktok_create_then_processing_then_success() -> None:
     client, seen = tiktok(CREATE, TASK_PROCESSING, TASK_SUCCESS)
-    created = client.create_avatar_videos([{"avatar_id": "7295705233773068290", "script": "Hi.", "package_id": "{{package_id}}"}])
+    created = client.create_avatar_videos(
+        [{"avatar_id": "7295705233773068290", "script": "Hi.", "package_id": "{{package_id}}"}]
+    )
     assert [(t.task_id, t.package_id, t.error_msg) for t in created] == [("{{task_id}}", "{{package_id}}", None)]
     processing = client.get_avatar_tasks(["{{task_id}}"])[0]
     assert (processing.status, processing.video_id, processing.preview_url) == ("PROCESSING", None, None)
     done = client.get_avatar_tasks(["{{task_id}}"])[0]
     assert (done.status, done.video_id, done.preview_url, done.video_name) == (
-        "SUCCESS", "{{avatar_video_id}}", "{{preview_url}}", "{{video_name}}")
+        "SUCCESS",
+        "{{avatar_video_id}}",
+        "{{preview_url}}",
+        "{{video_name}}",
+    )
     assert json.loads(seen[0].content)["material_packages"][0]["avatar_id"] == "7295705233773068290"
 
 
@@ -144,7 +173,8 @@ def test_tiktok_video_list_and_rename() -> None:
     videos = client.list_avatar_videos(start_date="2023-12-03", end_date="2023-12-04")
     assert [(v.video_name, v.create_time, v.avatar_id) for v in videos] == [
         ("project-20231204113044", "2023-12-04 11:30:44", "7298601195164139522"),
-        ("project-20231204105508", "2023-12-04 10:55:08", "7301881390801371138")]
+        ("project-20231204105508", "2023-12-04 10:55:08", "7301881390801371138"),
+    ]
     assert json.loads(seen[0].url.params["filtering"]) == {"start_date": "2023-12-03", "end_date": "2023-12-04"}
     client.rename_video("{{avatar_video_id}}", "new name")
     assert json.loads(seen[1].content) == {"avatar_video_id": "{{avatar_video_id}}", "file_name": "new name"}
@@ -153,7 +183,9 @@ def test_tiktok_video_list_and_rename() -> None:
 def test_tiktok_refresh_chain() -> None:
     client, seen = tiktok(UPLOAD, REFRESH_CREATE, REFRESH_TASKS, REFRESH_VIDEOS, REFRESH_VIDEOS_NONE)
     assert client.upload_video_by_url("https://example.com/v.mp4") == "{{video_id}}"
-    assert client.create_refresh_task("{{video_id}}", ["ADD_HOOK", "SWAP_MUSIC"], {"hook_type": "RECOMMENDED"}) == ["{{task_id}}"]
+    assert client.create_refresh_task("{{video_id}}", ["ADD_HOOK", "SWAP_MUSIC"], {"hook_type": "RECOMMENDED"}) == [
+        "{{task_id}}"
+    ]
     task = client.get_refresh_tasks(["{{task_id}}"])[0]
     assert (task.status, task.video_id, task.preview_url) == ("SUCCESS", "{{video_id}}", "{{preview_url}}")
     assert [v.video_id for v in client.list_refresh_videos()] == ["{{video_id}}", "{{video_id}}}"]

@@ -11,7 +11,6 @@ from pathlib import Path
 from runner.lock import lockfile
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
-
 from tests.providers.conftest import Scripted, serving
 
 SPEC = """\
@@ -36,8 +35,14 @@ apply:
 
 def apply(spec: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPAIGN_", "TIKTOK_", "HEYGEN_", "ZEGO_"))}
-    return subprocess.run([sys.executable, "-m", "runner", "apply", "--yes", "--accept-notices", str(spec)], cwd=spec.parent,
-                          capture_output=True, text=True, timeout=180, env={**clean, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "runner", "apply", "--yes", "--accept-notices", str(spec)],
+        cwd=spec.parent,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**clean, **env},
+    )
 
 
 def test_gateway_504_after_processing_is_adopted_never_paid_twice(tmp_path: Path) -> None:
@@ -54,15 +59,21 @@ def test_gateway_504_after_processing_is_adopted_never_paid_twice(tmp_path: Path
 def test_a_pending_job_and_an_unreachable_provider_end_with_one_message(tmp_path: Path) -> None:
     spec = tmp_path / "edges.yaml"
     spec.write_text(SPEC.replace("n: [one, two, three, four, five]", "n: [one]"))
-    env = {"CAMPAIGN_TRANSIENT_SECONDS": "5", "CAMPAIGN_TRANSIENT_ATTEMPTS": "3", "TIKTOK_ACCESS_TOKEN": "tok",
-           "CAMPAIGN_TIME_SCALE": "0.01"}
+    env = {
+        "CAMPAIGN_TRANSIENT_SECONDS": "5",
+        "CAMPAIGN_TRANSIENT_ATTEMPTS": "3",
+        "TIKTOK_ACCESS_TOKEN": "tok",
+        "CAMPAIGN_TIME_SCALE": "0.01",
+    }
     # Every create and every look-up: a gateway error.
     with serving(Scripted(replies=[(504, "<html>gateway timeout</html>")])) as gateway:
         env["TIKTOK_API_BASE_URL"] = gateway.base_url
         first = apply(spec, env)
     assert first.returncode == 1 and "Traceback" not in first.stderr, first.stderr
     assert sum(s.startswith("POST") for s in gateway.seen) == 1  # the create was not sent again
-    pending = [r for r in lockfile.read(spec.with_name("edges.lock.yaml"), "edges").jobs.values() if r.state == "pending"]
+    pending = [
+        r for r in lockfile.read(spec.with_name("edges.lock.yaml"), "edges").jobs.values() if r.state == "pending"
+    ]
     assert pending, "the create whose outcome is unknown stays pending"
     second = apply(spec, env)  # the same URL, now refusing connections
     assert second.returncode == 1, second.stderr

@@ -19,15 +19,24 @@ from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
 
 RUNNER = Path(__file__).resolve().parents[2] / "runner"
-SETTINGS = ProviderSettings(tiktok_base_url="https://api.test/open_api/v1.3", tiktok_access_token="tok",
-                            heygen_base_url="https://heygen.test", heygen_api_key="key",
-                            zego_base_url="https://zego.test", zego_app_id="1", zego_server_secret="s")
+SETTINGS = ProviderSettings(
+    tiktok_base_url="https://api.test/open_api/v1.3",
+    tiktok_access_token="tok",
+    heygen_base_url="https://heygen.test",
+    heygen_api_key="key",
+    zego_base_url="https://zego.test",
+    zego_app_id="1",
+    zego_server_secret="s",
+)
 
 
 def test_no_client_is_built_outside_the_providers_package() -> None:
     builds = re.compile(r"\b(TikTokClient|HeyGenClient|ZegoClient)\(")
-    offenders = [str(path.relative_to(RUNNER)) for path in RUNNER.rglob("*.py")
-                 if "providers" not in path.relative_to(RUNNER).parts[:1] and builds.search(path.read_text())]
+    offenders = [
+        str(path.relative_to(RUNNER))
+        for path in RUNNER.rglob("*.py")
+        if "providers" not in path.relative_to(RUNNER).parts[:1] and builds.search(path.read_text())
+    ]
     assert offenders == []
 
 
@@ -35,8 +44,13 @@ def test_clients_share_one_budget_and_one_app_limiter(tmp_path: Path) -> None:
     def down(request: httpx.Request) -> httpx.Response:
         return httpx.Response(503, text="down")
 
-    factory = ProviderFactory(SETTINGS, FakeClock(), limits=TransientLimits(attempts=10, seconds=1e6),
-                              state_dir=tmp_path, transport=httpx.MockTransport(down))
+    factory = ProviderFactory(
+        SETTINGS,
+        FakeClock(),
+        limits=TransientLimits(attempts=10, seconds=1e6),
+        state_dir=tmp_path,
+        transport=httpx.MockTransport(down),
+    )
     first, second = factory.tiktok(), factory.tiktok()
     with pytest.raises(TransientError):
         first.get_avatar_tasks(["1"])  # 8 attempts: the call's own policy

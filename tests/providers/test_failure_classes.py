@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -11,12 +12,16 @@ from runner.clock import FakeClock
 from runner.providers.budget import TransientBudget, TransientLimits
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import (
-    AuthError, NotSent, OutcomeUnknown, PermanentError, TransientBudgetExhausted, TransientError,
+    AuthError,
+    NotSent,
+    OutcomeUnknown,
+    PermanentError,
+    TransientBudgetExhausted,
+    TransientError,
 )
 from runner.providers.heygen import HeyGenClient
 from runner.providers.retry import RetryPolicy
 from runner.providers.tiktok import TikTokClient
-
 from tests.providers.conftest import Scripted
 
 TOKEN = "tok-SECRET-1"
@@ -25,12 +30,23 @@ OK_CREATE = {"code": 0, "message": "OK", "request_id": "r1", "data": {"list": [{
 OK_LIST = {"code": 0, "message": "OK", "request_id": "r1", "data": {"list": []}}
 
 
-def tiktok(base_url: str, *, attempts: int = 3, limits: TransientLimits | None = None,
-           transport: httpx.BaseTransport | None = None, clock: FakeClock | None = None) -> TikTokClient:
+def tiktok(
+    base_url: str,
+    *,
+    attempts: int = 3,
+    limits: TransientLimits | None = None,
+    transport: httpx.BaseTransport | None = None,
+    clock: FakeClock | None = None,
+) -> TikTokClient:
     clock = clock or FakeClock()
     settings = ProviderSettings(tiktok_base_url=base_url, tiktok_access_token=TOKEN)
-    return TikTokClient(settings, clock=clock, retry=RetryPolicy(max_attempts=attempts), transport=transport,
-                        budget=TransientBudget(clock, limits))
+    return TikTokClient(
+        settings,
+        clock=clock,
+        retry=RetryPolicy(max_attempts=attempts),
+        transport=transport,
+        budget=TransientBudget(clock, limits),
+    )
 
 
 def mock(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.MockTransport:
@@ -38,6 +54,7 @@ def mock(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.MockTransp
 
 
 # --- over real HTTP on 127.0.0.1 --------------------------------------------------------------
+
 
 def test_connection_refused_is_not_sent_even_for_a_create(unused_port: int) -> None:
     client = tiktok(f"http://127.0.0.1:{unused_port}/open_api/v1.3")
@@ -48,9 +65,15 @@ def test_connection_refused_is_not_sent_even_for_a_create(unused_port: int) -> N
     assert TOKEN not in str(info.value)
 
 
-@pytest.mark.parametrize("status, body", [(504, "<html>Gateway Timeout</html>"), (502, {"error": "bad gateway"}),
-                                          (500, "<html>Internal Server Error</html>"),
-                                          (500, {"error": "upstream failed"})])
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (504, "<html>Gateway Timeout</html>"),
+        (502, {"error": "bad gateway"}),
+        (500, "<html>Internal Server Error</html>"),
+        (500, {"error": "upstream failed"}),
+    ],
+)
 def test_gateway_5xx_on_a_create_is_outcome_unknown_never_resent(scripted: Scripted, status: int, body: Any) -> None:
     scripted.reply((status, body), (200, OK_CREATE))
     with pytest.raises(OutcomeUnknown) as info:
@@ -96,14 +119,18 @@ def test_heygen_create_with_idempotency_key_is_retried_after_a_gateway_5xx(scrip
     scripted.reply((502, "bad gateway"), (200, {"data": {"video_id": "v1"}}))
     settings = ProviderSettings(heygen_base_url=scripted.base_url, heygen_api_key=TOKEN)
     client = HeyGenClient(settings, clock=FakeClock(), retry=RetryPolicy(max_attempts=3))
-    assert client.create_video(avatar_id="a", script="s", voice_id="v", aspect_ratio="9:16", idempotency_key="k") == "v1"
+    assert (
+        client.create_video(avatar_id="a", script="s", voice_id="v", aspect_ratio="9:16", idempotency_key="k") == "v1"
+    )
     assert len(scripted.seen) == 2
 
 
 # --- MockTransport ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("error", [httpx.ConnectTimeout("t"), httpx.PoolTimeout("t"),
-                                   httpx.LocalProtocolError("Illegal header value")])
+
+@pytest.mark.parametrize(
+    "error", [httpx.ConnectTimeout("t"), httpx.PoolTimeout("t"), httpx.LocalProtocolError("Illegal header value")]
+)
 def test_failures_before_sending_are_not_sent(error: Exception) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise error
@@ -145,8 +172,12 @@ def test_budget_attempts_end_transient_trouble_with_one_clear_error() -> None:
         calls.append(request)
         return httpx.Response(503, text="unavailable")
 
-    client = tiktok("https://api.test/open_api/v1.3", attempts=4, limits=TransientLimits(attempts=6, seconds=1e6),
-                    transport=mock(handler))
+    client = tiktok(
+        "https://api.test/open_api/v1.3",
+        attempts=4,
+        limits=TransientLimits(attempts=6, seconds=1e6),
+        transport=mock(handler),
+    )
     with pytest.raises(TransientError):
         client.get_avatar_tasks(["1"])  # 4 attempts: the call's own policy
     with pytest.raises(TransientBudgetExhausted) as info:
@@ -160,13 +191,20 @@ def test_budget_attempts_end_transient_trouble_with_one_clear_error() -> None:
 
 def test_budget_seconds_bound_the_wall_time_and_an_answer_resets_the_streak() -> None:
     clock = FakeClock()
-    replies = [httpx.Response(503, text="x")] * 3 + [httpx.Response(200, json=OK_LIST)] + [httpx.Response(503, text="x")] * 50
+    replies = (
+        [httpx.Response(503, text="x")] * 3 + [httpx.Response(200, json=OK_LIST)] + [httpx.Response(503, text="x")] * 50
+    )
 
     def handler(request: httpx.Request) -> httpx.Response:
         return replies.pop(0)
 
-    client = tiktok("https://api.test/open_api/v1.3", attempts=100, clock=clock,
-                    limits=TransientLimits(attempts=1000, seconds=60), transport=mock(handler))
+    client = tiktok(
+        "https://api.test/open_api/v1.3",
+        attempts=100,
+        clock=clock,
+        limits=TransientLimits(attempts=1000, seconds=60),
+        transport=mock(handler),
+    )
     assert client.get_avatar_tasks(["1"]) == []
     start = clock.monotonic()
     with pytest.raises(TransientBudgetExhausted):

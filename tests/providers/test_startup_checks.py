@@ -13,7 +13,6 @@ import pytest
 from runner.environment import check_campaign_variables
 from runner.errors import ConfigError
 from runner.providers.config import settings_from_env, transient_limits
-
 from tests.providers.conftest import Scripted
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,8 +42,14 @@ def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(spec: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPAIGN_", "TIKTOK_", "HEYGEN_", "ZEGO_"))}
-    return subprocess.run([sys.executable, "-m", "runner", *args, str(spec)], cwd=spec.parent, capture_output=True,
-                          text=True, timeout=60, env={**clean, "CAMPAIGN_DEBUG": "1", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args, str(spec)],
+        cwd=spec.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, "CAMPAIGN_DEBUG": "1", **env},
+    )
 
 
 @pytest.mark.parametrize("url", ["htp:/x", "http://", "https://exa mple.com/v1.3", "ftp://host/x", "http://[::1/x"])
@@ -58,7 +63,9 @@ def test_a_malformed_base_url_is_refused_by_name_before_any_request(spec: Path, 
 @pytest.mark.parametrize("token", ["tok-SECRET-9\n", "tok-SECRET-9\r", " tok-SECRET-9", "tok-SECRET-9\r\n"])
 def test_a_token_with_surrounding_whitespace_is_refused_by_name(spec: Path, scripted: Scripted, token: str) -> None:
     scripted.reply((200, {"code": 0, "message": "OK", "data": {}}))
-    result = run(spec, "apply", "--yes", "--accept-notices", TIKTOK_API_BASE_URL=scripted.base_url, TIKTOK_ACCESS_TOKEN=token)
+    result = run(
+        spec, "apply", "--yes", "--accept-notices", TIKTOK_API_BASE_URL=scripted.base_url, TIKTOK_ACCESS_TOKEN=token
+    )
     assert result.returncode == 1, result.stderr
     assert "TIKTOK_ACCESS_TOKEN starts or ends with whitespace" in result.stderr
     assert "SECRET" not in result.stdout + result.stderr and scripted.seen == []
@@ -67,7 +74,9 @@ def test_a_token_with_surrounding_whitespace_is_refused_by_name(spec: Path, scri
 def test_a_non_ascii_token_is_refused_without_showing_any_of_its_characters(spec: Path, scripted: Scripted) -> None:
     scripted.reply((200, {"code": 0, "message": "OK", "data": {}}))
     token = "tøkén✓ßecret"
-    result = run(spec, "apply", "--yes", "--accept-notices", TIKTOK_API_BASE_URL=scripted.base_url, TIKTOK_ACCESS_TOKEN=token)
+    result = run(
+        spec, "apply", "--yes", "--accept-notices", TIKTOK_API_BASE_URL=scripted.base_url, TIKTOK_ACCESS_TOKEN=token
+    )
     assert result.returncode == 1, result.stderr
     assert "TIKTOK_ACCESS_TOKEN contains control or non-ASCII characters" in result.stderr
     output = result.stdout + result.stderr
@@ -75,22 +84,30 @@ def test_a_non_ascii_token_is_refused_without_showing_any_of_its_characters(spec
 
 
 def test_the_avatars_command_checks_the_environment_too(spec: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "runner", "avatars", "--provider", "heygen"], capture_output=True, text=True,
-                            timeout=60, env={**os.environ, "HEYGEN_API_KEY": "key\n", "HEYGEN_API_BASE_URL": "http://127.0.0.1:9"})
+    result = subprocess.run(
+        [sys.executable, "-m", "runner", "avatars", "--provider", "heygen"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HEYGEN_API_KEY": "key\n", "HEYGEN_API_BASE_URL": "http://127.0.0.1:9"},
+    )
     assert result.returncode == 1 and "HEYGEN_API_KEY starts or ends with whitespace" in result.stderr
 
 
-@pytest.mark.parametrize("name, value, accepted", [
-    ("CAMPAIGN_TRANSIENT_ATTEMPTS", "0", "a whole number >= 1"),
-    ("CAMPAIGN_TRANSIENT_ATTEMPTS", "-3", "a whole number >= 1"),
-    ("CAMPAIGN_TRANSIENT_ATTEMPTS", "2.5", "a whole number >= 1"),
-    ("CAMPAIGN_TRANSIENT_SECONDS", "0", "a number > 0"),
-    ("CAMPAIGN_TRANSIENT_SECONDS", "-1", "a number > 0"),
-    ("CAMPAIGN_TRANSIENT_SECONDS", "soon", "a number > 0"),
-    ("CAMPAIGN_TRANSIENT_SECONDS", "nan", "a number > 0"),
-    ("CAMPAIGN_TIME_SCALE", "0", "a number > 0"),
-    ("CAMPAIGN_DEBUG", "yes", "one of 0, 1"),
-])
+@pytest.mark.parametrize(
+    "name, value, accepted",
+    [
+        ("CAMPAIGN_TRANSIENT_ATTEMPTS", "0", "a whole number >= 1"),
+        ("CAMPAIGN_TRANSIENT_ATTEMPTS", "-3", "a whole number >= 1"),
+        ("CAMPAIGN_TRANSIENT_ATTEMPTS", "2.5", "a whole number >= 1"),
+        ("CAMPAIGN_TRANSIENT_SECONDS", "0", "a number > 0"),
+        ("CAMPAIGN_TRANSIENT_SECONDS", "-1", "a number > 0"),
+        ("CAMPAIGN_TRANSIENT_SECONDS", "soon", "a number > 0"),
+        ("CAMPAIGN_TRANSIENT_SECONDS", "nan", "a number > 0"),
+        ("CAMPAIGN_TIME_SCALE", "0", "a number > 0"),
+        ("CAMPAIGN_DEBUG", "yes", "one of 0, 1"),
+    ],
+)
 def test_every_campaign_variable_is_checked_with_its_range(spec: Path, name: str, value: str, accepted: str) -> None:
     with pytest.raises(ConfigError) as info:
         check_campaign_variables({name: value})
@@ -118,15 +135,26 @@ def test_settings_refuse_bad_values_of_every_url_and_credential_variable() -> No
     for name in ("TIKTOK_ACCESS_TOKEN", "TIKTOK_ADVERTISER_ID", "HEYGEN_API_KEY", "ZEGO_APP_ID", "ZEGO_SERVER_SECRET"):
         with pytest.raises(ConfigError, match=name):
             settings_from_env({name: "value\n"})
-    assert settings_from_env({"TIKTOK_API_BASE_URL": "http://127.0.0.1:8/open_api/v1.3"}).tiktok_base_url.endswith("v1.3")
+    assert settings_from_env({"TIKTOK_API_BASE_URL": "http://127.0.0.1:8/open_api/v1.3"}).tiktok_base_url.endswith(
+        "v1.3"
+    )
 
 
-def test_an_unreachable_provider_ends_apply_with_one_message_within_the_budget(spec: Path, unused_port: int,
-                                                                               tmp_path: Path) -> None:
+def test_an_unreachable_provider_ends_apply_with_one_message_within_the_budget(
+    spec: Path, unused_port: int, tmp_path: Path
+) -> None:
     work = tmp_path / "c.yaml"
     shutil.copy(spec, work)
-    result = run(work, "apply", "--yes", "--accept-notices", TIKTOK_API_BASE_URL=f"http://127.0.0.1:{unused_port}/v1.3",
-                 TIKTOK_ACCESS_TOKEN="tok-1", CAMPAIGN_TRANSIENT_SECONDS="3", CAMPAIGN_TRANSIENT_ATTEMPTS="4")
+    result = run(
+        work,
+        "apply",
+        "--yes",
+        "--accept-notices",
+        TIKTOK_API_BASE_URL=f"http://127.0.0.1:{unused_port}/v1.3",
+        TIKTOK_ACCESS_TOKEN="tok-1",
+        CAMPAIGN_TRANSIENT_SECONDS="3",
+        CAMPAIGN_TRANSIENT_ATTEMPTS="4",
+    )
     assert result.returncode == 1, result.stderr
     assert "gave up after 4 transient failures" in result.stderr and "Traceback" not in result.stderr
 
@@ -140,4 +168,6 @@ def test_the_apply_block_carries_the_transient_budget(tmp_path: Path) -> None:
     assert (settings.transient_attempts, settings.transient_seconds) == (7, 12.5)
     path.write_text(SPEC + "  transient_attempts: 0\n  transient_seconds: -1\n")
     result = run(path, "validate")
-    assert result.returncode == 1 and "transient_attempts" in result.stderr and "transient_seconds" in result.stderr, result.stderr
+    assert result.returncode == 1 and "transient_attempts" in result.stderr and "transient_seconds" in result.stderr, (
+        result.stderr
+    )
