@@ -132,7 +132,7 @@ def run_apply(request: ApplyRequest) -> int:
             to_stderr = request.fmt == "json"  # stdout carries only the JSON summary
             if not plan.has_changes and not missing:
                 if resolved.resolved_avatars != lock.resolved_avatars:  # nothing to pay for: keep later plans offline
-                    lockfile.write(lock_path, resolved)
+                    lockfile.write(lock_path, resolved.with_world(world))
                 click.echo(f"No changes. {_jobs(len(planned.graph.jobs))} up to date.", err=to_stderr)
                 return _summary(request, None, lock_path, 0)
             click.echo(render_text(plan, color=not to_stderr and sys.stdout.isatty()), nl=False, err=to_stderr)
