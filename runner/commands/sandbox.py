@@ -51,8 +51,7 @@ class Range(click.ParamType[tuple[float, float], Any]):
             low, high = (float(p) for p in parts)
         except ValueError:
             self.fail(f"{value!r} is not two numbers LOW,HIGH (e.g. 0.05,1.5)", param, ctx)
-        good = math.isfinite(low) and math.isfinite(high) and (
-            0 <= low < high if self.window else 0 < low <= high)
+        good = math.isfinite(low) and math.isfinite(high) and (0 <= low < high if self.window else 0 < low <= high)
         if not good:
             rule = "0 <= START < END" if self.window else "0 < LOW <= HIGH"
             self.fail(f"{value!r} must satisfy {rule}", param, ctx)
@@ -63,46 +62,153 @@ RATE = click.FloatRange(0, 1)
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0 = any free port).")
-@click.option("--token", default="sandbox-token", show_default=True, help="TikTok access token, HeyGen API key and ZEGO server secret.")
-@click.option("--extra-token", "extra_tokens", multiple=True, help="Another accepted token: a separate app with its own limits and counters (repeatable).")
-@click.option("--speed", type=PositiveNumber(), default=1.0, show_default=True, help="A task takes this fraction of the documented processing time (0.01: 1 %), on the real clock.")
-@click.option("--spread", type=Range(), default=",".join(map(str, DEFAULT_SPREAD)), show_default=True, help="LOW,HIGH: each task takes a seeded uniform share of its (sped-up) bound between LOW and HIGH; HIGH > 1 finishes past the bound.")
-@click.option("--time-scale", type=PositiveNumber(), default=1.0, show_default=True, help="Deprecated: real seconds per virtual second; use --speed.")
-@click.option("--url-ttl", type=PositiveNumber(), default=None, help="Seconds a preview URL stays valid [default: 6 hours].")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 = any free port).",
+)
+@click.option(
+    "--token",
+    default="sandbox-token",
+    show_default=True,
+    help="TikTok access token, HeyGen API key and ZEGO server secret.",
+)
+@click.option(
+    "--extra-token",
+    "extra_tokens",
+    multiple=True,
+    help="Another accepted token: a separate app with its own limits and counters (repeatable).",
+)
+@click.option(
+    "--speed",
+    type=PositiveNumber(),
+    default=1.0,
+    show_default=True,
+    help="A task takes this fraction of the documented processing time (0.01: 1 %), on the real clock.",
+)
+@click.option(
+    "--spread",
+    type=Range(),
+    default=",".join(map(str, DEFAULT_SPREAD)),
+    show_default=True,
+    help="LOW,HIGH: each task takes a seeded uniform share of its (sped-up) bound between LOW and HIGH; HIGH > 1 finishes past the bound.",
+)
+@click.option(
+    "--time-scale",
+    type=PositiveNumber(),
+    default=1.0,
+    show_default=True,
+    help="Deprecated: real seconds per virtual second; use --speed.",
+)
+@click.option(
+    "--url-ttl", type=PositiveNumber(), default=None, help="Seconds a preview URL stays valid [default: 6 hours]."
+)
 @click.option("--fault-rate", type=RATE, default=0.0, help="Share of requests answered with a transient fault.")
 @click.option("--slow-rate", type=RATE, default=0.0, help="Share of replies delayed 2-5 (sped-up) seconds.")
-@click.option("--lost-reply-rate", type=RATE, default=0.0, help="Share of creates whose reply is lost after they took effect.")
-@click.option("--gateway-timeout-rate", type=RATE, default=0.0, help="Share of creates that take effect, then answer HTTP 504.")
-@click.option("--forget-rate", type=RATE, default=0.0, help="Share of tasks and uploads the provider forgets right after replying.")
+@click.option(
+    "--lost-reply-rate", type=RATE, default=0.0, help="Share of creates whose reply is lost after they took effect."
+)
+@click.option(
+    "--gateway-timeout-rate", type=RATE, default=0.0, help="Share of creates that take effect, then answer HTTP 504."
+)
+@click.option(
+    "--forget-rate",
+    type=RATE,
+    default=0.0,
+    help="Share of tasks and uploads the provider forgets right after replying.",
+)
 @click.option("--task-failure-rate", type=RATE, default=0.0, help="Share of tasks that end FAILED.")
-@click.option("--twin-training-failure-rate", type=RATE, default=0.0, help="Share of approved HeyGen digital twins whose training fails.")
+@click.option(
+    "--twin-training-failure-rate",
+    type=RATE,
+    default=0.0,
+    help="Share of approved HeyGen digital twins whose training fails.",
+)
 @click.option("--slow-render-rate", type=RATE, default=0.0, help="Share of tasks that render slower than documented.")
-@click.option("--slow-render-factor", type=PositiveNumber(1.0, inclusive=True), default=2.0, show_default=True, help="How much slower those renders are.")
-@click.option("--outage", "outages", type=Range(window=True), multiple=True, help="START,END seconds after start-up during which every request fails with 503 (repeatable).")
-@click.option("--heygen-concurrency", type=click.Choice([str(n) for n in HEYGEN_PLAN_CONCURRENCY]), default="10", show_default=True, help="HeyGen renders in progress per API key (the plan tier).")
+@click.option(
+    "--slow-render-factor",
+    type=PositiveNumber(1.0, inclusive=True),
+    default=2.0,
+    show_default=True,
+    help="How much slower those renders are.",
+)
+@click.option(
+    "--outage",
+    "outages",
+    type=Range(window=True),
+    multiple=True,
+    help="START,END seconds after start-up during which every request fails with 503 (repeatable).",
+)
+@click.option(
+    "--heygen-concurrency",
+    type=click.Choice([str(n) for n in HEYGEN_PLAN_CONCURRENCY]),
+    default="10",
+    show_default=True,
+    help="HeyGen renders in progress per API key (the plan tier).",
+)
 @click.option("--qps", type=PositiveNumber(), default=10.0, show_default=True, help="The app's TikTok rate-limit tier.")
 @click.option("--seed", type=int, default=None, help="Seed for reproducible faults and timings.")
-@click.option("--state-file", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Keep the account in this file across restarts.")
-def command(port: int, token: str, extra_tokens: tuple[str, ...], speed: float, spread: tuple[float, float],
-            time_scale: float, url_ttl: float | None, fault_rate: float, slow_rate: float, lost_reply_rate: float,
-            gateway_timeout_rate: float, forget_rate: float, task_failure_rate: float,
-            twin_training_failure_rate: float, slow_render_rate: float,
-            slow_render_factor: float, outages: tuple[tuple[float, float], ...], heygen_concurrency: str, qps: float,
-            seed: int | None, state_file: Path | None) -> None:
+@click.option(
+    "--state-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Keep the account in this file across restarts.",
+)
+def command(
+    port: int,
+    token: str,
+    extra_tokens: tuple[str, ...],
+    speed: float,
+    spread: tuple[float, float],
+    time_scale: float,
+    url_ttl: float | None,
+    fault_rate: float,
+    slow_rate: float,
+    lost_reply_rate: float,
+    gateway_timeout_rate: float,
+    forget_rate: float,
+    task_failure_rate: float,
+    twin_training_failure_rate: float,
+    slow_render_rate: float,
+    slow_render_factor: float,
+    outages: tuple[tuple[float, float], ...],
+    heygen_concurrency: str,
+    qps: float,
+    seed: int | None,
+    state_file: Path | None,
+) -> None:
     """Serve the emulator until Ctrl-C; print base URLs and the credentials it accepts."""
-    config = SandboxConfig(url_ttl=url_ttl or SandboxConfig.url_ttl, token=token, tokens=extra_tokens, speed=speed, spread=spread, time_scale=time_scale,
-                           fault_rate=fault_rate, slow_rate=slow_rate, lost_reply_rate=lost_reply_rate,
-                           gateway_timeout_rate=gateway_timeout_rate, forget_rate=forget_rate,
-                           task_failure_rate=task_failure_rate, twin_training_failure_rate=twin_training_failure_rate,
-                           slow_render_rate=slow_render_rate,
-                           slow_render_factor=slow_render_factor, outages=outages,
-                           heygen_max_concurrent=int(heygen_concurrency), qps=qps, seed=seed, state_file=state_file)
+    config = SandboxConfig(
+        url_ttl=url_ttl or SandboxConfig.url_ttl,
+        token=token,
+        tokens=extra_tokens,
+        speed=speed,
+        spread=spread,
+        time_scale=time_scale,
+        fault_rate=fault_rate,
+        slow_rate=slow_rate,
+        lost_reply_rate=lost_reply_rate,
+        gateway_timeout_rate=gateway_timeout_rate,
+        forget_rate=forget_rate,
+        task_failure_rate=task_failure_rate,
+        twin_training_failure_rate=twin_training_failure_rate,
+        slow_render_rate=slow_render_rate,
+        slow_render_factor=slow_render_factor,
+        outages=outages,
+        heygen_max_concurrent=int(heygen_concurrency),
+        qps=qps,
+        seed=seed,
+        state_file=state_file,
+    )
     try:
         server = SandboxServer(config, port=port).start()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another --port") from None
-    click.echo(f"sandbox listening on {server.base_url} (speed {speed:g}, spread {spread[0]:g}-{spread[1]:g}); Ctrl-C stops it")
+    click.echo(
+        f"sandbox listening on {server.base_url} (speed {speed:g}, spread {spread[0]:g}-{spread[1]:g}); Ctrl-C stops it"
+    )
     click.echo("  TikTok  " + server.tiktok_url)
     click.echo("  HeyGen  " + server.heygen_url)
     click.echo("  ZEGO    " + server.zego_url)

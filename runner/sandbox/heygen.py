@@ -21,7 +21,6 @@ from starlette.routing import Route
 from runner import api_facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
 from runner.sandbox.heygen_videos import Videos, body_digest
-from runner.sandbox.video import RenderError, render
 from runner.sandbox.heygen_zego_common import (
     DroppedReply,
     EmulatorHooks,
@@ -31,6 +30,7 @@ from runner.sandbox.heygen_zego_common import (
     retry_after_header,
     slow_reply_seconds,
 )
+from runner.sandbox.video import RenderError, render
 
 Handler = Callable[[Request], Awaitable[Response | DroppedReply]]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
-
-from starlette.concurrency import run_in_threadpool
 
 from runner.sandbox.tiktok import TikTokEmulator
 from runner.sandbox.video import SAMPLE_SCRIPT, RenderError, VideoSpec, render

@@ -15,8 +15,17 @@ from starlette.routing import Route
 
 from runner import api_facts as facts
 from runner.sandbox.tiktok_common import (
-    BAD_PARAM, URL_INVALID_MEDIA, URL_UNREACHABLE, ApiError, Guard, json_body, page_of, paging,
-    query_json, required_str, string_ids,
+    BAD_PARAM,
+    URL_INVALID_MEDIA,
+    URL_UNREACHABLE,
+    ApiError,
+    Guard,
+    json_body,
+    page_of,
+    paging,
+    query_json,
+    required_str,
+    string_ids,
 )
 from runner.sandbox.tiktok_state import TikTokAccount, stamp
 from runner.sandbox.world import World

@@ -6,7 +6,8 @@ import asyncio
 import collections
 import json
 import uuid
-from typing import Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -52,7 +53,7 @@ class Windows:
         """Record a request, or return the message of the first limit it would break."""
         now = self.world.clock.monotonic()
         with self.world.lock:
-            for (limit, window, message), sent in zip(self.limits, self.sent):
+            for (limit, window, message), sent in zip(self.limits, self.sent, strict=True):
                 while sent and sent[0] <= now - window:
                     sent.popleft()
                 if len(sent) >= limit:

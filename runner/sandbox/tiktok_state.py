@@ -26,7 +26,7 @@ def load_catalog() -> list[dict[str, str]]:
 
 def stamp(unix: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """Virtual unix time as UTC text."""
-    return dt.datetime.fromtimestamp(unix, dt.timezone.utc).strftime(fmt)
+    return dt.datetime.fromtimestamp(unix, dt.UTC).strftime(fmt)
 
 
 class TikTokAccount:
@@ -41,7 +41,7 @@ class TikTokAccount:
         for key in ("avatar_tasks", "uploads", "refresh_tasks"):
             state.setdefault(key, {})
         state.setdefault("seq", 0)
-        state.setdefault("secret", "%032x" % world.rng.getrandbits(128))
+        state.setdefault("secret", f"{world.rng.getrandbits(128):032x}")
         self.state = state
         self.by_video = {t["video_id"]: t for kind in ("avatar_tasks", "refresh_tasks") for t in state[kind].values()}
 

@@ -26,8 +26,10 @@ MIN_SECONDS = 2.0  # the refresh input minimum, so that every sandbox video can 
 MAX_SECONDS = 180.0  # the refresh input maximum
 FPS = 5
 SIZES = {"9:16": (360, 640), "16:9": (640, 360), "1:1": (480, 480)}
-FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-              "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+)
 ENCODE_TIMEOUT_SECONDS = 120.0
 SAMPLE_SCRIPT = "A sample source video served by the sandbox. Point a refresh at it to try the flow."
 _render_lock = threading.Lock()  # one ffmpeg at a time: the machine is small and renders are cached
@@ -99,12 +101,45 @@ def _encode(spec: VideoSpec, work: Path) -> bytes:
     lines += [f"file 'f{len(chunks) - 1:04d}.png'", "duration 1"]
     (work / "frames.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     output = work / "out.mp4"
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "concat", "-safe", "0",
-               "-i", "frames.txt", "-vf", f"fps={FPS}", "-t", f"{total:.2f}", "-c:v", "libx264", "-preset", "ultrafast",
-               "-tune", "stillimage", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-y", output.name]
+    command = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        "frames.txt",
+        "-vf",
+        f"fps={FPS}",
+        "-t",
+        f"{total:.2f}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "stillimage",
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        "-y",
+        output.name,
+    ]
     try:
-        done = subprocess.run(command, cwd=work, capture_output=True, text=True, errors="replace",
-                              timeout=ENCODE_TIMEOUT_SECONDS, check=False)
+        done = subprocess.run(
+            command,
+            cwd=work,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=ENCODE_TIMEOUT_SECONDS,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise RenderError(f"cannot run ffmpeg: {exc}") from None
     if done.returncode != 0 or not output.is_file():
@@ -116,7 +151,7 @@ def _caption_chunks(script: str, width: int) -> list[str]:
     """The script cut into caption screens of a few short lines each."""
     columns = max(12, width // 16)
     lines = textwrap.wrap(" ".join(script.split()), columns) or [""]
-    return ["\n".join(lines[i:i + 3]) for i in range(0, len(lines), 3)]
+    return ["\n".join(lines[i : i + 3]) for i in range(0, len(lines), 3)]
 
 
 @cache
@@ -141,8 +176,14 @@ def _frame(spec: VideoSpec, caption: str, width: int, height: int, index: int, c
         draw.rectangle((0, top, width, top + unit // 12), fill=(230, 60, 60))
         draw.text((width // 2, top + unit // 24), mark, font=_font(unit // 20), fill="white", anchor="mm")
         top += unit // 12 + 6
-    draw.multiline_text((width // 2, top + unit // 14), textwrap.fill(spec.title, max(10, width // 18)),
-                        font=_font(unit // 17), fill="white", anchor="ma", align="center")
+    draw.multiline_text(
+        (width // 2, top + unit // 14),
+        textwrap.fill(spec.title, max(10, width // 18)),
+        font=_font(unit // 17),
+        fill="white",
+        anchor="ma",
+        align="center",
+    )
     # a simple figure stands in for the avatar
     cx, cy, r = width // 2, height // 2 - unit // 12, unit // 9
     skin, shirt = _colour(spec.title, "skin", 150, 240), _colour(spec.title, "shirt", 60, 220)
@@ -150,8 +191,15 @@ def _frame(spec: VideoSpec, caption: str, width: int, height: int, index: int, c
     draw.rounded_rectangle((cx - 2 * r, cy + r + 6, cx + 2 * r, cy + 4 * r), radius=r // 2, fill=shirt)
     box_top = height - unit // 3 - 10
     draw.rectangle((0, box_top, width, height), fill=(0, 0, 0))
-    draw.multiline_text((width // 2, box_top + 10), caption, font=_font(unit // 22), fill="white", anchor="ma",
-                        align="center", spacing=6)
+    draw.multiline_text(
+        (width // 2, box_top + 10),
+        caption,
+        font=_font(unit // 22),
+        fill="white",
+        anchor="ma",
+        align="center",
+        spacing=6,
+    )
     small = _font(unit // 32)
     draw.text((width - 8, height - 8), f"{index + 1}/{count}", font=small, fill=(160, 160, 160), anchor="rd")
     draw.text((8, height - 8), spec.label, font=small, fill=(160, 160, 160), anchor="ld")

@@ -55,9 +55,9 @@ class World:
         path = self.config.state_file
         if path is None:
             return
-        with self.lock:
-            with atomic_file(path, durable=False) as out:  # an emulator's state: no fsync on every request
-                out.write(json.dumps(self.state, sort_keys=True))
+        # an emulator's state: no fsync on every request
+        with self.lock, atomic_file(path, durable=False) as out:
+            out.write(json.dumps(self.state, sort_keys=True))
 
     def fault(self) -> bool:
         """Whether to inject a transient fault into this request."""

@@ -19,9 +19,17 @@ def test_every_bundled_campaign_applies_with_sandbox(tmp_path: Path) -> None:
     specs = sorted((tmp_path / "campaigns").glob("*.yaml"))
     assert len(specs) >= 3
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    runs = {spec.name: subprocess.Popen([sys.executable, "-m", "runner", "apply", str(spec), "--sandbox", "--yes",
-                                         "--accept-notices"], cwd=tmp_path, env=env, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE) for spec in specs}
+    runs = {
+        spec.name: subprocess.Popen(
+            [sys.executable, "-m", "runner", "apply", str(spec), "--sandbox", "--yes", "--accept-notices"],
+            cwd=tmp_path,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for spec in specs
+    }
     for name, run in runs.items():
         out, err = run.communicate(timeout=300)
         assert run.returncode == 0, f"{name}: {out[-600:]} {err[-600:]}"

@@ -20,7 +20,9 @@ from runner.sandbox.video import VideoSpec, render, spoken_seconds
 
 AVATAR = "7295705233773068290"  # "Isabelle in light green top"
 H = {"Access-Token": "sandbox-token"}
-SCRIPT = "Warm feet all winter long. Our trail boot keeps the snow out and the heat in, from the first step to the last."
+SCRIPT = (
+    "Warm feet all winter long. Our trail boot keeps the snow out and the heat in, from the first step to the last."
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +33,9 @@ def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 
 
 def ffmpeg_info(path: Path) -> str:
-    return subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True,
-                          text=True, check=False).stderr
+    return subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, text=True, check=False
+    ).stderr
 
 
 def first_frame(path: Path, out: Path) -> Image.Image:
@@ -59,21 +62,37 @@ def download(url: str, to: Path) -> Path:
 
 def test_avatar_video_is_h264_9_16_as_long_as_its_script(sb: SandboxServer, tmp_path: Path) -> None:
     body = {"material_packages": [{"avatar_id": AVATAR, "script": SCRIPT}]}
-    task_id = httpx.post(sb.tiktok_url + "/creative/digital_avatar/video/task/create/", json=body, headers=H).json()["data"]["list"][0]["task_id"]
-    video = download(finished(sb, "/creative/digital_avatar/video/task/get/", task_id)["preview_url"], tmp_path / "a.mp4")
+    task_id = httpx.post(sb.tiktok_url + "/creative/digital_avatar/video/task/create/", json=body, headers=H).json()[
+        "data"
+    ]["list"][0]["task_id"]
+    video = download(
+        finished(sb, "/creative/digital_avatar/video/task/get/", task_id)["preview_url"], tmp_path / "a.mp4"
+    )
     probe = probe_video(video)
     assert (probe.width, probe.height, probe.video_streams) == (360, 640, 1)
     assert probe.duration_seconds == pytest.approx(spoken_seconds(SCRIPT), abs=0.3)
     assert 7 <= probe.duration_seconds <= 12  # 21 words at a speaking pace
     assert "Video: h264" in ffmpeg_info(video)
     # the refresh path accepts it by URL, and the refresh output carries its hook and theme as a red banner
-    upload = httpx.post(sb.tiktok_url + "/file/video/ad/upload/", headers=H, json={
-        "upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC",
-        "video_url": finished(sb, "/creative/digital_avatar/video/task/get/", task_id)["preview_url"]}).json()
+    upload = httpx.post(
+        sb.tiktok_url + "/file/video/ad/upload/",
+        headers=H,
+        json={
+            "upload_type": "UPLOAD_BY_URL",
+            "use_scenario": "AIGC",
+            "video_url": finished(sb, "/creative/digital_avatar/video/task/get/", task_id)["preview_url"],
+        },
+    ).json()
     assert upload["code"] == 0, upload
-    refresh = httpx.post(sb.tiktok_url + "/creative/aigc/refresh_video/task/create/", headers=H, json={
-        "video_id": upload["data"]["video_id"], "video_refresh_strategy_list": ["ADD_HOOK"],
-        "add_hook": {"hook_type": "HOLIDAY", "product_category": "GAMES", "holiday_theme": "HALLOWEEN"}}).json()
+    refresh = httpx.post(
+        sb.tiktok_url + "/creative/aigc/refresh_video/task/create/",
+        headers=H,
+        json={
+            "video_id": upload["data"]["video_id"],
+            "video_refresh_strategy_list": ["ADD_HOOK"],
+            "add_hook": {"hook_type": "HOLIDAY", "product_category": "GAMES", "holiday_theme": "HALLOWEEN"},
+        },
+    ).json()
     assert refresh["code"] == 0, refresh
     [refresh_id] = refresh["data"]["task_ids"]
     done = finished(sb, "/creative/aigc/video/task/list/", refresh_id, aigc_video_type="REFRESH_VIDEO")
@@ -88,7 +107,12 @@ def test_avatar_video_is_h264_9_16_as_long_as_its_script(sb: SandboxServer, tmp_
 
 
 def test_heygen_video_follows_its_aspect_ratio(sb: SandboxServer, tmp_path: Path) -> None:
-    body = {"avatar_id": "look_0001_1", "script": "Hello from the sandbox.", "voice_id": "voice_0001", "aspect_ratio": "16:9"}
+    body = {
+        "avatar_id": "look_0001_1",
+        "script": "Hello from the sandbox.",
+        "voice_id": "voice_0001",
+        "aspect_ratio": "16:9",
+    }
     key = {"X-Api-Key": "sandbox-token"}
     video_id = httpx.post(sb.heygen_url + "/v3/videos", json=body, headers=key).json()["data"]["video_id"]
     for _ in range(200):

@@ -99,13 +99,22 @@ def test_spread_draws_seeded_shares_of_the_bound_including_past_it(start: Any) -
 
 def test_refresh_and_heygen_renders_follow_speed_too(start: Any) -> None:
     sb = start(speed=0.01, spread=(0.5, 0.5))
-    upload = httpx.post(sb.tiktok_url + UPLOAD, headers=H, json={
-        "upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sb.asset_url()}).json()
-    refresh = httpx.post(sb.tiktok_url + REFRESH, headers=H, json={
-        "video_id": upload["data"]["video_id"], "video_refresh_strategy_list": ["SWAP_MUSIC"]}).json()
+    upload = httpx.post(
+        sb.tiktok_url + UPLOAD,
+        headers=H,
+        json={"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sb.asset_url()},
+    ).json()
+    refresh = httpx.post(
+        sb.tiktok_url + REFRESH,
+        headers=H,
+        json={"video_id": upload["data"]["video_id"], "video_refresh_strategy_list": ["SWAP_MUSIC"]},
+    ).json()
     assert refresh["code"] == 0
-    again = httpx.post(sb.tiktok_url + REFRESH, headers=H, json={
-        "video_id": upload["data"]["video_id"], "video_refresh_strategy_list": ["SWAP_MUSIC"]}).json()
+    again = httpx.post(
+        sb.tiktok_url + REFRESH,
+        headers=H,
+        json={"video_id": upload["data"]["video_id"], "video_refresh_strategy_list": ["SWAP_MUSIC"]},
+    ).json()
     assert again["code"] == 40100  # 1 refresh create per second
     peaks = stats(sb)["apps"]["app1"]
     assert peaks["peak_refresh_creates_per_second"] == peaks["peak_refresh_creates_per_minute"] == 2
@@ -160,15 +169,19 @@ def test_forgotten_tasks_are_unknown_to_every_read(start: Any) -> None:
 def test_forget_endpoint_loses_tasks_uploads_and_heygen_renders(start: Any) -> None:
     sb = start(speed=0.001)
     kept, lost = task_ids(create(sb)), task_ids(create(sb))
-    upload = httpx.post(sb.tiktok_url + UPLOAD, headers=H, json={
-        "upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sb.asset_url()}).json()["data"]["video_id"]
+    upload = httpx.post(
+        sb.tiktok_url + UPLOAD,
+        headers=H,
+        json={"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sb.asset_url()},
+    ).json()["data"]["video_id"]
     heygen = httpx.post(sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "sandbox-token"})
     video_id = heygen.json()["data"]["video_id"]
     reply = httpx.post(sb.base_url + "/_sandbox/forget", json={"ids": [*lost, upload, video_id]})
     assert reply.json() == {"forgotten": 3}
     assert [t["task_id"] for t in get_tasks(sb, kept + lost)] == kept
-    refresh = httpx.post(sb.tiktok_url + REFRESH, headers=H, json={
-        "video_id": upload, "video_refresh_strategy_list": ["SWAP_MUSIC"]}).json()
+    refresh = httpx.post(
+        sb.tiktok_url + REFRESH, headers=H, json={"video_id": upload, "video_refresh_strategy_list": ["SWAP_MUSIC"]}
+    ).json()
     assert refresh["code"] == 40002 and "upload it first" in refresh["message"]
     got = httpx.get(f"{sb.heygen_url}/v3/videos/{video_id}", headers={"X-Api-Key": "sandbox-token"})
     assert got.status_code == 404
@@ -177,8 +190,14 @@ def test_forget_endpoint_loses_tasks_uploads_and_heygen_renders(start: Any) -> N
 
 def zego_call(sb: SandboxServer) -> httpx.Response:
     stamp = str(int(time.time()))
-    params = {"Action": "GetDigitalHumanList", "AppId": "1000001", "Timestamp": stamp, "SignatureNonce": "n1",
-              "SignatureVersion": "2.0", "Signature": signature("1000001", "n1", "sandbox-token", stamp)}
+    params = {
+        "Action": "GetDigitalHumanList",
+        "AppId": "1000001",
+        "Timestamp": stamp,
+        "SignatureNonce": "n1",
+        "SignatureVersion": "2.0",
+        "Signature": signature("1000001", "n1", "sandbox-token", stamp),
+    }
     return httpx.post(sb.zego_url + "/", params=params, json={})
 
 
@@ -208,8 +227,9 @@ def test_heygen_caps_renders_in_progress_per_key_with_retry_after(start: Any) ->
     sb = start(speed=0.05, spread=(1.0, 1.0), heygen_max_concurrent=1, tokens=("other-key",))
     first = httpx.post(sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "sandbox-token"})
     assert first.status_code == 200
-    second = httpx.post(sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO,
-                        headers={"X-Api-Key": "sandbox-token", "Idempotency-Key": "k2"})
+    second = httpx.post(
+        sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "sandbox-token", "Idempotency-Key": "k2"}
+    )
     assert second.status_code == 429 and second.json()["error"]["code"] == "concurrency_limit_exceeded"
     assert 1 <= int(second.headers["Retry-After"]) <= 6  # 0.05 x 120 s = 6 s
     other = httpx.post(sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "other-key"})
@@ -217,8 +237,9 @@ def test_heygen_caps_renders_in_progress_per_key_with_retry_after(start: Any) ->
     assert stats(sb)["heygen_videos_created"] == 2 and stats(sb)["heygen_concurrency_refusals"] == 1
     # the refused key was released: the same Idempotency-Key may be sent again later
     sb.world.state["heygen"]["videos"][first.json()["data"]["video_id"]]["duration"] = 0.0
-    again = httpx.post(sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO,
-                       headers={"X-Api-Key": "sandbox-token", "Idempotency-Key": "k2"})
+    again = httpx.post(
+        sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "sandbox-token", "Idempotency-Key": "k2"}
+    )
     assert again.status_code == 200
 
 
@@ -240,7 +261,14 @@ def test_each_token_is_its_own_app_with_its_own_limits_and_counters(start: Any) 
 
 
 def test_config_refuses_impossible_knobs() -> None:
-    for knobs in ({"speed": 0}, {"spread": (0.0, 1.0)}, {"spread": (2.0, 1.0)}, {"qps": -5},
-                  {"slow_render_factor": 0.5}, {"outages": ((3.0, 1.0),)}, {"heygen_max_concurrent": 0}):
+    for knobs in (
+        {"speed": 0},
+        {"spread": (0.0, 1.0)},
+        {"spread": (2.0, 1.0)},
+        {"qps": -5},
+        {"slow_render_factor": 0.5},
+        {"outages": ((3.0, 1.0),)},
+        {"heygen_max_concurrent": 0},
+    ):
         with pytest.raises(ValueError):
             SandboxConfig(**knobs)

@@ -349,9 +349,8 @@ def test_faults_are_5xx_and_have_no_effect(served: Any) -> None:
 
 def test_lost_reply_takes_effect_and_the_key_replays_it(make_served: Any) -> None:
     served = make_served(lost_reply_rate=1.0)
-    with _client(served) as c:
-        with pytest.raises(httpx.TransportError):
-            c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "lost"})
+    with _client(served) as c, pytest.raises(httpx.TransportError):
+        c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "lost"})
     videos = served.hooks.state["heygen"]["videos"]
     assert len(videos) == 1  # it happened, though the client never heard
     with _client(served) as c:
