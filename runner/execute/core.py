@@ -15,7 +15,7 @@ from runner.execute.ports import ExecuteOptions, Providers, Reporter
 from runner.lock.lockfile import JobError, JobRecord
 from runner.plan.job import Job
 from runner.plan.model import Plan
-from runner.providers.errors import NotSent, PermanentError, ProviderError, RunStopped
+from runner.providers.errors import NotSent, PermanentError, ProviderError, RunStopped, TransientBudgetExhausted
 
 GIVE_UP_TRANSIENT = 3  # batches that keep failing transiently after the client's own retries
 
@@ -31,6 +31,8 @@ class JobRun:
     transient_failures: int = 0
     preview: dict[str, str] = field(default_factory=dict)
     priority: int = 1
+    before_create: JobRecord | None = None  # the record a write-ahead replaced, restored when nothing was sent
+    wrote_ahead: bool = False
 
 
 
@@ -96,7 +98,20 @@ class EngineCore:
             record = replace(record, replaced=old.replaced)
         self.journal.put(job.key, record)
         run.phase, run.busy = "creating", True
+        run.before_create, run.wrote_ahead = old, True
         return record
+
+    def undo_write_ahead(self, runs: list[JobRun]) -> None:
+        """A create that cannot have reached the provider was never an attempt: restore the records it replaced."""
+        undone = [run for run in runs if run.phase == "creating" and run.wrote_ahead]
+        for run in undone:
+            if run.before_create is None:
+                self.journal.drop([run.job.key])
+            else:
+                self.journal.put(run.job.key, run.before_create)
+            run.wrote_ahead = False
+        if undone:
+            self.journal.flush()
 
     def transient(self, runs: list[JobRun], exc: ProviderError) -> None:
         for run in runs:
@@ -109,6 +124,8 @@ class EngineCore:
                 run.phase, run.due = "ready", self.clock.time() + 30.0
 
     def handle_error(self, runs: list[JobRun], exc: BaseException) -> None:
+        if isinstance(exc, (NotSent, TransientBudgetExhausted)):  # a create retried on these had no effect
+            self.undo_write_ahead(runs)
         if isinstance(exc, RunStopped):
             raise exc
         if isinstance(exc, PermanentError):

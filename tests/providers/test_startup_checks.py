@@ -12,6 +12,7 @@ import pytest
 
 from runner.environment import check_campaign_variables
 from runner.errors import ConfigError
+from runner.lock import lockfile
 from runner.providers.config import settings_from_env, transient_limits
 from tests.providers.conftest import Scripted
 
@@ -157,6 +158,9 @@ def test_an_unreachable_provider_ends_apply_with_one_message_within_the_budget(
     )
     assert result.returncode == 1, result.stderr
     assert "gave up after 4 transient failures" in result.stderr and "Traceback" not in result.stderr
+    # Nothing reached the server: no attempt is counted and no create is left "pending" (plan would call it a lost reply).
+    lock = lockfile.read(work.with_name("c.lock.yaml"), "startup-checks")
+    assert [(r.state, r.attempts) for r in lock.jobs.values()] == []
 
 
 def test_the_apply_block_carries_the_transient_budget(tmp_path: Path) -> None:
