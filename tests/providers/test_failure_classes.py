@@ -210,3 +210,11 @@ def test_budget_seconds_bound_the_wall_time_and_an_answer_resets_the_streak() ->
     with pytest.raises(TransientBudgetExhausted):
         client.get_avatar_tasks(["1"])
     assert 60 <= clock.monotonic() - start <= 60 + RetryPolicy().cap
+
+
+def test_a_failed_tls_handshake_is_not_sent(scripted: Scripted) -> None:
+    scripted.reply((200, OK_CREATE))
+    plain_http_server_spoken_to_in_tls = scripted.base_url.replace("http://", "https://")
+    with pytest.raises(NotSent):
+        tiktok(plain_http_server_spoken_to_in_tls, attempts=1).create_avatar_videos(PACKAGE)
+    assert scripted.seen == []  # the server saw no request
