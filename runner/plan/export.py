@@ -9,7 +9,7 @@ from typing import Any
 
 from runner.lock.lockfile import Lockfile
 from runner.plan.model import JobGraph
-from runner.plan.select import places, shown
+from runner.plan.select import LAST, places, shown
 from runner.spec.model import Spec
 
 COLUMNS = ("address", "group", "kind", "axes", "name", "video_name", "job_key", "task_ids", "video_id", "state", "artifact")
@@ -17,7 +17,7 @@ COLUMNS = ("address", "group", "kind", "axes", "name", "video_name", "job_key", 
 
 def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, Any]]:
     """Every video the campaign wants, in file order, with what the lockfile knows of it (uploads are not videos)."""
-    known = places(spec)
+    known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
     rows: list[dict[str, Any]] = []
     for job in graph.jobs.values():
         if job.kind == "upload":
@@ -40,7 +40,7 @@ def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, An
                     "video_id": video_id,
                     "state": record.state if record else "planned",
                     "artifact": files.get(video_id, ""),
-                    "_order": (place.position if place else len(known), video_id),
+                    "_order": (place.position if place else LAST, video_id),
                 })
     rows.sort(key=lambda r: r.pop("_order"))
     return rows

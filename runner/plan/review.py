@@ -10,7 +10,7 @@ from runner.plan.budget import budget_data, budget_warnings
 from runner.plan.estimate import estimate
 from runner.plan.make import Planned
 from runner.plan.model import Action, Change, Plan
-from runner.plan.select import Selection, choose, places
+from runner.plan.select import LAST, Position, Selection, choose, places
 
 _LEVEL = {"avatar_video": 0, "heygen_video": 0, "upload": 1, "refresh_video": 2}
 
@@ -80,14 +80,13 @@ def _forced(change: Change, reason: str | None) -> Change:
 
 def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
     """Group then matrix order, as written in the file; forgets last by address; the key breaks ties."""
-    known = places(planned.spec)
-    last = len(known)
+    known = places(planned.spec, (a for c in changes if c.job is not None for a in c.job.addresses))
 
-    def position(change: Change) -> tuple[int, int, int, str]:
+    def position(change: Change) -> tuple[int, Position, int, str]:
         if change.job is None:
             addresses = change.record.addresses if change.record else ()
-            return (1, 0, 0, (sorted(addresses) or [""])[0] + change.key)
-        first = min((known[a].position for a in change.job.addresses if a in known), default=last)
+            return (1, (), 0, (sorted(addresses) or [""])[0] + change.key)
+        first = min((known[a].position for a in change.job.addresses if a in known), default=LAST)
         return (0, first, _LEVEL.get(change.job.kind, 3), change.key)
 
     return sorted(changes, key=position)

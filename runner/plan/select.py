@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 from runner.errors import CampaignError
 from runner.plan.expand import cell_label, matrix_cells
 from runner.plan.model import JobGraph
-from runner.spec.model import Scalar, Spec
+from runner.spec.model import RefreshGroup, Scalar, Spec
 
 _NULLS = frozenset({"null", "Null", "NULL", "~", ""})
 _TRUE = frozenset({"true", "True", "TRUE"})
@@ -112,39 +112,74 @@ def _pairs(body: str, text: str, flag: str, hint: str) -> Iterable[tuple[str, Sc
         position += 1
 
 
+Position = tuple[int, ...]
+LAST: Position = (9,)
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where an address sits in the campaign file: its group, its typed cell and its file-order position."""
 
     group: str
     cell: Mapping[str, Scalar]
-    position: int
+    position: Position
 
 
-def places(spec: Spec) -> dict[str, Place]:
-    """Every address the spec can produce, in file order, with its typed cell."""
-    found: dict[str, Place] = {}
-    cells = {group.id: matrix_cells(group) for group in spec.videos}
+def places(spec: Spec, addresses: Iterable[str]) -> dict[str, Place]:
+    """The group, typed cell and file-order position of each address a job graph holds (unknown ones left out)."""
+    cells: dict[str, dict[str, tuple[int, Mapping[str, Scalar]]]] = {}
     for group in spec.videos:
-        for cell in cells[group.id]:
-            found[f"videos.{group.id}[{cell_label(cell)}]"] = Place(group.id, cell, len(found))
-    for refresh in spec.refresh:
-        themes: tuple[str | None, ...] = refresh.hook.holiday_themes if refresh.hook and refresh.hook.holiday_themes else (None,)
-        sources: list[tuple[str, dict[str, Scalar]]] = []
-        if refresh.source.url is not None:
-            sources.append((f"refresh.{refresh.id}", {}))
-        else:
-            for cell in cells.get(str(refresh.source.from_group), []):
-                sources.append((f"refresh.{refresh.id}[{cell_label(cell)}]", dict(cell)))
-        for stem, cell in sources:
-            found[f"{stem}.source"] = Place(refresh.id, cell, len(found))
-            for theme in themes:
-                if theme is None:
-                    found[stem] = Place(refresh.id, cell, len(found))
-                    continue
-                address = f"{stem[:-1]},holiday_theme={theme}]" if stem.endswith("]") else f"{stem}[holiday_theme={theme}]"
-                found[address] = Place(refresh.id, {**cell, "holiday_theme": theme}, len(found))
+        cells[group.id] = {cell_label(cell): (i, cell) for i, cell in enumerate(matrix_cells(group))}
+    refresh = {r.id: r for r in spec.refresh}
+    video_index = {g.id: g.index for g in spec.videos}
+    found: dict[str, Place] = {}
+    for address in addresses:
+        section, _, rest = address.partition(".")
+        group_id, bracket, label = rest.partition("[")
+        if section == "videos" and bracket and group_id in cells:
+            hit = cells[group_id].get(label[:-1])
+            if hit is not None:
+                found[address] = Place(group_id, hit[1], (0, video_index[group_id], hit[0]))
+        elif section == "refresh":
+            place = _refresh_place(address, rest, refresh, cells)
+            if place is not None:
+                found[address] = place
     return found
+
+
+def _refresh_place(address: str, rest: str, refresh: Mapping[str, RefreshGroup],
+                   cells: Mapping[str, Mapping[str, tuple[int, Mapping[str, Scalar]]]]) -> Place | None:
+    source = rest.endswith(".source")
+    body = rest[: -len(".source")] if source else rest
+    group_id, bracket, label = body.partition("[")
+    if not bracket:
+        group_id, _, _ = body.partition(".")
+    group = refresh.get(group_id)
+    if group is None:
+        return None
+    label = label[:-1] if bracket else ""
+    themes = group.hook.holiday_themes if group.hook and group.hook.holiday_themes else ()
+    theme_at, cell_label_text = -1, label
+    if themes and not source:
+        for i, theme in enumerate(themes):
+            suffix = f"holiday_theme={theme}"
+            if label == suffix or label.endswith("," + suffix):
+                theme_at, cell_label_text = i, label[: -len(suffix)].rstrip(",")
+                break
+        else:
+            return None
+    cell: dict[str, Scalar] = {}
+    cell_at = 0
+    if group.source.from_group is not None:
+        hit = cells.get(str(group.source.from_group), {}).get(cell_label_text)
+        if hit is None:
+            return None
+        cell_at, cell = hit[0], dict(hit[1])
+    elif cell_label_text:
+        return None
+    if theme_at >= 0:
+        cell["holiday_theme"] = themes[theme_at]
+    return Place(group_id, cell, (1, group.index, cell_at, 0 if source else 1, theme_at))
 
 
 def _matches(selector: Selector, place: Place) -> bool:
@@ -221,7 +256,7 @@ class Chosen:
 
 def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
     """Resolve a selection against the job graph: targets (+ dependencies), minus excludes (+ dependents)."""
-    known = places(spec)
+    known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
     parsed = {flag: [parse_selector(text, flag) for text in texts]
               for flag, texts in (("--target", selection.targets), ("--exclude", selection.excludes), ("--replace", selection.replaces))}
     for flag, selectors in parsed.items():

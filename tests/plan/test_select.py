@@ -103,3 +103,12 @@ def test_partial_plan_banner_and_forgets_left_alone(write_spec: Callable[[str], 
     assert result.exit_code == 0
     assert result.stdout.startswith("Partial plan (--target promo[avatar=tom] --sample 1)")
     assert Selection(("a",)).partial and not Selection(replaces=("a",)).partial
+
+
+def test_url_refresh_themes_select_and_keep_file_order() -> None:
+    spec = Path(__file__).resolve().parents[2] / "campaigns" / "holiday-refresh.yaml"
+    result = CliRunner().invoke(cli, ["plan", str(spec), "--format", "json", "--lock", "/nonexistent-dir/x.lock.yaml",
+                                      "--target", "holiday-hooks[holiday_theme=CYBER_MONDAY]", "--target", "holiday-hooks[holiday_theme=THANKSGIVING]"])
+    assert result.exit_code == 0, result.output
+    assert _addresses(json.loads(result.stdout)) == ["refresh.holiday-hooks.source", "refresh.holiday-hooks[holiday_theme=THANKSGIVING]",
+                                                     "refresh.holiday-hooks[holiday_theme=CYBER_MONDAY]"]
