@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,15 +19,18 @@ from runner.apply.notices import acknowledge, notices_for
 from runner.apply.progress import LogReporter
 from runner.apply.resolve import resolve_names
 from runner.environment import provider_environment
-from runner.errors import CampaignError, PlanMismatch
-from runner.execute.engine import ApplyResult, ExecuteOptions, Providers, execute, needs_downloads
+from runner.errors import CampaignError, ConfigError, PlanMismatch
+from runner.execute.context import TransientBudgetSpent
+from runner.execute.engine import ApplyResult, Engine, EngineStopped, ExecuteOptions, Providers, execute, needs_downloads
+from runner.execute.states import RETRYABLE_CODES
+from runner.providers.errors import RunStopped
 from runner.lock import lockfile
 from runner.lock.statelock import StateLock
 from runner.lock.world import check_world, world_from_env
 from runner.paths import lock_path_for, state_dir_for
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
-from runner.plan.model import Action, Plan
+from runner.plan.model import Action, Plan, Resume
 from runner.plan.planfile import check_saved_plan, read_plan_file, saved_plan_matches
 from runner.plan.budget import check_budget
 from runner.plan.render import render_text
@@ -30,6 +39,9 @@ from runner.providers.factory import ProviderFactory, factory_from_env
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
 from runner.wording import plural
+
+DEFAULT_HEYGEN_MAX_IN_FLIGHT = 3  # HeyGen's plan tiers allow 1 / 3 / 6 / 10 concurrent renders
+
 
 @dataclass(frozen=True)
 class ApplyRequest:
@@ -45,6 +57,7 @@ class ApplyRequest:
     fmt: str = "text"
     review: Review = Review()
     allow_forget_inflight: bool = False
+    retry_unknown: bool = False
 
 
 def sandbox_state_file(spec: Spec) -> Path:
@@ -133,22 +146,105 @@ def run_apply(request: ApplyRequest) -> int:
             if not plan.has_changes and not missing:
                 if resolved.resolved_avatars != lock.resolved_avatars:  # nothing to pay for: keep later plans offline
                     lockfile.write(lock_path, resolved.with_world(world))
-                click.echo(f"No changes. {_jobs(len(planned.graph.jobs))} up to date.", err=to_stderr)
-                return _summary(request, None, lock_path, 0)
+                settled = plan.settled_failures
+                click.echo(f"No changes. {_jobs(len(planned.graph.jobs) - len(settled))} up to date.", err=to_stderr)
+                for change in settled:  # CI must not take an incomplete campaign for done
+                    click.echo(f"  {'blocked' if change.action is Action.BLOCKED else 'failed'} {change.key}: {change.reason}", err=True)
+                if settled:
+                    click.echo(f"{_jobs(len(settled))} cannot be made as the spec stands; change the spec (see above).", err=True)
+                return _summary(request, None, lock_path, 1 if settled else 0)
             click.echo(render_text(plan, color=not to_stderr and sys.stdout.isatty()), nl=False, err=to_stderr)
             if not (request.yes or saved is not None) and not click.confirm("Apply these changes?", default=False):
                 raise CampaignError("apply cancelled; nothing was done")
             acknowledge(notices_needed(plan, downloads_to is not None, missing, resolved), accepted=accepted, interactive=interactive)
             lock = lockfile.write(lock_path, resolved.with_world(world))
+            retry_unknown = request.retry_unknown or _agree_to_pay_again(plan, interactive)
             providers = _providers(plan, factory, lock)
             reporter = LogReporter()
+            engines: list[Engine] = []
+            options = ExecuteOptions(parallelism=request.parallelism, artifacts_dir=downloads_to, retry_unknown=retry_unknown,
+                                     heygen_max_in_flight=_heygen_max_in_flight(spec),
+                                     transient_attempts=factory.budget.limits.attempts,
+                                     transient_seconds=factory.budget.limits.seconds)
             try:
-                result = execute(plan, lock, lock_path, providers,
-                                 ExecuteOptions(parallelism=request.parallelism, artifacts_dir=downloads_to),
-                                 clock=clock, reporter=reporter)
+                with interrupts(engines):
+                    result = execute(plan, lock, lock_path, providers, options, clock=clock, reporter=reporter, engine_out=engines)
+            except EngineStopped as stopped:
+                reporter.finish()
+                return _stopped(request, stopped, lock_path)
             finally:
                 reporter.finish()
-    return _summary(request, result, lock_path, 1 if result.failed else 0)
+    return _summary(request, result, lock_path, exit_code(result))
+
+
+def exit_code(result: ApplyResult) -> int:
+    """0 when every planned job succeeded; 1 when any failed, is blocked or waits for a decision."""
+    return 1 if result.failed or result.skipped or result.waiting or result.unfinished else 0
+
+
+def _agree_to_pay_again(plan: Plan, interactive: bool) -> bool:
+    """On a terminal, ask before re-creating pending refreshes (they may exist already: paying twice)."""
+    unknown = [c for c in plan.changes if c.resume == Resume.UNKNOWN and c.job is not None]
+    if not unknown or not interactive:
+        return False
+    videos = sum(c.job.expected_videos for c in unknown if c.job is not None)
+    return click.confirm(f"{len(unknown)} refresh jobs were sent but their replies were lost; they may exist already. "
+                         f"Create them again ({videos} videos paid again)?", default=False)
+
+
+def _heygen_max_in_flight(spec: Spec) -> int:
+    """The HeyGen plan tier's concurrent-render cap (`apply.max_in_flight.heygen`)."""
+    caps = getattr(spec.apply, "max_in_flight", None) or {}
+    return int(caps.get("heygen", DEFAULT_HEYGEN_MAX_IN_FLIGHT)) if isinstance(caps, Mapping) else DEFAULT_HEYGEN_MAX_IN_FLIGHT
+
+
+@contextlib.contextmanager
+def interrupts(engines: list[Engine]) -> Iterator[None]:
+    """First SIGINT/SIGTERM: stop new requests and record replies; a second one exits at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    count = 0
+
+    def handle(signum: int, frame: object) -> None:
+        nonlocal count
+        count += 1
+        if count == 1:
+            click.echo("\nInterrupt received: no new requests; recording the replies of those already sent "
+                       "(a few seconds; interrupt again to exit at once).", err=True)
+            for engine in engines:
+                engine.stop()
+            return
+        click.echo("Two interrupts received. Exiting immediately; every request sent was written ahead to the "
+                   "journal, so the next apply resumes without paying twice.", err=True)
+        os._exit(130)
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stopped(request: ApplyRequest, stopped: EngineStopped, lock_path: Path) -> int:
+    """A run that stopped before the end: say why, what is kept, and how to go on."""
+    cause = stopped.cause
+    result = stopped.result
+    if isinstance(cause, RunStopped):  # credentials, or the providers' own transient budget: its one message
+        click.echo(f"Apply stopped: every request sent is recorded in {lock_path}.", err=True)
+        raise cause
+    click.echo(f"Apply stopped: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
+               f"{len(result.unfinished)} unfinished; every request sent is recorded in {lock_path}.", err=True)
+    if isinstance(cause, TransientBudgetSpent):
+        click.echo(f"error: {cause.error.describe()}; still failing after {cause.attempts} tries over "
+                   f"{cause.seconds:.0f} s (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS). Nothing is lost: "
+                   f"run `campaign apply {request.spec_path}` again once the provider answers.", err=True)
+        _summary(request, result, lock_path, 1)
+        return 1
+    click.echo(f"Interrupted. Resume with: campaign apply {request.spec_path}", err=True)
+    _summary(request, result, lock_path, 130)
+    return 130
 
 
 def _jobs(count: int) -> str:
@@ -172,11 +268,21 @@ def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path,
             record = result.lockfile.jobs.get(key)
             reason = f"{record.error.code}: {record.error.message}" if record and record.error else "failed"
             click.echo(f"  failed {key} ({', '.join(record.addresses) if record else ''}): {reason}", err=True)
-        if failed:
-            click.echo("Run apply again to retry the failed jobs.", err=True)
+        for key in result.skipped:
+            click.echo(f"  blocked {key}: a job it depends on failed", err=True)
+        for key in result.waiting:
+            click.echo(f"  waiting {key}: its refresh create's reply was lost and it may exist already; re-creating pays "
+                       "again: pass --retry-unknown to do so", err=True)
+        if any(_retryable(result, key) for key in failed):
+            click.echo("Run apply again to retry the failed jobs (within apply.max_retries).", err=True)
     if request.fmt == "json":
         click.echo(json.dumps(json_summary(result, lock_path), indent=2, sort_keys=True))
     return code
+
+
+def _retryable(result: ApplyResult, key: str) -> bool:
+    record = result.lockfile.jobs.get(key)
+    return record is not None and record.error is not None and record.error.code in RETRYABLE_CODES
 
 
 def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, object]:
@@ -193,6 +299,8 @@ def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, objec
         "format_version": "1.0",
         "lockfile": str(lock_path),
         "counts": {"succeeded": len(succeeded), "failed": len(failed), "skipped": len(skipped)},
+        "waiting": list(result.waiting) if result else [],  # pending refreshes: re-created only with --retry-unknown
+        "unfinished": list(result.unfinished) if result else [],
         "succeeded": succeeded,
         "failed": failed,
         "failed_jobs": reasons,

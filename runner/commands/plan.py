@@ -23,7 +23,8 @@ from runner.plan.select import Selection
 @lock_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan for `apply --plan`.")
 @format_option("text", "json", "markdown")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when apply has work, 1 when only failed-for-good or blocked jobs remain, 0 when nothing.")
 @click.option("--sandbox", is_flag=True, help="Plan against the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps.")
 @click.option("--comment-out", type=click.Path(path_type=Path, dir_okay=False), help="Write a pull-request comment body (markdown, with a marker for a sticky comment).")
 @click.option("--labels-out", type=click.Path(path_type=Path, dir_okay=False), help="Write the pull-request labels this plan earns, one per line.")
@@ -48,5 +49,7 @@ def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, deta
     if out is not None:
         click.echo(f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}{' --sandbox' if sandbox else ''}", err=True)
     check_budget(plan.budget)  # after the plan and the comment are out: a reviewer sees what passed the limit
-    if detailed_exitcode and plan.has_changes:
-        raise SystemExit(2)
+    if detailed_exitcode and plan.detailed_exit_code:
+        for change in plan.settled_failures:
+            click.echo(f"{change.action.symbol.strip() or '!'} {change.key}: {change.reason}", err=True)
+        raise SystemExit(plan.detailed_exit_code)

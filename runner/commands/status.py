@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import click
 
 from runner.errors import LockfileError, SpecError
 from runner.execute.artifacts import artifact_ok
+from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
+from runner.execute.states import Event, JobKind, JobState, transition
 from runner.lock import lockfile
 from runner.lock.lockfile import JobError, Lockfile
 from runner.lock.orphans import artifacts_folder, orphan_artifacts, referenced
@@ -38,25 +41,25 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
         client = factory.tiktok() if "tiktok" in needs else None
         heygen = factory.heygen() if "heygen" in needs else None
         for key, record in sorted(submitted.items()):
-            tasks: list[tuple[str, str | None, str | None]]  # (status, video id, error)
+            outcome: Outcome | None
             if record.provider == "heygen" and heygen is not None:
-                video = heygen.get_video(record.task_ids[0])
-                status = {"completed": "SUCCESS", "failed": "FAILED"}.get(video.status, video.status)
-                tasks = [(status, video.video_id, video.error)]
+                outcome = heygen_outcome(heygen.get_video(record.task_ids[0]))
             elif client is None:
                 continue
-            elif record.kind == "avatar_video":
-                tasks = [(t.status, t.video_id, t.error) for t in client.get_avatar_tasks(list(record.task_ids))]
+            elif record.kind == JobKind.AVATAR_VIDEO:
+                outcome = avatar_outcome(next(iter(client.get_avatar_tasks(list(record.task_ids))), None))
             else:
-                tasks = [(t.status, t.video_id, t.error) for t in client.get_refresh_tasks(list(record.task_ids)[:5])]
-            if not tasks or any(s not in ("SUCCESS", "FAILED") for s, _, _ in tasks):
+                tasks = {t.task_id: t for t in client.get_refresh_tasks(list(record.task_ids)[:5])}
+                outcome = refresh_outcome([tasks.get(t) for t in record.task_ids])
+            if outcome is None:
                 continue
-            videos = tuple(v for s, v, _ in tasks if s == "SUCCESS" and v)
-            if len(videos) == len(tasks):
-                record = replace(record, state="succeeded", video_ids=videos)
-            else:
-                error = "; ".join(e or "task failed" for s, _, e in tasks if s == "FAILED")
-                record = replace(record, state="failed", video_ids=videos, error=JobError("RENDER_FAILED" if record.provider == "heygen" else "TASK_FAILED", error))
+            state, event = JobState.SUCCEEDED, Event.TASK_SUCCEEDED
+            if not outcome.succeeded:
+                state, event = JobState.FAILED, Event.TASK_FAILED
+            assert transition(record.state, event).to == state  # the engine's table
+            error = None if outcome.succeeded else JobError(str(outcome.error_code), str(outcome.error))
+            record = replace(record, state=state, video_ids=record.video_ids + outcome.video_ids, error=error,
+                             finished_at=time.time())
             lock = lock.with_job(key, record)
             lockfile.write(lock_path, lock)
     return lock

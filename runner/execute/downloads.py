@@ -7,11 +7,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from runner.execute import artifacts
-from runner.execute.core import EngineCore
-from runner.lock.lockfile import Artifact, Lockfile
-from runner.providers.errors import AuthError
+import httpx
 
+from runner.execute import artifacts
+from runner.execute.context import Context
+from runner.lock.lockfile import Artifact, Lockfile
+from runner.providers.errors import RunStopped
 
 
 def needs_downloads(lock: Lockfile, lock_dir: Path) -> list[str]:
@@ -26,52 +27,66 @@ def needs_downloads(lock: Lockfile, lock_dir: Path) -> list[str]:
     return sorted(missing)
 
 
+class Downloads:
+    """Each finished video downloaded at once; missing ones fetched again by fresh URLs."""
 
-class Downloads(EngineCore):
-    """Artifacts: each finished video downloaded at once, missing ones fetched again."""
+    def __init__(self, ctx: Context, lock_dir: Path) -> None:
+        self.ctx = ctx
+        self.lock_dir = lock_dir
+        self.http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
+        self.requests = 0
 
-    def launch_downloads(self) -> None:
-        folder = self.options.artifacts_dir
-        if folder is None:
-            self.downloads.clear()
-            self.fresh_url_wanted.clear()
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def pending(self) -> bool:
+        """Whether anything is left to fetch."""
+        return bool(self.ctx.downloads or self.ctx.fresh_url_wanted)
+
+    def launch(self) -> None:
+        """Start what room allows."""
+        ctx = self.ctx
+        folder = ctx.options.artifacts_dir
+        if folder is None or not ctx.options.downloads:
+            ctx.downloads.clear()
+            ctx.fresh_url_wanted.clear()
             return
-        while self.fresh_url_wanted and self.room():
-            key = self.fresh_url_wanted.pop()
-            record = self.journal.record(key)
-            assert record is not None
-            self.submit(partial(self.fresh_urls, record), partial(self.on_missing_fetched, key))
-        while self.downloads and self.room():
-            key, video_id, url = self.downloads.pop(0)
+        while ctx.fresh_url_wanted and ctx.room():
+            key = ctx.fresh_url_wanted.popleft()
+            record = ctx.journal.record(key)
+            if record is not None:
+                ctx.submit(partial(ctx.fresh_urls, record), partial(self.fetched, key))
+        while ctx.downloads and ctx.room():
+            key, video_id, url = ctx.downloads.popleft()
+            self.requests += 1
             target = artifacts.artifact_path(folder, key, video_id)
-            self.download_requests += 1
-            self.submit(partial(artifacts.download, url, target, self.lock_dir, video_id, self.http),
-                        partial(self.on_downloaded, key))
+            ctx.submit(partial(artifacts.download, url, target, self.lock_dir, video_id, self.http), partial(self.downloaded, key))
 
-    def on_missing_fetched(self, key: str, future: cf.Future[Any]) -> None:
+    def fetched(self, key: str, future: cf.Future[Any]) -> None:
+        """Queue the videos still missing."""
         exc = future.exception()
         if exc is not None:
-            if isinstance(exc, AuthError):
+            if isinstance(exc, RunStopped):
                 raise exc
-            self.reporter.job_event(key, "download failed", str(exc))
+            self.ctx.reporter.job_event(key, "download failed", str(exc))
             return
-        record = self.journal.record(key)
+        record = self.ctx.journal.record(key)
         have = {a.video_id for a in record.artifacts if artifacts.artifact_ok(a, self.lock_dir)} if record else set()
         for video_id, url in future.result():
             if video_id not in have:
-                self.queue_download(key, video_id, url)
+                self.ctx.queue_download(key, video_id, url)
 
-    def on_downloaded(self, key: str, future: cf.Future[Any]) -> None:
+    def downloaded(self, key: str, future: cf.Future[Any]) -> None:
+        """Record the artifact (a failed download does not fail the job: the next apply retries it)."""
         exc = future.exception()
         if exc is not None:
-            self.reporter.job_event(key, "download failed", f"{type(exc).__name__}; the next apply retries it")
+            self.ctx.reporter.job_event(key, "download failed", f"{type(exc).__name__}; the next apply retries it")
             return
         artifact: Artifact = future.result()
-        record = self.journal.record(key)
+        record = self.ctx.journal.record(key)
         if record is None:
             return
         kept = tuple(a for a in record.artifacts if a.video_id != artifact.video_id)
-        self.journal.update(key, artifacts=tuple(sorted(kept + (artifact,), key=lambda a: a.video_id)))
-        self.reporter.job_event(key, "downloaded", artifact.path)
-
-
+        self.ctx.journal.update(key, artifacts=tuple(sorted(kept + (artifact,), key=lambda a: a.video_id)))
+        self.ctx.reporter.job_event(key, "downloaded", artifact.path)

@@ -1,4 +1,4 @@
-"""The lockfile as a write-ahead journal: changes are batched in memory and written atomically."""
+"""The engine's view of the lockfile: changes kept in memory, appended to the write-ahead log on flush."""
 
 from __future__ import annotations
 
@@ -6,28 +6,43 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from runner.execute import wal
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 
+COMPACT_MIN_BYTES = 256 * 1024
+
 
 class Journal:
-    """Holds the current lockfile; `flush()` must run before any request that depends on a change."""
+    """Holds the current lockfile; `flush()` must run before any request that depends on a change.
+
+    A flush appends only the records that changed, so its cost does not grow with the lockfile;
+    the journal is compacted into the lockfile when it outgrows it (amortised linear) and at the end.
+    """
 
     def __init__(self, path: Path, lock: Lockfile) -> None:
         self.path = path
         self.lock = lock
+        self.log_path = wal.journal_path(path)
         self._jobs = dict(lock.jobs)
-        self._dirty = False
+        self._changed: dict[str, None] = {}
+        self._resolutions: list[tuple[str, str, str]] = []
         self.writes = 0
+        self.bytes_appended = 0
+        self._log_bytes = 0
+        self._compact_at = COMPACT_MIN_BYTES
 
     def record(self, key: str) -> JobRecord | None:
         """The current record of a job."""
         return self._jobs.get(key)
 
-    def put(self, key: str, record: JobRecord) -> None:
-        """Set a job's record."""
-        self._jobs[key] = record
-        self._dirty = True
+    def put(self, key: str, record: JobRecord | None) -> None:
+        """Set (or with None, drop) a job's record."""
+        if record is None:
+            self._jobs.pop(key, None)
+        else:
+            self._jobs[key] = record
+        self._changed[key] = None
 
     def update(self, key: str, **changes: Any) -> JobRecord:
         """Change fields of an existing record."""
@@ -38,21 +53,38 @@ class Journal:
     def drop(self, keys: Iterable[str]) -> None:
         """Forget records."""
         for key in keys:
-            if self._jobs.pop(key, None) is not None:
-                self._dirty = True
+            if key in self._jobs:
+                self.put(key, None)
 
     def resolve(self, provider: str, name: str, avatar_id: str) -> None:
         """Record an avatar name's id."""
         self.lock = self.lock.with_resolution(provider, name, avatar_id)
-        self._dirty = True
+        self._resolutions.append((provider, name, avatar_id))
 
     def snapshot(self) -> Lockfile:
         """The lockfile as it stands in memory."""
         return replace(self.lock, jobs=dict(self._jobs))  # keeps serial, lineage and world
 
     def flush(self) -> None:
-        """Write the lockfile atomically (fsync + rename) if anything changed."""
-        if self._dirty:
-            self.lock = lockfile.write(self.path, self.snapshot())
-            self._dirty = False
-            self.writes += 1
+        """Append every change since the last flush to the write-ahead log, durably."""
+        if not self._changed and not self._resolutions:
+            return
+        campaign = self.lock.campaign
+        lines = [{"resolved": list(r)} for r in self._resolutions]
+        lines += [wal.record_line(campaign, key, self._jobs.get(key)) for key in self._changed]
+        written = wal.append(self.log_path, lines)
+        self._changed.clear()
+        self._resolutions.clear()
+        self.writes += 1
+        self.bytes_appended += written
+        self._log_bytes += written
+        if self._log_bytes > self._compact_at:
+            self.compact()
+
+    def compact(self) -> None:
+        """Write the lockfile whole and drop the log (after a flush)."""
+        self._changed.clear()  # the whole snapshot is written
+        self._resolutions.clear()
+        self.lock = lockfile.write(self.path, self.snapshot())  # counts the serial; drops the log
+        self._log_bytes = 0
+        self._compact_at = max(COMPACT_MIN_BYTES, 2 * self.path.stat().st_size)

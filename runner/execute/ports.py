@@ -65,6 +65,11 @@ class ExecuteOptions:
     parallelism: int = 8
     artifacts_dir: Path | None = None  # None: no downloads
     downloads: bool = True
+    transient_attempts: int = 6  # transient failures in a row before the run stops (any reply resets it)
+    transient_seconds: float = 300.0  # or seconds since the first of them
+    retry_unknown: bool = False  # re-create pending refreshes (pays again): the user agreed
+    heygen_max_in_flight: int = 3  # concurrent HeyGen renders the plan tier allows
+    stop_grace_seconds: float = 5.0  # after an interrupt, how long replies of requests already sent are awaited
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,10 @@ class ApplyResult:
     lockfile: Lockfile
     succeeded: tuple[str, ...]
     failed: tuple[str, ...]
-    skipped: tuple[str, ...]
+    skipped: tuple[str, ...]  # blocked: a job they depend on failed
     videos_created: int
     requests: int
+    waiting: tuple[str, ...] = ()  # pending refreshes left for the user to decide (`--retry-unknown`)
+    unfinished: tuple[str, ...] = ()  # not finished when the run stopped (interrupt, transient budget)
 
 

@@ -17,12 +17,12 @@ import yaml
 
 from runner.atomic import atomic_file, remove_stale_temps
 from runner.errors import LockfileError
+from runner.execute.states import JobState
 from runner.lock import world as worlds
 from runner.lock.world import World
 from runner.paths import package_json, scratch_dir_for
 
 LOCK_VERSION = 2  # 2 added serial, lineage and world; version 1 files are read and migrated
-JobState = Literal["pending", "submitted", "succeeded", "failed"]
 
 try:  # hand-edited block YAML still loads, with libyaml when present
     _Loader: Any = yaml.CSafeLoader
@@ -65,6 +65,7 @@ class JobRecord:
     stock_video_id: str | None = None  # uploads only
     attempts: int = 0
     submitted_at: float | None = None  # provider-side unix time of the last create attempt
+    finished_at: float | None = None  # unix time its tasks were seen finished: later runs pace polls by it
     error: JobError | None = None
     artifacts: tuple[Artifact, ...] = ()
     request: Mapping[str, Any] | None = None  # the rendered request, so a later plan can show a field-level diff
@@ -160,6 +161,7 @@ def _record(key: str, rec: dict[str, Any]) -> JobRecord:
         if not isinstance(rec.get(name, ""), str):
             raise TypeError(name)
     fields = dict(rec)
+    fields["state"] = JobState(rec["state"])
     for name in _STR_LISTS:
         values = rec.get(name, [])
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -250,9 +252,10 @@ def read_existing(path: Path) -> Lockfile | None:
 
 def read(path: Path, campaign: str) -> Lockfile:
     """Read the lockfile at `path`, or an empty one for `campaign` if it does not exist."""
+    from runner.execute import wal  # the write-ahead log of an apply that has not compacted it yet
+
     lock = read_existing(path)
-    if lock is None:
-        return Lockfile(campaign=campaign)
+    lock = wal.replay(path, Lockfile(campaign=campaign) if lock is None else lock)
     if lock.campaign != campaign:
         raise LockfileError(
             f"{path}: lockfile belongs to campaign '{lock.campaign}', not '{campaign}'; pass --lock to use another file"
@@ -284,8 +287,11 @@ def next_version(lock: Lockfile) -> Lockfile:
 
 def write(path: Path, lock: Lockfile) -> Lockfile:
     """Write the lockfile atomically; return it as written (keep it: its serial counts the writes)."""
+    from runner.execute import wal
+
     written = next_version(lock)
     write_atomic(path, dumps(written))
+    wal.discard(path)  # the lockfile now holds everything the write-ahead log held
     return written
 
 

@@ -1,23 +1,57 @@
-"""The plan: a pure diff of the job graph against the lockfile."""
+"""The plan: a pure diff of the job graph against the lockfile, read through the job state machine."""
 
 from __future__ import annotations
 
-from runner.lock.lockfile import Lockfile
+from runner.execute.states import RETRYABLE_CODES, JobKind, JobState, failed_for_good
+from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.estimate import estimate
-from runner.plan.model import Action, Change, JobGraph, Plan
+from runner.plan.job import Job
+from runner.plan.model import Action, Change, JobGraph, Plan, Resume
 from runner.wording import plural
 
 
+def _failure(record: JobRecord) -> str:
+    return f"{record.error.code}: {record.error.message}" if record.error else "failed"
+
+
+def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
+    """The change for a job the lockfile has but has not finished (pending, submitted, failed)."""
+    if record.state == JobState.SUBMITTED:
+        return Change(Action.CREATE, key, job, record=record, resume=Resume.SUBMITTED)
+    if record.state == JobState.PENDING and job.kind == JobKind.REFRESH_VIDEO:
+        reason = (f"the refresh create was sent but its reply was lost; it may exist in the account and cannot be matched. "
+                  f"Re-creating costs {job.expected_videos} video{'s' if job.expected_videos != 1 else ''} again: "
+                  "apply asks on a terminal, or needs --retry-unknown")
+        return Change(Action.CREATE, key, job, record=record, resume=Resume.UNKNOWN, reason=reason)
+    if record.state == JobState.PENDING:
+        return Change(Action.CREATE, key, job, record=record, resume=Resume.PENDING)
+    code = record.error.code if record.error else None
+    if failed_for_good(record.state, record.attempts, code, max_retries):
+        if code is not None and code in RETRYABLE_CODES:
+            reason = f"failed {plural(record.attempts, 'time')} ({_failure(record)}); not retried again (raise apply.max_retries above {max_retries} to retry it)"
+        else:
+            reason = f"refused by the provider ({_failure(record)}); change the request in the spec"
+        return Change(Action.NOOP, key, job, record=record, reason=reason)
+    return Change(Action.CREATE, key, job, record=record, resume=Resume.RETRY)
+
+
 def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:
-    """Compare wanted jobs with recorded ones: create, rename, replace, forget or no-op."""
+    """Compare wanted jobs with recorded ones: create, rename, replace, forget, blocked or no-op."""
     changes: list[Change] = []
     warnings = list(graph.warnings)
     stale = {key: rec for key, rec in lock.jobs.items() if key not in graph.jobs}
     by_address = {(rec.kind, address): key for key, rec in sorted(stale.items()) for address in rec.addresses}
     replaced: set[str] = set()
+    settled: dict[str, str] = {}  # key -> why it will not succeed (failed for good or blocked)
     for key in graph.order:
         job = graph.jobs[key]
         record = lock.jobs.get(key)
+        broken = next((d for d in job.depends_on if d in settled), None)
+        if broken is not None and (record is None or record.state != JobState.SUCCEEDED):
+            reason = f"depends on {broken}, which {settled[broken]}"
+            settled[key] = "is blocked"
+            changes.append(Change(Action.BLOCKED, key, job, record=record, reason=reason))
+            continue
         if record is None:
             old = next((by_address[(job.kind, a)] for a in job.addresses if (job.kind, a) in by_address), None)
             if old is not None and old not in replaced:
@@ -25,20 +59,15 @@ def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:
                 changes.append(Change(Action.REPLACE, key, job, record=stale[old], replaces=old))
             else:
                 changes.append(Change(Action.CREATE, key, job))
-        elif record.state == "succeeded":
+        elif record.state == JobState.SUCCEEDED:
             action = Action.RENAME if job.name is not None and job.name != record.name else Action.NOOP
             changes.append(Change(action, key, job, record=record))
-        elif record.state in ("submitted", "pending"):
-            changes.append(Change(Action.CREATE, key, job, record=record, resume=record.state))
-        elif record.attempts <= max_retries:
-            changes.append(Change(Action.CREATE, key, job, record=record, resume="retry"))
         else:
-            changes.append(Change(Action.NOOP, key, job, record=record))
-            reason = f" ({record.error.code}: {record.error.message})" if record.error else ""
-            warnings.append(
-                f"{key} failed {plural(record.attempts, 'time')}{reason}; not retried again "
-                f"(raise apply.max_retries above {max_retries} to retry it)"
-            )
+            change = _resumed(key, job, record, max_retries)
+            if change.settled_failure:
+                settled[key] = f"failed for good ({_failure(record)})"
+                warnings.append(f"{key} {change.reason}")
+            changes.append(change)
     for key in sorted(set(stale) - replaced):
         changes.append(Change(Action.FORGET, key, None, record=stale[key]))
     counts = {action.value: 0 for action in Action}
@@ -51,3 +80,4 @@ def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:
         warnings=tuple(warnings),
         counts=counts,
     )
+

@@ -8,6 +8,7 @@ from typing import Any, Iterator, Mapping
 
 from runner import api_facts as facts
 from runner.errors import Problem, SpecError
+from runner.execute.states import JobKind
 from runner.plan.job import Job, job_key
 from runner.plan.model import JobGraph
 from runner.spec import limits
@@ -114,12 +115,12 @@ class _Builder:
                 name = "-".join([self.spec.campaign, group.id, *(str(v) for v in cell.values())])
             avatar_id, unresolved = self.avatar_id(ref.provider, ref.id, ref.name)
             request: dict[str, Any] = {"avatar_id": avatar_id, "script": script}
-            kind = "avatar_video"
+            kind = JobKind.AVATAR_VIDEO
             if group.provider == "heygen":
-                kind = "heygen_video"
+                kind = JobKind.HEYGEN_VIDEO
                 request.update(voice_id=group.voice, aspect_ratio=group.aspect_ratio)
             address = f"videos.{group.id}[{cell_label(cell)}]"
-            job = self.add(Job(job_key(kind, group.provider, request), kind, group.provider, request,  # type: ignore[arg-type]
+            job = self.add(Job(job_key(kind, group.provider, request), kind, group.provider, request,
                                (address,), name=name, unresolved=unresolved))
             made.append((cell, job.key))
         self.cells_by_group[group.id] = made
@@ -154,14 +155,14 @@ class _Builder:
         sources: list[tuple[str, str, dict[str, Any], str]] = []  # (upload key, address stem, context, label)
         if group.source.url is not None:
             request = {"source": {"url": group.source.url}}
-            upload = self.add(Job(job_key("upload", "tiktok", request), "upload", "tiktok", request, (f"refresh.{group.id}.source",)))
+            upload = self.add(Job(job_key("upload", "tiktok", request), JobKind.UPLOAD, "tiktok", request, (f"refresh.{group.id}.source",)))
             sources.append((upload.key, f"refresh.{group.id}", {}, ""))
         else:
             origin = str(group.source.from_group)
             for cell, key in self.matching_cells(origin, group.source.where):
                 request = {"source": {"job": key}}
                 stem = f"refresh.{group.id}[{cell_label(cell)}]"
-                upload = self.add(Job(job_key("upload", "tiktok", request), "upload", "tiktok", request,
+                upload = self.add(Job(job_key("upload", "tiktok", request), JobKind.UPLOAD, "tiktok", request,
                                       (f"{stem}.source",), depends_on=(key,), unresolved=self.jobs[key].unresolved))
                 sources.append((upload.key, stem, dict(cell), f"source ({cell_label(cell).replace(',', ', ')}): "))
         themes: tuple[str | None, ...] = group.hook.holiday_themes if group.hook and group.hook.holiday_themes else (None,)
@@ -179,7 +180,7 @@ class _Builder:
                 refresh_request: dict[str, Any] = {"video": {"job": upload_key}, "video_refresh_strategy_list": list(group.strategies), "add_hook": add_hook}
                 address = stem if theme is None else (f"{stem[:-1]},holiday_theme={theme}]" if stem.endswith("]") else f"{stem}[holiday_theme={theme}]")
                 expected = facts.RECOMMENDED_HOOK_VIDEOS if group.hook and group.hook.type == "RECOMMENDED" else 1
-                self.add(Job(job_key("refresh_video", "tiktok", refresh_request), "refresh_video", "tiktok", refresh_request, (address,),
+                self.add(Job(job_key("refresh_video", "tiktok", refresh_request), JobKind.REFRESH_VIDEO, "tiktok", refresh_request, (address,),
                              name=name, depends_on=(upload_key,), expected_videos=expected,
                              unresolved=self.jobs[upload_key].unresolved))
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
-JobKind = Literal["avatar_video", "upload", "refresh_video", "heygen_video"]
+from runner.execute.states import JobKind
+
 
 KEY_PREFIX: dict[str, str] = {
     "avatar_video": "av",

@@ -18,11 +18,21 @@ class Action(enum.Enum):
     REPLACE = "replace"
     FORGET = "forget"
     NOOP = "no-op"
+    BLOCKED = "blocked"  # a dependency failed for good: nothing apply can do
 
     @property
     def symbol(self) -> str:
         """The one-glance symbol shown in text plans."""
-        return {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " "}[self.value]
+        return {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " ", "blocked": "!"}[self.value]
+
+
+class Resume(enum.StrEnum):
+    """Where a CREATE starts from when the lockfile already has a record (derived from runner/execute/states.py)."""
+
+    SUBMITTED = "submitted"  # tasks known: polled, nothing paid
+    PENDING = "pending"  # reply lost: adopted by name tag (avatar), or safely re-sent (upload, HeyGen)
+    UNKNOWN = "unknown"  # a refresh whose reply was lost: cannot be matched; re-creating pays again
+    RETRY = "retry"  # failed, within apply.max_retries: paid again
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +51,9 @@ class Change:
 
     `job` is the wanted job (None for FORGET); `record` the lockfile record it starts
     from (None for a fresh CREATE); `replaces` the lockfile key a REPLACE supersedes.
-    `resume` is set on a CREATE whose record is pending/submitted (nothing new is paid)
-    or failed (a retry, paid again).
+    `resume` is set on a CREATE whose record is pending/submitted (nothing new is paid),
+    a pending refresh (`unknown`: paid again only with consent) or failed (a retry, paid again).
+    `reason` says why a job is blocked or failed for good, or what a pending refresh costs.
     """
 
     action: Action
@@ -50,8 +61,13 @@ class Change:
     job: Job | None
     record: JobRecord | None = None
     replaces: str | None = None
-    resume: str | None = None  # None | "submitted" | "pending" | "retry"
-    reason: str | None = None  # why a REPLACE of an unchanged job was asked for (`--replace SEL`)
+    resume: Resume | None = None
+    reason: str | None = None  # blocked / failed for good / pending refresh: why; a REPLACE asked by `--replace SEL`: why
+
+    @property
+    def settled_failure(self) -> bool:
+        """Blocked, or failed for good: apply cannot do anything about it."""
+        return self.action is Action.BLOCKED or (self.action is Action.NOOP and self.reason is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,4 +96,16 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         """True when apply would do anything."""
-        return any(c.action is not Action.NOOP for c in self.changes)
+        return any(c.action not in (Action.NOOP, Action.BLOCKED) for c in self.changes)
+
+    @property
+    def settled_failures(self) -> tuple[Change, ...]:
+        """Jobs that are blocked or failed for good, with their reasons."""
+        return tuple(c for c in self.changes if c.settled_failure)
+
+    @property
+    def detailed_exit_code(self) -> int:
+        """`plan --detailed-exitcode`: 2 work apply can do; 1 only failed-for-good or blocked jobs left; 0 nothing."""
+        if self.has_changes:
+            return 2
+        return 1 if self.settled_failures else 0

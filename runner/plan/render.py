@@ -14,9 +14,9 @@ from runner.plan.model import Plan
 
 FORMAT_VERSION = "1.0"
 MARKDOWN_LIMIT = 65_000
-SYMBOLS = {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " "}
-SHOWN = ("create", "replace", "rename", "forget")
-_COLORS = {"create": "green", "rename": "yellow", "replace": "magenta", "forget": "red", "no-op": "white"}
+SYMBOLS = {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " ", "blocked": "!"}
+SHOWN = ("create", "replace", "rename", "forget", "blocked")
+_COLORS = {"create": "green", "rename": "yellow", "replace": "magenta", "forget": "red", "no-op": "white", "blocked": "red"}
 WRAP = 72
 
 __all__ = ["FORMAT_VERSION", "MARKDOWN_LIMIT", "duration", "summary", "plan_data", "render_text", "render_text_data",
@@ -46,7 +46,9 @@ def summary(data: Mapping[str, Any] | Plan) -> str:
         f"Plan: {c.get('create', 0)} to create, {c.get('rename', 0)} to rename, "
         f"{c.get('replace', 0)} to replace, {c.get('forget', 0)} to forget, {c.get('no-op', 0)} unchanged."
     )
-    if not any(c.get(a, 0) for a in SHOWN):
+    if c.get("blocked"):
+        line += f" {c['blocked']} blocked."
+    if not any(c.get(a, 0) for a in SHOWN if a != "blocked"):
         return line + " No changes."
     est = data["estimate"]
     return line + (
@@ -203,6 +205,8 @@ def _resume_lines(change: Mapping[str, Any], indent: str) -> list[str]:
         lines.append(f"{indent}a create whose reply was lost: adopted if the provider has it, else created")
     elif change.get("resume") == "retry":
         lines.append(f"{indent}retry of a failed job")
+    if change.get("action") == "blocked" or change.get("resume") == "unknown":
+        lines.append(f"{indent}{change.get('reason')}")
     if change.get("provisional"):
         lines.append(f"{indent}provisional key: an avatar name (id known after apply)")
     if change.get("expected_videos", 0) > 1:

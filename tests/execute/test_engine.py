@@ -27,7 +27,7 @@ class FakeTikTok:
 
     def _call(self, name: str, arg: Any) -> None:
         self.request_count += 1
-        disk = lockfile.read(self.lock_path, "fake").jobs if self.lock_path.exists() else {}
+        disk = lockfile.read(self.lock_path, "fake").jobs  # the lockfile with its write-ahead log replayed
         self.calls.append((name, arg, {k: (r.state, r.task_ids) for k, r in disk.items()}))
 
     def _new(self, **task: Any) -> str:

@@ -69,17 +69,17 @@ def test_removed_job_is_forgotten(write_spec: Callable[[str, str], Path]) -> Non
     old = _graph(write_spec)
     spec = write_spec(SPEC.replace("scripts: [s, k]", "scripts: [k]").replace("SCRIPT", "Hello.").replace("NAME", "v"), "d.yaml")
     plan = diff(build_graph(load_spec(spec)), _locked(old))
-    assert plan.counts == {"create": 0, "rename": 0, "replace": 0, "forget": 1, "no-op": 1}
+    assert plan.counts == {"create": 0, "rename": 0, "replace": 0, "forget": 1, "no-op": 1, "blocked": 0}
 
 
 def test_submitted_resumes_and_failed_retries_until_max(write_spec: Callable[[str, str], Path]) -> None:
     graph = _graph(write_spec)
     submitted = diff(graph, _locked(graph, state="submitted", task_ids=("t",)))
     assert {c.resume for c in submitted.changes} == {"submitted"} and submitted.estimate.videos == 0
-    failed_once = _locked(graph, state="failed", attempts=1, error=JobError("FAILED", "render error"))
+    failed_once = _locked(graph, state="failed", attempts=1, error=JobError("TASK_FAILED", "render error"))
     retry = diff(graph, failed_once)
     assert {c.resume for c in retry.changes} == {"retry"} and retry.estimate.videos == 2
-    failed_twice = _locked(graph, state="failed", attempts=2, error=JobError("FAILED", "render error"))
+    failed_twice = _locked(graph, state="failed", attempts=2, error=JobError("TASK_FAILED", "render error"))
     stop = diff(graph, failed_twice)
     assert set(_actions(stop).values()) == {"no-op"}
     assert any("max_retries" in w for w in stop.warnings)

@@ -1,0 +1,48 @@
+"""When to look at a task again: soon after the create, then at growing intervals shaped by what was seen.
+
+Completion times are kept as a share of the documented bound (so scripts of any length, and
+earlier runs recorded in the lockfile, inform each other). The documented bound only caps the
+interval; it never delays the first look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FIRST_POLL = 1.0  # seconds after the create's reply
+MIN_INTERVAL = 0.5
+GROWTH = 0.25  # the next look comes at most 25 % of the task's age later: found at most ~25 % late
+CAP_SHARE = 0.1  # and at most 10 % of the documented bound later
+SAMPLES_TO_TRUST = 3
+
+
+@dataclass
+class PollPacer:
+    """Poll schedule of one kind of task; `observe` each completion."""
+
+    fastest: float = float("inf")  # shortest completion seen, as a share of the documented bound
+    slowest: float = 0.0
+    seen: int = 0
+
+    def observe(self, seconds: float, bound: float) -> None:
+        """Record one task's time from create to finish."""
+        if seconds <= 0 or bound <= 0:
+            return
+        share = seconds / bound
+        self.fastest = min(self.fastest, share)
+        self.slowest = max(self.slowest, share)
+        self.seen += 1
+
+    def first(self, bound: float) -> float:
+        """Seconds from the create's reply to the first poll."""
+        if self.seen >= SAMPLES_TO_TRUST:
+            return max(FIRST_POLL, 0.9 * self.fastest * bound)
+        return FIRST_POLL
+
+    def next(self, age: float, bound: float) -> float:
+        """Seconds until the next poll of a task created `age` seconds ago."""
+        return max(MIN_INTERVAL, min(GROWTH * age, CAP_SHARE * bound))
+
+    def longest(self, bound: float) -> float:
+        """The longest completion seen, in seconds for this bound (0 when none)."""
+        return self.slowest * bound

@@ -1,0 +1,81 @@
+"""The write-ahead log: one appended JSON line per changed record, compacted into the YAML lockfile.
+
+It lives in the untracked state folder beside the lockfile (`.campaign/NAME.lock.yaml.journal`).
+Every reader of the lockfile replays it (`lockfile.read`), so a crash between two compactions
+loses nothing. A torn last line (a crash mid-append) is ignored: its change was never relied on,
+because requests that depend on a change are sent only after its line is fsynced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from runner.lock import lockfile
+from runner.lock.lockfile import JobRecord, Lockfile
+from runner.paths import STATE_DIR_NAME
+
+
+
+def journal_path(lock_path: Path) -> Path:
+    """Where a lockfile's write-ahead log lives."""
+    return lock_path.parent / STATE_DIR_NAME / f"{lock_path.name}.journal"
+
+
+def record_line(campaign: str, key: str, record: JobRecord | None) -> dict[str, Any]:
+    """One job's change as plain data (None: the job was dropped)."""
+    data = None if record is None else lockfile.to_data(Lockfile(campaign=campaign, jobs={key: record}))["jobs"][key]
+    return {"job": key, "record": data}
+
+
+def append(path: Path, lines: Iterable[dict[str, Any]]) -> int:
+    """Append lines durably (write, fsync); return the bytes written."""
+    payload = "".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines).encode()
+    if not payload:
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, payload)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return len(payload)
+
+
+def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
+    """The lockfile with the journal's changes applied (unchanged when there is no journal)."""
+    path = journal_path(lock_path)
+    try:
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return lock
+    jobs = dict(lock.jobs)
+    resolved = {p: dict(n) for p, n in lock.resolved_avatars.items()}
+    for text in raw.split(b"\n"):
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue  # a torn last line, or an empty one
+        if not isinstance(line, dict):
+            continue
+        if "resolved" in line:
+            provider, name, avatar_id = line["resolved"]
+            resolved.setdefault(str(provider), {})[str(name)] = str(avatar_id)
+            continue
+        key = str(line.get("job"))
+        if line.get("record") is None:
+            jobs.pop(key, None)
+        else:
+            parsed = lockfile.from_data({"version": lock.version, "campaign": lock.campaign, "jobs": {key: line["record"]}},
+                                        str(path))
+            jobs[key] = parsed.jobs[key]
+    return replace(lock, jobs=jobs, resolved_avatars=resolved)
+
+
+def discard(lock_path: Path) -> None:
+    """Drop the journal once the lockfile holds everything in it."""
+    journal_path(lock_path).unlink(missing_ok=True)
