@@ -226,8 +226,14 @@ class Context:
 
     def refuse(self, run: JobRun, exc: PermanentError) -> None:
         """A definite refusal of a create: not an attempt (nothing was made); the provider's words are kept."""
-        attempts = run.before.attempts if run.before is not None else 0
+        record = self.journal.record(run.job.key)
+        attempts = max(0, (record.attempts if record else 0) + transition(self._state_of(run), Event.REFUSED).attempts)
         self.fail(run, Event.REFUSED, exc.code, exc.message, attempts=attempts)
+
+    def note(self, run: JobRun, event: Event) -> None:
+        """An event that keeps the recorded state (checked against the table)."""
+        state = self._state_of(run)
+        assert transition(state, event).to == state
 
     def block_dependents(self, run: JobRun, reason: str) -> None:
         """Every job downstream of a failed one is blocked for this run."""

@@ -141,6 +141,7 @@ class AvatarVideos:
 
     def lost(self, ctx: Context, run: JobRun) -> None:
         """The create may have happened: look for its video by name tag, from soon on."""
+        ctx.note(run, Event.REPLY_LOST)
         run.phase, run.lost_at = Phase.ADOPTING, ctx.clock.monotonic()
         ctx.reporter.job_event(run.job.key, "reply lost", "looking for the video by its name tag before creating it again")
         ctx.schedule(run, ctx.pacers[self.kind].first(self.bound(run)))
@@ -319,6 +320,7 @@ class RefreshVideos:
         """Record the task ids; a lost reply leaves the job pending for the user to decide."""
         exc = future.exception()
         if isinstance(exc, OutcomeUnknown):
+            ctx.note(run, Event.REPLY_LOST)
             run.phase = Phase.ASKING
             ctx.finished += 1
             ctx.reporter.job_event(run.job.key, "reply lost", "the refresh may exist in the account; see `campaign plan`")

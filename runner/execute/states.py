@@ -73,7 +73,7 @@ class Transition:
     """One row of the table."""
 
     to: str  # a JobState value, BEFORE or NONE
-    attempts: int  # change of `attempts`; a rollback restores the count from before
+    attempts: int  # change of `attempts` (a rollback to BEFORE restores the whole record, its count included)
     plan_shows: str
     apply_does: str
 
@@ -85,7 +85,7 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
     (JobState.PENDING, Event.SEND): Transition(JobState.PENDING, +1, "+ create (pending refresh: costs again)", "only with consent (`--retry-unknown` or a yes on a terminal)"),
     (JobState.PENDING, Event.NOT_SENT): Transition(BEFORE, 0, "as before the create", "retry within the transient budget; never an attempt"),
     (JobState.PENDING, Event.AUTH_REFUSED): Transition(BEFORE, 0, "as before the create", "stop the run, name the variable to fix"),
-    (JobState.PENDING, Event.REFUSED): Transition(JobState.FAILED, 0, "failed for good (change the spec)", "record the provider's words; go on with other jobs"),
+    (JobState.PENDING, Event.REFUSED): Transition(JobState.FAILED, -1, "failed for good (change the spec)", "record the provider's words; go on with other jobs"),
     (JobState.PENDING, Event.ACCEPTED): Transition(JobState.SUBMITTED, 0, "+ create (resumes submitted tasks, free)", "record task ids, then poll"),
     (JobState.PENDING, Event.REPLY_LOST): Transition(JobState.PENDING, 0, "+ create (reply lost: adopt or ask)", "adopt by name tag; re-send uploads and HeyGen renders; ask for refreshes"),
     (JobState.PENDING, Event.ADOPTED): Transition(JobState.SUCCEEDED, 0, "up to date", "record the adopted video id"),
