@@ -26,6 +26,10 @@ from runner.providers.errors import NotSent, PermanentError, ProviderError, RunS
 
 
 
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+
+
 class Interrupted(Exception):
     """Raised inside a create that had not been sent when the run was asked to stop."""
 
@@ -85,6 +89,10 @@ class TransientBudget:
         """A reply arrived."""
         self.streak, self.since = 0, None
 
+    def backoff(self) -> float:
+        """Seconds to hold creates after the latest transient failure (doubling, capped)."""
+        return float(min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, self.streak - 1)))
+
     def spend(self, exc: ProviderError) -> None:
         """One more transient failure; raises TransientBudgetSpent when the budget is gone."""
         now = self.clock.monotonic()
@@ -123,6 +131,7 @@ class Context:
         self.downloads: collections.deque[tuple[str, str, str]] = collections.deque()  # (key, video id, url)
         self.fresh_url_wanted: collections.deque[str] = collections.deque()
         self.reuploaded: set[str] = set()
+        self.hold_until: dict[JobKind, float] = {kind: 0.0 for kind in JobKind}  # creates back off after transient trouble
         self.replaces: dict[str, str] = {}  # new key -> the key it replaces (dropped once the new one succeeded)
 
     # --- requests ----------------------------------------------------------------------------
@@ -267,6 +276,8 @@ class Context:
             raise exc
         if isinstance(exc, ProviderError) and not isinstance(exc, PermanentError):
             self.budget.spend(exc)
+            for kind in {run.kind for run in runs}:
+                self.hold_until[kind] = self.clock.monotonic() + self.budget.backoff()
 
     def poll_failed(self, runs: list[JobRun], exc: BaseException) -> None:
         """A poll raised: free to repeat, within the transient budget."""

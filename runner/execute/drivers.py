@@ -17,7 +17,7 @@ from runner.providers.errors import OutcomeUnknown, PermanentError
 
 LOST_AFTER_MISSES = 3  # polls in a row that leave a task out before it counts as forgotten by the provider
 ADOPT_SLOWEST_FACTOR = 2.0  # a lost create is looked for until twice the slowest completion seen...
-ADOPT_BOUND_FACTOR = 1.5  # ...and at least 1.5 x the documented bound
+ADOPT_BOUND_FACTOR = 3.0  # ...and at least 3 x the documented bound (renders run late; paying twice is worse)
 
 
 class Driver(Protocol):
@@ -261,6 +261,7 @@ class Uploads:
         if isinstance(exc, OutcomeUnknown):
             ctx.roll_back(run, Event.NOT_SENT)  # free, and makes nothing: send it again
             ctx.make_ready(run)
+            ctx.budget.spend(exc)
             return
         if exc is not None:
             ctx.create_failed([run], exc)
@@ -420,6 +421,7 @@ class HeyGenVideos:
         if isinstance(exc, OutcomeUnknown):
             ctx.roll_back(run, Event.NOT_SENT)  # the Idempotency-Key makes a repeat safe
             ctx.make_ready(run)
+            ctx.budget.spend(exc)
             return
         if exc is not None:
             ctx.create_failed([run], exc)

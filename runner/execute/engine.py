@@ -211,7 +211,10 @@ class Engine:
         now = self.clock.monotonic()
         dues = [self.ctx.timers[k][0][0] for k in JobKind if self.ctx.timers[k]]
         wait = max(0.0, min(dues) - now) if dues else IDLE_SLICE
-        if any(self.ctx.ready[k] for k in JobKind):
+        held = [self.ctx.hold_until[k] - now for k in JobKind if self.ctx.ready[k] and self.ctx.hold_until[k] > now]
+        if held:
+            wait = min(wait, min(held))
+        elif any(self.ctx.ready[k] for k in JobKind):
             wait = min(wait, self.refresh_slot_in())
         wait = min(wait, IDLE_SLICE)
         if self.ctx.in_flight:
@@ -230,14 +233,14 @@ class Engine:
         """Creates first (never delayed by polls), then due polls within their share, then downloads."""
         ctx = self.ctx
         creates_wait = False
+        now = self.clock.monotonic()
         for kind, driver in DRIVERS.items():
             heap = ctx.ready[kind]
-            while heap and ctx.room() and driver.can_create(ctx):
+            while heap and ctx.room() and ctx.hold_until[kind] <= now and driver.can_create(ctx):
                 batch = self.pop_ready(heap, driver.create_batch)
                 if batch:
                     driver.create(ctx, batch)
             creates_wait |= bool(heap) and kind in TIKTOK_KINDS
-        now = self.clock.monotonic()
         for kind, driver in DRIVERS.items():
             timers = ctx.timers[kind]
             while ctx.room():
