@@ -13,7 +13,7 @@ import click
 
 from runner.errors import ConfigError
 
-SANDBOX_TIME_SCALE = 0.01  # `--sandbox` runs: a virtual second lasts 10 ms unless CAMPAIGN_TIME_SCALE says otherwise
+SANDBOX_SPEED = 0.01  # `--sandbox` runs: tasks take 1 % of the documented times, on the real clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,5 @@ def provider_environment(sandbox: bool, state_file: Path | None = None) -> Itera
     from runner.sandbox.config import SandboxConfig
     from runner.sandbox.server import SandboxServer
 
-    scale = campaign_number("CAMPAIGN_TIME_SCALE") or SANDBOX_TIME_SCALE
-    with SandboxServer(SandboxConfig(time_scale=scale, state_file=state_file)) as server:
+    with SandboxServer(SandboxConfig(speed=SANDBOX_SPEED, state_file=state_file)) as server:
         yield server.env()

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from runner import api_facts as facts
 from runner.execute.context import Context, JobRun
+from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
 from runner.execute.requests import AvatarRequest, HeyGenRequest, RefreshRequest, UploadRequest
 from runner.execute.states import Event, JobKind, JobState, Phase
@@ -16,8 +17,9 @@ from runner.plan.job import name_tag
 from runner.providers.errors import OutcomeUnknown, PermanentError
 
 LOST_AFTER_MISSES = 3  # polls in a row that leave a task out before it counts as forgotten by the provider
-ADOPT_SLOWEST_FACTOR = 2.0  # a lost create is looked for until twice the slowest completion seen...
-ADOPT_BOUND_FACTOR = 3.0  # ...and at least 3 x the documented bound (renders run late; paying twice is worse)
+ADOPT_SLOWEST_FACTOR = 2.0  # a lost create is looked for until twice the slowest completion seen (at least 5 s)...
+ADOPT_MIN_SECONDS = 5.0
+ADOPT_BOUND_FACTOR = 3.0  # ...or, before enough were seen, 3 x the documented bound (renders run late; paying twice is worse)
 
 
 class Driver(Protocol):
@@ -147,9 +149,15 @@ class AvatarVideos:
         ctx.schedule(run, ctx.pacers[self.kind].first(self.bound(run)))
 
     def adopt_deadline(self, ctx: Context, run: JobRun) -> float:
-        """Seconds after the loss beyond which the provider cannot still be rendering it (as far as anything seen says)."""
-        bound = self.bound(run)
-        return max(ADOPT_BOUND_FACTOR * bound, ADOPT_SLOWEST_FACTOR * ctx.pacers[self.kind].longest(bound))
+        """Seconds after the loss beyond which the provider cannot still be rendering it, as far as anything seen says.
+
+        Completion times seen (this run, and earlier runs through the lockfile) decide; without
+        enough of them, a generous multiple of the documented bound.
+        """
+        pacer = ctx.pacers[self.kind]
+        if pacer.seen >= SAMPLES_TO_TRUST:
+            return max(ADOPT_MIN_SECONDS, ADOPT_SLOWEST_FACTOR * pacer.longest(self.bound(run)))
+        return ADOPT_BOUND_FACTOR * self.bound(run)
 
     def resume(self, ctx: Context, run: JobRun, record: JobRecord) -> None:
         """A create sent by an earlier run whose reply was never recorded: adopt it."""

@@ -43,7 +43,7 @@ def newly(state: str, before: Lockfile) -> Moment:
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
-    sb = sandbox_factory(time_scale=0.1, slow_rate=0.5, seed=9)  # a run lasts several seconds: room to kill it
+    sb = sandbox_factory(speed=0.05, slow_rate=0.5, seed=9)  # a run lasts several seconds: room to kill it
     spec = write_campaign(kit.campaign_text("crash", 4, 10))
     lock_path = spec.with_name("c.lock.yaml")
     env = {**os.environ, **sb.env()}

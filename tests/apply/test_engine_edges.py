@@ -46,7 +46,7 @@ def test_unreachable_provider_costs_no_attempt_and_a_later_apply_makes_everythin
     assert not lock_of(spec, "down").jobs  # no attempt, no failure for good: as if nothing was tried
     plan = kit.run([*kit.apply_command(spec)[:3], "plan", str(spec), "--detailed-exitcode"], env)
     assert plan.returncode == 2  # still work apply can do
-    with SandboxServer(SandboxConfig(time_scale=0.01, seed=1), port=port) as up:
+    with SandboxServer(SandboxConfig(speed=0.01, seed=1), port=port) as up:
         done = kit.run(kit.apply_command(spec), env)
         assert done.returncode == 0, done.stderr
         assert up.stats()["avatar_videos_created"] == 2
@@ -139,7 +139,7 @@ def test_a_stock_video_the_provider_forgot_is_uploaded_again(sandbox_factory: An
 
 def test_first_interrupt_records_replies_and_exits_130_then_resume_pays_nothing_twice(sandbox_factory: Any,
                                                                                       write_campaign: Any, kit: Any) -> None:
-    sb = sandbox_factory(time_scale=0.05, seed=4)
+    sb = sandbox_factory(speed=0.05, seed=4)
     spec = write_campaign(kit.campaign_text("stop", 4, 5))
     process = subprocess.Popen(kit.apply_command(spec), env={**os.environ, **sb.env()}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

@@ -75,7 +75,7 @@ def test_no_lockfile_yet_is_zero_jobs(write_campaign: Any, kit: Any) -> None:
 
 
 def test_refresh_records_a_finished_heygen_render(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
-    sb = sandbox_factory(time_scale=0.002)
+    sb = sandbox_factory(speed=0.002)
     spec = write_campaign(SPEC)
     heygen = HeyGenClient(settings_from_env(sb.env()))
     try:

@@ -1,0 +1,50 @@
+"""The write-ahead journal: bytes per event do not grow with the lockfile; a killed run's journal is replayed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runner.execute import wal
+from runner.execute.journal import Journal
+from runner.lock import lockfile
+from runner.lock.lockfile import JobRecord, Lockfile
+
+
+def _record(i: int) -> JobRecord:
+    return JobRecord(kind="avatar_video", provider="tiktok", state="submitted", addresses=(f"videos.g[a=a{i}]",),  # type: ignore[arg-type]
+                     task_ids=(f"{7400000000000000000 + i}",), attempts=1, submitted_at=1_790_000_000.0)
+
+
+def _key(i: int) -> str:
+    return f"av-{i:016x}"
+
+
+def _bytes_for_one_event(tmp_path: Path, size: int) -> int:
+    path = tmp_path / f"n{size}" / "c.lock.yaml"
+    path.parent.mkdir()
+    lock = Lockfile(campaign="c", jobs={_key(i): _record(i) for i in range(size)})
+    lockfile.write(path, lock)
+    journal = Journal(path, lockfile.read(path, "c"))
+    before = journal.bytes_appended
+    journal.update(_key(size // 2), state="succeeded", video_ids=("7500000000000000001",))
+    journal.flush()
+    return journal.bytes_appended - before
+
+
+def test_bytes_per_event_do_not_grow_with_the_lockfile(tmp_path: Path) -> None:
+    small, large = _bytes_for_one_event(tmp_path, 10), _bytes_for_one_event(tmp_path, 5000)
+    assert 0 < small and large <= small + 8  # the key's width may differ by a digit or so; never by the lockfile's size
+
+
+def test_a_journal_left_by_a_killed_run_is_replayed_by_every_reader_and_compacted(tmp_path: Path) -> None:
+    path = tmp_path / "c.lock.yaml"
+    journal = Journal(path, Lockfile(campaign="c"))
+    journal.put(_key(1), _record(1))
+    journal.flush()
+    with open(wal.journal_path(path), "ab") as torn:  # a crash mid-append leaves a partial last line
+        torn.write(b'{"job": "av-00000000000000')
+    assert not path.exists()  # nothing compacted yet: only the journal holds the record
+    assert lockfile.read(path, "c").jobs[_key(1)].task_ids == ("7400000000000000001",)
+    journal.compact()
+    assert lockfile.read(path, "c").jobs[_key(1)].state == "submitted"
+    assert not wal.journal_path(path).exists()
