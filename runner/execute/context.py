@@ -132,6 +132,7 @@ class Context:
         self.fresh_url_wanted: collections.deque[str] = collections.deque()
         self.reuploaded: set[str] = set()
         self.hold_until: dict[JobKind, float] = {kind: 0.0 for kind in JobKind}  # creates back off after transient trouble
+        self.reasons: dict[str, str] = {}  # why the plan re-renders a job (`--replace SEL`)
         self.replaces: dict[str, str] = {}  # new key -> the key it replaces (dropped once the new one succeeded)
 
     # --- requests ----------------------------------------------------------------------------
@@ -185,11 +186,16 @@ class Context:
         row = transition(old.state if old else NONE, event)
         if old is None or old.state != JobState.PENDING:
             run.before = old
-        kept_videos = old.video_ids if old is not None and job.kind == JobKind.REFRESH_VIDEO else ()  # paid for: never dropped
+        paid_before = old is not None and old.state in (JobState.FAILED, JobState.PENDING) and job.kind == JobKind.REFRESH_VIDEO
+        kept_videos = old.video_ids if old is not None and paid_before else ()  # paid for: never dropped
+        replaced = old.replaced if old is not None else None
+        if old is not None and old.state == JobState.SUCCEEDED:  # a re-render on request keeps what it supersedes
+            replaced = {"reason": self.reasons.get(job.key) or "--replace", "video_ids": list(old.video_ids),
+                        "task_ids": list(old.task_ids)}
         record = JobRecord(
             kind=job.kind, provider=job.provider, state=JobState(row.to), addresses=job.addresses, name=job.name,
             depends_on=job.depends_on, attempts=(old.attempts if old else 0) + row.attempts,
-            submitted_at=self.clock.time(), video_ids=kept_videos, request=dict(job.request), **fields,
+            submitted_at=self.clock.time(), video_ids=kept_videos, request=dict(job.request), replaced=replaced, **fields,
         )
         self.journal.put(job.key, record)
         run.phase = Phase.CREATING
@@ -215,7 +221,7 @@ class Context:
         run.phase = Phase.DONE
         self.finished += 1
         old = self.replaces.get(run.job.key)
-        if old is not None:
+        if old is not None and old != run.job.key:
             self.journal.drop([old])
         self.reporter.job_event(run.job.key, "succeeded", ", ".join(video_ids))
         for dependent in self.dependents.get(run.job.key, ()):

@@ -93,6 +93,8 @@ class Engine:
             ctx.runs[change.key] = run
             if change.replaces:
                 self.replaces[change.key] = change.replaces
+            if change.reason:
+                ctx.reasons[change.key] = change.reason
         ctx.replaces = self.replaces
         self.learn_history()
         now_wall, now = self.clock.time(), self.clock.monotonic()

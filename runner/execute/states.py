@@ -82,6 +82,7 @@ class Transition:
 TRANSITIONS: dict[tuple[str, Event], Transition] = {
     (NONE, Event.SEND): Transition(JobState.PENDING, +1, "+ create", "write-ahead, then send the create"),
     (JobState.FAILED, Event.SEND): Transition(JobState.PENDING, +1, "+ create (retry, within max_retries)", "write-ahead, then send the create"),
+    (JobState.SUCCEEDED, Event.SEND): Transition(JobState.PENDING, +1, "-/+ replace (re-render on request, `--replace`)", "keep the superseded ids in `replaced`, then send"),
     (JobState.PENDING, Event.SEND): Transition(JobState.PENDING, +1, "+ create (pending refresh: costs again)", "only with consent (`--retry-unknown` or a yes on a terminal)"),
     (JobState.PENDING, Event.NOT_SENT): Transition(BEFORE, 0, "as before the create", "retry within the transient budget; never an attempt"),
     (JobState.PENDING, Event.AUTH_REFUSED): Transition(BEFORE, 0, "as before the create", "stop the run, name the variable to fix"),
