@@ -11,6 +11,7 @@ from typing import Any
 
 import uvicorn
 
+from runner.clock import Clock
 from runner.sandbox.app import build_app
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.tiktok_state import TikTokAccount
@@ -27,9 +28,10 @@ class _DroppedReplyFilter(logging.Filter):
 class SandboxServer:
     """A running sandbox: `with SandboxServer(SandboxConfig()) as sandbox: ... sandbox.env()`."""
 
-    def __init__(self, config: SandboxConfig | None = None, port: int = 0) -> None:
+    def __init__(self, config: SandboxConfig | None = None, port: int = 0, clock: Clock | None = None) -> None:
+        """`clock` replaces the real clock (tests that step time instead of waiting)."""
         self.config = config or SandboxConfig()
-        self.world = World(self.config)
+        self.world = World(self.config, clock)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", port))

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from runner import api_facts as facts
+from runner.clock import FakeClock
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
 from runner.sandbox.zego import signature
@@ -272,3 +273,13 @@ def test_config_refuses_impossible_knobs() -> None:
     ):
         with pytest.raises(ValueError):
             SandboxConfig(**knobs)
+
+
+def test_a_test_clock_steps_time_instead_of_waiting() -> None:
+    clock = FakeClock(start=time.time())
+    with SandboxServer(SandboxConfig(seed=1, spread=(1.0, 1.0)), clock=clock) as sb:
+        [task_id] = task_ids(create(sb))
+        assert get_tasks(sb, [task_id])[0]["status"] == "SUBMITTED"
+        clock.advance(facts.avatar_processing_bound(12))
+        assert get_tasks(sb, [task_id])[0]["status"] == "SUCCESS"
+        assert stats(sb)["now"] == clock.time()
