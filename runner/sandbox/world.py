@@ -41,6 +41,7 @@ class World:
         self.outage_until: float | None = None  # monotonic end of an outage started through /_sandbox/outage
         if config.state_file is not None and config.state_file.exists():
             self.state = json.loads(config.state_file.read_text(encoding="utf-8"))
+            bring_back_to_now(self.state, self.clock.time())
 
     # --- the services the HeyGen and ZEGO emulators use (EmulatorHooks) ------------------
     def count(self, endpoint: str, app: str | None = None) -> None:
@@ -169,3 +170,31 @@ class World:
             self.arrivals.clear()
             self.peaks.clear()
             self.ready_at_latest = None
+
+
+TIMESTAMP_KEYS = ("created", "created_at", "trained_at", "at")
+SHIFTED_AGE_SECONDS = 3600.0
+
+
+def bring_back_to_now(state: dict[str, Any], now: float) -> None:
+    """Shift a saved account whose times lie in the future (saved on a faster scaled clock) into the past.
+
+    Its latest moment becomes an hour ago: order and durations are kept, and what was rendering then
+    has finished since, as it would have on the real clock.
+    """
+    stamps: list[tuple[dict[str, Any], str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in TIMESTAMP_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    stamps.append((node, key))
+                else:
+                    walk(value)
+
+    walk(state)
+    latest = max((float(item[key]) for item, key in stamps), default=now)
+    if latest > now + 60:
+        shift = now - SHIFTED_AGE_SECONDS - latest
+        for item, key in stamps:
+            item[key] = item[key] + shift

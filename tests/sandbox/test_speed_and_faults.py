@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -283,3 +284,19 @@ def test_a_test_clock_steps_time_instead_of_waiting() -> None:
         clock.advance(facts.avatar_processing_bound(12))
         assert get_tasks(sb, [task_id])[0]["status"] == "SUCCESS"
         assert stats(sb)["now"] == clock.time()
+
+
+def test_a_state_saved_on_a_scaled_clock_is_brought_back_to_now(start: Any, tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    future = SandboxServer(SandboxConfig(time_scale=0.001, state_file=state_file, seed=1)).start()
+    try:
+        [task_id] = task_ids(create(future))
+        time.sleep(0.2)  # 200 virtual seconds: finished
+        assert get_tasks(future, [task_id])[0]["status"] == "SUCCESS"
+    finally:
+        future.stop()
+    saved = json.loads(state_file.read_text())["tiktok"]["avatar_tasks"][task_id]["created"]
+    assert saved > time.time() + 3600  # virtual unix time runs ahead
+    sb = start(state_file=state_file)
+    [task] = get_tasks(sb, [task_id])
+    assert task["status"] == "SUCCESS" and httpx.get(task["preview_url"]).status_code == 200
