@@ -38,12 +38,19 @@ def _wrapped_html(text: str) -> str:
 
 
 def _diff_html(old: str | None, new: str | None) -> str:
+    """Word-highlighted new value (`<del>`/`<ins>`), wrapped near WRAP columns."""
     if old is None or new is None:
         return f"<del>{h(old or '')}</del><ins>{h(new or '')}</ins>"
-    out = []
+    out: list[str] = []
+    width = 0
     for piece in word_diff(old, new):
-        text = h(piece.text)
-        out.append(text if piece.op == " " else f"<del>{text}</del>" if piece.op == "-" else f"<ins>{text}</ins>")
+        for word in re.findall(r"\S+\s*", piece.text):
+            if width and width + len(word.rstrip()) > WRAP:
+                out.append("&#10;")
+                width = 0
+            text = h(word if "\n" not in word else word.replace("\n", " "))
+            out.append(text if piece.op == " " else f"<del>{text}</del>" if piece.op == "-" else f"<ins>{text}</ins>")
+            width += len(word)
     return "".join(out)
 
 

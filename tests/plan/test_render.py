@@ -160,6 +160,7 @@ def test_replace_and_rename_show_field_diffs_with_word_highlight(tmp_path: Path,
     assert "replaces av-" in text and "the request changed" not in text
     markdown = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--format", "markdown"]).stdout
     assert "<del>Dry </del><ins>Warm </ins>feet or your money back." in markdown
+    assert all(len(line) < 200 for line in markdown.split("<pre>~ script: ")[1].split("</pre>")[0].split("&#10;"))  # wrapped
     # a name-only change is a rename with its own diff
     spec.write_text(REVIEW_SPEC.replace("{{ avatar }}-{{ product | slug }}", "{{ avatar }}-boot-{{ product | slug }}"))
     text = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock)]).stdout
