@@ -194,8 +194,7 @@ def _agree_to_pay_again(plan: Plan, interactive: bool) -> bool:
 
 def _heygen_max_in_flight(spec: Spec) -> int:
     """The HeyGen plan tier's concurrent-render cap (`apply.max_in_flight.heygen`)."""
-    caps = getattr(spec.apply, "max_in_flight", None) or {}
-    return int(caps.get("heygen", DEFAULT_HEYGEN_MAX_IN_FLIGHT)) if isinstance(caps, Mapping) else DEFAULT_HEYGEN_MAX_IN_FLIGHT
+    return int(spec.apply.max_in_flight.get("heygen", DEFAULT_HEYGEN_MAX_IN_FLIGHT))
 
 
 @contextlib.contextmanager

@@ -104,6 +104,7 @@ class _Checker:
                 max_retries=settings.get("max_retries", 1),
                 transient_attempts=settings.get("transient_attempts"),
                 transient_seconds=settings.get("transient_seconds"),
+                max_in_flight=dict(settings.get("max_in_flight") or {}),
             ),
             locations=self.map,
             template_dirs=self.template_dirs,

@@ -107,6 +107,7 @@ class ApplySettings:
     max_retries: int = 1
     transient_attempts: int | None = None  # None: the providers' default (runner/providers/budget.py)
     transient_seconds: float | None = None
+    max_in_flight: Mapping[str, int] = field(default_factory=dict)  # provider -> renders in progress at once
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,3 +155,31 @@ def test_first_interrupt_records_replies_and_exits_130_then_resume_pays_nothing_
     resumed = kit.run(kit.apply_command(spec), sb.env(), timeout=240)
     assert resumed.returncode == 0, resumed.stderr
     assert sb.stats()["avatar_videos_created"] == 20
+
+
+def test_heygen_renders_stay_within_the_plan_tier_cap(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+    from runner.providers.config import settings_from_env
+    from runner.providers.heygen import HeyGenClient
+
+    sb = sandbox_factory(heygen_max_concurrent=1)
+    with HeyGenClient(settings_from_env(sb.env())) as heygen:
+        look = heygen.list_looks()[0].id
+    spec = write_campaign(f"""version: 1
+campaign: tier
+provider: heygen
+avatars:
+  anna: {{id: "{look}"}}
+scripts: {{s0: {{text: "One."}}, s1: {{text: "Two."}}, s2: {{text: "Three."}}}}
+videos:
+  - id: hg
+    avatars: [anna]
+    scripts: [s0, s1, s2]
+    voice: voice_0001
+apply:
+  max_in_flight: {{heygen: 1}}
+""")
+    sb.reset_stats()
+    done = kit.run(kit.apply_command(spec), sb.env())
+    assert done.returncode == 0, done.stderr
+    assert sb.stats()["rate_limited_total"] == 0  # never beyond the tier's concurrent renders: no 429
+    assert len(lock_of(spec, "tier").jobs) == 3
