@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from runner.lock.lockfile import Lockfile
+from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS
 from runner.providers.models import AvatarTask, CreatedTask, HeyGenVideo, RefreshTask, VideoInfo
 
 
@@ -65,8 +66,8 @@ class ExecuteOptions:
     parallelism: int = 8
     artifacts_dir: Path | None = None  # None: no downloads
     downloads: bool = True
-    transient_attempts: int = 6  # transient failures in a row before the run stops (any reply resets it)
-    transient_seconds: float = 300.0  # or seconds since the first of them
+    transient_attempts: int = DEFAULT_TRANSIENT_ATTEMPTS  # transient failures in a row before the run stops (any reply resets it)
+    transient_seconds: float = DEFAULT_TRANSIENT_SECONDS  # or seconds since the first of them
     retry_unknown: bool = False  # re-create pending refreshes (pays again): the user agreed
     heygen_max_in_flight: int = 3  # concurrent HeyGen renders the plan tier allows
     stop_grace_seconds: float = 5.0  # after an interrupt, how long replies of requests already sent are awaited
