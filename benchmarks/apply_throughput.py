@@ -49,20 +49,30 @@ def campaign(folder: Path, videos: int, refresh: int = 0, name: str = "bench") -
     lines += [f'  a{i}: {{id: "{a}"}}' for i, a in enumerate(AVATARS)]
     lines.append("scripts:")
     lines += [f'  s{i}: {{text: "Script {i}: warm, dry and light. Order today."}}' for i in range(scripts)]
-    lines += ["videos:", "  - id: promo", "    avatars: [a0, a1, a2, a3]", f"    scripts: [{', '.join(f's{i}' for i in range(scripts))}]",
-              '    name: "{{ avatar }}-{{ script }}"']
+    lines += [
+        "videos:",
+        "  - id: promo",
+        "    avatars: [a0, a1, a2, a3]",
+        f"    scripts: [{', '.join(f's{i}' for i in range(scripts))}]",
+        '    name: "{{ avatar }}-{{ script }}"',
+    ]
     if refresh:
         lines.append("refresh:")
         for n in range(refresh):
-            lines += [f"  - id: music{n}", f"    source: {{from: promo, where: {{avatar: a{n % 4}, script: s{n // 4}}}}}",
-                      "    strategies: [SWAP_MUSIC]"]
+            lines += [
+                f"  - id: music{n}",
+                f"    source: {{from: promo, where: {{avatar: a{n % 4}, script: s{n // 4}}}}}",
+                "    strategies: [SWAP_MUSIC]",
+            ]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def ours(folder: Path, speed: float, videos: int, refresh: int = 0, qps: float = facts.TIKTOK_APP_QPS) -> dict[str, Any]:
+def ours(
+    folder: Path, speed: float, videos: int, refresh: int = 0, qps: float = facts.TIKTOK_APP_QPS
+) -> dict[str, Any]:
     """Apply with the engine on the real clock; return makespan, ready, requests, polls, refusals, CPU."""
     spec = campaign(folder, videos, refresh)
     planned = make_plan(spec)
@@ -70,8 +80,14 @@ def ours(folder: Path, speed: float, videos: int, refresh: int = 0, qps: float =
         client = TikTokClient(settings_from_env(sandbox.env()), clock=RealClock(), qps=qps)
         start = time.time()
         cpu = time.thread_time()
-        result = execute(planned.plan, Lockfile(campaign="bench"), planned.lock_path, Providers(tiktok=client),
-                         ExecuteOptions(parallelism=8, artifacts_dir=None, downloads=False), clock=RealClock())
+        result = execute(
+            planned.plan,
+            Lockfile(campaign="bench"),
+            planned.lock_path,
+            Providers(tiktok=client),
+            ExecuteOptions(parallelism=8, artifacts_dir=None, downloads=False),
+            clock=RealClock(),
+        )
         cpu = time.thread_time() - cpu
         makespan = time.time() - start
         stats = sandbox.stats()
@@ -80,10 +96,22 @@ def ours(folder: Path, speed: float, videos: int, refresh: int = 0, qps: float =
     assert not result.failed, result.failed
     ready = (stats["ready_at_latest"] or start) - start
     per_endpoint = stats.get("requests", {})
-    polls = sum(n for path, n in per_endpoint.items() if "task/get" in path or "task/list" in path or "video/list" in path) \
-        if isinstance(per_endpoint, dict) else 0
-    return {"makespan": makespan, "ready": ready, "requests": result.requests, "polls": polls,
-            "refused": stats["rate_limited_total"], "cpu": cpu, "state": state, "start": start, "result": result}
+    polls = (
+        sum(n for path, n in per_endpoint.items() if "task/get" in path or "task/list" in path or "video/list" in path)
+        if isinstance(per_endpoint, dict)
+        else 0
+    )
+    return {
+        "makespan": makespan,
+        "ready": ready,
+        "requests": result.requests,
+        "polls": polls,
+        "refused": stats["rate_limited_total"],
+        "cpu": cpu,
+        "state": state,
+        "start": start,
+        "result": result,
+    }
 
 
 def naive(folder: Path, speed: float, sample: int = 3) -> float:
@@ -94,7 +122,9 @@ def naive(folder: Path, speed: float, sample: int = 3) -> float:
         client = TikTokClient(settings_from_env(sandbox.env()), clock=RealClock())
         start = time.time()
         for job in jobs:
-            task_id = client.create_avatar_videos([{"avatar_id": str(job.request["avatar_id"]), "script": str(job.request["script"])}])[0].task_id
+            task_id = client.create_avatar_videos(
+                [{"avatar_id": str(job.request["avatar_id"]), "script": str(job.request["script"])}]
+            )[0].task_id
             while client.get_avatar_tasks([str(task_id)])[0].status != "SUCCESS":
                 time.sleep(1.0)
         elapsed = time.time() - start
@@ -125,32 +155,44 @@ def main() -> None:
     videos = 20 if quick else 50
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        print(f"avatar videos: {videos} per run, spread {SPREAD[0]:g}-{SPREAD[1]:g} of the sped-up bound, real clock, downloads off")
+        print(
+            f"avatar videos: {videos} per run, spread {SPREAD[0]:g}-{SPREAD[1]:g} of the sped-up bound, real clock, downloads off"
+        )
         for speed in speeds:
             run = ours(root / f"s{speed}", speed, videos)
             minimum = 2 * math.ceil(videos / facts.MAX_PACKAGES_PER_CREATE)
             per_video = naive(root / f"n{speed}", speed)
             naive_total = per_video * videos
             target = 1.3 * run["ready"] + 1.0
-            print(f"speed {speed:>4.0%}: makespan {run['makespan']:6.2f} s  ready {run['ready']:6.2f} s  "
-                  f"ratio {run['makespan'] / max(run['ready'], 1e-9):.2f} (target <= 1.3 x ready + 1 s = {target:.2f} s: "
-                  f"{'ok' if run['makespan'] <= target else 'MISSED'})")
-            print(f"            requests {run['requests']} / minimum {minimum} = {run['requests'] / minimum:.2f}; "
-                  f"poll share of the rate budget {run['polls'] / (facts.TIKTOK_APP_QPS * run['makespan']):.0%}; "
-                  f"refusals {run['refused']}")
-            print(f"            naive {naive_total:7.1f} s (sampled: {per_video:.2f} s per video x {videos}); "
-                  f"apply is {naive_total / run['makespan']:.1f}x faster (target >= 5x)")
+            print(
+                f"speed {speed:>4.0%}: makespan {run['makespan']:6.2f} s  ready {run['ready']:6.2f} s  "
+                f"ratio {run['makespan'] / max(run['ready'], 1e-9):.2f} (target <= 1.3 x ready + 1 s = {target:.2f} s: "
+                f"{'ok' if run['makespan'] <= target else 'MISSED'})"
+            )
+            print(
+                f"            requests {run['requests']} / minimum {minimum} = {run['requests'] / minimum:.2f}; "
+                f"poll share of the rate budget {run['polls'] / (facts.TIKTOK_APP_QPS * run['makespan']):.0%}; "
+                f"refusals {run['refused']}"
+            )
+            print(
+                f"            naive {naive_total:7.1f} s (sampled: {per_video:.2f} s per video x {videos}); "
+                f"apply is {naive_total / run['makespan']:.1f}x faster (target >= 5x)"
+            )
         chain = ours(root / "chain", 0.1, 8, refresh=5)
         ideal = refresh_ideal(chain)
-        print(f"refresh chain (8 videos, 5 refreshes, speed 10%): makespan {chain['makespan']:.2f} s, ideal {ideal:.2f} s, "
-              f"ratio {chain['makespan'] / ideal:.2f} (target <= 2); refusals {chain['refused']}")
+        print(
+            f"refresh chain (8 videos, 5 refreshes, speed 10%): makespan {chain['makespan']:.2f} s, ideal {ideal:.2f} s, "
+            f"ratio {chain['makespan'] / ideal:.2f} (target <= 2); refusals {chain['refused']}"
+        )
         sizes = (200, 2000) if quick else (1000, 10000)
         cpus = []
         for size in sizes:
             run = ours(root / f"cpu{size}", 0.001, size, qps=1000)
             cpus.append(run["cpu"])
-            print(f"engine CPU at {size:>5} jobs: {run['cpu']:6.2f} s (its thread; {run['cpu'] / size * 1000:.2f} ms per job), "
-                  f"makespan {run['makespan']:.1f} s, requests {run['requests']}")
+            print(
+                f"engine CPU at {size:>5} jobs: {run['cpu']:6.2f} s (its thread; {run['cpu'] / size * 1000:.2f} ms per job), "
+                f"makespan {run['makespan']:.1f} s, requests {run['requests']}"
+            )
         print(f"CPU ratio {sizes[1]}/{sizes[0]} jobs: {cpus[1] / cpus[0]:.1f} (linear: {sizes[1] / sizes[0]:.0f})")
     sys.stdout.flush()
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from runner import api_facts as facts
 from runner.clock import Clock
 from runner.execute.journal import Journal
 from runner.execute.pacing import PollPacer
@@ -19,12 +20,8 @@ from runner.execute.ports import ExecuteOptions, Providers, Reporter
 from runner.execute.requests import Request, request_for
 from runner.execute.states import BEFORE, NONE, Event, JobKind, JobState, Phase, transition
 from runner.lock.lockfile import JobError, JobRecord
-from runner.plan.job import Job
-from runner import api_facts as facts
-from runner.plan.job import tagged_video_name
+from runner.plan.job import Job, tagged_video_name
 from runner.providers.errors import NotSent, PermanentError, ProviderError, RunStopped, TransientError
-
-
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
@@ -105,8 +102,9 @@ class TransientBudget:
 class Context:
     """The run's shared state; every method runs on the engine's thread (replies come through `completions`)."""
 
-    def __init__(self, journal: Journal, providers: Providers, options: ExecuteOptions, clock: Clock,
-                 reporter: Reporter) -> None:
+    def __init__(
+        self, journal: Journal, providers: Providers, options: ExecuteOptions, clock: Clock, reporter: Reporter
+    ) -> None:
         self.journal = journal
         self.providers = providers
         self.options = options
@@ -115,7 +113,9 @@ class Context:
         self.runs: dict[str, JobRun] = {}
         self.dependents: dict[str, list[JobRun]] = {}
         self.pool = cf.ThreadPoolExecutor(max_workers=max(1, options.parallelism))
-        self.completions: queue.SimpleQueue[tuple[Callable[[cf.Future[Any]], None], cf.Future[Any]]] = queue.SimpleQueue()
+        self.completions: queue.SimpleQueue[tuple[Callable[[cf.Future[Any]], None], cf.Future[Any]]] = (
+            queue.SimpleQueue()
+        )
         self.in_flight = 0
         self.creates_in_flight: dict[JobKind, int] = {kind: 0 for kind in JobKind}
         self.stopping = threading.Event()
@@ -131,7 +131,9 @@ class Context:
         self.downloads: collections.deque[tuple[str, str, str]] = collections.deque()  # (key, video id, url)
         self.fresh_url_wanted: collections.deque[str] = collections.deque()
         self.reuploaded: set[str] = set()
-        self.hold_until: dict[JobKind, float] = {kind: 0.0 for kind in JobKind}  # creates back off after transient trouble
+        self.hold_until: dict[JobKind, float] = {
+            kind: 0.0 for kind in JobKind
+        }  # creates back off after transient trouble
         self.reasons: dict[str, str] = {}  # why the plan re-renders a job (`--replace SEL`)
         self.replaces: dict[str, str] = {}  # new key -> the key it replaces (dropped once the new one succeeded)
 
@@ -140,8 +142,9 @@ class Context:
         """Whether another request may go out now."""
         return self.in_flight < max(1, self.options.parallelism) and not self.stopping.is_set()
 
-    def submit(self, fn: Callable[[], Any], on_done: Callable[[cf.Future[Any]], None], *,
-               create: JobKind | None = None) -> None:
+    def submit(
+        self, fn: Callable[[], Any], on_done: Callable[[cf.Future[Any]], None], *, create: JobKind | None = None
+    ) -> None:
         """Run `fn` on the pool; `on_done` runs on the engine's thread as soon as its reply arrives."""
         self.in_flight += 1
         if create is not None:
@@ -186,16 +189,30 @@ class Context:
         row = transition(old.state if old else NONE, event)
         if old is None or old.state != JobState.PENDING:
             run.before = old
-        paid_before = old is not None and old.state in (JobState.FAILED, JobState.PENDING) and job.kind == JobKind.REFRESH_VIDEO
+        paid_before = (
+            old is not None and old.state in (JobState.FAILED, JobState.PENDING) and job.kind == JobKind.REFRESH_VIDEO
+        )
         kept_videos = old.video_ids if old is not None and paid_before else ()  # paid for: never dropped
         replaced = old.replaced if old is not None else None
         if old is not None and old.state == JobState.SUCCEEDED:  # a re-render on request keeps what it supersedes
-            replaced = {"reason": self.reasons.get(job.key) or "--replace", "video_ids": list(old.video_ids),
-                        "task_ids": list(old.task_ids)}
+            replaced = {
+                "reason": self.reasons.get(job.key) or "--replace",
+                "video_ids": list(old.video_ids),
+                "task_ids": list(old.task_ids),
+            }
         record = JobRecord(
-            kind=job.kind, provider=job.provider, state=JobState(row.to), addresses=job.addresses, name=job.name,
-            depends_on=job.depends_on, attempts=(old.attempts if old else 0) + row.attempts,
-            submitted_at=self.clock.time(), video_ids=kept_videos, request=dict(job.request), replaced=replaced, **fields,
+            kind=job.kind,
+            provider=job.provider,
+            state=JobState(row.to),
+            addresses=job.addresses,
+            name=job.name,
+            depends_on=job.depends_on,
+            attempts=(old.attempts if old else 0) + row.attempts,
+            submitted_at=self.clock.time(),
+            video_ids=kept_videos,
+            request=dict(job.request),
+            replaced=replaced,
+            **fields,
         )
         self.journal.put(job.key, record)
         run.phase = Phase.CREATING
@@ -216,8 +233,15 @@ class Context:
     def succeed(self, run: JobRun, event: Event, video_ids: tuple[str, ...], **fields: Any) -> None:
         """Record the job's videos; its dependents may start."""
         row = transition(self._state_of(run), event)
-        self.journal.update(run.job.key, state=JobState(row.to), video_ids=video_ids, error=None,
-                            finished_at=self.clock.time(), name=run.job.name, **fields)
+        self.journal.update(
+            run.job.key,
+            state=JobState(row.to),
+            video_ids=video_ids,
+            error=None,
+            finished_at=self.clock.time(),
+            name=run.job.name,
+            **fields,
+        )
         run.phase = Phase.DONE
         self.finished += 1
         old = self.replaces.get(run.job.key)
@@ -232,8 +256,9 @@ class Context:
     def fail(self, run: JobRun, event: Event, code: str, message: str, **fields: Any) -> None:
         """Record why the job failed; its dependents are blocked for this run."""
         row = transition(self._state_of(run), event)
-        self.journal.update(run.job.key, state=JobState(row.to), error=JobError(code, message),
-                            finished_at=self.clock.time(), **fields)
+        self.journal.update(
+            run.job.key, state=JobState(row.to), error=JobError(code, message), finished_at=self.clock.time(), **fields
+        )
         run.phase = Phase.FAILED
         self.finished += 1
         self.reporter.job_event(run.job.key, "failed", f"{code}: {message}")
@@ -320,14 +345,24 @@ class Context:
         tiktok = self.providers.tiktok
         assert tiktok is not None
         if record.kind == JobKind.AVATAR_VIDEO and record.task_ids:
-            return [(t.video_id, t.preview_url) for t in tiktok.get_avatar_tasks(list(record.task_ids)) if t.video_id and t.preview_url]
+            return [
+                (t.video_id, t.preview_url)
+                for t in tiktok.get_avatar_tasks(list(record.task_ids))
+                if t.video_id and t.preview_url
+            ]
         if record.kind == JobKind.REFRESH_VIDEO:
             pairs = []
             for i in range(0, len(record.task_ids), facts.MAX_TASK_IDS_PER_GET):
                 chunk = list(record.task_ids[i : i + facts.MAX_TASK_IDS_PER_GET])
-                pairs += [(t.video_id, t.preview_url) for t in tiktok.get_refresh_tasks(chunk) if t.video_id and t.preview_url]
+                pairs += [
+                    (t.video_id, t.preview_url) for t in tiktok.get_refresh_tasks(chunk) if t.video_id and t.preview_url
+                ]
             return pairs
-        return [(v.video_id, v.preview_url) for v in tiktok.list_avatar_videos() if v.video_id in record.video_ids and v.preview_url]
+        return [
+            (v.video_id, v.preview_url)
+            for v in tiktok.list_avatar_videos()
+            if v.video_id in record.video_ids and v.preview_url
+        ]
 
     def fresh_url(self, key: str, record: JobRecord) -> str:
         """A fresh URL of a finished job's first video (worker thread)."""

@@ -61,7 +61,10 @@ class Downloads:
             key, video_id, url = ctx.downloads.popleft()
             self.requests += 1
             target = artifacts.artifact_path(folder, key, video_id)
-            ctx.submit(partial(artifacts.download, url, target, self.lock_dir, video_id, self.http), partial(self.downloaded, key))
+            ctx.submit(
+                partial(artifacts.download, url, target, self.lock_dir, video_id, self.http),
+                partial(self.downloaded, key),
+            )
 
     def fetched(self, key: str, future: cf.Future[Any]) -> None:
         """Queue the videos still missing."""

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 from runner import api_facts as facts
 from runner.execute.context import Context, JobRun
-from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
+from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.requests import AvatarRequest, HeyGenRequest, RefreshRequest, UploadRequest
 from runner.execute.states import Event, JobKind, JobState, Phase
 from runner.lock.lockfile import JobRecord
@@ -19,7 +19,9 @@ from runner.providers.errors import OutcomeUnknown, PermanentError
 LOST_AFTER_MISSES = 3  # polls in a row that leave a task out before it counts as forgotten by the provider
 ADOPT_SLOWEST_FACTOR = 2.0  # a lost create is looked for until twice the slowest completion seen (at least 5 s)...
 ADOPT_MIN_SECONDS = 5.0
-ADOPT_BOUND_FACTOR = 3.0  # ...or, before enough were seen, 3 x the documented bound (renders run late; paying twice is worse)
+ADOPT_BOUND_FACTOR = (
+    3.0  # ...or, before enough were seen, 3 x the documented bound (renders run late; paying twice is worse)
+)
 
 
 class Driver(Protocol):
@@ -86,7 +88,9 @@ def tasks_missing(ctx: Context, run: JobRun) -> bool:
         return False
     record = ctx.journal.record(run.job.key)
     ids = ", ".join(record.task_ids) if record else ""
-    ctx.fail(run, Event.TASK_LOST, "TASK_LOST", f"the provider no longer knows task {ids}; the next apply creates it again")
+    ctx.fail(
+        run, Event.TASK_LOST, "TASK_LOST", f"the provider no longer knows task {ids}; the next apply creates it again"
+    )
     return True
 
 
@@ -133,8 +137,15 @@ class AvatarVideos:
         for run in runs:
             created = by_package.get(run.job.key)
             if created is None or not created.task_id:
-                ctx.refuse(run, PermanentError("tiktok", "create", "CREATE", (created.error_msg if created else None)
-                                               or "the provider returned no task for this package"))
+                ctx.refuse(
+                    run,
+                    PermanentError(
+                        "tiktok",
+                        "create",
+                        "CREATE",
+                        (created.error_msg if created else None) or "the provider returned no task for this package",
+                    ),
+                )
                 continue
             ctx.videos_created += 1
             ctx.accept(run, (created.task_id,))
@@ -145,7 +156,9 @@ class AvatarVideos:
         """The create may have happened: look for its video by name tag, from soon on."""
         ctx.note(run, Event.REPLY_LOST)
         run.phase, run.lost_at = Phase.ADOPTING, ctx.clock.monotonic()
-        ctx.reporter.job_event(run.job.key, "reply lost", "looking for the video by its name tag before creating it again")
+        ctx.reporter.job_event(
+            run.job.key, "reply lost", "looking for the video by its name tag before creating it again"
+        )
         ctx.schedule(run, ctx.pacers[self.kind].first(self.bound(run)))
 
     def adopt_deadline(self, ctx: Context, run: JobRun) -> float:
@@ -174,7 +187,9 @@ class AvatarVideos:
         for run in runs:
             if run.phase == Phase.ADOPTING:
                 assert isinstance(run.request, AvatarRequest)
-                ctx.submit(partial(tiktok.list_avatar_videos, avatar_id=run.request.avatar_id), partial(self.looked, ctx, run))
+                ctx.submit(
+                    partial(tiktok.list_avatar_videos, avatar_id=run.request.avatar_id), partial(self.looked, ctx, run)
+                )
         if polling:
             ids = [ctx.task_ids(r)[0] for r in polling]
             ctx.submit(partial(tiktok.get_avatar_tasks, ids), partial(self.polled, ctx, polling))
@@ -198,7 +213,13 @@ class AvatarVideos:
                 poll_again(ctx, self, run)
             else:
                 record = ctx.journal.record(run.job.key)
-                finish(ctx, self, run, outcome, video_name=(task.video_name if task else None) or (record.video_name if record else None))
+                finish(
+                    ctx,
+                    self,
+                    run,
+                    outcome,
+                    video_name=(task.video_name if task else None) or (record.video_name if record else None),
+                )
 
     def looked(self, ctx: Context, run: JobRun, future: cf.Future[Any]) -> None:
         """Adopt the video carrying the job's tag; conclude "never happened" only past the deadline."""
@@ -215,14 +236,18 @@ class AvatarVideos:
                 run.preview[video.video_id] = video.preview_url
                 ctx.queue_download(run.job.key, video.video_id, video.preview_url)
             ctx.succeed(run, Event.ADOPTED, (video.video_id,), video_name=video.video_name)
-            ctx.reporter.job_event(run.job.key, "adopted", f"video {video.video_id} found by its name tag; not paid again")
+            ctx.reporter.job_event(
+                run.job.key, "adopted", f"video {video.video_id} found by its name tag; not paid again"
+            )
             return
         age = ctx.clock.monotonic() - run.lost_at
         if age < self.adopt_deadline(ctx, run):
             ctx.schedule(run, ctx.pacers[self.kind].next(age, self.bound(run)))
             return
         ctx.roll_back(run, Event.NEVER_HAPPENED)
-        ctx.reporter.job_event(run.job.key, "not found", "no video carries its tag after the provider's longest render; creating it")
+        ctx.reporter.job_event(
+            run.job.key, "not found", "no video carries its tag after the provider's longest render; creating it"
+        )
         ctx.make_ready(run)
 
 
@@ -319,11 +344,16 @@ class RefreshVideos:
         record = ctx.journal.record(run.job.key)
         ctx.write_ahead(run, Event.SEND)
         if record is not None and record.state == JobState.PENDING:
-            ctx.reporter.job_event(run.job.key, "re-created", "the earlier create's outcome is unknown; paid again as agreed")
+            ctx.reporter.job_event(
+                run.job.key, "re-created", "the earlier create's outcome is unknown; paid again as agreed"
+            )
         ctx.journal.flush()
         stock = upload.stock_video_id
-        ctx.submit(partial(tiktok.create_refresh_task, stock, list(request.strategies), request.add_hook),
-                   partial(self.created, ctx, run), create=self.kind)
+        ctx.submit(
+            partial(tiktok.create_refresh_task, stock, list(request.strategies), request.add_hook),
+            partial(self.created, ctx, run),
+            create=self.kind,
+        )
 
     def created(self, ctx: Context, run: JobRun, future: cf.Future[Any]) -> None:
         """Record the task ids; a lost reply leaves the job pending for the user to decide."""
@@ -332,7 +362,9 @@ class RefreshVideos:
             ctx.note(run, Event.REPLY_LOST)
             run.phase = Phase.ASKING
             ctx.finished += 1
-            ctx.reporter.job_event(run.job.key, "reply lost", "the refresh may exist in the account; see `campaign plan`")
+            ctx.reporter.job_event(
+                run.job.key, "reply lost", "the refresh may exist in the account; see `campaign plan`"
+            )
             return
         if isinstance(exc, PermanentError) and ctx.source_forgotten(run, exc):
             return
@@ -390,8 +422,11 @@ class RefreshVideos:
         else:
             run.phase = Phase.ASKING
             ctx.finished += 1
-            ctx.reporter.job_event(run.job.key, "waiting", "pending refresh: re-creating it pays again; "
-                                   "pass --retry-unknown to re-create it")
+            ctx.reporter.job_event(
+                run.job.key,
+                "waiting",
+                "pending refresh: re-creating it pays again; pass --retry-unknown to re-create it",
+            )
 
 
 class HeyGenVideos:
@@ -419,9 +454,18 @@ class HeyGenVideos:
         assert isinstance(req, HeyGenRequest)
         ctx.write_ahead(run)
         ctx.journal.flush()
-        ctx.submit(partial(heygen.create_video, avatar_id=req.avatar_id, script=req.script, voice_id=req.voice_id,
-                           aspect_ratio=req.aspect_ratio, idempotency_key=run.job.key),
-                   partial(self.created, ctx, run), create=self.kind)
+        ctx.submit(
+            partial(
+                heygen.create_video,
+                avatar_id=req.avatar_id,
+                script=req.script,
+                voice_id=req.voice_id,
+                aspect_ratio=req.aspect_ratio,
+                idempotency_key=run.job.key,
+            ),
+            partial(self.created, ctx, run),
+            create=self.kind,
+        )
 
     def created(self, ctx: Context, run: JobRun, future: cf.Future[Any]) -> None:
         """Record the render id."""
@@ -472,4 +516,3 @@ class HeyGenVideos:
 
 
 DRIVERS: dict[JobKind, Driver] = {d.kind: d for d in (AvatarVideos(), Uploads(), RefreshVideos(), HeyGenVideos())}
-

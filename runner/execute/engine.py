@@ -19,7 +19,13 @@ from runner.execute.downloads import Downloads, needs_downloads
 from runner.execute.drivers import DRIVERS, Driver
 from runner.execute.journal import Journal
 from runner.execute.ports import (
-    ApplyResult, ExecuteOptions, HeyGenApi, Providers, Reporter, SilentReporter, TikTokApi,
+    ApplyResult,
+    ExecuteOptions,
+    HeyGenApi,
+    Providers,
+    Reporter,
+    SilentReporter,
+    TikTokApi,
 )
 from runner.execute.requests import request_for
 from runner.execute.states import JobKind, JobState, Phase
@@ -27,8 +33,19 @@ from runner.lock.lockfile import Lockfile
 from runner.plan.model import Action, Plan, Resume
 from runner.providers.errors import RunStopped
 
-__all__ = ["ApplyResult", "Engine", "EngineStopped", "ExecuteOptions", "HeyGenApi", "Providers", "Reporter",
-           "SilentReporter", "TikTokApi", "execute", "needs_downloads"]
+__all__ = [
+    "ApplyResult",
+    "Engine",
+    "EngineStopped",
+    "ExecuteOptions",
+    "HeyGenApi",
+    "Providers",
+    "Reporter",
+    "SilentReporter",
+    "TikTokApi",
+    "execute",
+    "needs_downloads",
+]
 
 POLL_HORIZON = 1.0  # a task due this soon joins a poll that is going out now (fewer calls, same latency)
 IDLE_SLICE = 0.25  # longest sleep between looks at the interrupt flag
@@ -47,8 +64,15 @@ class EngineStopped(Exception):
 class Engine:
     """One apply run; see docs/apply.md for the state machine and the scheduling rules."""
 
-    def __init__(self, plan: Plan, journal: Journal, providers: Providers, options: ExecuteOptions, clock: Clock,
-                 reporter: Reporter) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        journal: Journal,
+        providers: Providers,
+        options: ExecuteOptions,
+        clock: Clock,
+        reporter: Reporter,
+    ) -> None:
         self.plan = plan
         self.journal = journal
         self.clock = clock
@@ -106,7 +130,11 @@ class Engine:
                 if dep_record is None or dep_record.state != JobState.SUCCEEDED:
                     run.unmet += 1
                     ctx.dependents.setdefault(dep, []).append(run)
-            if record is not None and record.state in (JobState.PENDING, JobState.SUBMITTED) and record.name != run.job.name:
+            if (
+                record is not None
+                and record.state in (JobState.PENDING, JobState.SUBMITTED)
+                and record.name != run.job.name
+            ):
                 run.rename = True  # renamed in the spec while in flight: the name follows once it finishes
             if change.resume == Resume.SUBMITTED and record is not None:
                 run.phase = Phase.POLLING
@@ -119,9 +147,11 @@ class Engine:
             elif run.unmet == 0:
                 ctx.make_ready(run)
         for run in list(ctx.runs.values()):
-            if run.phase == Phase.WAITING and any(ctx.runs.get(d) is None and
-                                                   (self.journal.record(d) is None or self.journal.record(d).state != JobState.SUCCEEDED)  # type: ignore[union-attr]
-                                                   for d in run.job.depends_on):
+            if run.phase == Phase.WAITING and any(
+                ctx.runs.get(d) is None
+                and (self.journal.record(d) is None or self.journal.record(d).state != JobState.SUCCEEDED)  # type: ignore[union-attr]
+                for d in run.job.depends_on
+            ):
                 run.phase = Phase.BLOCKED  # a dependency this run will not make
                 ctx.finished += 1
                 ctx.block_dependents(run, f"{run.job.key} is blocked")
@@ -186,7 +216,9 @@ class Engine:
     def drain(self, block_for: float) -> None:
         """Handle every reply that has arrived (waiting up to `block_for` seconds for the first), then flush."""
         try:
-            handler, future = self.ctx.completions.get(timeout=block_for) if block_for > 0 else self.ctx.completions.get_nowait()
+            handler, future = (
+                self.ctx.completions.get(timeout=block_for) if block_for > 0 else self.ctx.completions.get_nowait()
+            )
         except queue.Empty:
             return
         handled = [(handler, future)]
@@ -205,8 +237,11 @@ class Engine:
         """Whether anything is queued: creates, timers or downloads."""
         for kind in JobKind:
             self.clean_timers(kind)
-        return (any(self.ctx.ready[k] for k in JobKind) or any(self.ctx.timers[k] for k in JobKind)
-                or self.downloads.pending())
+        return (
+            any(self.ctx.ready[k] for k in JobKind)
+            or any(self.ctx.timers[k] for k in JobKind)
+            or self.downloads.pending()
+        )
 
     def wait(self) -> None:
         """Until the next reply or timer (in slices, so an interrupt is seen at once)."""
@@ -267,7 +302,9 @@ class Engine:
     def clean_timers(self, kind: JobKind) -> None:
         """Drop stale timer entries at the head."""
         timers = self.ctx.timers[kind]
-        while timers and (timers[0][1] != timers[0][2].timer or timers[0][2].phase not in (Phase.POLLING, Phase.ADOPTING)):
+        while timers and (
+            timers[0][1] != timers[0][2].timer or timers[0][2].phase not in (Phase.POLLING, Phase.ADOPTING)
+        ):
             heapq.heappop(timers)
 
     def launch_polls(self, driver: Driver, timers: list[tuple[float, int, JobRun]], now: float) -> None:
@@ -315,17 +352,32 @@ class Engine:
         def keys(*phases: Phase) -> tuple[str, ...]:
             return tuple(sorted(r.job.key for r in runs if r.phase in phases))
 
-        requests = self.downloads.requests + sum(p.request_count for p in (providers.tiktok, providers.heygen) if p is not None)
+        requests = self.downloads.requests + sum(
+            p.request_count for p in (providers.tiktok, providers.heygen) if p is not None
+        )
         return ApplyResult(
-            lockfile=self.journal.snapshot(), succeeded=keys(Phase.DONE), failed=keys(Phase.FAILED),
-            skipped=keys(Phase.BLOCKED), videos_created=self.ctx.videos_created, requests=requests,
+            lockfile=self.journal.snapshot(),
+            succeeded=keys(Phase.DONE),
+            failed=keys(Phase.FAILED),
+            skipped=keys(Phase.BLOCKED),
+            videos_created=self.ctx.videos_created,
+            requests=requests,
             waiting=keys(Phase.ASKING),
             unfinished=keys(Phase.WAITING, Phase.READY, Phase.CREATING, Phase.POLLING, Phase.ADOPTING),
         )
 
 
-def execute(plan: Plan, lock: Lockfile, lock_path: Path, providers: Providers, options: ExecuteOptions, *,
-            clock: Clock, reporter: Reporter | None = None, engine_out: list[Engine] | None = None) -> ApplyResult:
+def execute(
+    plan: Plan,
+    lock: Lockfile,
+    lock_path: Path,
+    providers: Providers,
+    options: ExecuteOptions,
+    *,
+    clock: Clock,
+    reporter: Reporter | None = None,
+    engine_out: list[Engine] | None = None,
+) -> ApplyResult:
     """Run the plan; every state change reaches the journal before any request that depends on it."""
     engine = Engine(plan, Journal(lock_path, lock), providers, options, clock, reporter or SilentReporter())
     if engine_out is not None:

@@ -58,9 +58,14 @@ def request_for(job: Job) -> Request:
         return AvatarRequest(str(req["avatar_id"]), str(req["script"]), tagged_video_name(job.name or job.key, job.key))
     if job.kind == JobKind.UPLOAD:
         source = req["source"]
-        return UploadRequest(str(source["url"]) if "url" in source else None, str(source["job"]) if "job" in source else None)
+        return UploadRequest(
+            str(source["url"]) if "url" in source else None, str(source["job"]) if "job" in source else None
+        )
     if job.kind == JobKind.REFRESH_VIDEO:
         hook = req.get("add_hook")
-        return RefreshRequest(str(req["video"]["job"]), tuple(str(s) for s in req["video_refresh_strategy_list"]),
-                              {str(k): str(v) for k, v in hook.items()} if hook else None)
+        return RefreshRequest(
+            str(req["video"]["job"]),
+            tuple(str(s) for s in req["video_refresh_strategy_list"]),
+            {str(k): str(v) for k, v in hook.items()} if hook else None,
+        )
     return HeyGenRequest(str(req["avatar_id"]), str(req["script"]), str(req["voice_id"]), str(req["aspect_ratio"]))

@@ -81,27 +81,65 @@ class Transition:
 # (from state, event) -> transition; the from state is a JobState value or NONE.
 TRANSITIONS: dict[tuple[str, Event], Transition] = {
     (NONE, Event.SEND): Transition(JobState.PENDING, +1, "+ create", "write-ahead, then send the create"),
-    (JobState.FAILED, Event.SEND): Transition(JobState.PENDING, +1, "+ create (retry, within max_retries)", "write-ahead, then send the create"),
-    (JobState.SUCCEEDED, Event.SEND): Transition(JobState.PENDING, +1, "-/+ replace (re-render on request, `--replace`)", "keep the superseded ids in `replaced`, then send"),
-    (JobState.PENDING, Event.SEND): Transition(JobState.PENDING, +1, "+ create (pending refresh: costs again)", "only with consent (`--retry-unknown` or a yes on a terminal)"),
-    (JobState.PENDING, Event.NOT_SENT): Transition(BEFORE, 0, "as before the create", "retry within the transient budget; never an attempt"),
-    (JobState.PENDING, Event.AUTH_REFUSED): Transition(BEFORE, 0, "as before the create", "stop the run, name the variable to fix"),
-    (JobState.PENDING, Event.REFUSED): Transition(JobState.FAILED, -1, "failed for good (change the spec)", "record the provider's words; go on with other jobs"),
-    (JobState.PENDING, Event.ACCEPTED): Transition(JobState.SUBMITTED, 0, "+ create (resumes submitted tasks, free)", "record task ids, then poll"),
-    (JobState.PENDING, Event.REPLY_LOST): Transition(JobState.PENDING, 0, "+ create (reply lost: adopt or ask)", "adopt by name tag; re-send uploads and HeyGen renders; ask for refreshes"),
+    (JobState.FAILED, Event.SEND): Transition(
+        JobState.PENDING, +1, "+ create (retry, within max_retries)", "write-ahead, then send the create"
+    ),
+    (JobState.SUCCEEDED, Event.SEND): Transition(
+        JobState.PENDING,
+        +1,
+        "-/+ replace (re-render on request, `--replace`)",
+        "keep the superseded ids in `replaced`, then send",
+    ),
+    (JobState.PENDING, Event.SEND): Transition(
+        JobState.PENDING,
+        +1,
+        "+ create (pending refresh: costs again)",
+        "only with consent (`--retry-unknown` or a yes on a terminal)",
+    ),
+    (JobState.PENDING, Event.NOT_SENT): Transition(
+        BEFORE, 0, "as before the create", "retry within the transient budget; never an attempt"
+    ),
+    (JobState.PENDING, Event.AUTH_REFUSED): Transition(
+        BEFORE, 0, "as before the create", "stop the run, name the variable to fix"
+    ),
+    (JobState.PENDING, Event.REFUSED): Transition(
+        JobState.FAILED, -1, "failed for good (change the spec)", "record the provider's words; go on with other jobs"
+    ),
+    (JobState.PENDING, Event.ACCEPTED): Transition(
+        JobState.SUBMITTED, 0, "+ create (resumes submitted tasks, free)", "record task ids, then poll"
+    ),
+    (JobState.PENDING, Event.REPLY_LOST): Transition(
+        JobState.PENDING,
+        0,
+        "+ create (reply lost: adopt or ask)",
+        "adopt by name tag; re-send uploads and HeyGen renders; ask for refreshes",
+    ),
     (JobState.PENDING, Event.ADOPTED): Transition(JobState.SUCCEEDED, 0, "up to date", "record the adopted video id"),
-    (JobState.PENDING, Event.SOURCE_FORGOTTEN): Transition(BEFORE, 0, "as before the create", "upload the source again, then create"),
-    (JobState.PENDING, Event.NEVER_HAPPENED): Transition(BEFORE, 0, "as before the create", "create it again (a new attempt)"),
-    (JobState.SUBMITTED, Event.TASK_SUCCEEDED): Transition(JobState.SUCCEEDED, 0, "up to date", "record video ids, download"),
-    (JobState.SUBMITTED, Event.TASK_FAILED): Transition(JobState.FAILED, 0, "+ create (retry) or failed for good", "record the provider's reason"),
-    (JobState.SUBMITTED, Event.TASK_LOST): Transition(JobState.FAILED, 0, "+ create (retry) or failed for good", "record that the provider forgot the tasks"),
-    (JobState.SUCCEEDED, Event.SOURCE_FORGOTTEN): Transition(NONE, 0, "+ create", "drop the upload's record and upload again"),
+    (JobState.PENDING, Event.SOURCE_FORGOTTEN): Transition(
+        BEFORE, 0, "as before the create", "upload the source again, then create"
+    ),
+    (JobState.PENDING, Event.NEVER_HAPPENED): Transition(
+        BEFORE, 0, "as before the create", "create it again (a new attempt)"
+    ),
+    (JobState.SUBMITTED, Event.TASK_SUCCEEDED): Transition(
+        JobState.SUCCEEDED, 0, "up to date", "record video ids, download"
+    ),
+    (JobState.SUBMITTED, Event.TASK_FAILED): Transition(
+        JobState.FAILED, 0, "+ create (retry) or failed for good", "record the provider's reason"
+    ),
+    (JobState.SUBMITTED, Event.TASK_LOST): Transition(
+        JobState.FAILED, 0, "+ create (retry) or failed for good", "record that the provider forgot the tasks"
+    ),
+    (JobState.SUCCEEDED, Event.SOURCE_FORGOTTEN): Transition(
+        NONE, 0, "+ create", "drop the upload's record and upload again"
+    ),
 }
 
 # Failure codes written by the engine that a later apply may retry (within apply.max_retries);
 # any other code is the provider's refusal of the request itself: failed for good until the spec changes.
-RETRYABLE_CODES = frozenset({"TASK_FAILED", "RENDER_FAILED", "TASK_LOST", "OUTCOME_UNKNOWN",
-                             "CONNECT", "NO_REPLY"})  # the last two: written by older versions
+RETRYABLE_CODES = frozenset(
+    {"TASK_FAILED", "RENDER_FAILED", "TASK_LOST", "OUTCOME_UNKNOWN", "CONNECT", "NO_REPLY"}
+)  # the last two: written by older versions
 
 
 class IllegalTransition(Exception):

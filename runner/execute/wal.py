@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.paths import STATE_DIR_NAME
-
 
 
 def journal_path(lock_path: Path) -> Path:
@@ -70,8 +70,9 @@ def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
         if line.get("record") is None:
             jobs.pop(key, None)
         else:
-            parsed = lockfile.from_data({"version": lock.version, "campaign": lock.campaign, "jobs": {key: line["record"]}},
-                                        str(path))
+            parsed = lockfile.from_data(
+                {"version": lock.version, "campaign": lock.campaign, "jobs": {key: line["record"]}}, str(path)
+            )
             jobs[key] = parsed.jobs[key]
     return replace(lock, jobs=jobs, resolved_avatars=resolved)
 

@@ -33,8 +33,9 @@ def edit_lock(spec: Path, campaign: str, **by_kind: dict[str, Any]) -> None:
     lockfile.write(path, lock)
 
 
-def test_unreachable_provider_costs_no_attempt_and_a_later_apply_makes_everything(sandbox_factory: Any, write_campaign: Any,
-                                                                                  kit: Any) -> None:
+def test_unreachable_provider_costs_no_attempt_and_a_later_apply_makes_everything(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     down = sandbox_factory()
     port, env = down.port, down.env()
     down.stop()  # connection refused: nothing can reach a server
@@ -52,7 +53,9 @@ def test_unreachable_provider_costs_no_attempt_and_a_later_apply_makes_everythin
         assert up.stats()["avatar_videos_created"] == 2
 
 
-def test_a_source_failed_for_good_blocks_its_chain_and_ci_settles(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+def test_a_source_failed_for_good_blocks_its_chain_and_ci_settles(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory(task_failure_rate=1.0)
     spec = write_campaign(kit.campaign_text("blocked", 1, 1, refresh_from=REFRESH))
     first = kit.run(kit.apply_command(spec), sb.env())
@@ -80,8 +83,9 @@ def test_an_invalid_token_rolls_back_the_write_ahead(sandbox_factory: Any, write
     assert sb.stats()["avatar_videos_created"] == 2
 
 
-def test_a_pending_refresh_is_paid_again_only_with_consent_and_keeps_paid_videos(sandbox_factory: Any, write_campaign: Any,
-                                                                                 kit: Any) -> None:
+def test_a_pending_refresh_is_paid_again_only_with_consent_and_keeps_paid_videos(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory()
     spec = write_campaign(kit.campaign_text("unknown", 1, 1, refresh_from=REFRESH))
     assert kit.run(kit.apply_command(spec), sb.env()).returncode == 0
@@ -123,26 +127,43 @@ def test_a_rename_while_in_flight_reaches_the_provider(sandbox_factory: Any, wri
     assert task.get("renamed") == record.video_name
 
 
-def test_a_stock_video_the_provider_forgot_is_uploaded_again(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+def test_a_stock_video_the_provider_forgot_is_uploaded_again(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory()
     spec = write_campaign(kit.campaign_text("forgot", 1, 1, refresh_from=REFRESH))
     assert kit.run(kit.apply_command(spec), sb.env()).returncode == 0
     uploads = sb.stats()["uploads"]
-    edit_lock(spec, "forgot", upload={"stock_video_id": "v10033g5999999999999"},
-              refresh_video={"state": "failed", "task_ids": (), "video_ids": (), "attempts": 1,
-                             "error": JobError("TASK_FAILED", "render error")})
+    edit_lock(
+        spec,
+        "forgot",
+        upload={"stock_video_id": "v10033g5999999999999"},
+        refresh_video={
+            "state": "failed",
+            "task_ids": (),
+            "video_ids": (),
+            "attempts": 1,
+            "error": JobError("TASK_FAILED", "render error"),
+        },
+    )
     again = kit.run(kit.apply_command(spec), sb.env())
     assert again.returncode == 0, again.stderr
     assert sb.stats()["uploads"] == uploads + 1
     assert all(r.state == "succeeded" for r in lock_of(spec, "forgot").jobs.values())
 
 
-def test_first_interrupt_records_replies_and_exits_130_then_resume_pays_nothing_twice(sandbox_factory: Any,
-                                                                                      write_campaign: Any, kit: Any) -> None:
+def test_first_interrupt_records_replies_and_exits_130_then_resume_pays_nothing_twice(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory(speed=0.05, seed=4)
     spec = write_campaign(kit.campaign_text("stop", 4, 5))
-    process = subprocess.Popen(kit.apply_command(spec), env={**os.environ, **sb.env()}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        kit.apply_command(spec),
+        env={**os.environ, **sb.env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(r.state == "submitted" for r in lock_of(spec, "stop").jobs.values()):
         time.sleep(0.01)

@@ -11,8 +11,15 @@ from runner.lock.lockfile import JobRecord, Lockfile
 
 
 def _record(i: int) -> JobRecord:
-    return JobRecord(kind="avatar_video", provider="tiktok", state="submitted", addresses=(f"videos.g[a=a{i}]",),  # type: ignore[arg-type]
-                     task_ids=(f"{7400000000000000000 + i}",), attempts=1, submitted_at=1_790_000_000.0)
+    return JobRecord(
+        kind="avatar_video",
+        provider="tiktok",
+        state="submitted",
+        addresses=(f"videos.g[a=a{i}]",),  # type: ignore[arg-type]
+        task_ids=(f"{7400000000000000000 + i}",),
+        attempts=1,
+        submitted_at=1_790_000_000.0,
+    )
 
 
 def _key(i: int) -> str:
@@ -33,7 +40,7 @@ def _bytes_for_one_event(tmp_path: Path, size: int) -> int:
 
 def test_bytes_per_event_do_not_grow_with_the_lockfile(tmp_path: Path) -> None:
     small, large = _bytes_for_one_event(tmp_path, 10), _bytes_for_one_event(tmp_path, 5000)
-    assert 0 < small and large <= small + 8  # the key's width may differ by a digit or so; never by the lockfile's size
+    assert small > 0 and large <= small + 8  # the key's width may differ by a digit or so; never by the lockfile's size
 
 
 def test_a_journal_left_by_a_killed_run_is_replayed_by_every_reader_and_compacted(tmp_path: Path) -> None:
