@@ -226,6 +226,17 @@ def interrupts(engines: list[Engine]) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def _again(request: ApplyRequest) -> str:
+    """The command that resumes this apply."""
+    return f"campaign apply {request.spec_path}" + (" --sandbox" if request.sandbox else "")
+
+
+def _stopped_summary(request: ApplyRequest, result: ApplyResult, lock_path: Path) -> None:
+    """A stopped run has no "finished" line; `--format json` still gets its summary on stdout."""
+    if request.fmt == "json":
+        click.echo(json.dumps(json_summary(result, lock_path), indent=2, sort_keys=True))
+
+
 def _stopped(request: ApplyRequest, stopped: EngineStopped, lock_path: Path) -> int:
     """A run that stopped before the end: say why, what is kept, and how to go on."""
     cause = stopped.cause
@@ -238,11 +249,11 @@ def _stopped(request: ApplyRequest, stopped: EngineStopped, lock_path: Path) -> 
     if isinstance(cause, TransientBudgetSpent):
         click.echo(f"error: {cause.error.describe()}; still failing after {cause.attempts} tries over "
                    f"{cause.seconds:.0f} s (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS). Nothing is lost: "
-                   f"run `campaign apply {request.spec_path}` again once the provider answers.", err=True)
-        _summary(request, result, lock_path, 1)
+                   f"run `{_again(request)}` again once the provider answers.", err=True)
+        _stopped_summary(request, result, lock_path)
         return 1
-    click.echo(f"Interrupted. Resume with: campaign apply {request.spec_path}", err=True)
-    _summary(request, result, lock_path, 130)
+    click.echo(f"Interrupted. Resume with: {_again(request)}", err=True)
+    _stopped_summary(request, result, lock_path)
     return 130
 
 
