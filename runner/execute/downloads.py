@@ -11,7 +11,9 @@ import httpx
 
 from runner.execute import artifacts
 from runner.execute.context import Context
-from runner.lock.lockfile import Artifact, Lockfile
+from runner.execute.states import Event, JobKind, JobState, Phase, transition
+from runner.lock.lockfile import Artifact, JobError, Lockfile
+from runner.media.video_check import CHECK_ERROR_CODE, VideoCheck, check_video
 from runner.providers.errors import RunStopped
 
 
@@ -27,6 +29,14 @@ def needs_downloads(lock: Lockfile, lock_dir: Path) -> list[str]:
     return sorted(missing)
 
 
+def fetch_and_check(
+    url: str, target: Path, relative_to: Path, video_id: str, http: httpx.Client, feeds_refresh: bool
+) -> tuple[Artifact, VideoCheck]:
+    """Download a finished video, then run the post-render checks on the file (on a worker thread)."""
+    artifact = artifacts.download(url, target, relative_to, video_id, http)
+    return artifact, check_video(target, feeds_refresh)
+
+
 class Downloads:
     """Each finished video downloaded at once; missing ones fetched again by fresh URLs."""
 
@@ -35,6 +45,15 @@ class Downloads:
         self.lock_dir = lock_dir
         self.http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
         self.requests = 0
+        self._refresh_sources: frozenset[str] | None = None
+
+    def refresh_sources(self) -> frozenset[str]:
+        """Keys of the jobs whose videos feed a refresh (an upload depends on them); computed once."""
+        if self._refresh_sources is None:
+            self._refresh_sources = frozenset(
+                dep for job in self.ctx.jobs.values() if job.kind == JobKind.UPLOAD for dep in job.depends_on
+            )
+        return self._refresh_sources
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -61,8 +80,9 @@ class Downloads:
             key, video_id, url = ctx.downloads.popleft()
             self.requests += 1
             target = artifacts.artifact_path(folder, key, video_id)
+            feeds_refresh = key in self.refresh_sources()
             ctx.submit(
-                partial(artifacts.download, url, target, self.lock_dir, video_id, self.http),
+                partial(fetch_and_check, url, target, self.lock_dir, video_id, self.http, feeds_refresh),
                 partial(self.downloaded, key),
             )
 
@@ -86,10 +106,23 @@ class Downloads:
         if exc is not None:
             self.ctx.reporter.job_event(key, "download failed", f"{type(exc).__name__}; the next apply retries it")
             return
-        artifact: Artifact = future.result()
+        artifact, check = future.result()
         record = self.ctx.journal.record(key)
         if record is None:
             return
         kept = tuple(a for a in record.artifacts if a.video_id != artifact.video_id)
         self.ctx.journal.update(key, artifacts=tuple(sorted(kept + (artifact,), key=lambda a: a.video_id)))
         self.ctx.reporter.job_event(key, "downloaded", artifact.path)
+        if not check.ok and record.state == JobState.SUCCEEDED:
+            self.reject(key, f"video {artifact.video_id} failed the post-render check: {check.reason}")
+
+    def reject(self, key: str, message: str) -> None:
+        """A paid video that is unusable: the job fails (the next plan makes it again, -/+)."""
+        ctx = self.ctx
+        row = transition(JobState.SUCCEEDED, Event.CHECK_FAILED)
+        ctx.journal.update(key, state=JobState(row.to), error=JobError(CHECK_ERROR_CODE, message))
+        ctx.reporter.job_event(key, "failed", f"{CHECK_ERROR_CODE}: {message}")
+        run = ctx.runs.get(key)
+        if run is not None:  # counted as finished when it succeeded; now failed, with its dependents blocked
+            run.phase = Phase.FAILED
+            ctx.block_dependents(run, f"{key} failed its post-render check")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from runner.media.video_check import CHECK_ERROR_CODE
+
 
 class JobKind(StrEnum):
     """What a job makes."""
@@ -62,6 +64,7 @@ class Event(StrEnum):
     TASK_FAILED = "task failed"
     TASK_LOST = "task lost"  # the provider no longer knows the task ids
     SOURCE_FORGOTTEN = "source forgotten"  # the provider lost an uploaded stock video
+    CHECK_FAILED = "check failed"  # the downloaded video failed its post-render check
 
 
 BEFORE = "(before)"  # `to`: the record as it was before the write-ahead (a rollback)
@@ -133,13 +136,19 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
     (JobState.SUCCEEDED, Event.SOURCE_FORGOTTEN): Transition(
         NONE, 0, "+ create", "drop the upload's record and upload again"
     ),
+    (JobState.SUCCEEDED, Event.CHECK_FAILED): Transition(
+        JobState.FAILED,
+        0,
+        "-/+ replace (the video failed its post-render check)",
+        "keep the file and its ids; record the check's reason; block dependents not yet started",
+    ),
 }
 
 # Failure codes written by the engine that a later apply may retry (within apply.max_retries);
 # any other code is the provider's refusal of the request itself: failed for good until the spec changes.
 RETRYABLE_CODES = frozenset(
-    {"TASK_FAILED", "RENDER_FAILED", "TASK_LOST", "OUTCOME_UNKNOWN", "CONNECT", "NO_REPLY"}
-)  # the last two: written by older versions
+    {"TASK_FAILED", "RENDER_FAILED", "TASK_LOST", "OUTCOME_UNKNOWN", "CONNECT", "NO_REPLY", CHECK_ERROR_CODE}
+)  # CONNECT and NO_REPLY: written by older versions
 
 
 class IllegalTransition(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from runner.media.video_check import CHECK_ERROR_CODE
 from runner.execute.states import RETRYABLE_CODES, JobKind, JobState, failed_for_good
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.estimate import estimate
@@ -32,7 +33,9 @@ def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
         else:
             reason = f"refused by the provider ({_failure(record)}); change the request in the spec"
         return Change(Action.NOOP, key, job, record=record, reason=reason)
-    return Change(Action.CREATE, key, job, record=record, resume=Resume.RETRY)
+    # A video that failed its post-render check exists and was paid for: making it again replaces it.
+    action = Action.REPLACE if code == CHECK_ERROR_CODE else Action.CREATE
+    return Change(action, key, job, record=record, resume=Resume.RETRY)
 
 
 def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:

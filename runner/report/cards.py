@@ -130,7 +130,7 @@ def _card(change: Change, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, ou
 def _state(change: Change, record: JobRecord | None) -> tuple[CardState, str]:
     if change.action is Action.FORGET:
         return CardState.FORGOTTEN, "leaves the spec: the next apply drops it from the lockfile"
-    if change.action is Action.REPLACE:
+    if change.action is Action.REPLACE and change.replaces:
         return CardState.PLANNED, f"the request changed: apply makes a new video (replaces {change.replaces})"
     if record is None:
         return CardState.PLANNED, "not generated yet: apply will create it"
