@@ -15,8 +15,7 @@ from runner.errors import LockfileError, Problem, SpecError
 from runner.lock import lockfile
 from runner.options import format_option
 from runner.plan.budget import budget_problems, implied_videos
-from runner.plan.expand import build_graph
-from runner.spec.load import load_spec
+from runner.plan.expand import checked_graph
 from runner.terminal import github_annotation, in_github_actions
 from runner.wording import plural
 
@@ -103,8 +102,7 @@ def check(path: Path) -> FileResult:
         return result
     result = FileResult(str(path), "campaign")
     try:
-        spec = load_spec(path)
-        graph = build_graph(spec)
+        spec, graph = checked_graph(path)
     except SpecError as exc:
         result.problems = list(exc.problems)
         result.messages = [p.render() for p in exc.problems]

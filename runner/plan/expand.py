@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from runner import api_facts as facts
 from runner.errors import Problem, SpecError
 from runner.execute.states import JobKind
-from runner.plan.job import Job, job_key
+from runner.plan.job import VISIBLE_NAME_CHARS, Job, job_key, visible_name
 from runner.plan.model import JobGraph
 from runner.spec import limits
+from runner.spec.load import read_spec
 from runner.spec.model import RefreshGroup, Scalar, Spec, VideoGroup
-from runner.spec.templates import Renderer, RenderError
+from runner.spec.templates import Renderer, RenderError, slug
+from runner.spec.values import address_text, typed_key
 
 Cell = dict[str, Scalar]
 Resolved = Mapping[str, Mapping[str, str]]
@@ -21,21 +24,36 @@ _LEVEL = {"avatar_video": 0, "heygen_video": 0, "upload": 1, "refresh_video": 2}
 
 
 def matrix_cells(group: VideoGroup) -> list[Cell]:
-    """Every cell of a group: avatars x scripts x axes, minus `exclude`, plus `include`."""
+    """Every cell of a group: avatars x scripts x axes, minus `exclude`, plus `include` (values compared as typed)."""
     axes = [("avatar", group.avatars), ("script", group.scripts), *group.matrix]
     names = [name for name, _ in axes]
-    cells = [dict(zip(names, values)) for values in itertools.product(*(values for _, values in axes))]
-    cells = [c for c in cells if not any(all(c.get(k) == v for k, v in ex.items()) for ex in group.exclude)]
+    excludes = [[(k, typed_key(v)) for k, v in ex.items()] for ex in group.exclude]
+    cells: list[Cell] = []
+    seen: set[tuple[tuple[str, object], ...]] = set()
+    for values in itertools.product(*(values for _, values in axes)):
+        cell = dict(zip(names, values))
+        typed = {k: typed_key(v) for k, v in cell.items()}
+        if any(all(typed.get(k) == v for k, v in ex) for ex in excludes):
+            continue
+        cells.append(cell)
+        seen.add(tuple(typed.items()))
     for extra in group.include:
         cell = {name: extra[name] for name in names if name in extra}
-        if cell not in cells:
+        key = tuple((k, typed_key(v)) for k, v in cell.items())
+        if key not in seen:
+            seen.add(key)
             cells.append(cell)
     return cells
 
 
+def default_name(group_id: str, cell: Mapping[str, Scalar]) -> str:
+    """`promo-isabelle-teaser-city-boot`: the group and the cell's values, slugged."""
+    return "-".join([group_id, *(slug(v) or f"{k}-x" for k, v in cell.items())])
+
+
 def cell_label(cell: Mapping[str, Scalar]) -> str:
     """`avatar=tom,script=story,product=City Boot`: the stable, readable form of a cell."""
-    return ",".join(f"{k}={v}" for k, v in cell.items())
+    return ",".join(f"{k}={address_text(v)}" for k, v in cell.items())
 
 
 def unresolved_avatars(spec: Spec, resolved: Resolved | None = None) -> dict[str, set[str]]:
@@ -57,20 +75,19 @@ class _Builder:
         self.renderer = Renderer(spec)
         self.jobs: dict[str, Job] = {}
         self.warnings: list[str] = []
-        self.problems: list[Problem] = []
+        self.problems: list[tuple[str, str, str]] = []  # (data path, cell label, message)
         self.base = {**spec.vars, "campaign": spec.campaign, "vars": spec.vars}
         self.cells_by_group: dict[str, list[tuple[Cell, str]]] = {}
-        self.cell_index: dict[str, dict[tuple[str, Scalar], list[int]]] = {}
+        self.cell_index: dict[str, dict[tuple[str, object], list[int]]] = {}
 
-    def problem(self, where: str, message: str) -> None:
-        line, col = self.spec.locations.at(where)
-        self.problems.append(Problem(str(self.spec.path), line, col, where, message))
+    def problem(self, where: str, label: str, message: str) -> None:
+        self.problems.append((where, label, message))
 
     def render(self, where: str, label: str, source: str, context: Mapping[str, Any]) -> str | None:
         try:
             return self.renderer.render(source, context)
         except RenderError as exc:
-            self.problem(where, f"{label}{exc}")
+            self.problem(where, label, str(exc))
             return None
 
     def add(self, job: Job) -> Job:
@@ -90,29 +107,28 @@ class _Builder:
     def videos(self, group: VideoGroup) -> None:
         where = f"videos[{group.index}]"
         made: list[tuple[Cell, str]] = []
+        check = limits.heygen_script if group.provider == "heygen" else limits.tiktok_script
         for cell in matrix_cells(group):
-            label = f"cell ({cell_label(cell).replace(',', ', ')}): "
+            label = f"for {where}, cell ({cell_label(cell).replace(',', ', ')})"
             ref = self.spec.avatars[str(cell["avatar"])]
             script_def = self.spec.scripts[str(cell["script"])]
+            script_at = f"scripts.{script_def.id}." + ("text" if script_def.origin == "inline" else "template")
             context = {**self.base, **cell}
-            script = self.render(where, label, script_def.source, context)
-            if script is None:
-                continue
-            check = limits.heygen_script if group.provider == "heygen" else limits.tiktok_script
-            message = check(script)
-            if message:
-                self.problem(where, label + message)
-                continue
+            script = self.render(script_at, label, script_def.source, context)
+            ok = script is not None
+            for message in check(script) if script is not None else ():
+                self.problem(script_at, label, message)
+                ok = False
             if group.name is not None:
-                name = self.render(where, label, group.name, context)
-                if name is None:
-                    continue
-                message = limits.video_name(name)
-                if message:
-                    self.problem(where, label + message)
-                    continue
+                name = self.render(f"{where}.name", label, group.name, context)
+                ok = ok and name is not None
+                for message in limits.video_name(name) if name is not None else ():
+                    self.problem(f"{where}.name", label, message)
+                    ok = False
             else:
-                name = "-".join([self.spec.campaign, group.id, *(str(v) for v in cell.values())])
+                name = default_name(group.id, cell)
+            if not ok or script is None:
+                continue
             avatar_id, unresolved = self.avatar_id(ref.provider, ref.id, ref.name)
             request: dict[str, Any] = {"avatar_id": avatar_id, "script": script}
             kind = JobKind.AVATAR_VIDEO
@@ -141,12 +157,12 @@ class _Builder:
         if index is None:
             index = {}
             for position, (cell, _) in enumerate(cells):
-                for item in cell.items():
-                    index.setdefault(item, []).append(position)
+                for name, value in cell.items():
+                    index.setdefault((name, typed_key(value)), []).append(position)
             self.cell_index[origin] = index
         positions: set[int] | None = None
-        for item in where.items():
-            found = set(index.get(item, ()))
+        for name, value in where.items():
+            found = set(index.get((name, typed_key(value)), ()))
             positions = found if positions is None else positions & found
         return [cells[p] for p in sorted(positions or ())]
 
@@ -164,7 +180,7 @@ class _Builder:
                 stem = f"refresh.{group.id}[{cell_label(cell)}]"
                 upload = self.add(Job(job_key("upload", "tiktok", request), JobKind.UPLOAD, "tiktok", request,
                                       (f"{stem}.source",), depends_on=(key,), unresolved=self.jobs[key].unresolved))
-                sources.append((upload.key, stem, dict(cell), f"source ({cell_label(cell).replace(',', ', ')}): "))
+                sources.append((upload.key, stem, dict(cell), f"for {where}, source ({cell_label(cell).replace(',', ', ')})"))
         themes: tuple[str | None, ...] = group.hook.holiday_themes if group.hook and group.hook.holiday_themes else (None,)
         for upload_key, stem, cell, label in sources:
             for theme in themes:
@@ -174,8 +190,12 @@ class _Builder:
                     continue
                 name = None
                 if group.name is not None:
-                    name = self.render(where, label, group.name, context)
+                    name = self.render(f"{where}.name", label, group.name, context)
                     if name is None:
+                        continue
+                    message = limits.name_characters(name) or limits.rename_name(name)
+                    if message:
+                        self.problem(f"{where}.name", label, message)
                         continue
                 refresh_request: dict[str, Any] = {"video": {"job": upload_key}, "video_refresh_strategy_list": list(group.strategies), "add_hook": add_hook}
                 address = stem if theme is None else (f"{stem[:-1]},holiday_theme={theme}]" if stem.endswith("]") else f"{stem}[holiday_theme={theme}]")
@@ -192,12 +212,12 @@ class _Builder:
         if hook.product_category:
             add_hook["product_category"] = hook.product_category
         if hook.product_description is not None:
-            text = self.render(where, label, hook.product_description, context)
+            at = f"{where}.hook.product_description"
+            text = self.render(at, label, hook.product_description, context)
             if text is None:
                 return False
-            message = limits.product_description(text)
-            if message:
-                self.problem(where, label + message)
+            for message in limits.product_description(text):
+                self.problem(at, label, message)
                 return False
             add_hook["product_description"] = text
         if theme is not None:
@@ -205,21 +225,35 @@ class _Builder:
         return add_hook
 
 
-def _collapse(problems: list[Problem]) -> list[Problem]:
-    """One problem per (place, message) even when many cells share it: name the first cell."""
-    grouped: dict[tuple[str, int, str], list[Problem]] = {}
-    for problem in problems:
-        head, sep, rest = problem.message.partition("): ")
-        key = (problem.path, problem.line, rest if sep else problem.message)
-        grouped.setdefault(key, []).append(problem)
+def _collapse(spec: Spec, problems: list[tuple[str, str, str]]) -> list[Problem]:
+    """One problem per (place, message) even when many cells share it: name the first cell and count the rest."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for where, label, message in problems:
+        grouped.setdefault((where, message), []).append(label)
     out = []
-    for same in grouped.values():
-        first = same[0]
-        if len(same) > 1:
-            head, _, rest = first.message.partition("): ")
-            first = replace(first, message=f"{head}) and {len(same) - 1} more: {rest}")
-        out.append(first)
+    for (where, message), labels in grouped.items():
+        line, col = spec.locations.at(where)
+        head = labels[0] + (f" and {len(labels) - 1} more" if len(labels) > 1 else "")
+        out.append(Problem(str(spec.path), line, col, where, f"{head}: {message}" if head else message))
     return out
+
+
+def _name_collisions(jobs: Mapping[str, Job]) -> list[str]:
+    """Warnings for TikTok videos whose names look the same once cut to fit the `~tag`."""
+    by_visible: dict[str, list[Job]] = {}
+    for job in jobs.values():
+        if job.kind == "avatar_video" and job.name is not None:
+            by_visible.setdefault(visible_name(job.name), []).append(job)
+    warnings = []
+    for shown_as, same in sorted(by_visible.items()):
+        if len(same) > 1:
+            first = min(a for job in same for a in job.addresses)
+            if any(len(job.name or "") > VISIBLE_NAME_CHARS for job in same):
+                why = f"names are cut to {VISIBLE_NAME_CHARS} characters before the ~tag; make them differ near the start"
+            else:
+                why = "give each video its own name"
+            warnings.append(f"{len(same)} videos would show as {shown_as!r} in TikTok (e.g. {first}): {why}")
+    return warnings
 
 
 def build_graph(spec: Spec, resolved: Resolved | None = None) -> JobGraph:
@@ -230,10 +264,31 @@ def build_graph(spec: Spec, resolved: Resolved | None = None) -> JobGraph:
     for refresh in spec.refresh:
         builder.refresh(refresh)
     if builder.problems:
-        raise SpecError(_collapse(builder.problems))
+        raise SpecError(_collapse(spec, builder.problems))
     jobs = builder.jobs
     order = tuple(sorted(jobs, key=lambda k: (_LEVEL[jobs[k].kind], k)))
-    return JobGraph(campaign=spec.campaign, jobs=jobs, order=order, warnings=tuple(builder.warnings))
+    warnings = (*builder.warnings, *_name_collisions(jobs))
+    return JobGraph(campaign=spec.campaign, jobs=jobs, order=order, warnings=warnings)
+
+
+def load_checked(path: Path, display: str | None = None) -> Spec:
+    """Load a campaign file; on any problem, also expand what is valid so that one run reports them all."""
+    spec, problems = read_spec(path, display)
+    if problems:
+        if spec is not None:
+            try:
+                build_graph(spec)
+            except SpecError as exc:
+                problems = problems + exc.problems
+        raise SpecError(problems)
+    assert spec is not None
+    return spec
+
+
+def checked_graph(path: Path, resolved: Resolved | None = None) -> tuple[Spec, JobGraph]:
+    """Load and expand a campaign file, with every problem of both steps in one SpecError."""
+    spec = load_checked(path)
+    return spec, build_graph(spec, resolved)
 
 
 def iter_dependents(graph: JobGraph, key: str) -> Iterator[str]:

@@ -36,10 +36,19 @@ def name_tag(key: str) -> str:
     return key.split("-", 1)[1][:10]
 
 
+TAG_CHARS = 1 + 10  # `~` and the 10-hex tag
+VISIBLE_NAME_CHARS = 50 - TAG_CHARS
+
+
 def tagged_video_name(name: str, key: str, limit: int = 50) -> str:
     """The `video_name` sent on create: the user's name, cut to fit, then `~` and the key tag."""
     suffix = "~" + name_tag(key)
     return name[: limit - len(suffix)] + suffix
+
+
+def visible_name(name: str, limit: int = 50) -> str:
+    """The part of a video's name that people see before its `~tag`."""
+    return name[: limit - TAG_CHARS]
 
 
 @dataclass(frozen=True, slots=True)

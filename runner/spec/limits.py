@@ -6,58 +6,88 @@ import unicodedata
 from typing import Sequence
 from urllib.parse import urlparse
 
-from runner import api_facts as facts
+import regex
 
-# Punctuation a text-to-speech script may carry; everything else outside letters, marks,
-# digits and spaces counts as a "special character" the API cannot pronounce.
-_ALLOWED_PUNCTUATION = set(".,!?;:'\"()[]-–—‘’“”…%&$€£¥/@#+*=_~«»¿¡、。，！？；：・")
+from runner import api_facts as facts
+from runner.spec.values import shown
+
+# Letters, marks, digits, punctuation and the symbols languages write (°, %, currency, math) are read
+# aloud; emoji and pictographs are not, and control or format characters are invisible mistakes.
+_EMOJI = regex.compile(r"\p{Extended_Pictographic}|[\p{Emoji_Component}--[\x00-\x7F\u200D]]", regex.V1)
+_JOINERS = {"\u200c", "\u200d"}  # ZWNJ / ZWJ shape Persian and Indic words
+_WHITESPACE = {" ", "\n", "\t", "\r"}
+_KIND = {"\n": "line break", "\r": "line break", "\t": "tab"}
+
+
+def _invisible(char: str) -> bool:
+    category = unicodedata.category(char)
+    return char not in _WHITESPACE and char not in _JOINERS and (category[0] == "C" or category in ("Zl", "Zp"))
 
 
 def script_bad_characters(text: str) -> list[str]:
-    """The distinct characters of `text` that are emoji or unsupported special characters."""
+    """The distinct characters of `text` that are emoji, pictographs, or control/format characters."""
     bad: dict[str, None] = {}
     for char in text:
-        if char in _ALLOWED_PUNCTUATION or char in " \n\t":
+        if char.isalnum() or char == " ":
             continue
-        category = unicodedata.category(char)
-        if category[0] in "LMN" or category == "Zs":
-            continue
-        bad[char] = None
+        if _invisible(char) or _EMOJI.match(char):
+            bad[char] = None
     return list(bad)
 
 
 def _describe(chars: Sequence[str]) -> str:
-    return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in chars[:5]) + (" ..." if len(chars) > 5 else "")
+    shown = [f"U+{ord(c):04X} ({_KIND.get(c, 'invisible')})" if _invisible(c) or c in _WHITESPACE else f"'{c}' (U+{ord(c):04X})" for c in chars[:5]]
+    return ", ".join(shown) + (" ..." if len(chars) > 5 else "")
 
 
-def tiktok_script(text: str) -> str | None:
-    """TikTok avatar scripts: 1-2,000 characters, no emoji or special characters."""
+def tiktok_script(text: str) -> list[str]:
+    """TikTok avatar scripts: 1-2,000 characters, no emoji, control or format characters."""
     if not text.strip():
-        return "script is empty after rendering"
+        return ["script is empty after rendering"]
+    problems = []
     if len(text) > facts.SCRIPT_MAX_CHARS:
-        return f"script is {len(text):,} characters; the TikTok limit is {facts.SCRIPT_MAX_CHARS:,}"
+        problems.append(f"script is {len(text):,} characters; the TikTok limit is {facts.SCRIPT_MAX_CHARS:,}")
     bad = script_bad_characters(text)
     if bad:
-        return f"script contains emoji or special characters the TikTok API cannot read: {_describe(bad)}; remove them"
-    return None
+        problems.append(f"script contains emoji or special characters the TikTok API cannot read: {_describe(bad)}; remove them")
+    return problems
 
 
-def heygen_script(text: str) -> str | None:
-    """HeyGen scripts: 1-5,000 characters."""
+def heygen_script(text: str) -> list[str]:
+    """HeyGen scripts: 1-5,000 characters, no control or format characters."""
     if not text.strip():
-        return "script is empty after rendering"
+        return ["script is empty after rendering"]
+    problems = []
     if len(text) > facts.HEYGEN_SCRIPT_MAX_CHARS:
-        return f"script is {len(text):,} characters; the HeyGen limit is {facts.HEYGEN_SCRIPT_MAX_CHARS:,}"
+        problems.append(f"script is {len(text):,} characters; the HeyGen limit is {facts.HEYGEN_SCRIPT_MAX_CHARS:,}")
+    hidden = [c for c in dict.fromkeys(text) if _invisible(c)]
+    if hidden:
+        problems.append(f"script contains control or format characters: {_describe(hidden)}; remove them")
+    return problems
+
+
+_NAME_REFUSED = set("`<>")
+
+
+def name_characters(text: str) -> str | None:
+    """Names shown in UIs and reviews: one line, no control/format characters, backticks or HTML brackets."""
+    bad = [c for c in dict.fromkeys(text) if _invisible(c) or c in _NAME_REFUSED or (c in _WHITESPACE and c != " ")]
+    if bad:
+        return f"name contains {_describe(bad)}; names may not hold line breaks, control characters, '`', '<' or '>'"
     return None
 
 
-def video_name(text: str) -> str | None:
-    """Video names: 1-50 characters."""
+def video_name(text: str) -> list[str]:
+    """Video names: 1-50 characters of names' allowed characters."""
     if not text.strip():
-        return "video name is empty after rendering"
+        return ["video name is empty after rendering"]
+    problems = []
     if len(text) > facts.VIDEO_NAME_MAX_CHARS:
-        return f"video name '{text}' is {len(text)} characters; the limit is {facts.VIDEO_NAME_MAX_CHARS}"
-    return None
+        problems.append(f"video name {shown(text)} is {len(text)} characters; the limit is {facts.VIDEO_NAME_MAX_CHARS}")
+    message = name_characters(text)
+    if message:
+        problems.append(message)
+    return problems
 
 
 def rename_name(text: str) -> str | None:
@@ -67,14 +97,11 @@ def rename_name(text: str) -> str | None:
     return None
 
 
-def product_description(text: str) -> str | None:
+def product_description(text: str) -> list[str]:
     """Refresh hook product descriptions: at most 3,000 characters."""
     if len(text) > facts.PRODUCT_DESCRIPTION_MAX_CHARS:
-        return (
-            f"product_description is {len(text):,} characters; "
-            f"the limit is {facts.PRODUCT_DESCRIPTION_MAX_CHARS:,}"
-        )
-    return None
+        return [f"product_description is {len(text):,} characters; the limit is {facts.PRODUCT_DESCRIPTION_MAX_CHARS:,}"]
+    return []
 
 
 def strategies(values: Sequence[str]) -> str | None:

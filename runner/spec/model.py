@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Union
+from typing import Any, Mapping
 
-Scalar = Union[str, int, float, bool]
+from runner.spec.sizes import SizeLimits
+from runner.spec.values import Scalar
+
+__all__ = ["Scalar"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +148,4 @@ class Spec:
     locations: SourceMap
     template_dirs: tuple[Path, ...]
     budget: BudgetSettings = field(default_factory=BudgetSettings)
+    limits: SizeLimits = field(default_factory=SizeLimits)

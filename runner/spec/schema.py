@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, Iterator
 
@@ -9,6 +10,7 @@ import jsonschema
 
 from runner.paths import package_json
 from runner.spec.templates import did_you_mean
+from runner.spec import values
 from runner.spec.yaml_source import child_path
 
 CAMPAIGN_SCHEMA: dict[str, Any] = package_json("schemas", "campaign.schema.json")
@@ -19,6 +21,57 @@ def schema_problems(data: Any) -> Iterator[tuple[str, str]]:
     """Yield (data path, message) for every schema violation, most specific first."""
     for error in _VALIDATOR.iter_errors(data):
         yield from _explain(error)
+
+
+def without_invalid(data: dict[str, Any], rounds: int = 5) -> tuple[dict[str, Any] | None, set[tuple[Any, ...]]]:
+    """A copy of `data` with every schema-invalid part removed (list items become None), and what was removed.
+
+    What is left can still be checked for references, templates and limits, so that one
+    schema error does not hide the others. None when nothing sensible is left.
+    """
+    data = copy.deepcopy(data)
+    removed: set[tuple[Any, ...]] = set()
+    for _ in range(rounds):
+        errors = [e for e in _VALIDATOR.iter_errors(data) if not _hole(e)]
+        if not errors:
+            return data, removed
+        targets: set[tuple[Any, ...]] = set()
+        for error in errors:
+            parts = tuple(error.absolute_path)
+            if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+                known = (error.schema or {}).get("properties", {}) if isinstance(error.schema, dict) else {}
+                targets.update(parts + (key,) for key in error.instance if key not in known and not str(key).startswith("x-"))
+            elif not parts and error.validator == "required":
+                data.setdefault("version", 1)
+                data.setdefault("campaign", "campaign")
+            elif parts:
+                targets.add(parts)
+            else:
+                return None, removed
+        for parts in sorted(targets, key=len, reverse=True):
+            _remove(data, parts)
+        removed |= targets
+    return None, removed
+
+
+def _hole(error: jsonschema.ValidationError) -> bool:
+    """An error about a list item already removed (None): the list keeps its indexes for messages."""
+    path = tuple(error.absolute_path)
+    return error.instance is None and bool(path) and isinstance(path[-1], int)
+
+
+def _remove(data: Any, parts: tuple[Any, ...]) -> None:
+    parent = data
+    for part in parts[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    last = parts[-1]
+    if isinstance(parent, dict):
+        parent.pop(last, None)
+    elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+        parent[last] = None
 
 
 def _path(parts: Any) -> str:
@@ -34,12 +87,17 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[str, str]]:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(schema.get("properties", {}))
         for key in sorted(k for k in error.instance if k not in schema.get("properties", {})):
-            yield child_path(path, key), f"unknown key '{key}'" + (did_you_mean(key, known) or f"; allowed: {', '.join(known)}")
+            allowed = ", ".join(known) + (", or any x-* key" if schema.get("patternProperties") else "")
+            yield child_path(path, key), f"unknown key '{key}'" + (did_you_mean(key, known) or f"; allowed: {allowed}")
     elif error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         yield path, f"missing required key '{missing}'"
     elif error.validator in ("enum", "const"):
         allowed = schema.get("enum", [schema.get("const")])
+        alike = [a for a in allowed if values.shown(a).strip('"') == values.shown(error.instance).strip('"')]
+        if alike:  # `version: "1"`: the text is right, the type is not
+            yield path, f"{values.shown_typed(error.instance)} is not allowed here; use {values.shown_typed(alike[0])}"
+            return
         hint = did_you_mean(str(error.instance), [str(a) for a in allowed]) if isinstance(error.instance, str) else ""
         shown = ", ".join(str(a) for a in allowed) if len(allowed) <= 6 else f"one of the {len(allowed)} documented values"
         yield path, f"{error.instance!r} is not allowed here" + (hint or f"; use {shown}")

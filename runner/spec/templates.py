@@ -5,12 +5,17 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import jinja2
+import regex
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from runner.spec.sizes import DEFAULT_RENDERED_CHARS
+from runner.spec.values import typed_key
 
 
 class RenderError(Exception):
@@ -26,26 +31,150 @@ class TemplateProblem(Exception):
 
 
 def slug(value: object) -> str:
-    """`City Boot!` -> `city-boot`: lowercase ASCII words joined by dashes."""
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """`City Boot!` -> `city-boot`, `Crème` -> `creme`, `東京 ブーツ` -> `東京-ブーツ`: letters of every script kept."""
+    decomposed = unicodedata.normalize("NFKD", str(value))
+    # Accents on Latin letters go (ASCII names read well in TikTok's UI); marks of other scripts are part of their letters.
+    text = _LATIN_ACCENT.sub("", decomposed)
+    text = unicodedata.normalize("NFC", text).lower()
+    return str(regex.sub(r"[^\p{L}\p{M}\p{N}]+", "-", text)).strip("-")
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+_LATIN_ACCENT = regex.compile(r"(?<=[A-Za-z])\p{Mn}+")
+
+_REFUSED_TAGS: dict[type[nodes.Node], str] = {
+    nodes.Include: "include",
+    nodes.Import: "import",
+    nodes.FromImport: "from ... import",
+    nodes.Extends: "extends",
+}
+
+
+def _environment(max_chars: int = DEFAULT_RENDERED_CHARS) -> _GuardedEnvironment:
+    env = _GuardedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    env.max_chars = max_chars
     env.filters["slug"] = slug
+    env.filters["center"] = _guarded_filter(env, env.filters["center"])
+    env.filters["indent"] = _guarded_filter(env, env.filters["indent"])
+    env.filters["format"] = _guarded_format(env, env.filters["format"])
+    env.globals["range"] = env.budgeted_range
     return env
+
+
+class TooLarge(Exception):
+    """A template asked for a value longer than the rendered-length limit."""
+
+
+class _GuardedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, plus refusals of operations that would build huge strings, lists or numbers."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    max_chars = DEFAULT_RENDERED_CHARS
+    range_left = DEFAULT_RENDERED_CHARS
+
+    def budgeted_range(self, *args: int) -> range:
+        """`range()` whose items, over one whole render, count against the rendered-length limit."""
+        numbers = range(*args)
+        self.range_left -= len(numbers)
+        if self.range_left < 0:
+            raise TooLarge(f"loops of more than {self.max_chars:,} steps in all; the limit is `limits.rendered_chars`")
+        return numbers
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """Check the size of `left operator right` before computing it."""
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and _is_int(times):
+                    self.check_size(len(seq) * max(times, 0))
+            if _is_int(left) and _is_int(right) and abs(left).bit_length() + abs(right).bit_length() > _MAX_BITS:
+                raise TooLarge(f"a number with more than {_MAX_BITS:,} bits")
+        elif operator == "**" and _is_int(left) and _is_int(right) and abs(left) > 1 and right > 0:
+            if right * abs(left).bit_length() > _MAX_BITS:
+                raise TooLarge(f"a number with more than {_MAX_BITS:,} bits")
+        elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            self.check_size(len(left) + len(right))
+        elif operator == "%" and isinstance(left, str):
+            self.check_format(left, right if isinstance(right, tuple) else (right,))
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+        """Check width arguments of string methods (`ljust`, `center`, `format`, `replace`...) first."""
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(__obj, "__name__", "")
+            if name in ("format", "format_map"):
+                __self.check_format(owner, (*args, *kwargs.values()))
+            elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+                grows = len(args[1]) - len(args[0])
+                __self.check_size(len(owner) + max(grows, 0) * (owner.count(args[0]) if args[0] else len(owner) + 1))
+            else:
+                for arg in (*args, *kwargs.values()):
+                    if _is_int(arg):
+                        __self.check_size(arg)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def check_size(self, size: int) -> None:
+        """Refuse building a value of `size` characters or items over the limit."""
+        if size > self.max_chars:
+            raise TooLarge(f"a value of {size:,} characters; the limit is {self.max_chars:,} (`limits.rendered_chars`)")
+
+    def check_format(self, pattern: str, args: tuple[Any, ...]) -> None:
+        """Refuse `%` and `format` patterns whose widths or star arguments exceed the limit."""
+        for width in regex.findall(r"[0-9]+", pattern):
+            self.check_size(int(width))
+        if "*" in pattern:
+            for arg in args:
+                if _is_int(arg):
+                    self.check_size(arg)
+
+
+_MAX_BITS = 100_000
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _guarded_filter(env: _GuardedEnvironment, inner: Callable[..., Any]) -> Callable[..., Any]:
+    def guarded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        for arg in (*args, *kwargs.values()):
+            if _is_int(arg):
+                env.check_size(arg)
+        return inner(value, *args, **kwargs)
+
+    return guarded
+
+
+def _guarded_format(env: _GuardedEnvironment, inner: Callable[..., Any]) -> Callable[..., Any]:
+    def guarded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        env.check_format(str(value), (*args, *kwargs.values()))
+        return inner(value, *args, **kwargs)
+
+    return guarded
 
 
 ENVIRONMENT = _environment()
 
 
 def check_template(source: str) -> None:
-    """Raise TemplateProblem for syntax errors and for access to private attributes."""
+    """Raise TemplateProblem for syntax errors, unknown filters, file tags and private attributes."""
     try:
         tree = ENVIRONMENT.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"template syntax error: {exc.message}", exc.lineno) from None
+    except RecursionError:
+        raise TemplateProblem("template is nested too deeply", 1) from None
+    for tag_node in tree.find_all(tuple(_REFUSED_TAGS)):
+        tag = _REFUSED_TAGS[type(tag_node)]
+        raise TemplateProblem(
+            f"`{{% {tag} %}}` is not supported: a template is one self-contained text; "
+            "put shared words in `vars` and use them as `{{ name }}`",
+            tag_node.lineno,
+        )
+    for used in tree.find_all((nodes.Filter, nodes.Test)):
+        known = ENVIRONMENT.filters if isinstance(used, nodes.Filter) else ENVIRONMENT.tests
+        if used.name not in known:
+            what = "filter" if isinstance(used, nodes.Filter) else "test"
+            raise TemplateProblem(f"unknown {what} '{used.name}'" + did_you_mean(used.name, known), used.lineno)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         name = _attribute_name(node)
         if name is not None and (name.startswith("_") or name in {"mro", "func_globals", "gi_frame"}):
@@ -67,19 +196,23 @@ class Renderer:
     """Renders template sources with a context; compiled templates and their results are cached."""
 
     def __init__(self, spec: object | None = None) -> None:
+        limits = getattr(spec, "limits", None)
+        self.max_chars = int(getattr(limits, "rendered_chars", DEFAULT_RENDERED_CHARS))
+        self._env: _GuardedEnvironment = _environment(self.max_chars)
         self._compiled: dict[str, tuple[jinja2.Template, tuple[str, ...]]] = {}
         self._results: dict[tuple[object, ...], str] = {}
 
     def render(self, source: str, context: Mapping[str, Any]) -> str:
-        """Render `source`; undefined names and sandbox violations raise RenderError."""
-        compiled = self._compiled.get(source)
-        if compiled is None:
-            names = tuple(sorted(meta.find_undeclared_variables(ENVIRONMENT.parse(source))))
-            compiled = (ENVIRONMENT.from_string(source), names)
-            self._compiled[source] = compiled
+        """Render `source`; undefined names, sandbox violations and oversized results raise RenderError."""
+        try:
+            compiled = self._compile(source)
+        except RecursionError:
+            raise RenderError("template is nested too deeply") from None
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"template error: {exc}") from None
         template, names = compiled
         # A template's output depends only on the names it reads: a matrix of 10k cells often
-        # renders the same script for many avatars.
+        # renders the same script for many avatars. Keys are typed: `true`, `1` and `1.0` render differently.
         key: tuple[object, ...] | None = (source, *(_frozen(context.get(n, _MISSING)) for n in names))
         try:
             hash(key)
@@ -88,18 +221,40 @@ class Renderer:
         if key is not None and key in self._results:
             return self._results[key]
         try:
-            text = template.render(context)
-            if key is not None:
-                self._results[key] = text
-            return text
+            text = self._bounded(template, context)
+        except TooLarge as exc:
+            raise RenderError(f"the template would build {exc}") from None
         except jinja2.UndefinedError as exc:
             raise RenderError(_undefined_message(str(exc.message or exc), context)) from None
         except SecurityError as exc:
             raise RenderError(f"refused by the template sandbox: {exc}") from None
         except jinja2.TemplateError as exc:
             raise RenderError(f"template error: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError) as exc:
+        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError, MemoryError) as exc:
             raise RenderError(f"template error: {exc}") from None
+        if key is not None:
+            self._results[key] = text
+        return text
+
+    def _compile(self, source: str) -> tuple[jinja2.Template, tuple[str, ...]]:
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            names = tuple(sorted(meta.find_undeclared_variables(self._env.parse(source))))
+            compiled = (self._env.from_string(source), names)
+            self._compiled[source] = compiled
+        return compiled
+
+    def _bounded(self, template: jinja2.Template, context: Mapping[str, Any]) -> str:
+        """Render chunk by chunk, stopping as soon as the output passes the limit."""
+        chunks: list[str] = []
+        size = 0
+        self._env.range_left = self.max_chars
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > self.max_chars:
+                raise TooLarge(f"more than {self.max_chars:,} characters (`limits.rendered_chars`)")
+            chunks.append(chunk)
+        return "".join(chunks)
 
 
 _MISSING = object()
@@ -107,9 +262,11 @@ _MISSING = object()
 
 def _frozen(value: object) -> object:
     if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        return tuple(sorted(((k, _frozen(v)) for k, v in value.items()), key=repr))
     if isinstance(value, list):
         return tuple(_frozen(v) for v in value)
+    if isinstance(value, (int, float)):
+        return (*typed_key(value), str(value))
     return value
 
 

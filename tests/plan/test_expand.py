@@ -8,6 +8,8 @@ import pytest
 from runner.errors import SpecError
 from runner.plan.expand import build_graph, unresolved_avatars
 from runner.spec.load import load_spec
+from runner.spec.templates import slug
+from runner.plan.job import visible_name
 
 HEAD = """version: 1
 campaign: t
@@ -110,4 +112,57 @@ def test_render_problems_name_the_cell(write_spec: Callable[[str], Path]) -> Non
     spec = load_spec(write_spec(HEAD + "videos:\n  - id: g\n    avatars: [a]\n    scripts: [s1]\n"))
     with pytest.raises(SpecError) as info:
         build_graph(spec)
-    assert "at videos[0]: cell (avatar=a, script=s1): 'product' is undefined" in str(info.value)
+    assert "at scripts.s1.text: for videos[0], cell (avatar=a, script=s1): 'product' is undefined" in str(info.value)
+
+
+def test_slug_keeps_letters_of_every_script() -> None:
+    assert slug("東京 ブーツ!") == "東京-ブーツ"
+    assert slug("Ботинки Север") == "ботинки-север"
+    assert slug("नए जूते") == "नए-जूते"
+    assert slug("Crème Brûlée  2") == "creme-brulee-2"
+    assert slug("ガーデン") == "ガーデン"  # voiced kana survive the accent stripping of Latin letters
+
+
+def test_default_names_are_short_slugged_and_distinct(write_spec: Callable[[str], Path]) -> None:
+    spec = load_spec(write_spec(HEAD.replace("campaign: t", "campaign: winter-boots-campaign-2026") + """videos:
+  - id: promo
+    avatars: [a, b]
+    scripts: [s1]
+    matrix: {product: [Trail Boot Deluxe Waterproof Edition, 東京 ブーツ]}
+"""))
+    names = sorted(str(job.name) for job in build_graph(spec).jobs.values())
+    assert names == ["promo-a-s1-trail-boot-deluxe-waterproof-edition", "promo-a-s1-東京-ブーツ",
+                     "promo-b-s1-trail-boot-deluxe-waterproof-edition", "promo-b-s1-東京-ブーツ"]
+    assert len({visible_name(n) for n in names}) == 4
+
+
+def test_names_that_look_the_same_after_cutting_are_warned(write_spec: Callable[[str], Path]) -> None:
+    spec = load_spec(write_spec(HEAD + """videos:
+  - id: g
+    avatars: [a, b]
+    scripts: [s1]
+    matrix: {product: [X]}
+    name: "winter-boots-2026-very-long-campaign-name-{{ avatar }}"
+"""))
+    graph = build_graph(spec)
+    assert graph.warnings == (
+        "2 videos would show as 'winter-boots-2026-very-long-campaign-na' in TikTok "
+        "(e.g. videos.g[avatar=a,script=s1,product=X]): names are cut to 39 characters before the ~tag; "
+        "make them differ near the start",
+    )
+
+
+def test_every_problem_of_a_cell_is_reported(write_spec: Callable[[str], Path]) -> None:
+    spec = load_spec(write_spec(HEAD.replace("Hello {{ product }}.", "Hello 👢 {{ product }}.") + """videos:
+  - id: g
+    avatars: [a]
+    scripts: [s1]
+    matrix: {product: [X]}
+    name: "{{ product }}-<b>"
+"""))
+    with pytest.raises(SpecError) as info:
+        build_graph(spec)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2
+    assert ":8:8: at scripts.s1.text: for videos[0], cell (avatar=a, script=s1, product=X): script contains emoji" in lines[0]
+    assert ":15:5: at videos[0].name: for videos[0], cell (avatar=a, script=s1, product=X): name contains '<'" in lines[1]
