@@ -168,8 +168,9 @@ def test_replace_and_rename_show_field_diffs_with_word_highlight(tmp_path: Path,
 
 
 def test_markdown_escapes_everything_user_written(write_spec: Callable[..., Path]) -> None:
-    spec = write_spec(REVIEW_SPEC.replace('"{{ avatar }}-{{ product | slug }}"', '"`</b><img src=x onerror=y> @octocat {{ avatar }}"')
-                      .replace("Dry feet", "[link](javascript:x) **bold** @octocat"))
+    # names refuse backticks and HTML at validation; scripts may carry them, and are escaped
+    spec = write_spec(REVIEW_SPEC.replace('"{{ avatar }}-{{ product | slug }}"', '"@octocat {{ avatar }}"')
+                      .replace("Dry feet", "`</b><img src=x onerror=y> [link](javascript:x) **bold** @octocat"))
     result = CliRunner().invoke(plan_command, [str(spec), "--format", "markdown"])
     assert result.exit_code == 0, result.output
     text = result.stdout
