@@ -27,14 +27,14 @@ class CoreLoader(_Base):  # type: ignore[misc]
 def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
     text = str(node.value)
     if not values.INT_RE.match(text):
-        return int(loader.construct_yaml_int(node))  # an explicit !!int tag on YAML 1.1 syntax
+        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not an integer (YAML 1.2 core)", node.start_mark)
     return values.int_from_text(text)
 
 
 def _construct_float(loader: Any, node: yaml.ScalarNode) -> float:
     text = str(node.value)
     if not values.FLOAT_RE.match(text):
-        return float(loader.construct_yaml_float(node))
+        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a number (YAML 1.2 core)", node.start_mark)
     return values.float_from_text(text)
 
 
@@ -91,7 +91,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks, list[Problem]]:
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         return None, {"": (1, 1)}, [Problem(file, line, col, "", f"invalid YAML: the character U+{char:04X} is not allowed; remove it")]
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         return None, {"": (1, 1)}, [Problem(file, 1, 1, "", f"invalid YAML: {exc}")]
     except RecursionError:
         return None, {"": (1, 1)}, [Problem(file, 1, 1, "", "the YAML is nested too deeply to read")]

@@ -27,7 +27,7 @@ def test_a_billion_cells_is_refused_before_expanding(write_spec: Callable[[str],
     with pytest.raises(SpecError) as info:
         checked_graph(path)
     assert str(info.value).endswith(
-        "at videos[0].matrix: group 'g' has 1,000,000,000 cells; the limit is 10,000 "
+        "at videos[0].matrix: group 'g' has 1,000,000,000 cells; the limit is 100,000 "
         "(split the group, or raise `limits.cells_per_group`)"
     )
     assert len(info.value.problems) == 1
