@@ -92,6 +92,7 @@ class _Checker:
         self.broken_names = broken
         self.broken_groups = {name for section, name in broken if section == "groups"}
         self.group_sizes: dict[str, int] = {}
+        self.group_axes: dict[str, Mapping[str, tuple[Any, ...]]] = {}
         self.oversized: set[str] = set()
         self.removed_paths: set[str] = set()
 
@@ -218,6 +219,7 @@ class _Checker:
             name = None
         cells = group_cells([len(known["avatar"]), len(known["script"]), *(len(v) for _, v in matrix)], len(includes))
         self.group_sizes[group["id"]] = cells
+        self.group_axes[group["id"]] = known
         if cells > self.limits.cells_per_group:
             self.problem(
                 f"{where}.matrix" if matrix else where,
@@ -284,12 +286,24 @@ class _Checker:
                 else:
                     seen[group["id"]] = f"{section}[{i}]"
 
+    def _matching_cells(self, origin: str, where: Mapping[str, Any]) -> int:
+        """Cells of group `origin` that `where` selects, counted from the axes (an upper bound with excludes)."""
+        axes = self.group_axes.get(origin)
+        if axes is None:
+            return 0
+        total = self.group_sizes.get(origin, 0)
+        for key, value in where.items():
+            values = axes.get(key, ())
+            if values:
+                total = total * sum(1 for v in values if same_value(v, value)) // len(values) + 1
+        return total
+
     def _job_count(self, refresh: tuple[RefreshGroup, ...]) -> None:
         """Refuse a file whose jobs would pass `limits.jobs`, counted from group sizes before expanding."""
         total = sum(size for group, size in self.group_sizes.items() if group not in self.oversized)
         for group in refresh:
             themes = len(group.hook.holiday_themes) if group.hook and group.hook.holiday_themes else 1
-            sources = 1 if group.source.url is not None else self.group_sizes.get(str(group.source.from_group), 0)
+            sources = 1 if group.source.url is not None else self._matching_cells(str(group.source.from_group), group.source.where)
             total += sources * (1 + themes)
         if total > self.limits.jobs:
             self.problem(
