@@ -60,6 +60,10 @@ def read_spec(path: Path, display: str | None = None) -> tuple[Spec | None, list
     if not isinstance(data, dict):
         return None, problems + [Problem(file, 1, 1, "", "a campaign file is a mapping; start with `version: 1`")]
     source_map = SourceMap(marks)
+    for key in [k for k in data if not isinstance(k, str)]:
+        line, col = source_map.at(str(key))
+        problems.append(Problem(file, line, col, "", f"the top-level key {key!r} is not text; top-level keys are names like `version`"))
+        del data[key]
     for where, message in schema_problems(data):
         line, col = source_map.at(where)
         problems.append(Problem(file, line, col, where, message))
