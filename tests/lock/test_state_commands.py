@@ -86,8 +86,11 @@ def test_sandbox_state_is_its_own_lockfile_and_a_real_apply_after_it_creates(tmp
     shown = campaign("status", str(spec), "--sandbox")
     assert shown.returncode == 0 and "1 succeeded" in shown.stdout and "the bundled sandbox" in shown.stdout
     created = sandbox.stats()["avatar_videos_created"]
+    sandbox_state = (tmp_path / "c.sandbox.lock.yaml").read_bytes()
     real = campaign("apply", str(spec), "--yes", env=sandbox.env())  # "production": a second, separate server
     assert real.returncode == 0, real.stderr
+    assert "No changes" not in real.stdout + real.stderr
+    assert (tmp_path / "c.sandbox.lock.yaml").read_bytes() == sandbox_state  # the sandbox's state is untouched
     assert sandbox.stats()["avatar_videos_created"] == created + 1
     world = lockfile.read(tmp_path / "c.lock.yaml", "worlds").world
     assert world is not None and not world.sandbox and world.providers["tiktok"].host.startswith("127.0.0.1:")
