@@ -1,4 +1,5 @@
-"""Edges 12, 13 and 16 over real HTTP against the sandbox: replies recorded at once, no create after Ctrl-C, slow renders adopted."""
+"""Edges 7, 12, 13, 14 and 16 over real HTTP against the sandbox: paid videos kept, replies recorded at once, no create
+after Ctrl-C, a provider down ends the run, slow renders adopted."""
 
 from __future__ import annotations
 
@@ -7,10 +8,27 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from runner.lock import lockfile
+from runner.lock.lockfile import JobError
+
+
+def lock_of(spec: Path, campaign: str) -> lockfile.Lockfile:
+    """The lockfile beside a spec, write-ahead journal replayed."""
+    return lockfile.read(spec.with_name(spec.stem + ".lock.yaml"), campaign)
+
+
+def edit_lock(spec: Path, campaign: str, **by_kind: dict[str, Any]) -> None:
+    """Rewrite the records of one kind (as an earlier, interrupted or failed run would have left them)."""
+    path = spec.with_name(spec.stem + ".lock.yaml")
+    lock = lockfile.read(path, campaign)
+    for key, record in lock.jobs.items():
+        if record.kind in by_kind:
+            lock = lock.with_job(key, replace(record, **by_kind[record.kind]))
+    lockfile.write(path, lock)
 
 
 def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str], seconds: float = 120) -> None:
@@ -76,3 +94,34 @@ def test_lost_avatar_creates_with_renders_slower_than_documented_are_adopted(
     assert stats["avatar_videos_created"] == 5, stats  # adopted, never paid twice
     lock = lockfile.read(spec.with_name("c.lock.yaml"), "slow")
     assert len({v for r in lock.jobs.values() for v in r.video_ids}) == 5
+
+
+def test_a_provider_down_while_tasks_are_in_flight_ends_the_run_and_a_later_apply_finishes(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
+    sb = sandbox_factory(seed=14)
+    spec = write_campaign(kit.campaign_text("down", 1, 2))
+    assert kit.run(kit.apply_command(spec), sb.env()).returncode == 0
+    edit_lock(spec, "down", avatar_video={"state": "submitted", "video_ids": ()})  # a run killed while polling
+    sb.world.start_outage(3600)  # every request now answers 503
+    down = kit.run(kit.apply_command(spec), {**sb.env(), "CAMPAIGN_TRANSIENT_SECONDS": "5"}, timeout=120)
+    assert down.returncode == 1 and "Traceback" not in down.stderr, down.stderr
+    assert sb.stats()["outage_refusals"] >= 1
+    sb.world.start_outage(0)
+    up = kit.run(kit.apply_command(spec), sb.env())
+    assert up.returncode == 0, up.stderr
+    assert sb.stats()["avatar_videos_created"] == 2  # the tasks were polled again, not paid again
+
+
+def test_a_retried_refresh_keeps_the_videos_its_earlier_tasks_made(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
+    sb = sandbox_factory(seed=7)
+    spec = write_campaign(kit.campaign_text("keep", 1, 1, refresh_from="{avatar: a0}"))
+    assert kit.run(kit.apply_command(spec), sb.env()).returncode == 0
+    failed = {"state": "failed", "task_ids": (), "video_ids": ("paid-earlier",), "attempts": 1}
+    edit_lock(spec, "keep", refresh_video={**failed, "error": JobError("TASK_FAILED", "render error")})
+    retried = kit.run(kit.apply_command(spec), sb.env())
+    assert retried.returncode == 0, retried.stderr
+    refresh = next(r for r in lock_of(spec, "keep").jobs.values() if r.kind == "refresh_video")
+    assert refresh.state == "succeeded" and refresh.video_ids[0] == "paid-earlier" and len(refresh.video_ids) == 2
