@@ -11,12 +11,9 @@ from runner.errors import CampaignError
 from runner.plan.expand import cell_label, matrix_cells
 from runner.plan.model import JobGraph
 from runner.spec.model import RefreshGroup, Scalar, Spec
+from runner.spec.values import kind_name as type_name
+from runner.spec.values import same_value, scalar_from_text
 
-_NULLS = frozenset({"null", "Null", "NULL", "~", ""})
-_TRUE = frozenset({"true", "True", "TRUE"})
-_FALSE = frozenset({"false", "False", "FALSE"})
-_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -25,30 +22,9 @@ class SelectorError(CampaignError):
 
 
 def typed_scalar(text: str) -> Scalar:
-    """Read an unquoted selector value as YAML 1.2 core does: true/false, numbers, else a string."""
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    if _INT.match(text):
-        return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
-    if _FLOAT.match(text):
-        return float(text)
-    return text
-
-
-def same_value(a: Scalar, b: Scalar) -> bool:
-    """Typed equality: a boolean equals only a boolean, a string only a string, numbers by value."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, str) or isinstance(b, str):
-        return isinstance(a, str) and isinstance(b, str) and a == b
-    return a == b
-
-
-def type_name(value: Scalar) -> str:
-    """`a string`, `an integer`, ...: a value's YAML type in words."""
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(type(value), type(value).__name__)
+    """Read an unquoted selector value as the campaign file's YAML 1.2 core rules do."""
+    value = scalar_from_text(text)
+    return text if value is None else value
 
 
 def shown(value: Scalar) -> str:
