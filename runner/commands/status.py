@@ -66,14 +66,15 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
 
 
 def _load_for_status(spec: Path, refresh: bool) -> tuple[Spec | None, str | None]:
-    """The spec when it loads; status itself only needs the lockfile, so an invalid spec is a note."""
+    """The spec when it loads; status itself only needs the lockfile, so an invalid spec is a note (and exit 1)."""
     try:
         return load_spec(spec), None
     except SpecError as exc:
         if refresh:
             raise
         count = len(exc.problems)
-        return None, f"note: {spec} is invalid ({count} problem{'s' if count != 1 else ''}; run `campaign validate {spec}`); showing the lockfile only"
+        return None, (f"{exc}\nnote: {spec} is invalid ({count} problem{'s' if count != 1 else ''}; "
+                      f"run `campaign validate {spec}`); showing the lockfile only")
 
 
 def _plural(count: int, word: str) -> str:
@@ -106,6 +107,8 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
         hint = f"no lockfile yet at {path}: nothing has been applied" + (" in the sandbox" if sandbox else "")
         click.echo(json.dumps({"lockfile": str(path), "exists": False, "counts": {}, "jobs": [], "orphans": []}, indent=2, sort_keys=True)
                    if fmt == "json" else f"0 jobs: {hint}; run `campaign apply {spec}{' --sandbox' if sandbox else ''}` to create it")
+        if note is not None:
+            raise SystemExit(1)
         return
     rows = []
     for key, record in sorted(lock.jobs.items()):
@@ -135,7 +138,7 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
                        f"`campaign clean {spec}` lists them, `--yes` removes them):")
             for orphan in orphans:
                 click.echo(f"  {orphan}")
-    if counts["failed"]:
+    if counts["failed"] or note is not None:
         raise SystemExit(1)
 
 

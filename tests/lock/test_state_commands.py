@@ -228,8 +228,9 @@ def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_t
     lockfile.write(tmp_path / "c.lock.yaml", Lockfile(campaign="worlds", jobs={"av-00000000000000aa": record}))
     spec.write_text(BY_ID.replace("scripts: [hello]", "scripts: [helo]"))
     shown = campaign("status", str(spec), "--format", "json")
-    assert shown.returncode == 0, shown.stderr
+    assert shown.returncode == 1, shown.stderr  # the lockfile is shown, and the invalid spec still fails the run
     assert "is invalid (1 problem; run `campaign validate" in shown.stderr
+    assert "'helo' is not a defined script" in shown.stderr
     data = json.loads(shown.stdout)
     assert data["counts"]["succeeded"] == 1
     assert data["orphans"] == [interrupted.as_posix(), orphan.as_posix()]
