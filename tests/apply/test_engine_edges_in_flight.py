@@ -51,16 +51,16 @@ def test_a_sigkill_right_after_refresh_replies_pays_nothing_twice(
     sandbox_factory: Any, write_campaign: Any, kit: Any
 ) -> None:
     sb = sandbox_factory(speed=0.05, seed=12)
-    spec = write_campaign(kit.campaign_text("journal", 1, 2, refresh_from="{avatar: a0}"))
+    spec = write_campaign(kit.campaign_text("journal", 1, 4, refresh_from="{avatar: a0}"))
     process = start_apply(kit, spec, sb.env())
-    wait_until(lambda: sb.stats()["refresh_tasks_created"] == 2, process)
-    time.sleep(1)  # the replies are on their way back; the refresh renders are far from ready
+    wait_until(lambda: sb.stats()["refresh_tasks_created"] == 4, process)  # paced at 1 QPS: the last
+    time.sleep(1)  # replies arrive while the engine waits to poll; the refresh renders are far from ready
     process.kill()
     process.communicate(timeout=30)
     resumed = kit.run(kit.apply_command(spec), sb.env(), timeout=240)
     assert resumed.returncode == 0, resumed.stderr
     stats = sb.stats()
-    assert stats["refresh_tasks_created"] == 2 and stats["avatar_videos_created"] == 2, stats
+    assert stats["refresh_tasks_created"] == 4 and stats["avatar_videos_created"] == 4, stats
 
 
 def test_ctrl_c_while_a_refresh_create_waits_for_its_slot_sends_no_create(
