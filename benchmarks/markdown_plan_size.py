@@ -11,8 +11,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-SCRIPT = ("{{ product }} keeps your feet dry and warm through the longest winter walks. Order the {{ product }} today "
-          "and get free shipping, free returns and a two year warranty on every pair we make.")
+SCRIPT = (
+    "{{ product }} keeps your feet dry and warm through the longest winter walks. Order the {{ product }} today "
+    "and get free shipping, free returns and a two year warranty on every pair we make."
+)
 
 
 def write_campaign(folder: Path, jobs: int, script: str) -> Path:
@@ -32,8 +34,12 @@ def write_campaign(folder: Path, jobs: int, script: str) -> Path:
 
 def markdown_size(spec: Path) -> tuple[int, str]:
     """Run `campaign plan SPEC --format markdown` and return its length and its last line."""
-    out = subprocess.run([sys.executable, "-m", "runner", "plan", str(spec), "--format", "markdown"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "runner", "plan", str(spec), "--format", "markdown"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return len(out), out.rstrip().splitlines()[-1]
 
 

@@ -37,7 +37,11 @@ def write_campaign(folder: Path, avatar_jobs: int, refresh_jobs: int) -> Path:
         "refresh:",
     ]
     for p in range(refresh_products):
-        lines += [f"  - id: r{p}", f"    source: {{from: g, where: {{avatar: a0, product: p{p}}}}}", "    strategies: [SWAP_MUSIC]"]
+        lines += [
+            f"  - id: r{p}",
+            f"    source: {{from: g, where: {{avatar: a0, product: p{p}}}}}",
+            "    strategies: [SWAP_MUSIC]",
+        ]
     path = folder / "scale.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -49,8 +53,15 @@ def complete_lockfile(spec: Path) -> Path:
     lock = Lockfile(campaign=planned.spec.campaign)
     jobs = {}
     for i, (key, job) in enumerate(planned.graph.jobs.items()):
-        jobs[key] = JobRecord(kind=job.kind, provider=job.provider, state="succeeded", addresses=job.addresses,
-                              name=job.name, task_ids=(str(10**12 + i),), video_ids=(str(10**15 + i),))
+        jobs[key] = JobRecord(
+            kind=job.kind,
+            provider=job.provider,
+            state="succeeded",
+            addresses=job.addresses,
+            name=job.name,
+            task_ids=(str(10**12 + i),),
+            video_ids=(str(10**15 + i),),
+        )
     lockfile.write(planned.lock_path, Lockfile(campaign=lock.campaign, jobs=jobs))
     return planned.lock_path
 
@@ -62,8 +73,9 @@ def measure(avatar_jobs: int, refresh_jobs: int) -> tuple[int, float, float]:
         complete_lockfile(spec)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "runner", "plan", str(spec), "--detailed-exitcode"],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "runner", "plan", str(spec), "--detailed-exitcode"], capture_output=True, text=True
+        )
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if result.returncode != 0:
@@ -79,7 +91,9 @@ def main() -> None:
     print(f"10k:  {small[0]:>7} jobs  {small[1]:6.2f} s  {small[2]:7.1f} MiB peak   (target <= 2 s, <= 300 MB)")
     large = measure(100_000, 10_000)
     print(f"100k: {large[0]:>7} jobs  {large[1]:6.2f} s  {large[2]:7.1f} MiB peak")
-    print(f"ratio 100k/10k: jobs x{large[0] / small[0]:.1f}, time x{large[1] / small[1]:.1f}, memory x{large[2] / small[2]:.1f}")
+    print(
+        f"ratio 100k/10k: jobs x{large[0] / small[0]:.1f}, time x{large[1] / small[1]:.1f}, memory x{large[2] / small[2]:.1f}"
+    )
 
 
 if __name__ == "__main__":

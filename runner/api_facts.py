@@ -119,6 +119,7 @@ def avatar_processing_bound(script_chars: int) -> float:
         return 200.0
     return 500.0
 
+
 # --- HeyGen and ZEGO: sandbox-enforced and return-code facts ----------------------------------
 HEYGEN_QPS = 10  # undocumented; the sandbox enforces it per API key (429 + Retry-After)
 HEYGEN_DEFAULT_ASPECT_RATIO = "16:9"  # used when a create omits aspect_ratio

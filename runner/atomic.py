@@ -45,8 +45,10 @@ def remove_stale_temps(path: Path, folder: Path, keep: str = "") -> None:
     prefix = temp_prefix(path)
     with contextlib.suppress(OSError):
         for leftover in folder.glob(f"{prefix}*{TEMP_SUFFIX}"):
-            middle = leftover.name[len(prefix): -len(TEMP_SUFFIX)]
-            if leftover.name != keep and "." not in middle:  # not another file's temp (`.x.lock.yaml.state-lock.json.*`)
+            middle = leftover.name[len(prefix) : -len(TEMP_SUFFIX)]
+            if (
+                leftover.name != keep and "." not in middle
+            ):  # not another file's temp (`.x.lock.yaml.state-lock.json.*`)
                 leftover.unlink(missing_ok=True)
 
 
@@ -56,8 +58,9 @@ def _describe(exc: OSError, path: Path) -> str:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "w", *, durable: bool = True, scratch: Path | None = None,
-                make_parents: bool = True) -> Iterator[IO[Any]]:
+def atomic_file(
+    path: Path, mode: str = "w", *, durable: bool = True, scratch: Path | None = None, make_parents: bool = True
+) -> Iterator[IO[Any]]:
     """Write a temp file, then rename it over `path`; on error `path` is untouched.
 
     `scratch` is the folder for the temp file (same filesystem as `path`; default: beside it).

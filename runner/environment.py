@@ -45,7 +45,8 @@ class NumberVariable:
 
 
 NUMBER_VARIABLES: dict[str, NumberVariable] = {
-    v.name: v for v in (
+    v.name: v
+    for v in (
         NumberVariable("CAMPAIGN_TRANSIENT_ATTEMPTS", True, 1, 100_000),
         NumberVariable("CAMPAIGN_TRANSIENT_SECONDS", False, 0, 7 * 24 * 3600, low_inclusive=False),
         NumberVariable("CAMPAIGN_TIME_SCALE", False, 0, 1000, low_inclusive=False),

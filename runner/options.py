@@ -27,18 +27,49 @@ sandbox_option = click.option(
 
 def format_option(*choices: str, default: str = "text") -> Callable[[FC], FC]:
     """`--format` with the given choices."""
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help="Output format.")
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help="Output format."
+    )
 
 
 def selection_options(func: FC) -> FC:
     """`--target`, `--exclude`, `--replace`, `--sample` and `--max-videos`, shared by plan and apply."""
     options = [
-        click.option("--target", "targets", multiple=True, metavar="SEL",
-                     help="Only jobs matching GROUP or 'GROUP[KEY=VALUE,...]' (repeatable, OR), with their dependencies."),
-        click.option("--exclude", "excludes", multiple=True, metavar="SEL", help="Leave out matching jobs and what depends on them (repeatable)."),
-        click.option("--replace", "replaces", multiple=True, metavar="SEL", help="Re-render matching succeeded videos although their spec did not change (repeatable)."),
-        click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N", help="Only the first N cells of each group, in file order."),
-        click.option("--max-videos", type=click.IntRange(min=0), default=None, metavar="N", help="Most new videos this run may generate (overrides budget.max_new_videos)."),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="SEL",
+            help="Only jobs matching GROUP or 'GROUP[KEY=VALUE,...]' (repeatable, OR), with their dependencies.",
+        ),
+        click.option(
+            "--exclude",
+            "excludes",
+            multiple=True,
+            metavar="SEL",
+            help="Leave out matching jobs and what depends on them (repeatable).",
+        ),
+        click.option(
+            "--replace",
+            "replaces",
+            multiple=True,
+            metavar="SEL",
+            help="Re-render matching succeeded videos although their spec did not change (repeatable).",
+        ),
+        click.option(
+            "--sample",
+            type=click.IntRange(min=1),
+            default=None,
+            metavar="N",
+            help="Only the first N cells of each group, in file order.",
+        ),
+        click.option(
+            "--max-videos",
+            type=click.IntRange(min=0),
+            default=None,
+            metavar="N",
+            help="Most new videos this run may generate (overrides budget.max_new_videos).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

@@ -65,5 +65,7 @@ def sandbox_only_note(spec_path: Path, lock_override: Path | None, sandbox: bool
     real, sandboxed = lock_path_for(spec_path), lock_path_for(spec_path, sandbox=True)
     if real.exists() or not sandboxed.exists():
         return None
-    return (f"note: there is no {real.name} yet, only the sandbox's {sandboxed.name}; "
-            "pass --sandbox to see the state `apply --sandbox` left")
+    return (
+        f"note: there is no {real.name} yet, only the sandbox's {sandboxed.name}; "
+        "pass --sandbox to see the state `apply --sandbox` left"
+    )

@@ -27,7 +27,20 @@ def test_version_and_help() -> None:
     out = _campaign("--help").stdout
     listed = {line.split()[0] for line in out.partition("Commands:")[2].splitlines() if line.strip()}
     assert listed == set(COMMANDS)
-    assert {"validate", "plan", "graph", "apply", "status", "avatars", "sandbox", "force-unlock", "report", "clean", "show", "export"} <= listed
+    assert {
+        "validate",
+        "plan",
+        "graph",
+        "apply",
+        "status",
+        "avatars",
+        "sandbox",
+        "force-unlock",
+        "report",
+        "clean",
+        "show",
+        "export",
+    } <= listed
     assert all(importlib.util.find_spec(module) is not None for module in COMMANDS.values())
 
 

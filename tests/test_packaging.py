@@ -27,14 +27,18 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     python = env_dir / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
     work = tmp_path / "elsewhere"
-    shutil.copytree(PROJECT_DIR / "campaigns", work / "campaigns", ignore=shutil.ignore_patterns("*.lock.yaml", "artifacts"))
+    shutil.copytree(
+        PROJECT_DIR / "campaigns", work / "campaigns", ignore=shutil.ignore_patterns("*.lock.yaml", "artifacts")
+    )
     shutil.copytree(PROJECT_DIR / "templates", work / "templates")
     campaign = str(env_dir / "bin" / "campaign")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([campaign, *args], cwd=work, capture_output=True, text=True, timeout=300)
 
-    probe = subprocess.run([str(python), "-c", "import runner; print(runner.__file__)"], capture_output=True, text=True, cwd=work)
+    probe = subprocess.run(
+        [str(python), "-c", "import runner; print(runner.__file__)"], capture_output=True, text=True, cwd=work
+    )
     assert str(env_dir) in probe.stdout, probe.stdout  # the wheel, not the checkout
     validated = run("validate", "campaigns/winter-boots.yaml", "campaigns/demo.yaml")
     assert validated.returncode == 0, validated.stderr

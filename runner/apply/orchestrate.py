@@ -8,10 +8,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -19,22 +18,30 @@ from runner.apply.notices import acknowledge, notices_for
 from runner.apply.progress import LogReporter
 from runner.apply.resolve import resolve_names
 from runner.environment import provider_environment
-from runner.errors import CampaignError, ConfigError, PlanMismatch
+from runner.errors import CampaignError, PlanMismatch
 from runner.execute.context import TransientBudgetSpent
-from runner.execute.engine import ApplyResult, Engine, EngineStopped, ExecuteOptions, Providers, execute, needs_downloads
+from runner.execute.engine import (
+    ApplyResult,
+    Engine,
+    EngineStopped,
+    ExecuteOptions,
+    Providers,
+    execute,
+    needs_downloads,
+)
 from runner.execute.states import RETRYABLE_CODES
-from runner.providers.errors import RunStopped
 from runner.lock import lockfile
 from runner.lock.statelock import StateLock
 from runner.lock.world import check_world, world_from_env
 from runner.paths import lock_path_for, state_dir_for
+from runner.plan.budget import check_budget
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
 from runner.plan.model import Action, Plan, Resume
 from runner.plan.planfile import check_saved_plan, read_plan_file, saved_plan_matches
-from runner.plan.budget import check_budget
 from runner.plan.render import render_text
 from runner.plan.review import Review, check_inflight, review_of_saved, reviewed
+from runner.providers.errors import RunStopped
 from runner.providers.factory import ProviderFactory, factory_from_env
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
@@ -110,8 +117,10 @@ def run_apply(request: ApplyRequest) -> int:
         review = request.review
         if saved is not None:
             if review != Review():
-                raise CampaignError("--target, --exclude, --replace, --sample and --max-videos come from the saved plan; "
-                                    "drop them, or make a new plan with them")
+                raise CampaignError(
+                    "--target, --exclude, --replace, --sample and --max-videos come from the saved plan; "
+                    "drop them, or make a new plan with them"
+                )
             review = review_of_saved(saved.data)
         # Guardrails before any request, the catalog look-up included; unresolved names plan as creates.
         early = reviewed(plan_for(spec, lock, lock_path), review)
@@ -121,16 +130,27 @@ def run_apply(request: ApplyRequest) -> int:
         accepted = request.accept_notices or spec.apply.accept_notices
         if not (accepted or interactive):
             missing = needs_downloads(lock, lock_path.parent) if downloads_to is not None else []
-            acknowledge(notices_needed(early, downloads_to is not None, missing, lock), accepted=False, interactive=False)
-        with provider_environment(request.sandbox, sandbox_state_file(spec)) as env, \
-                factory_from_env(env, attempts=spec.apply.transient_attempts, seconds=spec.apply.transient_seconds,
-                                 state_dir=state_dir_for(spec.path)) as factory:
+            acknowledge(
+                notices_needed(early, downloads_to is not None, missing, lock), accepted=False, interactive=False
+            )
+        with (
+            provider_environment(request.sandbox, sandbox_state_file(spec)) as env,
+            factory_from_env(
+                env,
+                attempts=spec.apply.transient_attempts,
+                seconds=spec.apply.transient_seconds,
+                state_dir=state_dir_for(spec.path),
+            ) as factory,
+        ):
             providers_used = spec_providers(spec) | {r.provider for r in lock.jobs.values()}
             world = check_world(lock.world, world_from_env(env, providers_used, sandbox=request.sandbox), lock_path)
             if lock.world is None and lock.jobs:
-                click.echo(f"warning: {lock_path} was written by an older campaign and does not say which world its ids "
-                           f"live in; this apply records {world.describe()}. If it came from `apply --sandbox`, stop and "
-                           f"move it aside: its ids mean nothing elsewhere", err=True)
+                click.echo(
+                    f"warning: {lock_path} was written by an older campaign and does not say which world its ids "
+                    f"live in; this apply records {world.describe()}. If it came from `apply --sandbox`, stop and "
+                    f"move it aside: its ids mean nothing elsewhere",
+                    err=True,
+                )
             clock = factory.clock
             resolved = lock
             if unresolved_avatars(spec, lock.resolved_avatars):
@@ -140,7 +160,9 @@ def run_apply(request: ApplyRequest) -> int:
             check_budget(plan.budget)
             check_inflight(plan, request.allow_forget_inflight)
             if saved is not None and not saved_plan_matches(saved, plan):
-                raise PlanMismatch(f"the plan {request.plan_path} no longer matches what apply would do; run `campaign plan --out` again")
+                raise PlanMismatch(
+                    f"the plan {request.plan_path} no longer matches what apply would do; run `campaign plan --out` again"
+                )
             missing = needs_downloads(resolved, lock_path.parent) if downloads_to is not None else []
             to_stderr = request.fmt == "json"  # stdout carries only the JSON summary
             if not plan.has_changes and not missing:
@@ -149,26 +171,42 @@ def run_apply(request: ApplyRequest) -> int:
                 settled = plan.settled_failures
                 click.echo(f"No changes. {_jobs(len(planned.graph.jobs) - len(settled))} up to date.", err=to_stderr)
                 for change in settled:  # CI must not take an incomplete campaign for done
-                    click.echo(f"  {'blocked' if change.action is Action.BLOCKED else 'failed'} {change.key}: {change.reason}", err=True)
+                    click.echo(
+                        f"  {'blocked' if change.action is Action.BLOCKED else 'failed'} {change.key}: {change.reason}",
+                        err=True,
+                    )
                 if settled:
-                    click.echo(f"{_jobs(len(settled))} cannot be made as the spec stands; change the spec (see above).", err=True)
+                    click.echo(
+                        f"{_jobs(len(settled))} cannot be made as the spec stands; change the spec (see above).",
+                        err=True,
+                    )
                 return _summary(request, None, lock_path, 1 if settled else 0)
             click.echo(render_text(plan, color=not to_stderr and sys.stdout.isatty()), nl=False, err=to_stderr)
             if not (request.yes or saved is not None) and not click.confirm("Apply these changes?", default=False):
                 raise CampaignError("apply cancelled; nothing was done")
-            acknowledge(notices_needed(plan, downloads_to is not None, missing, resolved), accepted=accepted, interactive=interactive)
+            acknowledge(
+                notices_needed(plan, downloads_to is not None, missing, resolved),
+                accepted=accepted,
+                interactive=interactive,
+            )
             lock = lockfile.write(lock_path, resolved.with_world(world))
             retry_unknown = request.retry_unknown or _agree_to_pay_again(plan, interactive)
             providers = _providers(plan, factory, lock)
             reporter = LogReporter()
             engines: list[Engine] = []
-            options = ExecuteOptions(parallelism=request.parallelism, artifacts_dir=downloads_to, retry_unknown=retry_unknown,
-                                     heygen_max_in_flight=_heygen_max_in_flight(spec),
-                                     transient_attempts=factory.budget.limits.attempts,
-                                     transient_seconds=factory.budget.limits.seconds)
+            options = ExecuteOptions(
+                parallelism=request.parallelism,
+                artifacts_dir=downloads_to,
+                retry_unknown=retry_unknown,
+                heygen_max_in_flight=_heygen_max_in_flight(spec),
+                transient_attempts=factory.budget.limits.attempts,
+                transient_seconds=factory.budget.limits.seconds,
+            )
             try:
                 with interrupts(engines):
-                    result = execute(plan, lock, lock_path, providers, options, clock=clock, reporter=reporter, engine_out=engines)
+                    result = execute(
+                        plan, lock, lock_path, providers, options, clock=clock, reporter=reporter, engine_out=engines
+                    )
             except EngineStopped as stopped:
                 reporter.finish()
                 return _stopped(request, stopped, lock_path)
@@ -188,8 +226,11 @@ def _agree_to_pay_again(plan: Plan, interactive: bool) -> bool:
     if not unknown or not interactive:
         return False
     videos = sum(c.job.expected_videos for c in unknown if c.job is not None)
-    return click.confirm(f"{len(unknown)} refresh jobs were sent but their replies were lost; they may exist already. "
-                         f"Create them again ({videos} videos paid again)?", default=False)
+    return click.confirm(
+        f"{len(unknown)} refresh jobs were sent but their replies were lost; they may exist already. "
+        f"Create them again ({videos} videos paid again)?",
+        default=False,
+    )
 
 
 def _heygen_max_in_flight(spec: Spec) -> int:
@@ -209,13 +250,19 @@ def interrupts(engines: list[Engine]) -> Iterator[None]:
         nonlocal count
         count += 1
         if count == 1:
-            click.echo("\nInterrupt received: no new requests; recording the replies of those already sent "
-                       "(a few seconds; interrupt again to exit at once).", err=True)
+            click.echo(
+                "\nInterrupt received: no new requests; recording the replies of those already sent "
+                "(a few seconds; interrupt again to exit at once).",
+                err=True,
+            )
             for engine in engines:
                 engine.stop()
             return
-        click.echo("Two interrupts received. Exiting immediately; every request sent was written ahead to the "
-                   "journal, so the next apply resumes without paying twice.", err=True)
+        click.echo(
+            "Two interrupts received. Exiting immediately; every request sent was written ahead to the "
+            "journal, so the next apply resumes without paying twice.",
+            err=True,
+        )
         os._exit(130)
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -244,12 +291,18 @@ def _stopped(request: ApplyRequest, stopped: EngineStopped, lock_path: Path) -> 
     if isinstance(cause, RunStopped):  # credentials, or the providers' own transient budget: its one message
         click.echo(f"Apply stopped: every request sent is recorded in {lock_path}.", err=True)
         raise cause
-    click.echo(f"Apply stopped: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
-               f"{len(result.unfinished)} unfinished; every request sent is recorded in {lock_path}.", err=True)
+    click.echo(
+        f"Apply stopped: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
+        f"{len(result.unfinished)} unfinished; every request sent is recorded in {lock_path}.",
+        err=True,
+    )
     if isinstance(cause, TransientBudgetSpent):
-        click.echo(f"error: {cause.error.describe()}; still failing after {cause.attempts} tries over "
-                   f"{cause.seconds:.0f} s (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS). Nothing is lost: "
-                   f"run `{_again(request)}` again once the provider answers.", err=True)
+        click.echo(
+            f"error: {cause.error.describe()}; still failing after {cause.attempts} tries over "
+            f"{cause.seconds:.0f} s (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS). Nothing is lost: "
+            f"run `{_again(request)}` again once the provider answers.",
+            err=True,
+        )
         _stopped_summary(request, result, lock_path)
         return 1
     click.echo(f"Interrupted. Resume with: {_again(request)}", err=True)
@@ -271,8 +324,10 @@ def _providers(plan: Plan, factory: ProviderFactory, lock: lockfile.Lockfile) ->
 def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path, code: int) -> int:
     if result is not None:
         failed = result.failed
-        line = (f"Apply finished: {len(result.succeeded)} succeeded, {len(failed)} failed, {len(result.skipped)} skipped; "
-                f"{plural(result.videos_created, 'video')} generated, {plural(result.requests, 'request')}. Lockfile: {lock_path}")
+        line = (
+            f"Apply finished: {len(result.succeeded)} succeeded, {len(failed)} failed, {len(result.skipped)} skipped; "
+            f"{plural(result.videos_created, 'video')} generated, {plural(result.requests, 'request')}. Lockfile: {lock_path}"
+        )
         click.echo(line, err=request.fmt == "json")
         for key in failed:
             record = result.lockfile.jobs.get(key)
@@ -281,8 +336,11 @@ def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path,
         for key in result.skipped:
             click.echo(f"  blocked {key}: a job it depends on failed", err=True)
         for key in result.waiting:
-            click.echo(f"  waiting {key}: its refresh create's reply was lost and it may exist already; re-creating pays "
-                       "again: pass --retry-unknown to do so", err=True)
+            click.echo(
+                f"  waiting {key}: its refresh create's reply was lost and it may exist already; re-creating pays "
+                "again: pass --retry-unknown to do so",
+                err=True,
+            )
         if any(_retryable(result, key) for key in failed):
             click.echo("Run apply again to retry the failed jobs (within apply.max_retries).", err=True)
     if request.fmt == "json":
@@ -297,7 +355,9 @@ def _retryable(result: ApplyResult, key: str) -> bool:
 
 def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, object]:
     """The `--format json` summary: counts, job keys, failed jobs with the provider's reason, totals."""
-    succeeded, failed, skipped = (list(result.succeeded), list(result.failed), list(result.skipped)) if result else ([], [], [])
+    succeeded, failed, skipped = (
+        (list(result.succeeded), list(result.failed), list(result.skipped)) if result else ([], [], [])
+    )
     reasons = {}
     for key in failed:
         record = result.lockfile.jobs.get(key) if result else None

@@ -27,7 +27,11 @@ def resolve_names(spec: Spec, lock: Lockfile, providers: ProviderFactory) -> Loc
             line, col = spec.locations.at(f"avatars.{alias}.name")
             close = difflib.get_close_matches(name, list(by_name), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else "; run `campaign avatars` to list the catalog"
-            problems.append(Problem(str(spec.path), line, col, f"avatars.{alias}.name", f"no {provider} avatar is named '{name}'{hint}"))
+            problems.append(
+                Problem(
+                    str(spec.path), line, col, f"avatars.{alias}.name", f"no {provider} avatar is named '{name}'{hint}"
+                )
+            )
     if problems:
         raise SpecError(problems)
     return lock

@@ -15,8 +15,13 @@ ZEGO_NOTE = " (for reference: ZEGO is not a campaign provider, so these ids cann
 
 
 @click.command()
-@click.option("--provider", type=click.Choice(["tiktok", "heygen", "zego"]), default="tiktok", show_default=True,
-              help="Whose catalog to list; tiktok and heygen ids go in campaign files, zego is listed for reference only.")
+@click.option(
+    "--provider",
+    type=click.Choice(["tiktok", "heygen", "zego"]),
+    default="tiktok",
+    show_default=True,
+    help="Whose catalog to list; tiktok and heygen ids go in campaign files, zego is listed for reference only.",
+)
 @format_option("text", "json")
 @sandbox_option
 def command(provider: str, fmt: str, sandbox: bool) -> None:
@@ -29,7 +34,11 @@ def command(provider: str, fmt: str, sandbox: bool) -> None:
     with provider_environment(sandbox) as env, factory_from_env(env) as providers:
         avatars = providers.catalog(provider).list_avatars()
     if fmt == "json":
-        click.echo(json.dumps([{"id": a.id, "name": a.name, "provider": a.provider} for a in avatars], indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                [{"id": a.id, "name": a.name, "provider": a.provider} for a in avatars], indent=2, ensure_ascii=False
+            )
+        )
         return
     width = max((len(a.id) for a in avatars), default=2)
     click.echo(f"{'ID'.ljust(width)}  NAME")

@@ -20,7 +20,9 @@ from runner.spec.load import load_spec
 @lock_option
 @format_option("csv", "json", default="csv")
 @sandbox_option
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file instead of standard output.")
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file instead of standard output."
+)
 def command(spec: Path, lock_path: Path | None, fmt: str, sandbox: bool, out: Path | None) -> None:
     """Write one row per video: address, axes, name, provider ids, state, downloaded file."""
     loaded = load_spec(spec)
@@ -32,7 +34,9 @@ def command(spec: Path, lock_path: Path | None, fmt: str, sandbox: bool, out: Pa
         click.echo(text, nl=False)
         return
     if not out.parent.is_dir():
-        raise CampaignError(f"{out}: cannot write the export: there is no folder {out.parent}; create it first or choose another --out")
+        raise CampaignError(
+            f"{out}: cannot write the export: there is no folder {out.parent}; create it first or choose another --out"
+        )
     try:
         lockfile.write_atomic(out, text)
     except OSError as exc:

@@ -23,15 +23,42 @@ from runner.plan.select import Selection
 @lock_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan for `apply --plan`.")
 @format_option("text", "json", "markdown")
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 2 when apply has work, 1 when only failed-for-good or blocked jobs remain, 0 when nothing.")
-@click.option("--sandbox", is_flag=True, help="Plan against the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps.")
-@click.option("--comment-out", type=click.Path(path_type=Path, dir_okay=False), help="Write a pull-request comment body (markdown, with a marker for a sticky comment).")
-@click.option("--labels-out", type=click.Path(path_type=Path, dir_okay=False), help="Write the pull-request labels this plan earns, one per line.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when apply has work, 1 when only failed-for-good or blocked jobs remain, 0 when nothing.",
+)
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Plan against the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps.",
+)
+@click.option(
+    "--comment-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a pull-request comment body (markdown, with a marker for a sticky comment).",
+)
+@click.option(
+    "--labels-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the pull-request labels this plan earns, one per line.",
+)
 @selection_options
-def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, detailed_exitcode: bool, sandbox: bool,
-            comment_out: Path | None, labels_out: Path | None, targets: tuple[str, ...], excludes: tuple[str, ...],
-            replaces: tuple[str, ...], sample: int | None, max_videos: int | None) -> None:
+def command(
+    spec: Path,
+    lock_path: Path | None,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    sandbox: bool,
+    comment_out: Path | None,
+    labels_out: Path | None,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    replaces: tuple[str, ...],
+    sample: int | None,
+    max_videos: int | None,
+) -> None:
     """Show what apply would generate, rename, replace or forget."""
     planned = make_plan(spec, lock_path, sandbox=sandbox)
     note = sandbox_only_note(spec, lock_path, sandbox)
@@ -47,7 +74,10 @@ def command(spec: Path, lock_path: Path | None, out: Path | None, fmt: str, deta
     if labels_out is not None:
         write_text(labels_out, "".join(f"{label}\n" for label in labels_for(plan)))
     if out is not None:
-        click.echo(f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}{' --sandbox' if sandbox else ''}", err=True)
+        click.echo(
+            f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}{' --sandbox' if sandbox else ''}",
+            err=True,
+        )
     check_budget(plan.budget)  # after the plan and the comment are out: a reviewer sees what passed the limit
     if detailed_exitcode and plan.detailed_exit_code:
         for change in plan.settled_failures:

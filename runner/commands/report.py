@@ -16,8 +16,13 @@ from runner.report.write import write_report
 @spec_argument
 @lock_option
 @sandbox_option
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder for index.html (default: beside the downloaded videos).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for index.html (default: beside the downloaded videos).",
+)
 def command(spec: Path, lock_path: Path | None, sandbox: bool, out_dir: Path | None) -> None:
     """Write a review gallery (index.html): scripts, states, ids and a player per video; opens from file://."""
     planned = make_plan(spec, lock_path or lock_path_for(spec, sandbox=sandbox))

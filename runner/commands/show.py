@@ -21,7 +21,11 @@ def command(plan_path: Path, fmt: str, sandbox: bool) -> None:
     """Print a plan saved by `campaign plan --out` (the plan file says which lockfile it was made against)."""
     try:
         saved = read_plan_file(plan_path)
-        text = render_data(saved.data, fmt, color=fmt == "text" and sys.stdout.isatty(), full_plan=f"campaign show {plan_path}")
+        text = render_data(
+            saved.data, fmt, color=fmt == "text" and sys.stdout.isatty(), full_plan=f"campaign show {plan_path}"
+        )
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-        raise PlanMismatch(f"{plan_path}: damaged plan file (missing or malformed fields); make it again with `campaign plan --out`") from None
+        raise PlanMismatch(
+            f"{plan_path}: damaged plan file (missing or malformed fields); make it again with `campaign plan --out`"
+        ) from None
     click.echo(text, nl=False)

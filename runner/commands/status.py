@@ -34,9 +34,13 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
     submitted = {k: r for k, r in lock.jobs.items() if r.state == "submitted" and r.task_ids}
     if not submitted:
         return lock
-    with provider_environment(sandbox, sandbox_state_file(spec)) as env, \
-            factory_from_env(env, state_dir=state_dir_for(spec.path)) as factory:
-        check_world(lock.world, world_from_env(env, {r.provider for r in submitted.values()}, sandbox=sandbox), lock_path)
+    with (
+        provider_environment(sandbox, sandbox_state_file(spec)) as env,
+        factory_from_env(env, state_dir=state_dir_for(spec.path)) as factory,
+    ):
+        check_world(
+            lock.world, world_from_env(env, {r.provider for r in submitted.values()}, sandbox=sandbox), lock_path
+        )
         needs = {r.provider for r in submitted.values()}
         client = factory.tiktok() if "tiktok" in needs else None
         heygen = factory.heygen() if "heygen" in needs else None
@@ -58,8 +62,13 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
                 state, event = JobState.FAILED, Event.TASK_FAILED
             assert transition(record.state, event).to == state  # the engine's table
             error = None if outcome.succeeded else JobError(str(outcome.error_code), str(outcome.error))
-            record = replace(record, state=state, video_ids=record.video_ids + outcome.video_ids, error=error,
-                             finished_at=time.time())
+            record = replace(
+                record,
+                state=state,
+                video_ids=record.video_ids + outcome.video_ids,
+                error=error,
+                finished_at=time.time(),
+            )
             lock = lock.with_job(key, record)
             lockfile.write(lock_path, lock)
     return lock
@@ -73,8 +82,10 @@ def _load_for_status(spec: Path, refresh: bool) -> tuple[Spec | None, str | None
         if refresh:
             raise
         count = len(exc.problems)
-        return None, (f"{exc}\nnote: {spec} is invalid ({count} problem{'s' if count != 1 else ''}; "
-                      f"run `campaign validate {spec}`); showing the lockfile only")
+        return None, (
+            f"{exc}\nnote: {spec} is invalid ({count} problem{'s' if count != 1 else ''}; "
+            f"run `campaign validate {spec}`); showing the lockfile only"
+        )
 
 
 def _plural(count: int, word: str) -> str:
@@ -85,7 +96,9 @@ def _plural(count: int, word: str) -> str:
 @spec_argument
 @lock_option
 @click.option("--refresh", is_flag=True, help="Ask the provider about submitted tasks and record the finished ones.")
-@click.option("--sandbox", is_flag=True, help="Show the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps.")
+@click.option(
+    "--sandbox", is_flag=True, help="Show the sandbox's lockfile (SPEC.sandbox.lock.yaml) that `apply --sandbox` keeps."
+)
 @format_option("text", "json")
 def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fmt: str) -> None:
     """Show every job the lockfile holds: state, video ids, artifacts, errors, orphan downloads."""
@@ -105,37 +118,69 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
         lock = lockfile.read_existing(path)
     if lock is None:
         hint = f"no lockfile yet at {path}: nothing has been applied" + (" in the sandbox" if sandbox else "")
-        click.echo(json.dumps({"lockfile": str(path), "exists": False, "counts": {}, "jobs": [], "orphans": []}, indent=2, sort_keys=True)
-                   if fmt == "json" else f"0 jobs: {hint}; run `campaign apply {spec}{' --sandbox' if sandbox else ''}` to create it")
+        click.echo(
+            json.dumps(
+                {"lockfile": str(path), "exists": False, "counts": {}, "jobs": [], "orphans": []},
+                indent=2,
+                sort_keys=True,
+            )
+            if fmt == "json"
+            else f"0 jobs: {hint}; run `campaign apply {spec}{' --sandbox' if sandbox else ''}` to create it"
+        )
         if note is not None:
             raise SystemExit(1)
         return
     rows = []
     for key, record in sorted(lock.jobs.items()):
         present = sum(artifact_ok(a, path.parent) for a in record.artifacts)
-        rows.append({
-            "key": key, "kind": record.kind, "state": record.state, "addresses": list(record.addresses),
-            "video_ids": list(record.video_ids) or ([record.stock_video_id] if record.stock_video_id else []),
-            "artifacts": f"{present}/{len(record.video_ids)}" if record.kind != "upload" else "-",
-            "error": f"{record.error.code}: {record.error.message}" if record.error else None,
-        })
-    counts = {state: sum(r["state"] == state for r in rows) for state in ("succeeded", "submitted", "pending", "failed")}
+        rows.append(
+            {
+                "key": key,
+                "kind": record.kind,
+                "state": record.state,
+                "addresses": list(record.addresses),
+                "video_ids": list(record.video_ids) or ([record.stock_video_id] if record.stock_video_id else []),
+                "artifacts": f"{present}/{len(record.video_ids)}" if record.kind != "upload" else "-",
+                "error": f"{record.error.code}: {record.error.message}" if record.error else None,
+            }
+        )
+    counts = {
+        state: sum(r["state"] == state for r in rows) for state in ("succeeded", "submitted", "pending", "failed")
+    }
     configured = loaded.apply.artifacts_dir if loaded is not None else None
     orphans = [p.as_posix() for p in find_orphans(spec, path, lock, configured)]
     if fmt == "json":
-        click.echo(json.dumps({"lockfile": str(path), "exists": True, "counts": counts, "jobs": rows, "orphans": orphans,
-                               "world": lock.world.describe() if lock.world else None}, indent=2, sort_keys=True))
+        click.echo(
+            json.dumps(
+                {
+                    "lockfile": str(path),
+                    "exists": True,
+                    "counts": counts,
+                    "jobs": rows,
+                    "orphans": orphans,
+                    "world": lock.world.describe() if lock.world else None,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
     else:
         for row in rows:
             ids = ", ".join(row["video_ids"]) or "-"  # type: ignore[arg-type]
-            click.echo(f"{row['state']:<10} {row['key']}  {row['kind']:<13} videos: {ids}  artifacts: {row['artifacts']}")
+            click.echo(
+                f"{row['state']:<10} {row['key']}  {row['kind']:<13} videos: {ids}  artifacts: {row['artifacts']}"
+            )
             if row["error"]:
                 click.echo(f"           error: {row['error']}")
         world = f"; world: {lock.world.describe()}" if lock.world else ""
-        click.echo(_plural(len(rows), "job") + ": " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({path}{world})")
+        click.echo(
+            _plural(len(rows), "job") + ": " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({path}{world})"
+        )
         if orphans:
-            click.echo(f"{_plural(len(orphans), 'orphan artifact')} (downloads of replaced or forgotten jobs; "
-                       f"`campaign clean {spec}` lists them, `--yes` removes them):")
+            click.echo(
+                f"{_plural(len(orphans), 'orphan artifact')} (downloads of replaced or forgotten jobs; "
+                f"`campaign clean {spec}` lists them, `--yes` removes them):"
+            )
             for orphan in orphans:
                 click.echo(f"  {orphan}")
     if counts["failed"] or note is not None:

@@ -27,8 +27,12 @@ def download(url: str, target: Path, relative_to: Path, video_id: str, http: htt
             out.write(chunk)
             digest.update(chunk)
             size += len(chunk)
-    return Artifact(video_id=video_id, path=os.path.relpath(target, relative_to).replace(os.sep, "/"),
-                    sha256=digest.hexdigest(), size=size)
+    return Artifact(
+        video_id=video_id,
+        path=os.path.relpath(target, relative_to).replace(os.sep, "/"),
+        sha256=digest.hexdigest(),
+        size=size,
+    )
 
 
 def artifact_ok(artifact: Artifact, relative_to: Path) -> bool:

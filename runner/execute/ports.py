@@ -21,7 +21,9 @@ class TikTokApi(Protocol):
     def list_avatar_videos(self, *, avatar_id: str | None = None) -> list[VideoInfo]: ...
     def rename_video(self, video_id: str, name: str) -> None: ...
     def upload_video_by_url(self, url: str) -> str: ...
-    def create_refresh_task(self, video_id: str, strategies: list[str], add_hook: dict[str, str] | None) -> list[str]: ...
+    def create_refresh_task(
+        self, video_id: str, strategies: list[str], add_hook: dict[str, str] | None
+    ) -> list[str]: ...
     def get_refresh_tasks(self, task_ids: list[str]) -> list[RefreshTask]: ...
 
 
@@ -30,7 +32,9 @@ class HeyGenApi(Protocol):
 
     request_count: int
 
-    def create_video(self, *, avatar_id: str, script: str, voice_id: str, aspect_ratio: str, idempotency_key: str) -> str: ...
+    def create_video(
+        self, *, avatar_id: str, script: str, voice_id: str, aspect_ratio: str, idempotency_key: str
+    ) -> str: ...
     def get_video(self, video_id: str) -> HeyGenVideo: ...
 
 
@@ -66,7 +70,9 @@ class ExecuteOptions:
     parallelism: int = 8
     artifacts_dir: Path | None = None  # None: no downloads
     downloads: bool = True
-    transient_attempts: int = DEFAULT_TRANSIENT_ATTEMPTS  # transient failures in a row before the run stops (any reply resets it)
+    transient_attempts: int = (
+        DEFAULT_TRANSIENT_ATTEMPTS  # transient failures in a row before the run stops (any reply resets it)
+    )
     transient_seconds: float = DEFAULT_TRANSIENT_SECONDS  # or seconds since the first of them
     retry_unknown: bool = False  # re-create pending refreshes (pays again): the user agreed
     heygen_max_in_flight: int = 3  # concurrent HeyGen renders the plan tier allows
@@ -85,5 +91,3 @@ class ApplyResult:
     requests: int
     waiting: tuple[str, ...] = ()  # pending refreshes left for the user to decide (`--retry-unknown`)
     unfinished: tuple[str, ...] = ()  # not finished when the run stopped (interrupt, transient budget)
-
-

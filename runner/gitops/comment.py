@@ -27,8 +27,11 @@ def labels_for(plan: Plan) -> list[str]:
     if not present:
         return [LABEL_PREFIX + "no-changes"]
     labels = [LABEL_PREFIX + "changes"]
-    labels += [LABEL_PREFIX + action.value for action in (Action.CREATE, Action.RENAME, Action.REPLACE, Action.FORGET)
-               if action in present]
+    labels += [
+        LABEL_PREFIX + action.value
+        for action in (Action.CREATE, Action.RENAME, Action.REPLACE, Action.FORGET)
+        if action in present
+    ]
     return labels
 
 

@@ -69,7 +69,9 @@ class JobRecord:
     error: JobError | None = None
     artifacts: tuple[Artifact, ...] = ()
     request: Mapping[str, Any] | None = None  # the rendered request, so a later plan can show a field-level diff
-    replaced: Mapping[str, Any] | None = None  # a re-render on request: {"reason", "video_ids", "task_ids"} of the old video
+    replaced: Mapping[str, Any] | None = (
+        None  # a re-render on request: {"reason", "video_ids", "task_ids"} of the old video
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +180,9 @@ def _record(key: str, rec: dict[str, Any]) -> JobRecord:
 def from_data(data: Any, source: str) -> Lockfile:
     """Validate plain data and build a Lockfile; LockfileError names the source and the fix."""
     if not isinstance(data, dict):
-        raise LockfileError(f"{source}: not a lockfile (expected a mapping at the top level); delete it or restore it from git")
+        raise LockfileError(
+            f"{source}: not a lockfile (expected a mapping at the top level); delete it or restore it from git"
+        )
     version = data.get("version")
     if isinstance(version, int) and version > LOCK_VERSION:
         raise LockfileError(
@@ -198,14 +202,25 @@ def from_data(data: Any, source: str) -> Lockfile:
             raise TypeError("lineage")
         world = worlds.from_data(data["world"]) if "world" in data else None
     except (TypeError, ValueError, KeyError, AttributeError):
-        errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
+        errors = sorted(
+            jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path)
+        )
         first = errors[0] if errors else None
         where = ".".join(str(p) for p in first.absolute_path) if first is not None else ""
         detail = first.message if first is not None else "unexpected structure"
-        raise LockfileError(f"{source}: corrupt lockfile at {where or 'top level'}: {detail}; restore it from git") from None
+        raise LockfileError(
+            f"{source}: corrupt lockfile at {where or 'top level'}: {detail}; restore it from git"
+        ) from None
     # A version 1 file migrates on read: no serial, lineage or world yet; the next write adds them.
-    return Lockfile(campaign=data["campaign"], jobs=jobs, resolved_avatars=resolved, version=LOCK_VERSION,
-                    serial=serial, lineage=lineage, world=world)
+    return Lockfile(
+        campaign=data["campaign"],
+        jobs=jobs,
+        resolved_avatars=resolved,
+        version=LOCK_VERSION,
+        serial=serial,
+        lineage=lineage,
+        world=world,
+    )
 
 
 _TOP_LEVEL_V1 = frozenset({"version", "campaign", "resolved_avatars", "jobs"})

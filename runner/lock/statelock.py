@@ -121,10 +121,7 @@ def _spec_hint(lockfile_path: Path) -> str:
 def _held_message(lockfile_path: Path, info: LockInfo | None) -> str:
     where = f"the state of {lockfile_path.name} is locked"
     if info is None:
-        return (
-            f"{where} by another process that has not recorded its details yet; "
-            "wait for it to finish and try again"
-        )
+        return f"{where} by another process that has not recorded its details yet; wait for it to finish and try again"
     return (
         f"{where} by {info.describe()}; wait for it to finish, or if that process is gone run: "
         f"campaign force-unlock {info.lock_id} {_spec_hint(lockfile_path)}"

@@ -63,7 +63,11 @@ def probe_video(path: Path) -> VideoProbe:
         # `ffmpeg -i` with no output exits 1 by design; its stderr holds the container facts.
         done = subprocess.run(
             [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-            capture_output=True, text=True, errors="replace", timeout=PROBE_TIMEOUT_SECONDS, check=False,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=PROBE_TIMEOUT_SECONDS,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         raise ProbeError(f"ffmpeg did not read the file within {PROBE_TIMEOUT_SECONDS:.0f} s") from None

@@ -8,7 +8,6 @@ from pathlib import Path
 from runner.api_facts import REFRESH_INPUT_MAX_BYTES, REFRESH_INPUT_MAX_SECONDS, REFRESH_INPUT_MIN_SECONDS
 from runner.media.probe import ProbeError, VideoProbe, probe_video
 
-
 # The error code a job gets when its downloaded video fails these checks.
 CHECK_ERROR_CODE = "post_render_check"
 
@@ -35,11 +34,15 @@ def judge(probe: VideoProbe, size_bytes: int, feeds_refresh: bool) -> str:
     if not feeds_refresh:
         return ""
     if not REFRESH_INPUT_MIN_SECONDS <= probe.duration_seconds <= REFRESH_INPUT_MAX_SECONDS:
-        return (f"lasts {probe.duration_seconds:.1f} s; a refresh source must last "
-                f"{REFRESH_INPUT_MIN_SECONDS:g}-{REFRESH_INPUT_MAX_SECONDS:g} s")
+        return (
+            f"lasts {probe.duration_seconds:.1f} s; a refresh source must last "
+            f"{REFRESH_INPUT_MIN_SECONDS:g}-{REFRESH_INPUT_MAX_SECONDS:g} s"
+        )
     if size_bytes > REFRESH_INPUT_MAX_BYTES:
-        return (f"is {size_bytes / 1_000_000:.1f} MB; a refresh source must be at most "
-                f"{REFRESH_INPUT_MAX_BYTES / 1_000_000:g} MB")
+        return (
+            f"is {size_bytes / 1_000_000:.1f} MB; a refresh source must be at most "
+            f"{REFRESH_INPUT_MAX_BYTES / 1_000_000:g} MB"
+        )
     return ""
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from runner.errors import CampaignError
 from runner.lock.lockfile import JobRecord, Lockfile
@@ -25,8 +26,12 @@ def speaking_seconds(script: str) -> float:
 
 def paid(change: Change) -> bool:
     """True when applying the change generates (and pays for) new videos."""
-    return (change.job is not None and change.job.kind != "upload" and change.action in (Action.CREATE, Action.REPLACE)
-            and change.resume not in ("submitted", "pending"))
+    return (
+        change.job is not None
+        and change.job.kind != "upload"
+        and change.action in (Action.CREATE, Action.REPLACE)
+        and change.resume not in ("submitted", "pending")
+    )
 
 
 def recorded_videos(records: Iterable[JobRecord]) -> int:
@@ -56,8 +61,11 @@ def budget_data(changes: Iterable[Change], lock: Lockfile, spec: Spec, max_new_o
     changes = list(changes)
     settings: BudgetSettings = spec.budget
     new_videos = sum(c.job.expected_videos for c in changes if paid(c) and c.job is not None)
-    seconds = sum(speaking_seconds(str(c.job.request.get("script", ""))) for c in changes
-                  if paid(c) and c.job is not None and "script" in c.job.request)
+    seconds = sum(
+        speaking_seconds(str(c.job.request.get("script", "")))
+        for c in changes
+        if paid(c) and c.job is not None and "script" in c.job.request
+    )
     existing = recorded_videos(lock.jobs.values())
     data: dict[str, Any] = {
         "new_videos": new_videos,
@@ -68,8 +76,16 @@ def budget_data(changes: Iterable[Change], lock: Lockfile, spec: Spec, max_new_o
         "limits": [],
     }
     for limit, used in _limits(spec, max_new_override, new_videos, existing + new_videos):
-        data["limits"].append({"name": limit.name, "value": limit.value, "origin": limit.origin, "used": used,
-                               "over": used > limit.value, "near": used <= limit.value and used >= settings.warn_at * limit.value})
+        data["limits"].append(
+            {
+                "name": limit.name,
+                "value": limit.value,
+                "origin": limit.origin,
+                "used": used,
+                "over": used > limit.value,
+                "near": used <= limit.value and used >= settings.warn_at * limit.value,
+            }
+        )
     prices = settings.prices
     if prices is not None:
         amount = (prices.per_video or 0.0) * new_videos + (prices.per_second or 0.0) * seconds
@@ -104,8 +120,10 @@ def budget_problems(spec: Spec, videos: int) -> list[str]:
     if limit is None or videos <= limit:
         return []
     line, column = spec.locations.at("budget.max_videos")
-    return [f"{spec.path}:{line}:{column}: at budget.max_videos: the campaign implies {videos} videos, more than "
-            f"max_videos = {limit}; shrink the matrix or raise the limit"]
+    return [
+        f"{spec.path}:{line}:{column}: at budget.max_videos: the campaign implies {videos} videos, more than "
+        f"max_videos = {limit}; shrink the matrix or raise the limit"
+    ]
 
 
 def budget_lines(budget: Mapping[str, Any]) -> list[str]:
@@ -113,8 +131,10 @@ def budget_lines(budget: Mapping[str, Any]) -> list[str]:
     if not budget:
         return []
     new, lifetime = budget["new_videos"], budget["lifetime_videos"]
-    line = (f"Quota: +{new} video{'s' if new != 1 else ''} ({budget['new_script_seconds']:g} s of script); "
-            f"lifetime {lifetime} (recorded {budget['recorded_videos']})")
+    line = (
+        f"Quota: +{new} video{'s' if new != 1 else ''} ({budget['new_script_seconds']:g} s of script); "
+        f"lifetime {lifetime} (recorded {budget['recorded_videos']})"
+    )
     cost = budget.get("cost")
     if cost:
         line += f"; estimated cost {cost['amount']:,.2f} {cost['currency']}"
@@ -127,15 +147,21 @@ def budget_lines(budget: Mapping[str, Any]) -> list[str]:
 
 def budget_warnings(budget: Mapping[str, Any]) -> list[str]:
     """Warnings for limits reached past `warn_at` but not passed."""
-    return [f"this plan reaches {limit['used']} of {limit['name']} {limit['value']} ({limit['origin']}), "
-            f"past warn_at {budget['warn_at']:g}" for limit in budget.get("limits", []) if limit["near"]]
+    return [
+        f"this plan reaches {limit['used']} of {limit['name']} {limit['value']} ({limit['origin']}), "
+        f"past warn_at {budget['warn_at']:g}"
+        for limit in budget.get("limits", [])
+        if limit["near"]
+    ]
 
 
 def check_budget(budget: Mapping[str, Any]) -> None:
     """Raise OverBudget naming the first limit the plan passes."""
     for limit in budget.get("limits", []):
         if limit["over"]:
-            what = "new videos in this apply" if limit["name"] == "max_new_videos" else "videos over the campaign's life"
+            what = (
+                "new videos in this apply" if limit["name"] == "max_new_videos" else "videos over the campaign's life"
+            )
             raise OverBudget(
                 f"over budget: {limit['used']} {what}, more than {limit['name']} = {limit['value']} set by {limit['origin']}; "
                 "apply sends nothing over budget. Narrow the plan with --target or --sample, or raise the limit"

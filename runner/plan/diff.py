@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from runner.media.video_check import CHECK_ERROR_CODE
 from runner.execute.states import RETRYABLE_CODES, JobKind, JobState, failed_for_good
 from runner.lock.lockfile import JobRecord, Lockfile
+from runner.media.video_check import CHECK_ERROR_CODE
 from runner.plan.estimate import estimate
 from runner.plan.job import Job
 from runner.plan.model import Action, Change, JobGraph, Plan, Resume
@@ -20,9 +20,11 @@ def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
     if record.state == JobState.SUBMITTED:
         return Change(Action.CREATE, key, job, record=record, resume=Resume.SUBMITTED)
     if record.state == JobState.PENDING and job.kind == JobKind.REFRESH_VIDEO:
-        reason = (f"the refresh create was sent but its reply was lost; it may exist in the account and cannot be matched. "
-                  f"Re-creating costs {job.expected_videos} video{'s' if job.expected_videos != 1 else ''} again: "
-                  "apply asks on a terminal, or needs --retry-unknown")
+        reason = (
+            f"the refresh create was sent but its reply was lost; it may exist in the account and cannot be matched. "
+            f"Re-creating costs {job.expected_videos} video{'s' if job.expected_videos != 1 else ''} again: "
+            "apply asks on a terminal, or needs --retry-unknown"
+        )
         return Change(Action.CREATE, key, job, record=record, resume=Resume.UNKNOWN, reason=reason)
     if record.state == JobState.PENDING:
         return Change(Action.CREATE, key, job, record=record, resume=Resume.PENDING)
@@ -83,4 +85,3 @@ def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:
         warnings=tuple(warnings),
         counts=counts,
     )
-

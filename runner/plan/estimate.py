@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from runner import api_facts as facts
 from runner.plan.model import Action, Change, Estimate

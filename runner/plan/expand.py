@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from runner import api_facts as facts
 from runner.errors import Problem, SpecError
@@ -31,7 +32,7 @@ def matrix_cells(group: VideoGroup) -> list[Cell]:
     cells: list[Cell] = []
     seen: set[tuple[tuple[str, object], ...]] = set()
     for values in itertools.product(*(values for _, values in axes)):
-        cell = dict(zip(names, values))
+        cell = dict(zip(names, values, strict=True))
         typed = {k: typed_key(v) for k, v in cell.items()}
         if any(all(typed.get(k) == v for k, v in ex) for ex in excludes):
             continue
@@ -136,8 +137,17 @@ class _Builder:
                 kind = JobKind.HEYGEN_VIDEO
                 request.update(voice_id=group.voice, aspect_ratio=group.aspect_ratio)
             address = f"videos.{group.id}[{cell_label(cell)}]"
-            job = self.add(Job(job_key(kind, group.provider, request), kind, group.provider, request,
-                               (address,), name=name, unresolved=unresolved))
+            job = self.add(
+                Job(
+                    job_key(kind, group.provider, request),
+                    kind,
+                    group.provider,
+                    request,
+                    (address,),
+                    name=name,
+                    unresolved=unresolved,
+                )
+            )
             made.append((cell, job.key))
         self.cells_by_group[group.id] = made
 
@@ -171,17 +181,38 @@ class _Builder:
         sources: list[tuple[str, str, dict[str, Any], str]] = []  # (upload key, address stem, context, label)
         if group.source.url is not None:
             request = {"source": {"url": group.source.url}}
-            upload = self.add(Job(job_key("upload", "tiktok", request), JobKind.UPLOAD, "tiktok", request, (f"refresh.{group.id}.source",)))
+            upload = self.add(
+                Job(
+                    job_key("upload", "tiktok", request),
+                    JobKind.UPLOAD,
+                    "tiktok",
+                    request,
+                    (f"refresh.{group.id}.source",),
+                )
+            )
             sources.append((upload.key, f"refresh.{group.id}", {}, ""))
         else:
             origin = str(group.source.from_group)
             for cell, key in self.matching_cells(origin, group.source.where):
                 request = {"source": {"job": key}}
                 stem = f"refresh.{group.id}[{cell_label(cell)}]"
-                upload = self.add(Job(job_key("upload", "tiktok", request), JobKind.UPLOAD, "tiktok", request,
-                                      (f"{stem}.source",), depends_on=(key,), unresolved=self.jobs[key].unresolved))
-                sources.append((upload.key, stem, dict(cell), f"for {where}, source ({cell_label(cell).replace(',', ', ')})"))
-        themes: tuple[str | None, ...] = group.hook.holiday_themes if group.hook and group.hook.holiday_themes else (None,)
+                upload = self.add(
+                    Job(
+                        job_key("upload", "tiktok", request),
+                        JobKind.UPLOAD,
+                        "tiktok",
+                        request,
+                        (f"{stem}.source",),
+                        depends_on=(key,),
+                        unresolved=self.jobs[key].unresolved,
+                    )
+                )
+                sources.append(
+                    (upload.key, stem, dict(cell), f"for {where}, source ({cell_label(cell).replace(',', ', ')})")
+                )
+        themes: tuple[str | None, ...] = (
+            group.hook.holiday_themes if group.hook and group.hook.holiday_themes else (None,)
+        )
         for upload_key, stem, cell, label in sources:
             for theme in themes:
                 context = {**self.base, **cell, "holiday_theme": theme or ""}
@@ -197,14 +228,38 @@ class _Builder:
                     if message:
                         self.problem(f"{where}.name", label, message)
                         continue
-                refresh_request: dict[str, Any] = {"video": {"job": upload_key}, "video_refresh_strategy_list": list(group.strategies), "add_hook": add_hook}
-                address = stem if theme is None else (f"{stem[:-1]},holiday_theme={theme}]" if stem.endswith("]") else f"{stem}[holiday_theme={theme}]")
+                refresh_request: dict[str, Any] = {
+                    "video": {"job": upload_key},
+                    "video_refresh_strategy_list": list(group.strategies),
+                    "add_hook": add_hook,
+                }
+                address = (
+                    stem
+                    if theme is None
+                    else (
+                        f"{stem[:-1]},holiday_theme={theme}]"
+                        if stem.endswith("]")
+                        else f"{stem}[holiday_theme={theme}]"
+                    )
+                )
                 expected = facts.RECOMMENDED_HOOK_VIDEOS if group.hook and group.hook.type == "RECOMMENDED" else 1
-                self.add(Job(job_key("refresh_video", "tiktok", refresh_request), JobKind.REFRESH_VIDEO, "tiktok", refresh_request, (address,),
-                             name=name, depends_on=(upload_key,), expected_videos=expected,
-                             unresolved=self.jobs[upload_key].unresolved))
+                self.add(
+                    Job(
+                        job_key("refresh_video", "tiktok", refresh_request),
+                        JobKind.REFRESH_VIDEO,
+                        "tiktok",
+                        refresh_request,
+                        (address,),
+                        name=name,
+                        depends_on=(upload_key,),
+                        expected_videos=expected,
+                        unresolved=self.jobs[upload_key].unresolved,
+                    )
+                )
 
-    def hook(self, where: str, label: str, group: RefreshGroup, theme: str | None, context: Mapping[str, Any]) -> dict[str, str] | None | bool:
+    def hook(
+        self, where: str, label: str, group: RefreshGroup, theme: str | None, context: Mapping[str, Any]
+    ) -> dict[str, str] | None | bool:
         hook = group.hook
         if hook is None:
             return None
@@ -249,7 +304,9 @@ def _name_collisions(jobs: Mapping[str, Job]) -> list[str]:
         if len(same) > 1:
             first = min(a for job in same for a in job.addresses)
             if any(len(job.name or "") > VISIBLE_NAME_CHARS for job in same):
-                why = f"names are cut to {VISIBLE_NAME_CHARS} characters before the ~tag; make them differ near the start"
+                why = (
+                    f"names are cut to {VISIBLE_NAME_CHARS} characters before the ~tag; make them differ near the start"
+                )
             else:
                 why = "give each video its own name"
             warnings.append(f"{len(same)} videos would show as {shown_as!r} in TikTok (e.g. {first}): {why}")

@@ -12,7 +12,19 @@ from runner.plan.model import JobGraph
 from runner.plan.select import LAST, places, shown
 from runner.spec.model import Spec
 
-COLUMNS = ("address", "group", "kind", "axes", "name", "video_name", "job_key", "task_ids", "video_id", "state", "artifact")
+COLUMNS = (
+    "address",
+    "group",
+    "kind",
+    "axes",
+    "name",
+    "video_name",
+    "job_key",
+    "task_ids",
+    "video_id",
+    "state",
+    "artifact",
+)
 
 
 def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, Any]]:
@@ -28,20 +40,22 @@ def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, An
         for address in job.addresses:
             place = known.get(address)
             for video_id in video_ids:
-                rows.append({
-                    "address": address,
-                    "group": place.group if place else address.split("[")[0].split(".")[1],
-                    "kind": job.kind,
-                    "axes": dict(place.cell) if place else {},
-                    "name": job.name or "",
-                    "video_name": (record.video_name if record else None) or "",
-                    "job_key": job.key,
-                    "task_ids": list(record.task_ids) if record else [],
-                    "video_id": video_id,
-                    "state": record.state if record else "planned",
-                    "artifact": files.get(video_id, ""),
-                    "_order": (place.position if place else LAST, video_id),
-                })
+                rows.append(
+                    {
+                        "address": address,
+                        "group": place.group if place else address.split("[")[0].split(".")[1],
+                        "kind": job.kind,
+                        "axes": dict(place.cell) if place else {},
+                        "name": job.name or "",
+                        "video_name": (record.video_name if record else None) or "",
+                        "job_key": job.key,
+                        "task_ids": list(record.task_ids) if record else [],
+                        "video_id": video_id,
+                        "state": record.state if record else "planned",
+                        "artifact": files.get(video_id, ""),
+                        "_order": (place.position if place else LAST, video_id),
+                    }
+                )
     rows.sort(key=lambda r: r.pop("_order"))
     return rows
 
@@ -57,7 +71,11 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        flat = {**row, "axes": ";".join(f"{k}={shown(v)}" for k, v in row["axes"].items()), "task_ids": " ".join(row["task_ids"])}
+        flat = {
+            **row,
+            "axes": ";".join(f"{k}={shown(v)}" for k, v in row["axes"].items()),
+            "task_ids": " ".join(row["task_ids"]),
+        }
         writer.writerow({k: _inert(str(v)) for k, v in flat.items()})
     return out.getvalue()
 

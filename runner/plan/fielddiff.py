@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from runner.plan.job import tagged_video_name
 
@@ -62,7 +63,9 @@ def word_diff(old: str, new: str) -> list[Piece]:
     """Words of `old` and `new`, aligned: what stayed, what went, what came (whitespace kept with each word)."""
     a, b = re.findall(r"\S+\s*", old), re.findall(r"\S+\s*", new)
     pieces: list[Piece] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=[w.strip() for w in a], b=[w.strip() for w in b], autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        a=[w.strip() for w in a], b=[w.strip() for w in b], autojunk=False
+    ).get_opcodes():
         if tag == "equal":
             pieces.append(Piece(" ", "".join(b[j1:j2])))
             continue
@@ -84,7 +87,7 @@ def excerpts(old: str | None, new: str | None, width: int = 40) -> tuple[str, st
     a, b = (" ".join(v.split()) if v is not None else None for v in (old, new))
     start = 0
     if a is not None and b is not None:
-        same = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        same = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
         start = a.rfind(" ", 0, same - 12) + 1 if same > width // 2 else 0
 
     def cut(value: str | None) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from runner.execute.states import JobKind
-
 
 KEY_PREFIX: dict[str, str] = {
     "avatar_video": "av",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from runner.plan.budget import budget_lines
 from runner.plan.fielddiff import changed_fields, word_diff
@@ -71,15 +72,23 @@ def entry(change: Mapping[str, Any], with_script: bool = True) -> tuple[str, boo
     facts.append(h(change.get("kind") or ""))
     if change.get("video_name"):
         facts.append(f"name <code>{h(change['video_name'])}</code>")
-    diffs = changed_fields(previous.get("fields") or {}, change["fields"]) if action == "replace" and previous.get("fields") else []
+    diffs = (
+        changed_fields(previous.get("fields") or {}, change["fields"])
+        if action == "replace" and previous.get("fields")
+        else []
+    )
     if action == "replace" and previous and previous.get("name") != change.get("name"):
         diffs.append(("name", previous.get("name"), change.get("name")))
     if action == "rename":
         diffs = [("name", previous.get("name"), change.get("name"))]
     diffed = {name for name, _, _ in diffs}
-    facts.extend(f"{h(name)} {h(value)}" for name, value in change["fields"].items() if name != "script" and name not in diffed)
+    facts.extend(
+        f"{h(name)} {h(value)}" for name, value in change["fields"].items() if name != "script" and name not in diffed
+    )
     if change.get("reason"):
-        facts.append(f"re-rendered on request ({h(change['reason'])}); old video ids: {h(', '.join(previous.get('video_ids') or []) or 'none')}")
+        facts.append(
+            f"re-rendered on request ({h(change['reason'])}); old video ids: {h(', '.join(previous.get('video_ids') or []) or 'none')}"
+        )
     elif action == "replace" and change.get("replaces"):
         facts.append(f"replaces <code>{h(change['replaces'])}</code>; the old video stays at the provider")
     if change.get("expected_videos", 0) > 1:
@@ -93,7 +102,9 @@ def entry(change: Mapping[str, Any], with_script: bool = True) -> tuple[str, boo
     script = change["fields"].get("script")
     has_body = script is not None and "script" not in diffed
     if has_body and with_script:
-        lines.append(f"<details><summary>script ({h(script_note(script))})</summary><pre>{_wrapped_html(script)}</pre></details>")
+        lines.append(
+            f"<details><summary>script ({h(script_note(script))})</summary><pre>{_wrapped_html(script)}</pre></details>"
+        )
     return "\n".join(lines), has_body
 
 
@@ -121,7 +132,9 @@ def render_markdown_data(data: Mapping[str, Any], limit: int, *, full_plan: str 
             notes.append(f"{scripts_dropped} script bodies left out")
         if shown < len(changes):
             notes.append(f"{len(changes) - shown} more changes not listed")
-        tail = [f"> :scissors: Plan truncated to fit a comment: {'; '.join(notes)}. Full plan: {where}."] if notes else []
+        tail = (
+            [f"> :scissors: Plan truncated to fit a comment: {'; '.join(notes)}. Full plan: {where}."] if notes else []
+        )
         return "\n".join(head + [b + "\n" for b in bodies] + tail) + "\n"
 
     def _fits(n_dropped: int, n_shown: int) -> bool:

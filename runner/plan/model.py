@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from runner.lock.lockfile import JobRecord
 from runner.plan.job import Job
@@ -62,7 +63,9 @@ class Change:
     record: JobRecord | None = None
     replaces: str | None = None
     resume: Resume | None = None
-    reason: str | None = None  # blocked / failed for good / pending refresh: why; a REPLACE asked by `--replace SEL`: why
+    reason: str | None = (
+        None  # blocked / failed for good / pending refresh: why; a REPLACE asked by `--replace SEL`: why
+    )
 
     @property
     def settled_failure(self) -> bool:
@@ -90,7 +93,9 @@ class Plan:
     spec_digest: str = ""
     lock_digest: str = ""
     counts: Mapping[str, int] = field(default_factory=dict)
-    selection: Mapping[str, Any] = field(default_factory=dict)  # the selectors of a partial plan (select.Selection.to_data)
+    selection: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # the selectors of a partial plan (select.Selection.to_data)
     budget: Mapping[str, Any] = field(default_factory=dict)  # quota delta, lifetime total, limits (budget.budget_data)
 
     @property

@@ -53,7 +53,11 @@ def change_signature(plan: Plan) -> tuple[tuple[str, str], ...]:
 
 
 def _by_address(action: str, kind: object, addresses: object) -> tuple[str, str, tuple[str, ...]]:
-    return (action, str(kind), tuple(sorted(str(a) for a in addresses))) if isinstance(addresses, (list, tuple)) else (action, str(kind), ())
+    return (
+        (action, str(kind), tuple(sorted(str(a) for a in addresses)))
+        if isinstance(addresses, (list, tuple))
+        else (action, str(kind), ())
+    )
 
 
 def saved_plan_matches(saved: SavedPlan, plan: Plan) -> bool:
@@ -65,7 +69,9 @@ def saved_plan_matches(saved: SavedPlan, plan: Plan) -> bool:
     entries = [c for c in saved.data.get("changes", []) if isinstance(c, dict)]
     provisional = {str(a) for c in entries if c.get("provisional") for a in c.get("addresses", [])}
     wanted = Counter(
-        _by_address(str(c["action"]), c.get("kind"), c.get("addresses")) if c.get("provisional") else (str(c["action"]), str(c["key"]))
+        _by_address(str(c["action"]), c.get("kind"), c.get("addresses"))
+        if c.get("provisional")
+        else (str(c["action"]), str(c["key"]))
         for c in entries
     )
     fresh: Counter[tuple[object, ...]] = Counter()
@@ -99,7 +105,9 @@ def check_saved_plan(saved: SavedPlan, plan_path: Path, spec: Spec, lock_path: P
 def write_plan_file(path: Path, plan: Plan, spec_path: Path | None = None) -> None:
     """Write the plan with its digests (and the campaign file it is for), atomically; never creates folders."""
     if not path.parent.is_dir():
-        raise StorageError(f"cannot save the plan to {path}: there is no folder {path.parent}; create it first or pick another --out")
+        raise StorageError(
+            f"cannot save the plan to {path}: there is no folder {path.parent}; create it first or pick another --out"
+        )
     data = plan_data(plan)
     if spec_path is not None:
         data["spec"] = spec_path.as_posix()
@@ -114,7 +122,9 @@ def read_plan_file(path: Path) -> SavedPlan:
     except FileNotFoundError:
         raise PlanMismatch(f"{path}: no such plan file; create it with `campaign plan SPEC --out {path}`") from None
     except (OSError, ValueError) as exc:
-        raise PlanMismatch(f"{path}: not a plan file ({exc}); create it with `campaign plan SPEC --out {path}`") from None
+        raise PlanMismatch(
+            f"{path}: not a plan file ({exc}); create it with `campaign plan SPEC --out {path}`"
+        ) from None
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
         raise PlanMismatch(f"{path}: not a plan file of format {FORMAT_VERSION}; re-run `campaign plan --out`")
     return SavedPlan(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import textwrap
-from typing import Any, Literal, Mapping
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import click
 
@@ -16,11 +17,29 @@ FORMAT_VERSION = "1.0"
 MARKDOWN_LIMIT = 65_000
 SYMBOLS = {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " ", "blocked": "!"}
 SHOWN = ("create", "replace", "rename", "forget", "blocked")
-_COLORS = {"create": "green", "rename": "yellow", "replace": "magenta", "forget": "red", "no-op": "white", "blocked": "red"}
+_COLORS = {
+    "create": "green",
+    "rename": "yellow",
+    "replace": "magenta",
+    "forget": "red",
+    "no-op": "white",
+    "blocked": "red",
+}
 WRAP = 72
 
-__all__ = ["FORMAT_VERSION", "MARKDOWN_LIMIT", "duration", "summary", "plan_data", "render_text", "render_text_data",
-           "render_json", "render_markdown", "render_plan", "render_data"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MARKDOWN_LIMIT",
+    "duration",
+    "summary",
+    "plan_data",
+    "render_text",
+    "render_text_data",
+    "render_json",
+    "render_markdown",
+    "render_plan",
+    "render_data",
+]
 
 
 def duration(seconds: float) -> str:
@@ -74,25 +93,27 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "video_ids": list(record.video_ids),
                 "task_ids": list(record.task_ids),
             }
-        changes.append({
-            "action": change.action.value,
-            "key": change.key,
-            "kind": kind or None,
-            "provider": job.provider if job else (record.provider if record else None),
-            "addresses": addresses,
-            "name": name,
-            "video_name": provider_name(kind, change.key, name) if job else (record.video_name if record else None),
-            "fields": request_fields(kind, job.request, addresses) if job else {},
-            "request": dict(job.request) if job else None,
-            "depends_on": list(job.depends_on) if job else [],
-            "expected_videos": job.expected_videos if job else 0,
-            "provisional": bool(job and job.provisional),
-            "resume": change.resume,
-            "replaces": change.replaces,
-            "reason": change.reason,
-            "previous_name": record.name if record else None,
-            "previous": previous,
-        })
+        changes.append(
+            {
+                "action": change.action.value,
+                "key": change.key,
+                "kind": kind or None,
+                "provider": job.provider if job else (record.provider if record else None),
+                "addresses": addresses,
+                "name": name,
+                "video_name": provider_name(kind, change.key, name) if job else (record.video_name if record else None),
+                "fields": request_fields(kind, job.request, addresses) if job else {},
+                "request": dict(job.request) if job else None,
+                "depends_on": list(job.depends_on) if job else [],
+                "expected_videos": job.expected_videos if job else 0,
+                "provisional": bool(job and job.provisional),
+                "resume": change.resume,
+                "replaces": change.replaces,
+                "reason": change.reason,
+                "previous_name": record.name if record else None,
+                "previous": previous,
+            }
+        )
     est = plan.estimate
     return {
         "format_version": FORMAT_VERSION,
@@ -110,7 +131,9 @@ def plan_data(plan: Plan) -> dict[str, Any]:
 
 def selection_flags(selection: Mapping[str, Any]) -> list[str]:
     """A saved selection as the flags that made it."""
-    flags = [f"--target {t}" for t in selection.get("targets", [])] + [f"--exclude {e}" for e in selection.get("excludes", [])]
+    flags = [f"--target {t}" for t in selection.get("targets", [])] + [
+        f"--exclude {e}" for e in selection.get("excludes", [])
+    ]
     flags += [f"--replace {r}" for r in selection.get("replaces", [])]
     if selection.get("sample") is not None:
         flags.append(f"--sample {selection['sample']}")
@@ -126,8 +149,10 @@ def banner(selection: Mapping[str, Any]) -> str | None:
     """The "partial plan" banner, or None for a whole-campaign plan."""
     if not is_partial(selection):
         return None
-    return (f"Partial plan ({' '.join(selection_flags(selection))}): only the selected jobs and their dependencies; "
-            "the rest of the campaign, forgets included, is left as it is.")
+    return (
+        f"Partial plan ({' '.join(selection_flags(selection))}): only the selected jobs and their dependencies; "
+        "the rest of the campaign, forgets included, is left as it is."
+    )
 
 
 def _wrapped(label: str, text: str, indent: str) -> list[str]:
@@ -161,7 +186,9 @@ def change_lines(change: Mapping[str, Any], color: bool = False) -> list[str]:
         if previous.get("video_ids"):
             lines.append(f"{indent}video ids: {', '.join(previous['video_ids'])}")
         if previous.get("state") in ("submitted", "pending"):
-            lines.append(f"{indent}STILL RENDERING (paid for): forgetting it loses its video; needs --allow-forget-inflight")
+            lines.append(
+                f"{indent}STILL RENDERING (paid for): forgetting it loses its video; needs --allow-forget-inflight"
+            )
         return lines
     lines.append(f"{indent}{'kind:':<12}{change['kind']}")
     if change.get("video_name"):
@@ -180,7 +207,11 @@ def change_lines(change: Mapping[str, Any], color: bool = False) -> list[str]:
         if name == "script" or len(value) > WRAP:
             lines.extend(_wrapped(name, value, indent))
         else:
-            lines.append(f"{indent}{name + ':':<12} {value}".replace(":  ", ": ", 1) if len(name) >= 11 else f"{indent}{name + ':':<12}{value}")
+            lines.append(
+                f"{indent}{name + ':':<12} {value}".replace(":  ", ": ", 1)
+                if len(name) >= 11
+                else f"{indent}{name + ':':<12}{value}"
+            )
     for name, old, new in diffs:
         before, after = excerpts(old, new)
         lines.append(f"{indent[:-2]}~ {name}: {before} → {after}")
@@ -264,7 +295,9 @@ def render_data(data: Mapping[str, Any], fmt: str, *, color: bool = False, full_
     return render_text_data(data, color=color)
 
 
-def render_plan(plan: Plan, fmt: Literal["text", "json", "markdown"], *, color: bool = False, full_plan: str | None = None) -> str:
+def render_plan(
+    plan: Plan, fmt: Literal["text", "json", "markdown"], *, color: bool = False, full_plan: str | None = None
+) -> str:
     """Render a plan in one of the three formats."""
     return render_data(plan_data(plan), fmt, color=color, full_plan=full_plan)
 

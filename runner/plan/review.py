@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from runner.errors import CampaignError
 from runner.plan.budget import budget_data, budget_warnings
@@ -29,7 +30,14 @@ class Review:
 
 def review_of_saved(data: Mapping[str, Any]) -> Review:
     """The selection and `--max-videos` a saved plan was made with, so apply plans the same way."""
-    override = next((limit["value"] for limit in (data.get("budget") or {}).get("limits", []) if limit.get("origin") == "--max-videos"), None)
+    override = next(
+        (
+            limit["value"]
+            for limit in (data.get("budget") or {}).get("limits", [])
+            if limit.get("origin") == "--max-videos"
+        ),
+        None,
+    )
     return Review(Selection.from_data(data.get("selection")), override if isinstance(override, int) else None)
 
 
@@ -39,26 +47,42 @@ def reviewed(planned: Planned, review: Review = Review()) -> Plan:
     changes = list(plan.changes)
     if selection.partial or selection.replaces:
         chosen = choose(selection, planned.spec, planned.graph)
-        changes = [_forced(c, chosen.replace.get(c.key)) for c in changes
-                   if c.key in chosen.keys or (c.action is Action.FORGET and not selection.partial)]
+        changes = [
+            _forced(c, chosen.replace.get(c.key))
+            for c in changes
+            if c.key in chosen.keys or (c.action is Action.FORGET and not selection.partial)
+        ]
     changes = _file_order(planned, changes)
     warnings = list(plan.warnings)
     inflight = inflight_forgets(changes)
     if inflight:
-        warnings.append(f"{_jobs(len(inflight))} to forget {'is' if len(inflight) == 1 else 'are'} still rendering (paid for): {', '.join(inflight)}; "
-                        "their videos would be lost from the lockfile. Apply refuses unless --allow-forget-inflight")
+        warnings.append(
+            f"{_jobs(len(inflight))} to forget {'is' if len(inflight) == 1 else 'are'} still rendering (paid for): {', '.join(inflight)}; "
+            "their videos would be lost from the lockfile. Apply refuses unless --allow-forget-inflight"
+        )
     budget = budget_data(changes, planned.lock, planned.spec, review.max_new_videos)
     warnings.extend(budget_warnings(budget))
     counts = {action.value: 0 for action in Action}
     for change in changes:
         counts[change.action.value] += 1
-    return replace(plan, changes=tuple(changes), estimate=estimate(changes), warnings=tuple(warnings), counts=counts,
-                   selection=selection.to_data() if (selection.partial or selection.replaces) else {}, budget=budget)
+    return replace(
+        plan,
+        changes=tuple(changes),
+        estimate=estimate(changes),
+        warnings=tuple(warnings),
+        counts=counts,
+        selection=selection.to_data() if (selection.partial or selection.replaces) else {},
+        budget=budget,
+    )
 
 
 def inflight_forgets(changes: list[Change] | tuple[Change, ...]) -> list[str]:
     """Keys of forgets whose record is still submitted or pending at the provider."""
-    return [c.key for c in changes if c.action is Action.FORGET and c.record is not None and c.record.state in ("submitted", "pending")]
+    return [
+        c.key
+        for c in changes
+        if c.action is Action.FORGET and c.record is not None and c.record.state in ("submitted", "pending")
+    ]
 
 
 def check_inflight(plan: Plan, allowed: bool) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from runner.errors import CampaignError
 from runner.plan.expand import cell_label, matrix_cells
@@ -48,7 +48,9 @@ class Selector:
 
 def parse_selector(text: str, flag: str = "--target") -> Selector:
     """Parse one selector; SelectorError says what is wrong and how to write it."""
-    hint = f'; write {flag} GROUP or {flag} \'GROUP[KEY=VALUE,...]\' (double-quote values with spaces, commas or brackets)'
+    hint = (
+        f"; write {flag} GROUP or {flag} 'GROUP[KEY=VALUE,...]' (double-quote values with spaces, commas or brackets)"
+    )
     head, bracket, rest = text.partition("[")
     group = head.strip()
     if not _GROUP.match(group):
@@ -68,7 +70,7 @@ def _pairs(body: str, text: str, flag: str, hint: str) -> Iterable[tuple[str, Sc
             raise SelectorError(f"{flag} {text!r}: expected KEY=VALUE at {body[position:]!r}{hint}")
         key, position = match.group(1), match.end()
         value: Scalar
-        if body[position:position + 1] == '"':
+        if body[position : position + 1] == '"':
             quoted = re.compile(r'"((?:[^"\\]|\\.)*)"\s*').match(body, position)
             if quoted is None:
                 raise SelectorError(f"{flag} {text!r}: unterminated quoted value{hint}")
@@ -123,8 +125,12 @@ def places(spec: Spec, addresses: Iterable[str]) -> dict[str, Place]:
     return found
 
 
-def _refresh_place(address: str, rest: str, refresh: Mapping[str, RefreshGroup],
-                   cells: Mapping[str, Mapping[str, tuple[int, Mapping[str, Scalar]]]]) -> Place | None:
+def _refresh_place(
+    address: str,
+    rest: str,
+    refresh: Mapping[str, RefreshGroup],
+    cells: Mapping[str, Mapping[str, tuple[int, Mapping[str, Scalar]]]],
+) -> Place | None:
     source = rest.endswith(".source")
     body = rest[: -len(".source")] if source else rest
     group_id, bracket, label = body.partition("[")
@@ -168,20 +174,30 @@ def check_selector(selector: Selector, spec: Spec, known: Mapping[str, Place], f
     """Refuse a selector naming an unknown group, key or value, with a did-you-mean."""
     groups = [g.id for g in spec.videos] + [r.id for r in spec.refresh]
     if selector.group not in groups:
-        raise SelectorError(f"{flag} {selector.text!r}: no video group or refresh id {selector.group!r}{_suggest(selector.group, groups)}"
-                            f" (groups: {', '.join(groups) or 'none'})")
+        raise SelectorError(
+            f"{flag} {selector.text!r}: no video group or refresh id {selector.group!r}{_suggest(selector.group, groups)}"
+            f" (groups: {', '.join(groups) or 'none'})"
+        )
     in_group = [p for p in known.values() if p.group == selector.group]
     keys = list(dict.fromkeys(k for p in in_group for k in p.cell))
     for key, value in selector.pairs:
         if key not in keys:
-            raise SelectorError(f"{flag} {selector.text!r}: {selector.group} has no key {key!r}{_suggest(key, keys)}"
-                                f" (keys: {', '.join(keys) or 'none'})")
+            raise SelectorError(
+                f"{flag} {selector.text!r}: {selector.group} has no key {key!r}{_suggest(key, keys)}"
+                f" (keys: {', '.join(keys) or 'none'})"
+            )
         values = list(dict.fromkeys((type_name(p.cell[key]), p.cell[key]) for p in in_group if key in p.cell))
         if not any(same_value(v, value) for _, v in values):
             spelled = [shown(v) for _, v in values]
             same_text = [f"{shown(v)} ({t})" for t, v in values if str(v) == str(value)]
-            near = f"; did you mean {same_text[0]}? {shown(value)} reads as {type_name(value)}" if same_text else _suggest(shown(value), spelled)
-            raise SelectorError(f"{flag} {selector.text!r}: no {key}={shown(value)} in {selector.group}{near} (values: {', '.join(spelled)})")
+            near = (
+                f"; did you mean {same_text[0]}? {shown(value)} reads as {type_name(value)}"
+                if same_text
+                else _suggest(shown(value), spelled)
+            )
+            raise SelectorError(
+                f"{flag} {selector.text!r}: no {key}={shown(value)} in {selector.group}{near} (values: {', '.join(spelled)})"
+            )
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -205,12 +221,21 @@ class Selection:
 
     def flags(self) -> tuple[str, ...]:
         """The selection as command-line flags, for banners and saved plans."""
-        return (*(f"--target {t}" for t in self.targets), *(f"--exclude {e}" for e in self.excludes),
-                *(f"--replace {r}" for r in self.replaces), *((f"--sample {self.sample}",) if self.sample is not None else ()))
+        return (
+            *(f"--target {t}" for t in self.targets),
+            *(f"--exclude {e}" for e in self.excludes),
+            *(f"--replace {r}" for r in self.replaces),
+            *((f"--sample {self.sample}",) if self.sample is not None else ()),
+        )
 
     def to_data(self) -> dict[str, object]:
         """Plain data for a saved plan."""
-        return {"targets": list(self.targets), "excludes": list(self.excludes), "replaces": list(self.replaces), "sample": self.sample}
+        return {
+            "targets": list(self.targets),
+            "excludes": list(self.excludes),
+            "replaces": list(self.replaces),
+            "sample": self.sample,
+        }
 
     @classmethod
     def from_data(cls, data: object) -> Selection:
@@ -218,8 +243,12 @@ class Selection:
         if not isinstance(data, dict):
             return cls()
         sample = data.get("sample")
-        return cls(tuple(map(str, data.get("targets", []))), tuple(map(str, data.get("excludes", []))),
-                   tuple(map(str, data.get("replaces", []))), sample if isinstance(sample, int) else None)
+        return cls(
+            tuple(map(str, data.get("targets", []))),
+            tuple(map(str, data.get("excludes", []))),
+            tuple(map(str, data.get("replaces", []))),
+            sample if isinstance(sample, int) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,15 +262,24 @@ class Chosen:
 def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
     """Resolve a selection against the job graph: targets (+ dependencies), minus excludes (+ dependents)."""
     known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
-    parsed = {flag: [parse_selector(text, flag) for text in texts]
-              for flag, texts in (("--target", selection.targets), ("--exclude", selection.excludes), ("--replace", selection.replaces))}
+    parsed = {
+        flag: [parse_selector(text, flag) for text in texts]
+        for flag, texts in (
+            ("--target", selection.targets),
+            ("--exclude", selection.excludes),
+            ("--replace", selection.replaces),
+        )
+    }
     for flag, selectors in parsed.items():
         for selector in selectors:
             check_selector(selector, spec, known, flag)
 
     def matched(selectors: list[Selector]) -> set[str]:
-        return {job.key for job in graph.jobs.values()
-                if any(a in known and _matches(s, known[a]) for a in job.addresses for s in selectors)}
+        return {
+            job.key
+            for job in graph.jobs.values()
+            if any(a in known and _matches(s, known[a]) for a in job.addresses for s in selectors)
+        }
 
     keys = set(graph.jobs)
     if selection.targets:
@@ -258,6 +296,7 @@ def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
 
 def _sampled(graph: JobGraph, known: Mapping[str, Place], n: int, among: set[str]) -> set[str]:
     """The jobs at the first `n` cells (in file order) of each group among `among`; a refresh's upload is not a cell."""
+
     def ident(place: Place) -> tuple[str, tuple[tuple[str, str], ...]]:
         return place.group, tuple((k, repr(v)) for k, v in place.cell.items())
 

@@ -18,13 +18,23 @@ HEYGEN_DEFAULT_BASE_URL = facts.HEYGEN_DEFAULT_BASE_URL
 ZEGO_DEFAULT_BASE_URL = facts.ZEGO_DEFAULT_BASE_URL
 
 
-URL_VARIABLES = {"tiktok_base_url": "TIKTOK_API_BASE_URL", "heygen_base_url": "HEYGEN_API_BASE_URL",
-                 "zego_base_url": "ZEGO_API_BASE_URL"}
-DEFAULT_URLS = {"TIKTOK_API_BASE_URL": facts.TIKTOK_DEFAULT_BASE_URL, "HEYGEN_API_BASE_URL": facts.HEYGEN_DEFAULT_BASE_URL,
-                "ZEGO_API_BASE_URL": facts.ZEGO_DEFAULT_BASE_URL}
-CREDENTIAL_VARIABLES = {"tiktok_access_token": "TIKTOK_ACCESS_TOKEN", "tiktok_advertiser_id": "TIKTOK_ADVERTISER_ID",
-                        "heygen_api_key": "HEYGEN_API_KEY", "zego_app_id": "ZEGO_APP_ID",
-                        "zego_server_secret": "ZEGO_SERVER_SECRET"}
+URL_VARIABLES = {
+    "tiktok_base_url": "TIKTOK_API_BASE_URL",
+    "heygen_base_url": "HEYGEN_API_BASE_URL",
+    "zego_base_url": "ZEGO_API_BASE_URL",
+}
+DEFAULT_URLS = {
+    "TIKTOK_API_BASE_URL": facts.TIKTOK_DEFAULT_BASE_URL,
+    "HEYGEN_API_BASE_URL": facts.HEYGEN_DEFAULT_BASE_URL,
+    "ZEGO_API_BASE_URL": facts.ZEGO_DEFAULT_BASE_URL,
+}
+CREDENTIAL_VARIABLES = {
+    "tiktok_access_token": "TIKTOK_ACCESS_TOKEN",
+    "tiktok_advertiser_id": "TIKTOK_ADVERTISER_ID",
+    "heygen_api_key": "HEYGEN_API_KEY",
+    "zego_app_id": "ZEGO_APP_ID",
+    "zego_server_secret": "ZEGO_SERVER_SECRET",
+}
 
 
 def check_base_url(variable: str, value: str) -> None:
@@ -45,18 +55,24 @@ def check_base_url(variable: str, value: str) -> None:
             elif url.query or url.fragment:
                 problem = "it must not carry a query or fragment"
     if problem:
-        raise ConfigError(f"{variable} is not a usable base URL: {problem}; "
-                          f"set it like {DEFAULT_URLS.get(variable, 'https://host/path')}, or unset it for the provider's default")
+        raise ConfigError(
+            f"{variable} is not a usable base URL: {problem}; "
+            f"set it like {DEFAULT_URLS.get(variable, 'https://host/path')}, or unset it for the provider's default"
+        )
 
 
 def check_credential(variable: str, value: str) -> None:
     """Refuse a credential that cannot be sent as typed, naming the variable and never showing any of its characters."""
     if value != value.strip():
-        raise ConfigError(f"{variable} starts or ends with whitespace or a line break (often a trailing newline "
-                          "from a file or a copy); set it again without")
+        raise ConfigError(
+            f"{variable} starts or ends with whitespace or a line break (often a trailing newline "
+            "from a file or a copy); set it again without"
+        )
     if not all(" " <= c <= "~" for c in value):
-        raise ConfigError(f"{variable} contains control or non-ASCII characters, which a request header cannot carry; "
-                          "copy the value again from the provider's console")
+        raise ConfigError(
+            f"{variable} contains control or non-ASCII characters, which a request header cannot carry; "
+            "copy the value again from the provider's console"
+        )
 
 
 @dataclass(frozen=True)
@@ -97,7 +113,11 @@ class ProviderSettings:
         missing = {
             "tiktok": ["TIKTOK_ACCESS_TOKEN"] if not self.tiktok_access_token else [],
             "heygen": ["HEYGEN_API_KEY"] if not self.heygen_api_key else [],
-            "zego": [n for n, v in (("ZEGO_APP_ID", self.zego_app_id), ("ZEGO_SERVER_SECRET", self.zego_server_secret)) if not v],
+            "zego": [
+                n
+                for n, v in (("ZEGO_APP_ID", self.zego_app_id), ("ZEGO_SERVER_SECRET", self.zego_server_secret))
+                if not v
+            ],
         }[provider]
         if missing:
             raise ConfigError(
@@ -136,7 +156,9 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
     return ScaledClock(scale)
 
 
-def transient_limits(attempts: int | None, seconds: float | None, environ: Mapping[str, str] | None = None) -> TransientLimits:
+def transient_limits(
+    attempts: int | None, seconds: float | None, environ: Mapping[str, str] | None = None
+) -> TransientLimits:
     """The run's transient budget: CAMPAIGN_TRANSIENT_* over the campaign's `apply:` block over the defaults."""
     env_attempts = campaign_number("CAMPAIGN_TRANSIENT_ATTEMPTS", environ)
     env_seconds = campaign_number("CAMPAIGN_TRANSIENT_SECONDS", environ)

@@ -9,8 +9,13 @@ class ProviderError(Exception):
     """A provider refused or failed a request."""
 
     def __init__(
-        self, provider: str, endpoint: str, code: str, message: str,
-        request_id: str | None = None, http_status: int | None = None,
+        self,
+        provider: str,
+        endpoint: str,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        http_status: int | None = None,
     ) -> None:
         self.provider = provider
         self.endpoint = endpoint

@@ -25,15 +25,30 @@ class HeyGenClient(HttpApi):
 
     provider = PROVIDER
 
-    def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None,
-                 pacing: Pacing | None = None) -> None:
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        *,
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        budget: TransientBudget | None = None,
+        pacing: Pacing | None = None,
+    ) -> None:
         settings.require("heygen")
         assert settings.heygen_api_key is not None
-        super().__init__(settings.heygen_base_url, clock=clock, retry=retry, transport=transport, budget=budget,
-                         headers={"X-Api-Key": settings.heygen_api_key})
+        super().__init__(
+            settings.heygen_base_url,
+            clock=clock,
+            retry=retry,
+            transport=transport,
+            budget=budget,
+            headers={"X-Api-Key": settings.heygen_api_key},
+        )
         pacing = pacing or Pacing(self.clock)
-        self._limit = Limiters(pacing.limiter(f"{limiter_scope(PROVIDER, settings.heygen_base_url)} app", facts.HEYGEN_QPS, 1.0))
+        self._limit = Limiters(
+            pacing.limiter(f"{limiter_scope(PROVIDER, settings.heygen_base_url)} app", facts.HEYGEN_QPS, 1.0)
+        )
 
     def _classify(self, call: Call, response: httpx.Response) -> Any:
         status = response.status_code
@@ -71,14 +86,20 @@ class HeyGenClient(HttpApi):
     def list_looks(self, group_id: str | None = None) -> list[CatalogAvatar]:
         """Every look (the ids videos are rendered with)."""
         looks = self._pages("/v3/avatars/looks", {"group_id": group_id} if group_id else {})
-        return [CatalogAvatar(str(look["id"]), str(look.get("name", "")), PROVIDER, {"group_id": str(look.get("group_id", ""))})
-                for look in looks]
+        return [
+            CatalogAvatar(
+                str(look["id"]), str(look.get("name", "")), PROVIDER, {"group_id": str(look.get("group_id", ""))}
+            )
+            for look in looks
+        ]
 
     def list_avatars(self) -> list[CatalogAvatar]:
         """The catalog: every look."""
         return self.list_looks()
 
-    def create_video(self, *, avatar_id: str, script: str, voice_id: str, aspect_ratio: str, idempotency_key: str) -> str:
+    def create_video(
+        self, *, avatar_id: str, script: str, voice_id: str, aspect_ratio: str, idempotency_key: str
+    ) -> str:
         """Start a render; safe to retry on anything thanks to the Idempotency-Key."""
         body = {"avatar_id": avatar_id, "script": script, "voice_id": voice_id, "aspect_ratio": aspect_ratio}
         call = Call("POST", "/v3/videos", json=body, headers={"Idempotency-Key": idempotency_key}, idempotent=True)
@@ -90,4 +111,6 @@ class HeyGenClient(HttpApi):
         data = self.send(Call("GET", f"/v3/videos/{video_id}"), self._classify, self._limit)["data"]
         error = data.get("error")
         message = error.get("message") if isinstance(error, dict) else error
-        return HeyGenVideo(str(data.get("video_id", video_id)), str(data.get("status", "")), data.get("video_url"), message)
+        return HeyGenVideo(
+            str(data.get("video_id", video_id)), str(data.get("status", "")), data.get("video_url"), message
+        )

@@ -45,13 +45,22 @@ class HttpApi:
 
     provider = "provider"
 
-    def __init__(self, base_url: str, *, clock: Clock | None, retry: RetryPolicy | None,
-                 transport: httpx.BaseTransport | None, headers: Mapping[str, str],
-                 budget: TransientBudget | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        clock: Clock | None,
+        retry: RetryPolicy | None,
+        transport: httpx.BaseTransport | None,
+        headers: Mapping[str, str],
+        budget: TransientBudget | None = None,
+    ) -> None:
         self.clock = clock or RealClock()
         self.retry = retry or RetryPolicy()
         self.budget = budget or TransientBudget(self.clock)
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=dict(headers), timeout=TIMEOUT, transport=transport)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=dict(headers), timeout=TIMEOUT, transport=transport
+        )
         self._count_lock = threading.Lock()
         self.request_count = 0
 
@@ -72,8 +81,13 @@ class HttpApi:
         except ValueError:
             return False
 
-    def send(self, call: Call, classify: Classifier, limiters: Limiters | None = None,
-             params: Callable[[], Mapping[str, str]] | None = None) -> Any:
+    def send(
+        self,
+        call: Call,
+        classify: Classifier,
+        limiters: Limiters | None = None,
+        params: Callable[[], Mapping[str, str]] | None = None,
+    ) -> Any:
         """Send with pacing and retries; `classify` returns data or raises a ProviderError."""
         attempt = 0
         while True:
@@ -99,34 +113,54 @@ class HttpApi:
             self.budget.answered()
             return result
 
-    def _attempt(self, call: Call, classify: Classifier, limiters: Limiters | None,
-                 params: Callable[[], Mapping[str, str]] | None) -> Any:
+    def _attempt(
+        self,
+        call: Call,
+        classify: Classifier,
+        limiters: Limiters | None,
+        params: Callable[[], Mapping[str, str]] | None,
+    ) -> Any:
         """One request: a result, or a ProviderError saying what is known about its effect."""
         slots = limiters.acquire() if limiters is not None else []
         query = {**(call.params or {}), **(params() if params else {})}
         try:
             with self._count_lock:
                 self.request_count += 1
-            response = self._http.request(call.method, call.path, params=query or None, json=call.json, headers=call.headers)
+            response = self._http.request(
+                call.method, call.path, params=query or None, json=call.json, headers=call.headers
+            )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-            raise NotSent(self.provider, call.path, "INVALID_URL",
-                          f"the {self.provider} base URL is not usable ({_transport_message(exc)}); nothing was sent") from None
+            raise NotSent(
+                self.provider,
+                call.path,
+                "INVALID_URL",
+                f"the {self.provider} base URL is not usable ({_transport_message(exc)}); nothing was sent",
+            ) from None
         except _NEVER_SENT as exc:
-            raise NotSent(self.provider, call.path, "CONNECT",
-                          f"could not connect ({_transport_message(exc)}); nothing was sent") from None
+            raise NotSent(
+                self.provider, call.path, "CONNECT", f"could not connect ({_transport_message(exc)}); nothing was sent"
+            ) from None
         except httpx.TransportError as exc:
             if not call.idempotent:
-                raise OutcomeUnknown(self.provider, call.path, "NO_REPLY",
-                                     f"the reply was lost after sending ({_transport_message(exc)})") from None
+                raise OutcomeUnknown(
+                    self.provider,
+                    call.path,
+                    "NO_REPLY",
+                    f"the reply was lost after sending ({_transport_message(exc)})",
+                ) from None
             raise TransientError(self.provider, call.path, "NO_REPLY", _transport_message(exc)) from None
         finally:
             Limiters.complete(slots)
         status = response.status_code
         if not call.idempotent and status >= 500 and (status in GATEWAY_STATUSES or not self.has_envelope(response)):
             # A gateway answered, not the provider: the create may have been processed behind it.
-            raise OutcomeUnknown(self.provider, call.path, f"HTTP {status}",
-                                 "a gateway error came back after sending; the create may have taken effect",
-                                 http_status=status)
+            raise OutcomeUnknown(
+                self.provider,
+                call.path,
+                f"HTTP {status}",
+                "a gateway error came back after sending; the create may have taken effect",
+                http_status=status,
+            )
         return classify(call, response)
 
 
@@ -146,7 +180,9 @@ def json_body(provider: str, call: Call, response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         if response.status_code >= 500:
-            raise TransientError(provider, call.path, f"HTTP {response.status_code}", "server error",
-                                 http_status=response.status_code) from None
-        raise ProviderError(provider, call.path, f"HTTP {response.status_code}", "reply is not JSON",
-                            http_status=response.status_code) from None
+            raise TransientError(
+                provider, call.path, f"HTTP {response.status_code}", "server error", http_status=response.status_code
+            ) from None
+        raise ProviderError(
+            provider, call.path, f"HTTP {response.status_code}", "reply is not JSON", http_status=response.status_code
+        ) from None

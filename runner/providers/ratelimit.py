@@ -45,8 +45,14 @@ class Limiter(Protocol):
 class RateLimiter:
     """At most `limit` requests per `window` virtual seconds, as the server will count them."""
 
-    def __init__(self, clock: Clock, limit: int, window: float, margin: float = 0.0,
-                 on_complete: Callable[[RateLimiter], None] | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        limit: int,
+        window: float,
+        margin: float = 0.0,
+        on_complete: Callable[[RateLimiter], None] | None = None,
+    ) -> None:
         self._clock = clock
         self._limit = limit
         self._window = window * (1 + margin)

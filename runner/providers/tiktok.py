@@ -33,20 +33,36 @@ class TikTokClient(HttpApi):
 
     provider = PROVIDER
 
-    def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None,
-                 pacing: Pacing | None = None,
-                 qps: float = facts.TIKTOK_APP_QPS) -> None:
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        *,
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        budget: TransientBudget | None = None,
+        pacing: Pacing | None = None,
+        qps: float = facts.TIKTOK_APP_QPS,
+    ) -> None:
         settings.require("tiktok")
         assert settings.tiktok_access_token is not None
-        super().__init__(settings.tiktok_base_url, clock=clock, retry=retry, transport=transport, budget=budget,
-                         headers={"Access-Token": settings.tiktok_access_token})
+        super().__init__(
+            settings.tiktok_base_url,
+            clock=clock,
+            retry=retry,
+            transport=transport,
+            budget=budget,
+            headers={"Access-Token": settings.tiktok_access_token},
+        )
         pacing = pacing or Pacing(self.clock)
         where = limiter_scope(PROVIDER, settings.tiktok_base_url)
         app = pacing.limiter(f"{where} app", int(qps), 1.0)
         self._app = Limiters(app)
-        self._refresh = Limiters(pacing.limiter(f"{where} refresh-create per minute", facts.REFRESH_CREATE_QPM, 60.0),
-                                 pacing.limiter(f"{where} refresh-create per second", facts.REFRESH_CREATE_QPS, 1.0), app)
+        self._refresh = Limiters(
+            pacing.limiter(f"{where} refresh-create per minute", facts.REFRESH_CREATE_QPM, 60.0),
+            pacing.limiter(f"{where} refresh-create per second", facts.REFRESH_CREATE_QPS, 1.0),
+            app,
+        )
 
     def refresh_create_ready_in(self) -> float:
         """Virtual seconds until a refresh create could be sent without waiting."""
@@ -64,17 +80,31 @@ class TikTokClient(HttpApi):
     def _classify(self, call: Call, response: httpx.Response) -> Any:
         if response.status_code >= 500:
             body = json_body(PROVIDER, call, response) if self.has_envelope(response) else {}
-            raise TransientError(PROVIDER, call.path, str(body.get("code", f"HTTP {response.status_code}")),
-                                 str(body.get("message", "server error")), body.get("request_id"), http_status=response.status_code)
+            raise TransientError(
+                PROVIDER,
+                call.path,
+                str(body.get("code", f"HTTP {response.status_code}")),
+                str(body.get("message", "server error")),
+                body.get("request_id"),
+                http_status=response.status_code,
+            )
         body = json_body(PROVIDER, call, response)
         if not isinstance(body, dict) or "code" not in body:
-            raise ProviderError(PROVIDER, call.path, f"HTTP {response.status_code}", "unexpected reply", http_status=response.status_code)
+            raise ProviderError(
+                PROVIDER,
+                call.path,
+                f"HTTP {response.status_code}",
+                "unexpected reply",
+                http_status=response.status_code,
+            )
         code = int(body["code"])
         if code == 0:
             return body.get("data") or {}
         args = (PROVIDER, call.path, str(code), str(body.get("message", "")), body.get("request_id"))
         if code in facts.RATE_LIMIT_CODES:
-            per_minute = "minute" in str(body.get("message", "")).lower() or "qpm" in str(body.get("message", "")).lower()
+            per_minute = (
+                "minute" in str(body.get("message", "")).lower() or "qpm" in str(body.get("message", "")).lower()
+            )
             raise RateLimitedError(*args, retry_after=QPM_BACKOFF if per_minute else 1.0)
         if code in facts.TRANSIENT_CODES:
             raise TransientError(*args)
@@ -102,31 +132,56 @@ class TikTokClient(HttpApi):
     # --- Digital Avatar API ---------------------------------------------------------------
     def list_avatars(self) -> list[CatalogAvatar]:
         """The avatar catalog, every page."""
-        return [CatalogAvatar(str(a["avatar_id"]), str(a.get("avatar_name", "")), PROVIDER)
-                for a in self._pages("/creative/digital_avatar/get/", {})]
+        return [
+            CatalogAvatar(str(a["avatar_id"]), str(a.get("avatar_name", "")), PROVIDER)
+            for a in self._pages("/creative/digital_avatar/get/", {})
+        ]
 
     def create_avatar_videos(self, packages: Sequence[dict[str, str]]) -> list[CreatedTask]:
         """Create up to 5 avatar-video tasks in one call (never retried once it may have arrived)."""
         if not 1 <= len(packages) <= facts.MAX_PACKAGES_PER_CREATE:
             raise ValueError(f"1-{facts.MAX_PACKAGES_PER_CREATE} packages per call, not {len(packages)}")
-        data = self._post("/creative/digital_avatar/video/task/create/", {"material_packages": list(packages)}, idempotent=False)
-        return [CreatedTask(t.get("task_id") or None, t.get("package_id"), t.get("error_msg") or None) for t in data.get("list") or []]
+        data = self._post(
+            "/creative/digital_avatar/video/task/create/", {"material_packages": list(packages)}, idempotent=False
+        )
+        return [
+            CreatedTask(t.get("task_id") or None, t.get("package_id"), t.get("error_msg") or None)
+            for t in data.get("list") or []
+        ]
 
     def get_avatar_tasks(self, task_ids: Sequence[str]) -> list[AvatarTask]:
         """The state of up to 5 avatar-video tasks."""
         data = self._get("/creative/digital_avatar/video/task/get/", {"task_ids": _q(list(task_ids))})
-        return [AvatarTask(str(t["task_id"]), str(t.get("status", "")), str(t.get("video_name") or ""),
-                           t.get("avatar_video_id") or None, t.get("preview_url") or None, t.get("error_msg") or None)
-                for t in data.get("list") or []]
+        return [
+            AvatarTask(
+                str(t["task_id"]),
+                str(t.get("status", "")),
+                str(t.get("video_name") or ""),
+                t.get("avatar_video_id") or None,
+                t.get("preview_url") or None,
+                t.get("error_msg") or None,
+            )
+            for t in data.get("list") or []
+        ]
 
-    def list_avatar_videos(self, *, avatar_id: str | None = None, start_date: str | None = None,
-                           end_date: str | None = None) -> list[VideoInfo]:
+    def list_avatar_videos(
+        self, *, avatar_id: str | None = None, start_date: str | None = None, end_date: str | None = None
+    ) -> list[VideoInfo]:
         """Every produced avatar video, optionally filtered."""
-        filtering = {k: v for k, v in (("avatar_id", avatar_id), ("start_date", start_date), ("end_date", end_date)) if v}
+        filtering = {
+            k: v for k, v in (("avatar_id", avatar_id), ("start_date", start_date), ("end_date", end_date)) if v
+        }
         params = {"filtering": _q(filtering)} if filtering else {}
-        return [VideoInfo(str(v["avatar_video_id"]), str(v.get("video_name", "")), str(v.get("create_time", "")),
-                          v.get("preview_url") or None, v.get("avatar_id"))
-                for v in self._pages("/creative/digital_avatar/video/list/", params)]
+        return [
+            VideoInfo(
+                str(v["avatar_video_id"]),
+                str(v.get("video_name", "")),
+                str(v.get("create_time", "")),
+                v.get("preview_url") or None,
+                v.get("avatar_id"),
+            )
+            for v in self._pages("/creative/digital_avatar/video/list/", params)
+        ]
 
     def rename_video(self, video_id: str, name: str) -> None:
         """Rename an avatar video (idempotent)."""
@@ -135,11 +190,16 @@ class TikTokClient(HttpApi):
     # --- Refresh Ads API ------------------------------------------------------------------
     def upload_video_by_url(self, url: str) -> str:
         """Upload a video by URL for AIGC use; returns the stock video id."""
-        data = self._post("/file/video/ad/upload/", {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": url},
-                          idempotent=False)
+        data = self._post(
+            "/file/video/ad/upload/",
+            {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": url},
+            idempotent=False,
+        )
         return str(data["video_id"])
 
-    def create_refresh_task(self, video_id: str, strategies: Sequence[str], add_hook: dict[str, str] | None) -> list[str]:
+    def create_refresh_task(
+        self, video_id: str, strategies: Sequence[str], add_hook: dict[str, str] | None
+    ) -> list[str]:
         """Create a refresh task (paced to 1 QPS and 5 QPM); returns its task ids (4 for RECOMMENDED)."""
         body: dict[str, Any] = {"video_id": video_id, "video_refresh_strategy_list": list(strategies)}
         if add_hook:
@@ -149,12 +209,29 @@ class TikTokClient(HttpApi):
 
     def get_refresh_tasks(self, task_ids: Sequence[str]) -> list[RefreshTask]:
         """The state of up to 5 refresh tasks."""
-        data = self._get("/creative/aigc/video/task/list/", {"aigc_video_type": "REFRESH_VIDEO", "task_ids": _q(list(task_ids))})
-        return [RefreshTask(str(t["task_id"]), str(t.get("status", "")), t.get("video_id") or None,
-                            str(t.get("video_name") or ""), t.get("preview_url") or None, t.get("error_msg") or None)
-                for t in data.get("list") or []]
+        data = self._get(
+            "/creative/aigc/video/task/list/", {"aigc_video_type": "REFRESH_VIDEO", "task_ids": _q(list(task_ids))}
+        )
+        return [
+            RefreshTask(
+                str(t["task_id"]),
+                str(t.get("status", "")),
+                t.get("video_id") or None,
+                str(t.get("video_name") or ""),
+                t.get("preview_url") or None,
+                t.get("error_msg") or None,
+            )
+            for t in data.get("list") or []
+        ]
 
     def list_refresh_videos(self) -> list[VideoInfo]:
         """Every refreshed video."""
-        return [VideoInfo(str(v["video_id"]), str(v.get("video_name", "")), str(v.get("create_time", "")), v.get("preview_url") or None)
-                for v in self._pages("/creative/aigc/video/list/", {"aigc_video_types": _q(["REFRESH_VIDEO"])})]
+        return [
+            VideoInfo(
+                str(v["video_id"]),
+                str(v.get("video_name", "")),
+                str(v.get("create_time", "")),
+                v.get("preview_url") or None,
+            )
+            for v in self._pages("/creative/aigc/video/list/", {"aigc_video_types": _q(["REFRESH_VIDEO"])})
+        ]

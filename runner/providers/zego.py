@@ -34,26 +34,45 @@ class ZegoClient(HttpApi):
 
     provider = PROVIDER
 
-    def __init__(self, settings: ProviderSettings, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None, budget: TransientBudget | None = None,
-                 pacing: Pacing | None = None) -> None:
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        *,
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        budget: TransientBudget | None = None,
+        pacing: Pacing | None = None,
+    ) -> None:
         settings.require("zego")
         assert settings.zego_app_id is not None and settings.zego_server_secret is not None
-        super().__init__(settings.zego_base_url, clock=clock, retry=retry, transport=transport, budget=budget, headers={})
+        super().__init__(
+            settings.zego_base_url, clock=clock, retry=retry, transport=transport, budget=budget, headers={}
+        )
         self._app_id = settings.zego_app_id
         self._secret = settings.zego_server_secret
         pacing = pacing or Pacing(self.clock)
-        self._limit = Limiters(pacing.limiter(f"{limiter_scope(PROVIDER, settings.zego_base_url)} app", facts.ZEGO_QPS, 1.0))
+        self._limit = Limiters(
+            pacing.limiter(f"{limiter_scope(PROVIDER, settings.zego_base_url)} app", facts.ZEGO_QPS, 1.0)
+        )
 
     def _signed(self) -> dict[str, str]:
         nonce = secrets.token_hex(8)
         timestamp = str(int(self.clock.time()))
-        return {"Action": "GetDigitalHumanList", "AppId": self._app_id, "SignatureNonce": nonce, "Timestamp": timestamp,
-                "SignatureVersion": "2.0", "Signature": signature(self._app_id, nonce, self._secret, timestamp)}
+        return {
+            "Action": "GetDigitalHumanList",
+            "AppId": self._app_id,
+            "SignatureNonce": nonce,
+            "Timestamp": timestamp,
+            "SignatureVersion": "2.0",
+            "Signature": signature(self._app_id, nonce, self._secret, timestamp),
+        }
 
     def _classify(self, call: Call, response: httpx.Response) -> Any:
         if response.status_code >= 500:
-            raise TransientError(PROVIDER, call.path, f"HTTP {response.status_code}", "server error", http_status=response.status_code)
+            raise TransientError(
+                PROVIDER, call.path, f"HTTP {response.status_code}", "server error", http_status=response.status_code
+            )
         body = json_body(PROVIDER, call, response)
         code = int(body.get("Code", -1)) if isinstance(body, dict) else -1
         if code == facts.ZEGO_CODE_OK:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from runner.lock.lockfile import JobRecord
 from runner.plan.job import Job
@@ -67,7 +68,13 @@ class Card:
     @property
     def filters(self) -> dict[str, str]:
         """The values this card is filtered by, keyed by filter name."""
-        return {"group": self.group, "avatar": self.avatar, "script": self.script_id, "state": str(self.state), **dict(self.axes)}
+        return {
+            "group": self.group,
+            "avatar": self.avatar,
+            "script": self.script_id,
+            "state": str(self.state),
+            **dict(self.axes),
+        }
 
 
 def build_cards(plan: Plan, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, out_dir: Path) -> tuple[Card, ...]:
@@ -83,7 +90,9 @@ def build_cards(plan: Plan, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, 
     return tuple(cards)
 
 
-def _source(change: Change, uploads: Mapping[str, Job | None], lock_jobs: Mapping[str, JobRecord]) -> tuple[tuple[str, str], ...]:
+def _source(
+    change: Change, uploads: Mapping[str, Job | None], lock_jobs: Mapping[str, JobRecord]
+) -> tuple[tuple[str, str], ...]:
     """For a refresh: the video it starts from (a job of this campaign or a URL) and its stock video id."""
     video = change.job.request.get("video") if change.job is not None else None
     upload_key = video.get("job") if isinstance(video, Mapping) else None
@@ -157,8 +166,11 @@ def _details(request: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     hook = request.get("add_hook")
     if isinstance(hook, Mapping):
         # The holiday theme is shown with the axes (it comes from the address).
-        for field, label in (("hook_type", "hook"), ("product_category", "product category"),
-                             ("product_description", "product description")):
+        for field, label in (
+            ("hook_type", "hook"),
+            ("product_category", "product category"),
+            ("product_description", "product description"),
+        ):
             if hook.get(field):
                 details.append((label, str(hook[field])))
     return tuple(details)

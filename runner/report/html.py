@@ -51,5 +51,6 @@ def render_gallery(campaign: str, cards: tuple[Card, ...], lock_name: str, sandb
     """The gallery page as a string; deterministic for the same cards."""
     counted = Counter(card.state for card in cards)
     counts = [(str(state), counted[state]) for state in CardState if counted[state]]
-    return _template().render(campaign=campaign, cards=cards, filters=filters_for(cards), counts=counts,
-                              lock_name=lock_name, sandbox=sandbox)
+    return _template().render(
+        campaign=campaign, cards=cards, filters=filters_for(cards), counts=counts, lock_name=lock_name, sandbox=sandbox
+    )

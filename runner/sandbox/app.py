@@ -49,8 +49,9 @@ def build_app(world: World) -> Starlette:
         body = await _control_body(request)
         ids = body.get("ids")
         if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
-            return JSONResponse({"error": "ids: a list of task, video or upload ids (omit it to forget everything)"},
-                                status_code=400)
+            return JSONResponse(
+                {"error": "ids: a list of task, video or upload ids (omit it to forget everything)"}, status_code=400
+            )
         wanted = None if ids is None else set(ids)
         with world.lock:
             lost = emulator.account.forget(wanted)
@@ -59,15 +60,18 @@ def build_app(world: World) -> Starlette:
             world.changed()
         return JSONResponse({"forgotten": lost})
 
-    app = Starlette(routes=[
-        Route("/_sandbox/stats", stats, methods=["GET"]),
-        Route("/_sandbox/outage", outage, methods=["POST"]),
-        Route("/_sandbox/forget", forget, methods=["POST"]),
-        *media.routes(world, emulator),
-        Mount("/open_api/v1.3", app=tiktok.build_app(world, emulator)),
-        Mount("/heygen", app=heygen_app),
-        Mount("/zego", app=zego.build_app(world)),
-    ], middleware=[Middleware(IgnoreGoneClients)])
+    app = Starlette(
+        routes=[
+            Route("/_sandbox/stats", stats, methods=["GET"]),
+            Route("/_sandbox/outage", outage, methods=["POST"]),
+            Route("/_sandbox/forget", forget, methods=["POST"]),
+            *media.routes(world, emulator),
+            Mount("/open_api/v1.3", app=tiktok.build_app(world, emulator)),
+            Mount("/heygen", app=heygen_app),
+            Mount("/zego", app=zego.build_app(world)),
+        ],
+        middleware=[Middleware(IgnoreGoneClients)],
+    )
     app.state.tiktok = emulator
     return app
 

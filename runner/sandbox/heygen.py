@@ -173,8 +173,9 @@ class HeyGenEmulator:
         if reroute:
             return RedirectResponse(reroute, status_code=303)
         answer = "approved" if decision == "approve" else "refused"
-        return HTMLResponse(f"<!doctype html><html><body><p>Thank you: you {answer} the use of your likeness."
-                            "</p></body></html>")
+        return HTMLResponse(
+            f"<!doctype html><html><body><p>Thank you: you {answer} the use of your likeness.</p></body></html>"
+        )
 
     # --- videos ------------------------------------------------------------------------
     async def create_video(self, request: Request) -> Response | DroppedReply:
@@ -227,10 +228,12 @@ def consent_html(name: str, decision: str | None, action: str) -> str:
     if decision is not None:
         body = f"<p>The use of the likeness of <b>{who}</b> was already answered: {html.escape(decision)}.</p>"
     else:
-        body = (f"<h1>Consent</h1><p>Do you, <b>{who}</b>, allow this team to make videos with a digital twin "
-                f"of you?</p><form method='post' action='{html.escape(action, quote=True)}'>"
-                "<button name='decision' value='approve'>I approve</button> "
-                "<button name='decision' value='refuse'>I refuse</button></form>")
+        body = (
+            f"<h1>Consent</h1><p>Do you, <b>{who}</b>, allow this team to make videos with a digital twin "
+            f"of you?</p><form method='post' action='{html.escape(action, quote=True)}'>"
+            "<button name='decision' value='approve'>I approve</button> "
+            "<button name='decision' value='refuse'>I refuse</button></form>"
+        )
     return f"<!doctype html><html><head><title>Avatar consent</title></head><body>{body}</body></html>"
 
 
@@ -257,9 +260,7 @@ def build_app(hooks: EmulatorHooks) -> Starlette:
             name="heygen_consent_page",
         ),
         Route("/consent/{token}", g("POST /consent", emu.consent_decision, auth=False), methods=["POST"]),
-        Route(
-            "/media/{video_id}.mp4", g("GET /media", emu.media, auth=False), methods=["GET"], name="heygen_media"
-        ),
+        Route("/media/{video_id}.mp4", g("GET /media", emu.media, auth=False), methods=["GET"], name="heygen_media"),
     ]
     app = Starlette(routes=routes)
     app.state.emulator = emu

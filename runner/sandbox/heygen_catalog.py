@@ -100,7 +100,10 @@ class Catalog:
         if group["ownership"] == "private":
             view["status"] = self._status(group)
             if view["status"] == "failed":
-                view["error"] = {"code": "training_failed", "message": "the footage could not be used to train the avatar"}
+                view["error"] = {
+                    "code": "training_failed",
+                    "message": "the footage could not be used to train the avatar",
+                }
         return view
 
     def _raw_group(self, group_id: str) -> dict[str, Any]:
@@ -115,7 +118,9 @@ class Catalog:
         """POST /v3/avatars: a new private look (and group unless avatar_group_id is given)."""
         kind = body.get("type")
         if kind in OTHER_CREATE_TYPES:
-            raise HeyGenError(400, "invalid_parameter", f"type {kind!r} is not supported by the sandbox; use digital_twin")
+            raise HeyGenError(
+                400, "invalid_parameter", f"type {kind!r} is not supported by the sandbox; use digital_twin"
+            )
         if kind not in CREATE_TYPES:
             raise HeyGenError(400, "invalid_parameter", "type is required and must be 'digital_twin'")
         name = body.get("name")

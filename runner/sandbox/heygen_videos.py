@@ -66,7 +66,9 @@ class Videos:
         if look is None:
             raise HeyGenError(404, "not_found", f"avatar look {avatar_id!r} not found")
         if not self._catalog.look_usable(look):
-            raise HeyGenError(403, "consent_required", f"the avatar group of look {avatar_id!r} has no approved consent")
+            raise HeyGenError(
+                403, "consent_required", f"the avatar group of look {avatar_id!r} has no approved consent"
+            )
         return {"avatar_id": avatar_id, "script": script, "voice_id": voice_id, "aspect_ratio": aspect, "title": title}
 
     def begin(self, key: str | None, digest: str) -> Reply | None:
@@ -74,7 +76,9 @@ class Videos:
         if key is None:
             return None
         if not key or len(key) > IDEMPOTENCY_KEY_MAX_CHARS:
-            raise HeyGenError(400, "invalid_parameter", f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX_CHARS} characters")
+            raise HeyGenError(
+                400, "invalid_parameter", f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX_CHARS} characters"
+            )
         now = self._hooks.clock.time()
         record = self._state["idempotency"].get(key)
         if record is not None and now - record["at"] >= api_facts.HEYGEN_IDEMPOTENCY_WINDOW_SECONDS:
@@ -103,15 +107,21 @@ class Videos:
     def check_capacity(self, app: str) -> None:
         """Refuse with 429 and Retry-After when the key already has its plan's renders in progress."""
         now = self._hooks.clock.time()
-        running = [v["created_at"] + v["duration"] for v in self._state["videos"].values()
-                   if v.get("app") == app and v["created_at"] + v.get("duration", 0.0) > now]
+        running = [
+            v["created_at"] + v["duration"]
+            for v in self._state["videos"].values()
+            if v.get("app") == app and v["created_at"] + v.get("duration", 0.0) > now
+        ]
         cap = self._hooks.config.heygen_max_concurrent
         if len(running) >= cap:
             self._hooks.event("heygen_concurrency_refusals")
             wait = min(running) - now
-            raise HeyGenError(429, "concurrency_limit_exceeded",
-                              f"{cap} videos are already rendering, the limit of this plan; retry when one finishes",
-                              {"Retry-After": retry_after_header(wait)})
+            raise HeyGenError(
+                429,
+                "concurrency_limit_exceeded",
+                f"{cap} videos are already rendering, the limit of this plan; retry when one finishes",
+                {"Retry-After": retry_after_header(wait)},
+            )
 
     def create(self, request: Mapping[str, Any], key: str | None, digest: str, app: str | None = None) -> Reply:
         """Start a render; record the reply under the key."""
@@ -119,7 +129,13 @@ class Videos:
         fails = self._hooks.rng.random() < self._hooks.config.task_failure_rate
         now = self._hooks.clock.time()
         duration = self._hooks.processing_seconds(api_facts.HEYGEN_PROCESSING_SECONDS)
-        self._state["videos"][video_id] = {**request, "created_at": now, "duration": duration, "fails": fails, "app": app}
+        self._state["videos"][video_id] = {
+            **request,
+            "created_at": now,
+            "duration": duration,
+            "fails": fails,
+            "app": app,
+        }
         self._hooks.will_be_ready(now + duration)
         reply = Reply(200, {"data": {"video_id": video_id, "status": "pending"}})
         if key is not None:
@@ -166,9 +182,7 @@ class Videos:
             "video_url": media_url if completed else None,
             "duration": spoken_seconds(video["script"]) if completed else None,
             "error": (
-                {"code": "render_failed", "message": "the video could not be rendered"}
-                if status == "failed"
-                else None
+                {"code": "render_failed", "message": "the video could not be rendered"} if status == "failed" else None
             ),
         }
 
@@ -176,12 +190,19 @@ class Videos:
         """What a rendered video shows: its look's name and the script."""
         video = self._state["videos"][video_id]
         look = self._catalog.look(video["avatar_id"]) or {}
-        return VideoSpec(title=str(look.get("name") or video["avatar_id"]), script=video["script"],
-                         aspect_ratio=video["aspect_ratio"], seed=video["avatar_id"], label=video_id[:12])
+        return VideoSpec(
+            title=str(look.get("name") or video["avatar_id"]),
+            script=video["script"],
+            aspect_ratio=video["aspect_ratio"],
+            seed=video["avatar_id"],
+            label=video_id[:12],
+        )
 
     def media_ready(self, video_id: str) -> bool:
         """Whether the video's file can be downloaded."""
         video = self._state["videos"].get(video_id)
         if video is None or video["fails"]:
             return False
-        return bool(self._hooks.clock.time() - video["created_at"] >= video.get("duration", api_facts.HEYGEN_PROCESSING_SECONDS))
+        return bool(
+            self._hooks.clock.time() - video["created_at"] >= video.get("duration", api_facts.HEYGEN_PROCESSING_SECONDS)
+        )

@@ -53,8 +53,9 @@ def routes(world: World, tiktok: TikTokEmulator) -> list[Route]:
             return HTMLResponse("<html><body>not a video</body></html>")
         if name.endswith((".mp4", ".mov")):
             world.event("asset_downloads")
-            return await video_response(world, VideoSpec(title=f"Sample video {name.rsplit('/', 1)[-1]}",
-                                                         script=SAMPLE_SCRIPT, seed=name))
+            return await video_response(
+                world, VideoSpec(title=f"Sample video {name.rsplit('/', 1)[-1]}", script=SAMPLE_SCRIPT, seed=name)
+            )
         return PlainTextResponse("Not Found", status_code=404)
 
     return [

@@ -41,8 +41,9 @@ class SandboxServer:
         self.heygen_url = f"{self.base_url}/heygen"
         self.zego_url = f"{self.base_url}/zego"
         self.app = build_app(self.world)
-        server_config = uvicorn.Config(self.app, log_level="error", access_log=False, lifespan="off",
-                                       timeout_keep_alive=30, limit_concurrency=1000)
+        server_config = uvicorn.Config(
+            self.app, log_level="error", access_log=False, lifespan="off", timeout_keep_alive=30, limit_concurrency=1000
+        )
         self._server = uvicorn.Server(server_config)  # configures uvicorn's loggers
         error_log = logging.getLogger("uvicorn.error")
         if not any(isinstance(f, _DroppedReplyFilter) for f in error_log.filters):
@@ -78,10 +79,15 @@ class SandboxServer:
         """
         token = token or self.config.token
         scale = {"CAMPAIGN_TIME_SCALE": repr(self.config.time_scale)} if self.config.time_scale != 1.0 else {}
-        return {**scale,
-            "TIKTOK_API_BASE_URL": self.tiktok_url, "TIKTOK_ACCESS_TOKEN": token,
-            "HEYGEN_API_BASE_URL": self.heygen_url, "HEYGEN_API_KEY": token,
-            "ZEGO_API_BASE_URL": self.zego_url, "ZEGO_APP_ID": self.config.zego_app_id, "ZEGO_SERVER_SECRET": token,
+        return {
+            **scale,
+            "TIKTOK_API_BASE_URL": self.tiktok_url,
+            "TIKTOK_ACCESS_TOKEN": token,
+            "HEYGEN_API_BASE_URL": self.heygen_url,
+            "HEYGEN_API_KEY": token,
+            "ZEGO_API_BASE_URL": self.zego_url,
+            "ZEGO_APP_ID": self.config.zego_app_id,
+            "ZEGO_SERVER_SECRET": token,
         }
 
     def asset_url(self, name: str = "source.mp4") -> str:

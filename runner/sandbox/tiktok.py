@@ -57,7 +57,9 @@ class TikTokEmulator:
         if not isinstance(packages, list) or not packages:
             raise ApiError(BAD_PARAM, "material_packages: this field is required (1-5 packages)")
         if len(packages) > facts.MAX_PACKAGES_PER_CREATE:
-            raise ApiError(BAD_PARAM, f"material_packages: max size is {facts.MAX_PACKAGES_PER_CREATE}, got {len(packages)}")
+            raise ApiError(
+                BAD_PARAM, f"material_packages: max size is {facts.MAX_PACKAGES_PER_CREATE}, got {len(packages)}"
+            )
         for i, package in enumerate(packages):
             where = f"material_packages[{i}]."
             if not isinstance(package, dict):
@@ -67,10 +69,14 @@ class TikTokEmulator:
                 raise ApiError(BAD_PARAM, f"{where}avatar_id: no available digital avatar with id {avatar_id}")
             script = required_str(package, "script", where)
             if len(script) > facts.SCRIPT_MAX_CHARS:
-                raise ApiError(BAD_PARAM, f"{where}script: length limit is {facts.SCRIPT_MAX_CHARS} characters, got {len(script)}")
+                raise ApiError(
+                    BAD_PARAM, f"{where}script: length limit is {facts.SCRIPT_MAX_CHARS} characters, got {len(script)}"
+                )
             bad = script_bad_characters(script)
             if bad:
-                raise ApiError(BAD_PARAM, f"{where}script: emojis and special characters are not supported ({''.join(bad[:3])})")
+                raise ApiError(
+                    BAD_PARAM, f"{where}script: emojis and special characters are not supported ({''.join(bad[:3])})"
+                )
             name = package.get("video_name")
             if name is not None and (not isinstance(name, str) or len(name) > facts.VIDEO_NAME_MAX_CHARS):
                 raise ApiError(BAD_PARAM, f"{where}video_name: length limit is {facts.VIDEO_NAME_MAX_CHARS} characters")
@@ -100,7 +106,9 @@ class TikTokEmulator:
                 status = self.account.status(task)
                 done = status == "SUCCESS"
                 item = {
-                    "task_id": task_id, "status": status, "video_name": task.get("renamed") or task["video_name"],
+                    "task_id": task_id,
+                    "status": status,
+                    "video_name": task.get("renamed") or task["video_name"],
                     "avatar_video_id": task["video_id"] if done else "",
                     "preview_url": self.account.preview_url(_base(request), task["video_id"]) if done else "",
                 }
@@ -122,14 +130,22 @@ class TikTokEmulator:
                 day = stamp(self.account.finished_at(task), "%Y-%m-%d")
                 if filtering.get("avatar_id") and task["avatar_id"] != filtering["avatar_id"]:
                     continue
-                if (dates["start_date"] and day < dates["start_date"]) or (dates["end_date"] and day > dates["end_date"]):
+                if (dates["start_date"] and day < dates["start_date"]) or (
+                    dates["end_date"] and day > dates["end_date"]
+                ):
                     continue
-                items.append({
-                    "avatar_video_id": task["video_id"], "video_name": task.get("renamed") or task["video_name"],
-                    "create_time": stamp(self.account.finished_at(task)), "avatar_id": task["avatar_id"],
-                    "preview_url": self.account.preview_url(_base(request), task["video_id"]),
-                    "video_cover_url": self.account.preview_url(_base(request), task["video_id"]).replace(".mp4", ".jpg"),
-                })
+                items.append(
+                    {
+                        "avatar_video_id": task["video_id"],
+                        "video_name": task.get("renamed") or task["video_name"],
+                        "create_time": stamp(self.account.finished_at(task)),
+                        "avatar_id": task["avatar_id"],
+                        "preview_url": self.account.preview_url(_base(request), task["video_id"]),
+                        "video_cover_url": self.account.preview_url(_base(request), task["video_id"]).replace(
+                            ".mp4", ".jpg"
+                        ),
+                    }
+                )
         return page_of(items, page, size)
 
     async def rename_video(self, request: Request) -> Any:
@@ -137,7 +153,9 @@ class TikTokEmulator:
         video_id = required_str(body, "avatar_video_id")
         name = body.get("file_name")
         if not isinstance(name, str) or not facts.RENAME_MIN_CHARS <= len(name) <= facts.RENAME_MAX_CHARS:
-            raise ApiError(BAD_PARAM, f"file_name: length must be {facts.RENAME_MIN_CHARS}-{facts.RENAME_MAX_CHARS} characters")
+            raise ApiError(
+                BAD_PARAM, f"file_name: length must be {facts.RENAME_MIN_CHARS}-{facts.RENAME_MAX_CHARS} characters"
+            )
         with self.world.lock:
             task = self.account.by_video.get(video_id)
             if task is None or "avatar_id" not in task or self.account.status(task) != "SUCCESS":
@@ -160,9 +178,12 @@ class TikTokEmulator:
         fetch = url
         if parsed.hostname not in LOOPBACK:
             if not self.world.config.public_urls or not _public_host(parsed.hostname):
-                raise ApiError(URL_UNREACHABLE, "video_url: the URL could not be fetched (it is not a public address)"
-                               if self.world.config.public_urls else
-                               "video_url: the URL could not be fetched (the sandbox reaches loopback URLs only)")
+                raise ApiError(
+                    URL_UNREACHABLE,
+                    "video_url: the URL could not be fetched (it is not a public address)"
+                    if self.world.config.public_urls
+                    else "video_url: the URL could not be fetched (the sandbox reaches loopback URLs only)",
+                )
             # the sandbox has no internet: its asset store stands in for the public web
             fetch = f"{_base(request)}/_sandbox/assets/{parsed.hostname}{parsed.path}"
         status, content_type = await run_in_threadpool(_probe, fetch)
@@ -171,11 +192,16 @@ class TikTokEmulator:
         if not 200 <= status < 300:
             raise ApiError(URL_UNREACHABLE, f"video_url: fetching the URL answered HTTP {status}")
         if content_type.startswith("text/"):
-            raise ApiError(URL_INVALID_MEDIA, f"video_url: invalid media type {content_type}; the URL must serve a video")
+            raise ApiError(
+                URL_INVALID_MEDIA, f"video_url: invalid media type {content_type}; the URL must serve a video"
+            )
         with self.world.lock:
             video_id = "v10033g5" + self.account.next_id(10**12)
-            self.account.state["uploads"][video_id] = {"url_host": parsed.netloc, "created": self.world.clock.time(),
-                                                       **_source_of(urlparse(fetch).path)}
+            self.account.state["uploads"][video_id] = {
+                "url_host": parsed.netloc,
+                "created": self.world.clock.time(),
+                **_source_of(urlparse(fetch).path),
+            }
             self.world.event("uploads")
             self._maybe_forget([video_id])
             self.world.changed()
@@ -187,8 +213,11 @@ class TikTokEmulator:
         strategies = body.get("video_refresh_strategy_list")
         if not isinstance(strategies, list) or not strategies:
             raise ApiError(BAD_PARAM, "video_refresh_strategy_list: this field is required")
-        if any(s not in facts.REFRESH_STRATEGIES for s in strategies) or len(set(strategies)) != len(strategies) \
-                or frozenset(strategies) not in facts.REFRESH_STRATEGY_COMBINATIONS:
+        if (
+            any(s not in facts.REFRESH_STRATEGIES for s in strategies)
+            or len(set(strategies)) != len(strategies)
+            or frozenset(strategies) not in facts.REFRESH_STRATEGY_COMBINATIONS
+        ):
             raise ApiError(BAD_PARAM, f"video_refresh_strategy_list: {strategies} is not a supported combination")
         hook = body.get("add_hook")
         if "ADD_HOOK" in strategies:
@@ -197,7 +226,9 @@ class TikTokEmulator:
             raise ApiError(BAD_PARAM, "add_hook: only valid when video_refresh_strategy_list includes ADD_HOOK")
         with self.world.lock:
             if video_id not in self.account.state["uploads"]:
-                raise ApiError(BAD_PARAM, f"video_id: no video with id {video_id} in the stock library; upload it first")
+                raise ApiError(
+                    BAD_PARAM, f"video_id: no video with id {video_id} in the stock library; upload it first"
+                )
             tasks = self.account.new_refresh_tasks(video_id, strategies, hook)
             self._maybe_forget([t["task_id"] for t in tasks])
             self.world.changed()
@@ -218,9 +249,14 @@ class TikTokEmulator:
                     continue
                 status = self.account.status(task)
                 done = status == "SUCCESS"
-                item = {"task_id": task_id, "aigc_video_type": "REFRESH_VIDEO", "status": status, "video_name": task["video_name"],
-                        "video_id": task["video_id"] if done else "",
-                        "preview_url": self.account.preview_url(_base(request), task["video_id"]) if done else ""}
+                item = {
+                    "task_id": task_id,
+                    "aigc_video_type": "REFRESH_VIDEO",
+                    "status": status,
+                    "video_name": task["video_name"],
+                    "video_id": task["video_id"] if done else "",
+                    "preview_url": self.account.preview_url(_base(request), task["video_id"]) if done else "",
+                }
                 if status == "FAILED":
                     item["error_msg"] = "the refreshed video could not be generated"
                 out.append(item)
@@ -234,10 +270,16 @@ class TikTokEmulator:
         if not kinds:
             return page_of([], page, size)
         with self.world.lock:
-            items = [{"aigc_video_type": "REFRESH_VIDEO", "video_id": t["video_id"], "video_name": t["video_name"],
-                      "create_time": stamp(self.account.finished_at(t)),
-                      "preview_url": self.account.preview_url(_base(request), t["video_id"])}
-                     for t in self.account.successful("refresh_tasks")]
+            items = [
+                {
+                    "aigc_video_type": "REFRESH_VIDEO",
+                    "video_id": t["video_id"],
+                    "video_name": t["video_name"],
+                    "create_time": stamp(self.account.finished_at(t)),
+                    "preview_url": self.account.preview_url(_base(request), t["video_id"]),
+                }
+                for t in self.account.successful("refresh_tasks")
+            ]
         return page_of(items, page, size)
 
 
@@ -255,7 +297,7 @@ def _source_of(path: str) -> dict[str, str]:
     """Which sandbox video or asset an uploaded URL serves (so a refresh can show its source)."""
     for prefix, key in (("/_sandbox/media/", "source_video_id"), ("/_sandbox/assets/", "source_asset")):
         if path.startswith(prefix):
-            return {key: path[len(prefix):].removesuffix(".mp4") if key == "source_video_id" else path[len(prefix):]}
+            return {key: path[len(prefix) :].removesuffix(".mp4") if key == "source_video_id" else path[len(prefix) :]}
     return {}
 
 
@@ -284,12 +326,18 @@ def _check_hook(hook: Any) -> None:
     if hook.get("hook_type") not in facts.HOOK_TYPES:
         raise ApiError(BAD_PARAM, f"add_hook.hook_type: must be one of {', '.join(facts.HOOK_TYPES)}")
     if hook.get("product_category") is None:
-        raise ApiError(BAD_PARAM, "add_hook.product_category: required when video_refresh_strategy_list includes ADD_HOOK")
+        raise ApiError(
+            BAD_PARAM, "add_hook.product_category: required when video_refresh_strategy_list includes ADD_HOOK"
+        )
     if hook["product_category"] not in facts.PRODUCT_CATEGORIES:
         raise ApiError(BAD_PARAM, f"add_hook.product_category: unknown value {hook['product_category']}")
     description = hook.get("product_description")
-    if description is not None and (not isinstance(description, str) or len(description) > facts.PRODUCT_DESCRIPTION_MAX_CHARS):
-        raise ApiError(BAD_PARAM, f"add_hook.product_description: length limit is {facts.PRODUCT_DESCRIPTION_MAX_CHARS} characters")
+    if description is not None and (
+        not isinstance(description, str) or len(description) > facts.PRODUCT_DESCRIPTION_MAX_CHARS
+    ):
+        raise ApiError(
+            BAD_PARAM, f"add_hook.product_description: length limit is {facts.PRODUCT_DESCRIPTION_MAX_CHARS} characters"
+        )
     theme = hook.get("holiday_theme")
     if hook["hook_type"] == "HOLIDAY" and theme is None:
         raise ApiError(BAD_PARAM, "add_hook.holiday_theme: required when hook_type is HOLIDAY")
@@ -301,19 +349,54 @@ def build_app(world: World, emu: TikTokEmulator | None = None) -> Starlette:
     """The TikTok API, to be mounted at /open_api/v1.3."""
     emu = emu or TikTokEmulator(world)
     guard = Guard(world)
-    refresh_limits = ((facts.REFRESH_CREATE_QPS, 1.0, "refresh task create: 1 request per second"),
-                      (facts.REFRESH_CREATE_QPM, 60.0, "refresh task create: 5 requests per minute"))
+    refresh_limits = (
+        (facts.REFRESH_CREATE_QPS, 1.0, "refresh task create: 1 request per second"),
+        (facts.REFRESH_CREATE_QPM, 60.0, "refresh task create: 5 requests per minute"),
+    )
     g = guard.wrap
-    app = Starlette(routes=[
-        Route("/creative/digital_avatar/get/", g("/creative/digital_avatar/get/", emu.list_avatars), methods=["GET"]),
-        Route("/creative/digital_avatar/video/task/create/", g("/creative/digital_avatar/video/task/create/", emu.create_avatar_videos, may_lose_reply=True), methods=["POST"]),
-        Route("/creative/digital_avatar/video/task/get/", g("/creative/digital_avatar/video/task/get/", emu.get_avatar_tasks), methods=["GET"]),
-        Route("/creative/digital_avatar/video/list/", g("/creative/digital_avatar/video/list/", emu.list_avatar_videos), methods=["GET"]),
-        Route("/file/video/ad/update/", g("/file/video/ad/update/", emu.rename_video), methods=["POST"]),
-        Route("/file/video/ad/upload/", g("/file/video/ad/upload/", emu.upload, may_lose_reply=True), methods=["POST"]),
-        Route("/creative/aigc/refresh_video/task/create/", g("/creative/aigc/refresh_video/task/create/", emu.create_refresh, limits=refresh_limits, may_lose_reply=True), methods=["POST"]),
-        Route("/creative/aigc/video/task/list/", g("/creative/aigc/video/task/list/", emu.list_refresh_tasks), methods=["GET"]),
-        Route("/creative/aigc/video/list/", g("/creative/aigc/video/list/", emu.list_refresh_videos), methods=["GET"]),
-    ])
+    app = Starlette(
+        routes=[
+            Route(
+                "/creative/digital_avatar/get/", g("/creative/digital_avatar/get/", emu.list_avatars), methods=["GET"]
+            ),
+            Route(
+                "/creative/digital_avatar/video/task/create/",
+                g("/creative/digital_avatar/video/task/create/", emu.create_avatar_videos, may_lose_reply=True),
+                methods=["POST"],
+            ),
+            Route(
+                "/creative/digital_avatar/video/task/get/",
+                g("/creative/digital_avatar/video/task/get/", emu.get_avatar_tasks),
+                methods=["GET"],
+            ),
+            Route(
+                "/creative/digital_avatar/video/list/",
+                g("/creative/digital_avatar/video/list/", emu.list_avatar_videos),
+                methods=["GET"],
+            ),
+            Route("/file/video/ad/update/", g("/file/video/ad/update/", emu.rename_video), methods=["POST"]),
+            Route(
+                "/file/video/ad/upload/", g("/file/video/ad/upload/", emu.upload, may_lose_reply=True), methods=["POST"]
+            ),
+            Route(
+                "/creative/aigc/refresh_video/task/create/",
+                g(
+                    "/creative/aigc/refresh_video/task/create/",
+                    emu.create_refresh,
+                    limits=refresh_limits,
+                    may_lose_reply=True,
+                ),
+                methods=["POST"],
+            ),
+            Route(
+                "/creative/aigc/video/task/list/",
+                g("/creative/aigc/video/task/list/", emu.list_refresh_tasks),
+                methods=["GET"],
+            ),
+            Route(
+                "/creative/aigc/video/list/", g("/creative/aigc/video/list/", emu.list_refresh_videos), methods=["GET"]
+            ),
+        ]
+    )
     app.router.redirect_slashes = False  # the real API wants the trailing slash: no redirect
     return app

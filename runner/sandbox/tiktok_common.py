@@ -38,7 +38,9 @@ class ApiError(Exception):
 
 def envelope(code: int, message: str, data: Any = None) -> JSONResponse:
     """TikTok's `{code, message, request_id, data}` reply, always HTTP 200."""
-    return JSONResponse({"code": code, "message": message, "request_id": uuid.uuid4().hex, "data": data if data is not None else {}})
+    return JSONResponse(
+        {"code": code, "message": message, "request_id": uuid.uuid4().hex, "data": data if data is not None else {}}
+    )
 
 
 class Windows:
@@ -83,7 +85,9 @@ class Guard:
         with self.world.lock:
             return self.windows.setdefault((app, name), Windows(self.world, *limits))
 
-    def wrap(self, endpoint: str, handler: Handler, *, limits: tuple[Limit, ...] = (), may_lose_reply: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    def wrap(
+        self, endpoint: str, handler: Handler, *, limits: tuple[Limit, ...] = (), may_lose_reply: bool = False
+    ) -> Callable[[Request], Awaitable[Response]]:
         world = self.world
         name = f"tiktok {endpoint}"
 
@@ -113,7 +117,9 @@ class Guard:
                     return PlainTextResponse("Internal Server Error", status_code=500)
                 if kind == "http503":
                     return PlainTextResponse("Service Unavailable", status_code=503)
-                return envelope(SERVER_ERROR if kind == "code50000" else SERVER_BUSY, "System error, please retry later")
+                return envelope(
+                    SERVER_ERROR if kind == "code50000" else SERVER_BUSY, "System error, please retry later"
+                )
             if world.chance(world.config.slow_rate):
                 world.event("slow_replies")
                 await asyncio.sleep(world.scaled(world.rng.uniform(2.0, 5.0)))
@@ -155,7 +161,9 @@ def query_json(params: Mapping[str, str], name: str, expected: type, required: b
     try:
         value = json.loads(raw)
     except ValueError:
-        raise ApiError(BAD_PARAM, f"{name}: must be JSON-encoded ({'an array' if expected is list else 'an object'})") from None
+        raise ApiError(
+            BAD_PARAM, f"{name}: must be JSON-encoded ({'an array' if expected is list else 'an object'})"
+        ) from None
     if not isinstance(value, expected):
         raise ApiError(BAD_PARAM, f"{name}: must be a JSON {'array' if expected is list else 'object'}")
     return value
@@ -173,6 +181,7 @@ def string_ids(params: Mapping[str, str], name: str, maximum: int) -> list[str]:
 
 def paging(params: Mapping[str, str]) -> tuple[int, int]:
     """`page` (>= 1, default 1) and `page_size` (1-100, default 10)."""
+
     def number(name: str, default: int, lo: int, hi: int | None) -> int:
         raw = params.get(name)
         if raw is None:

@@ -89,7 +89,9 @@ class TikTokAccount:
         self.world.will_be_ready(self.finished_at(task))
         return task
 
-    def new_refresh_tasks(self, video_id: str, strategies: list[str], add_hook: dict[str, Any] | None) -> list[dict[str, Any]]:
+    def new_refresh_tasks(
+        self, video_id: str, strategies: list[str], add_hook: dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
         """Record the tasks of one refresh create (4 for a RECOMMENDED hook)."""
         now = self.world.clock.time()
         hook_types: tuple[str | None, ...] = (None,)
@@ -132,12 +134,16 @@ class TikTokAccount:
     # --- media ---------------------------------------------------------------------------------
     def signature(self, video_id: str, expires: int) -> str:
         """The x-signature of a preview URL."""
-        return hmac.new(self.state["secret"].encode(), f"{video_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.state["secret"].encode(), f"{video_id}:{expires}".encode(), hashlib.sha256).hexdigest()[
+            :32
+        ]
 
     def preview_url(self, base: str, video_id: str) -> str:
         """A fresh signed URL that expires 6 virtual hours from now."""
         expires = math.ceil(self.world.clock.time() + self.world.config.url_ttl)
-        return f"{base}/_sandbox/media/{video_id}.mp4?x-expires={expires}&x-signature={self.signature(video_id, expires)}"
+        return (
+            f"{base}/_sandbox/media/{video_id}.mp4?x-expires={expires}&x-signature={self.signature(video_id, expires)}"
+        )
 
     def video_spec(self, video_id: str) -> VideoSpec | None:
         """What a finished video shows: its avatar and script; a refresh adds its hook and theme."""
@@ -145,8 +151,12 @@ class TikTokAccount:
         if task is None:
             return None
         if "avatar_id" in task:
-            return VideoSpec(title=self.avatar_names.get(task["avatar_id"], task["avatar_id"]), script=task["script"],
-                             seed=task["avatar_id"], label=video_id)
+            return VideoSpec(
+                title=self.avatar_names.get(task["avatar_id"], task["avatar_id"]),
+                script=task["script"],
+                seed=task["avatar_id"],
+                label=video_id,
+            )
         upload = self.state["uploads"].get(task["source_video_id"], {})
         source = self.by_video.get(upload.get("source_video_id", ""))
         base = self.video_spec(source["video_id"]) if source is not None and "avatar_id" in source else None
@@ -156,9 +166,13 @@ class TikTokAccount:
         if "SWAP_MUSIC" in task["strategies"]:
             marks.append("MUSIC SWAPPED")
         asset = str(upload.get("source_asset") or "stock video")
-        return VideoSpec(title=base.title if base else f"Sample video {asset.rsplit('/', 1)[-1]}",
-                         script=base.script if base else SAMPLE_SCRIPT, seed=base.seed if base else asset,
-                         marks=tuple(marks), label=video_id)
+        return VideoSpec(
+            title=base.title if base else f"Sample video {asset.rsplit('/', 1)[-1]}",
+            script=base.script if base else SAMPLE_SCRIPT,
+            seed=base.seed if base else asset,
+            marks=tuple(marks),
+            label=video_id,
+        )
 
     def media_exists(self, video_id: str) -> bool:
         """Whether a finished video with this id exists."""

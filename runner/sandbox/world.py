@@ -12,9 +12,23 @@ from runner.atomic import atomic_file
 from runner.clock import Clock, RealClock, ScaledClock
 from runner.sandbox.config import SandboxConfig
 
-EVENTS = ("faults", "avatar_videos_created", "refresh_tasks_created", "refresh_videos_created", "uploads",
-          "heygen_videos_created", "media_downloads", "lost_replies", "slow_replies", "gateway_timeouts",
-          "outage_refusals", "forgotten", "slow_renders", "heygen_concurrency_refusals", "asset_downloads")
+EVENTS = (
+    "faults",
+    "avatar_videos_created",
+    "refresh_tasks_created",
+    "refresh_videos_created",
+    "uploads",
+    "heygen_videos_created",
+    "media_downloads",
+    "lost_replies",
+    "slow_replies",
+    "gateway_timeouts",
+    "outage_refusals",
+    "forgotten",
+    "slow_renders",
+    "heygen_concurrency_refusals",
+    "asset_downloads",
+)
 
 
 class World:
@@ -123,7 +137,8 @@ class World:
         elapsed = self.clock.monotonic() - self.started
         with self.lock:
             down = any(start <= elapsed < end for start, end in self.config.outages) or (
-                self.outage_until is not None and self.clock.monotonic() < self.outage_until)
+                self.outage_until is not None and self.clock.monotonic() < self.outage_until
+            )
             if down:
                 self.events["outage_refusals"] += 1
             return down
@@ -145,9 +160,13 @@ class World:
             for app in sorted(set(self.app_requests) | set(self.app_refusals) | set(self.peaks)):
                 requests = self.app_requests.get(app, collections.Counter())
                 refusals = self.app_refusals.get(app, collections.Counter())
-                apps[app] = {"requests": dict(sorted(requests.items())), "requests_total": sum(requests.values()),
-                             "rate_limited": dict(sorted(refusals.items())), "rate_limited_total": sum(refusals.values()),
-                             **dict(sorted(self.peaks.get(app, {}).items()))}
+                apps[app] = {
+                    "requests": dict(sorted(requests.items())),
+                    "requests_total": sum(requests.values()),
+                    "rate_limited": dict(sorted(refusals.items())),
+                    "rate_limited_total": sum(refusals.values()),
+                    **dict(sorted(self.peaks.get(app, {}).items())),
+                }
             return {
                 "requests": dict(sorted(self.requests.items())),
                 "requests_total": sum(self.requests.values()),

@@ -84,7 +84,9 @@ class ZegoEmulator:
             return JSONResponse(
                 {"Code": exc.code, "Message": exc.message, "RequestId": request_id}, status_code=exc.http_status
             )
-        return JSONResponse({"Code": api_facts.ZEGO_CODE_OK, "Message": "success", "RequestId": request_id, "Data": data})
+        return JSONResponse(
+            {"Code": api_facts.ZEGO_CODE_OK, "Message": "success", "RequestId": request_id, "Data": data}
+        )
 
     def check_common(self, params: Mapping[str, str]) -> None:
         """The common parameters and the signature, in the gateway's order."""

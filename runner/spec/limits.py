@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import urlparse
 
 import regex
@@ -36,7 +36,12 @@ def script_bad_characters(text: str) -> list[str]:
 
 
 def _describe(chars: Sequence[str]) -> str:
-    shown = [f"U+{ord(c):04X} ({_KIND.get(c, 'invisible')})" if _invisible(c) or c in _WHITESPACE else f"'{c}' (U+{ord(c):04X})" for c in chars[:5]]
+    shown = [
+        f"U+{ord(c):04X} ({_KIND.get(c, 'invisible')})"
+        if _invisible(c) or c in _WHITESPACE
+        else f"'{c}' (U+{ord(c):04X})"
+        for c in chars[:5]
+    ]
     return ", ".join(shown) + (" ..." if len(chars) > 5 else "")
 
 
@@ -49,7 +54,9 @@ def tiktok_script(text: str) -> list[str]:
         problems.append(f"script is {len(text):,} characters; the TikTok limit is {facts.SCRIPT_MAX_CHARS:,}")
     bad = script_bad_characters(text)
     if bad:
-        problems.append(f"script contains emoji or special characters the TikTok API cannot read: {_describe(bad)}; remove them")
+        problems.append(
+            f"script contains emoji or special characters the TikTok API cannot read: {_describe(bad)}; remove them"
+        )
     return problems
 
 
@@ -83,7 +90,9 @@ def video_name(text: str) -> list[str]:
         return ["video name is empty after rendering"]
     problems = []
     if len(text) > facts.VIDEO_NAME_MAX_CHARS:
-        problems.append(f"video name {shown(text)} is {len(text)} characters; the limit is {facts.VIDEO_NAME_MAX_CHARS}")
+        problems.append(
+            f"video name {shown(text)} is {len(text)} characters; the limit is {facts.VIDEO_NAME_MAX_CHARS}"
+        )
     message = name_characters(text)
     if message:
         problems.append(message)
@@ -100,7 +109,9 @@ def rename_name(text: str) -> str | None:
 def product_description(text: str) -> list[str]:
     """Refresh hook product descriptions: at most 3,000 characters."""
     if len(text) > facts.PRODUCT_DESCRIPTION_MAX_CHARS:
-        return [f"product_description is {len(text):,} characters; the limit is {facts.PRODUCT_DESCRIPTION_MAX_CHARS:,}"]
+        return [
+            f"product_description is {len(text):,} characters; the limit is {facts.PRODUCT_DESCRIPTION_MAX_CHARS:,}"
+        ]
     return []
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from runner.errors import Problem, SpecError
 from runner.paths import template_dirs
 from runner.spec import limits
 from runner.spec.model import (
     ApplySettings,
-    BudgetSettings,
-    Prices,
     AvatarRef,
+    BudgetSettings,
     HookDef,
+    Prices,
     RefreshGroup,
     RefreshSource,
     ScriptDef,
@@ -62,7 +63,11 @@ def read_spec(path: Path, display: str | None = None) -> tuple[Spec | None, list
     source_map = SourceMap(marks)
     for key in [k for k in data if not isinstance(k, str)]:
         line, col = source_map.at(str(key))
-        problems.append(Problem(file, line, col, "", f"the top-level key {key!r} is not text; top-level keys are names like `version`"))
+        problems.append(
+            Problem(
+                file, line, col, "", f"the top-level key {key!r} is not text; top-level keys are names like `version`"
+            )
+        )
         del data[key]
     for where, message in schema_problems(data):
         line, col = source_map.at(where)
@@ -84,7 +89,9 @@ def _present(items: Any) -> list[tuple[int, Any]]:
 class _Checker:
     """References, static API limits, sizes and templates of the schema-valid parts of a document."""
 
-    def __init__(self, path: Path, file: str, data: dict[str, Any], source_map: SourceMap, broken: set[tuple[str, str]]) -> None:
+    def __init__(
+        self, path: Path, file: str, data: dict[str, Any], source_map: SourceMap, broken: set[tuple[str, str]]
+    ) -> None:
         self.path = path
         self.file = file
         self.data = data
@@ -123,7 +130,9 @@ class _Checker:
             alias: AvatarRef(alias, ref.get("provider", provider), ref.get("id"), ref.get("name"))
             for alias, ref in (data.get("avatars") or {}).items()
         }
-        scripts = {sid: script for sid, ref in (data.get("scripts") or {}).items() if (script := self._script(sid, ref))}
+        scripts = {
+            sid: script for sid, ref in (data.get("scripts") or {}).items() if (script := self._script(sid, ref))
+        }
         videos = tuple(self._video(i, g, provider, avatars, scripts) for i, g in _present(data.get("videos")))
         self._unique_ids()
         refresh = tuple(self._refresh(i, g, videos) for i, g in _present(data.get("refresh")))
@@ -177,8 +186,12 @@ class _Checker:
         return None
 
     def _video(
-        self, index: int, group: Mapping[str, Any], provider: str,
-        avatars: Mapping[str, AvatarRef], scripts: Mapping[str, ScriptDef],
+        self,
+        index: int,
+        group: Mapping[str, Any],
+        provider: str,
+        avatars: Mapping[str, AvatarRef],
+        scripts: Mapping[str, ScriptDef],
     ) -> VideoGroup:
         where = f"videos[{index}]"
         group_provider = group.get("provider", provider)
@@ -186,7 +199,9 @@ class _Checker:
         for i, alias in _present(group["avatars"]):
             if alias not in avatars:
                 if ("avatars", alias) not in self.broken_names:
-                    self.problem(f"{where}.avatars[{i}]", f"'{alias}' is not a defined avatar" + did_you_mean(alias, avatars))
+                    self.problem(
+                        f"{where}.avatars[{i}]", f"'{alias}' is not a defined avatar" + did_you_mean(alias, avatars)
+                    )
             elif avatars[alias].provider != group_provider:
                 self.problem(
                     f"{where}.avatars[{i}]",
@@ -199,18 +214,31 @@ class _Checker:
             if sid in scripts:
                 usable_scripts.append(sid)
             elif sid not in self.data.get("scripts", {}) and ("scripts", sid) not in self.broken_names:
-                self.problem(f"{where}.scripts[{i}]", f"'{sid}' is not a defined script" + did_you_mean(sid, self.data.get("scripts", {})))
-        matrix = tuple((axis, tuple(v for _, v in _present(values))) for axis, values in (group.get("matrix") or {}).items())
+                self.problem(
+                    f"{where}.scripts[{i}]",
+                    f"'{sid}' is not a defined script" + did_you_mean(sid, self.data.get("scripts", {})),
+                )
+        matrix = tuple(
+            (axis, tuple(v for _, v in _present(values))) for axis, values in (group.get("matrix") or {}).items()
+        )
         for axis, _ in matrix:
             if axis in RESERVED_NAMES:
                 self.problem(f"{where}.matrix.{axis}", f"axis name '{axis}' is reserved; rename the axis")
         matrix = tuple((axis, values) for axis, values in matrix if axis not in RESERVED_NAMES)
         axes = {axis: values for axis, values in matrix}
-        known: dict[str, tuple[Any, ...]] = {"avatar": tuple(a for _, a in _present(group["avatars"])),
-                                             "script": tuple(s for _, s in _present(group["scripts"])), **axes}
-        excludes = [cell for i, cell in _present(group.get("exclude")) if self._exclude(f"{where}.exclude[{i}]", cell, known)]
-        includes = [cell for i, cell in _present(group.get("include"))
-                    if self._include(f"{where}.include[{i}]", cell, known, avatars, scripts, group_provider)]
+        known: dict[str, tuple[Any, ...]] = {
+            "avatar": tuple(a for _, a in _present(group["avatars"])),
+            "script": tuple(s for _, s in _present(group["scripts"])),
+            **axes,
+        }
+        excludes = [
+            cell for i, cell in _present(group.get("exclude")) if self._exclude(f"{where}.exclude[{i}]", cell, known)
+        ]
+        includes = [
+            cell
+            for i, cell in _present(group.get("include"))
+            if self._include(f"{where}.include[{i}]", cell, known, avatars, scripts, group_provider)
+        ]
         if group_provider == "heygen":
             if not group.get("voice") and not self.pruned(f"{where}.voice"):
                 self.problem(where, "HeyGen groups need a `voice` (a HeyGen voice id)")
@@ -249,7 +277,10 @@ class _Checker:
         ok = True
         for key, value in cell.items():
             if key not in known:
-                self.problem(f"{where}.{key}", f"'{key}' is not avatar, script or an axis of this group" + did_you_mean(key, known))
+                self.problem(
+                    f"{where}.{key}",
+                    f"'{key}' is not avatar, script or an axis of this group" + did_you_mean(key, known),
+                )
                 ok = False
             elif not any(same_value(value, v) for v in known[key]):
                 self.problem(f"{where}.{key}", value_mismatch(value, key, "in this group", known[key]))
@@ -257,26 +288,41 @@ class _Checker:
         return ok
 
     def _include(
-        self, where: str, cell: Mapping[str, Any], known: Mapping[str, tuple[Any, ...]],
-        avatars: Mapping[str, AvatarRef], scripts: Mapping[str, ScriptDef], provider: str,
+        self,
+        where: str,
+        cell: Mapping[str, Any],
+        known: Mapping[str, tuple[Any, ...]],
+        avatars: Mapping[str, AvatarRef],
+        scripts: Mapping[str, ScriptDef],
+        provider: str,
     ) -> bool:
         ok = True
         for key in cell:
             if key not in known:
-                self.problem(f"{where}.{key}", f"'{key}' is not avatar, script or an axis of this group" + did_you_mean(key, known))
+                self.problem(
+                    f"{where}.{key}",
+                    f"'{key}' is not avatar, script or an axis of this group" + did_you_mean(key, known),
+                )
                 ok = False
         missing = [k for k in known if k not in cell]
         if missing and not self.pruned(where):
             self.problem(where, f"an include entry must give every key; missing: {', '.join(missing)}")
             ok = False
         avatar, script = cell.get("avatar"), cell.get("script")
-        if "avatar" in cell and (not isinstance(avatar, str) or avatar not in avatars or avatars[avatar].provider != provider):
+        if "avatar" in cell and (
+            not isinstance(avatar, str) or avatar not in avatars or avatars[avatar].provider != provider
+        ):
             if ("avatars", str(avatar)) not in self.broken_names:
-                self.problem(f"{where}.avatar", f"{shown(avatar)} is not a defined {provider} avatar" + did_you_mean(str(avatar), avatars))
+                self.problem(
+                    f"{where}.avatar",
+                    f"{shown(avatar)} is not a defined {provider} avatar" + did_you_mean(str(avatar), avatars),
+                )
             ok = False
         if "script" in cell and (not isinstance(script, str) or script not in scripts):
             if not isinstance(script, str) or script not in self.data.get("scripts", {}):
-                self.problem(f"{where}.script", f"{shown(script)} is not a defined script" + did_you_mean(str(script), scripts))
+                self.problem(
+                    f"{where}.script", f"{shown(script)} is not a defined script" + did_you_mean(str(script), scripts)
+                )
             ok = False
         return ok
 
@@ -286,7 +332,9 @@ class _Checker:
             for i, group in _present(self.data.get(section)):
                 where = f"{section}[{i}].id"
                 if group["id"] in seen:
-                    self.problem(where, f"group id '{group['id']}' is already used at {seen[group['id']]}; ids must be unique")
+                    self.problem(
+                        where, f"group id '{group['id']}' is already used at {seen[group['id']]}; ids must be unique"
+                    )
                 else:
                     seen[group["id"]] = f"{section}[{i}]"
 
@@ -307,7 +355,11 @@ class _Checker:
         total = sum(size for group, size in self.group_sizes.items() if group not in self.oversized)
         for group in refresh:
             themes = len(group.hook.holiday_themes) if group.hook and group.hook.holiday_themes else 1
-            sources = 1 if group.source.url is not None else self._matching_cells(str(group.source.from_group), group.source.where)
+            sources = (
+                1
+                if group.source.url is not None
+                else self._matching_cells(str(group.source.from_group), group.source.where)
+            )
             total += sources * (1 + themes)
         if total > self.limits.jobs:
             self.problem(
@@ -325,20 +377,37 @@ class _Checker:
             if message:
                 self.problem(f"{where}.source.url", message)
             if "where" in source:
-                self.problem(f"{where}.source.where", "`where` filters the videos of a `from` group; it has no meaning with `url`")
+                self.problem(
+                    f"{where}.source.where",
+                    "`where` filters the videos of a `from` group; it has no meaning with `url`",
+                )
         else:
             by_id = {v.id: v for v in videos}
             origin = by_id.get(source["from"])
             if origin is None:
                 if source["from"] not in self.broken_groups:
-                    self.problem(f"{where}.source.from", f"'{source['from']}' is not a video group" + did_you_mean(source["from"], by_id))
+                    self.problem(
+                        f"{where}.source.from",
+                        f"'{source['from']}' is not a video group" + did_you_mean(source["from"], by_id),
+                    )
             else:
-                known: dict[str, tuple[Any, ...]] = {"avatar": origin.avatars, "script": origin.scripts, **dict(origin.matrix)}
+                known: dict[str, tuple[Any, ...]] = {
+                    "avatar": origin.avatars,
+                    "script": origin.scripts,
+                    **dict(origin.matrix),
+                }
                 for key, value in (source.get("where") or {}).items():
                     if key not in known:
-                        self.problem(f"{where}.source.where.{key}", f"'{key}' is not avatar, script or an axis of group '{origin.id}'" + did_you_mean(key, known))
+                        self.problem(
+                            f"{where}.source.where.{key}",
+                            f"'{key}' is not avatar, script or an axis of group '{origin.id}'"
+                            + did_you_mean(key, known),
+                        )
                     elif not any(same_value(value, v) for v in known[key]):
-                        self.problem(f"{where}.source.where.{key}", value_mismatch(value, key, f"in group '{origin.id}'", known[key]))
+                        self.problem(
+                            f"{where}.source.where.{key}",
+                            value_mismatch(value, key, f"in group '{origin.id}'", known[key]),
+                        )
         strategies = tuple(s for _, s in _present(group["strategies"]))
         message = limits.strategies(strategies)
         if message and not self.pruned(f"{where}.strategies"):
@@ -361,7 +430,9 @@ class _Checker:
             return None
         if "ADD_HOOK" not in strategies:
             if hook is not None:
-                self.problem(f"{where}.hook", "a hook needs the ADD_HOOK strategy; add it to strategies or remove the hook")
+                self.problem(
+                    f"{where}.hook", "a hook needs the ADD_HOOK strategy; add it to strategies or remove the hook"
+                )
             return None
         if hook is None:
             self.problem(where, "ADD_HOOK needs a `hook` with a type and a product_category")
@@ -372,7 +443,9 @@ class _Checker:
         if hook["type"] == "HOLIDAY" and not themes:
             self.problem(f"{where}.hook", "a HOLIDAY hook needs at least one holiday theme in holiday_themes")
         if themes and hook["type"] != "HOLIDAY":
-            self.problem(f"{where}.hook.holiday_themes", f"holiday_themes apply to HOLIDAY hooks only, not {hook['type']}")
+            self.problem(
+                f"{where}.hook.holiday_themes", f"holiday_themes apply to HOLIDAY hooks only, not {hook['type']}"
+            )
         description = hook.get("product_description")
         if description is not None and not self.template(f"{where}.hook.product_description", description):
             description = None
@@ -408,5 +481,7 @@ def budget_settings(block: Mapping[str, Any]) -> BudgetSettings:
         max_new_videos=block.get("max_new_videos"),
         max_videos=block.get("max_videos"),
         warn_at=float(block.get("warn_at", 0.8)),
-        prices=Prices(prices.get("per_video"), prices.get("per_second"), prices.get("currency", "USD")) if prices else None,
+        prices=Prices(prices.get("per_video"), prices.get("per_second"), prices.get("currency", "USD"))
+        if prices
+        else None,
     )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import copy
-import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import jsonschema
 
 from runner.paths import package_json
-from runner.spec.templates import did_you_mean
 from runner.spec import values
+from runner.spec.templates import did_you_mean
 from runner.spec.yaml_source import child_path
 
 CAMPAIGN_SCHEMA: dict[str, Any] = package_json("schemas", "campaign.schema.json")
@@ -40,7 +40,9 @@ def without_invalid(data: dict[str, Any], rounds: int = 5) -> tuple[dict[str, An
             parts = tuple(error.absolute_path)
             if error.validator == "additionalProperties" and isinstance(error.instance, dict):
                 known = (error.schema or {}).get("properties", {}) if isinstance(error.schema, dict) else {}
-                targets.update(parts + (key,) for key in error.instance if key not in known and not str(key).startswith("x-"))
+                targets.update(
+                    parts + (key,) for key in error.instance if key not in known and not str(key).startswith("x-")
+                )
             elif not parts and error.validator == "required":
                 data.setdefault("version", 1)
                 data.setdefault("campaign", "campaign")
@@ -99,7 +101,9 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[str, str]]:
             yield path, f"{values.shown_typed(error.instance)} is not allowed here; use {values.shown_typed(alike[0])}"
             return
         hint = did_you_mean(str(error.instance), [str(a) for a in allowed]) if isinstance(error.instance, str) else ""
-        shown = ", ".join(str(a) for a in allowed) if len(allowed) <= 6 else f"one of the {len(allowed)} documented values"
+        shown = (
+            ", ".join(str(a) for a in allowed) if len(allowed) <= 6 else f"one of the {len(allowed)} documented values"
+        )
         yield path, f"{error.instance!r} is not allowed here" + (hint or f"; use {shown}")
     elif error.validator == "oneOf":
         keys = [next(iter(s.get("required", [])), "") for s in schema.get("oneOf", [])]
@@ -126,9 +130,21 @@ def _pattern_hint(path: str) -> str:
 
 
 def _type_name(value: Any) -> str:
-    names = {"object": "a mapping", "dict": "a mapping", "array": "a list", "list": "a list", "string": "a string",
-             "str": "a string", "integer": "an integer", "int": "an integer", "boolean": "true or false",
-             "bool": "true or false", "NoneType": "nothing", "float": "a number", "number": "a number"}
+    names = {
+        "object": "a mapping",
+        "dict": "a mapping",
+        "array": "a list",
+        "list": "a list",
+        "string": "a string",
+        "str": "a string",
+        "integer": "an integer",
+        "int": "an integer",
+        "boolean": "true or false",
+        "bool": "true or false",
+        "NoneType": "nothing",
+        "float": "a number",
+        "number": "a number",
+    }
     if isinstance(value, list):
         return " or ".join(names.get(str(v), str(v)) for v in value)
     return names.get(str(value), str(value))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_YAML_NODES = 100_000
 DEFAULT_CELLS_PER_GROUP = 100_000

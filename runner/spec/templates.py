@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import jinja2
 import regex
@@ -96,7 +97,7 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
             self.check_format(left, right if isinstance(right, tuple) else (right,))
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """Check width arguments of string methods (`ljust`, `center`, `format`, `replace`...) first."""
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
@@ -230,7 +231,15 @@ class Renderer:
             raise RenderError(f"refused by the template sandbox: {exc}") from None
         except jinja2.TemplateError as exc:
             raise RenderError(f"template error: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError, MemoryError) as exc:
+        except (
+            TypeError,
+            ValueError,
+            ArithmeticError,
+            LookupError,
+            AttributeError,
+            RecursionError,
+            MemoryError,
+        ) as exc:
             raise RenderError(f"template error: {exc}") from None
         if key is not None:
             self._results[key] = text

@@ -6,9 +6,9 @@ import difflib
 import json
 import math
 import re
-from typing import Iterable, Union
+from collections.abc import Iterable
 
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 
 
 class YamlInt(int):

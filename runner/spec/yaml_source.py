@@ -27,14 +27,18 @@ class CoreLoader(_Base):  # type: ignore[misc]
 def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
     text = str(node.value)
     if not values.INT_RE.match(text):
-        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not an integer (YAML 1.2 core)", node.start_mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r} is not an integer (YAML 1.2 core)", node.start_mark
+        )
     return values.int_from_text(text)
 
 
 def _construct_float(loader: Any, node: yaml.ScalarNode) -> float:
     text = str(node.value)
     if not values.FLOAT_RE.match(text):
-        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a number (YAML 1.2 core)", node.start_mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r} is not a number (YAML 1.2 core)", node.start_mark
+        )
     return values.float_from_text(text)
 
 
@@ -90,7 +94,11 @@ def load_yaml(text: str, file: str) -> tuple[Any, Marks, list[Problem]]:
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
-        return None, {"": (1, 1)}, [Problem(file, line, col, "", f"invalid YAML: the character U+{char:04X} is not allowed; remove it")]
+        return (
+            None,
+            {"": (1, 1)},
+            [Problem(file, line, col, "", f"invalid YAML: the character U+{char:04X} is not allowed; remove it")],
+        )
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         return None, {"": (1, 1)}, [Problem(file, 1, 1, "", f"invalid YAML: {exc}")]
     except RecursionError:
@@ -132,10 +140,19 @@ def _size_problem(root: yaml.Node, file: str) -> Problem | None:
         total = size(root)
     except _Recursive as exc:
         mark = exc.node.start_mark
-        return Problem(file, mark.line + 1, mark.column + 1, "", "an alias refers to the value that contains it; YAML values must not contain themselves")
+        return Problem(
+            file,
+            mark.line + 1,
+            mark.column + 1,
+            "",
+            "an alias refers to the value that contains it; YAML values must not contain themselves",
+        )
     if total > limit:
         return Problem(
-            file, 1, 1, "",
+            file,
+            1,
+            1,
+            "",
             f"the document expands to more than {limit:,} YAML values (aliases repeat what they point to); "
             "the limit is set by `limits.yaml_nodes`",
         )
@@ -153,7 +170,11 @@ def _configured_yaml_nodes(root: yaml.Node) -> int:
     for key, value in _items(root, "limits"):
         if isinstance(value, yaml.MappingNode):
             for inner_key, inner in value.value:
-                if isinstance(inner_key, yaml.ScalarNode) and inner_key.value == "yaml_nodes" and isinstance(inner, yaml.ScalarNode):
+                if (
+                    isinstance(inner_key, yaml.ScalarNode)
+                    and inner_key.value == "yaml_nodes"
+                    and isinstance(inner, yaml.ScalarNode)
+                ):
                     if values.INT_RE.match(str(inner.value)) and int(values.int_from_text(str(inner.value))) > 0:
                         return int(values.int_from_text(str(inner.value)))
         del key
@@ -166,7 +187,9 @@ def _items(node: yaml.Node, wanted: str) -> list[tuple[yaml.Node, yaml.Node]]:
     return [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == wanted]
 
 
-def _effective_items(node: yaml.MappingNode, path: str, problems: list[Problem], file: str) -> dict[object, tuple[yaml.Node, yaml.Node]]:
+def _effective_items(
+    node: yaml.MappingNode, path: str, problems: list[Problem], file: str
+) -> dict[object, tuple[yaml.Node, yaml.Node]]:
     """Key -> (key node, value node) after YAML merge keys: explicit keys override merged ones."""
     explicit: dict[object, tuple[yaml.Node, yaml.Node]] = {}
     merged: dict[object, tuple[yaml.Node, yaml.Node]] = {}
@@ -181,7 +204,9 @@ def _effective_items(node: yaml.MappingNode, path: str, problems: list[Problem],
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
         if key in explicit:
             line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            problems.append(Problem(file, line, col, child_path(path, key), f"duplicate key '{key}'; a key may appear only once"))
+            problems.append(
+                Problem(file, line, col, child_path(path, key), f"duplicate key '{key}'; a key may appear only once")
+            )
             continue
         explicit[key] = (key_node, value_node)
     return {**merged, **explicit}

@@ -19,10 +19,20 @@ def campaign_text(name: str, avatars: int, scripts: int, refresh_from: str | Non
     lines += [f'  a{i}: {{id: "{AVATARS[i]}"}}' for i in range(avatars)]
     lines.append("scripts:")
     lines += [f'  s{i}: {{text: "Script number {i} for {{{{ avatar }}}}."}}' for i in range(scripts)]
-    lines += ["videos:", "  - id: promo", f"    avatars: [{', '.join(f'a{i}' for i in range(avatars))}]",
-              f"    scripts: [{', '.join(f's{i}' for i in range(scripts))}]", '    name: "{{ avatar }}-{{ script }}"']
+    lines += [
+        "videos:",
+        "  - id: promo",
+        f"    avatars: [{', '.join(f'a{i}' for i in range(avatars))}]",
+        f"    scripts: [{', '.join(f's{i}' for i in range(scripts))}]",
+        '    name: "{{ avatar }}-{{ script }}"',
+    ]
     if refresh_from:
-        lines += ["refresh:", "  - id: music", f"    source: {{from: promo, where: {refresh_from}}}", "    strategies: [SWAP_MUSIC]"]
+        lines += [
+            "refresh:",
+            "  - id: music",
+            f"    source: {{from: promo, where: {refresh_from}}}",
+            "    strategies: [SWAP_MUSIC]",
+        ]
     return "\n".join(lines) + "\n"
 
 

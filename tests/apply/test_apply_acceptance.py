@@ -17,7 +17,9 @@ from runner.lock import lockfile
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-def test_second_apply_sends_zero_requests_and_plan_is_all_noop(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+def test_second_apply_sends_zero_requests_and_plan_is_all_noop(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory()
     spec = write_campaign(kit.campaign_text("idem", 2, 2, refresh_from="{script: s0}"))
     first = kit.run(kit.apply_command(spec), sb.env())
@@ -33,7 +35,9 @@ def test_second_apply_sends_zero_requests_and_plan_is_all_noop(sandbox_factory: 
     assert plan.returncode == 0 and "No changes." in plan.stdout
 
 
-def test_faults_converge_and_the_next_apply_retries_only_failed_jobs(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+def test_faults_converge_and_the_next_apply_retries_only_failed_jobs(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory(fault_rate=0.2, task_failure_rate=0.05, seed=4)  # this seed fails 3 of the 40 tasks
     spec = write_campaign(kit.campaign_text("faulty", 4, 10))
     first = kit.run(kit.apply_command(spec), sb.env())
@@ -67,11 +71,15 @@ def test_lost_create_replies_are_adopted_not_paid_again(sandbox_factory: Any, wr
     assert "adopted" in result.stderr
 
 
-def test_two_concurrent_applies_one_runs_the_other_names_the_holder(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+def test_two_concurrent_applies_one_runs_the_other_names_the_holder(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory()
     spec = write_campaign(kit.campaign_text("twice", 2, 3))
     env = {**os.environ, **sb.env()}
-    first = subprocess.Popen(kit.apply_command(spec), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        kit.apply_command(spec), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     info = spec.parent / ".c.lock.yaml.state-lock.json"
     deadline = time.monotonic() + 30
     while not info.exists():
@@ -85,7 +93,9 @@ def test_two_concurrent_applies_one_runs_the_other_names_the_holder(sandbox_fact
     assert sb.stats()["avatar_videos_created"] == 6
 
 
-def test_saved_plan_is_refused_before_any_request_when_the_spec_changed(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+def test_saved_plan_is_refused_before_any_request_when_the_spec_changed(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory()
     spec = write_campaign(kit.campaign_text("saved", 1, 2))
     plan_file = spec.parent / "p.json"
@@ -97,7 +107,9 @@ def test_saved_plan_is_refused_before_any_request_when_the_spec_changed(sandbox_
     assert sb.stats()["requests_total"] == 0
     remade = kit.run([*kit.apply_command(spec)[:3], "plan", str(spec), "--out", str(plan_file)], sb.env())
     assert remade.returncode == 0
-    applied = kit.run([*kit.apply_command(spec)[:3], "apply", str(spec), "--plan", str(plan_file), "--accept-notices"], sb.env())
+    applied = kit.run(
+        [*kit.apply_command(spec)[:3], "apply", str(spec), "--plan", str(plan_file), "--accept-notices"], sb.env()
+    )
     assert applied.returncode == 0, applied.stderr
     assert sb.stats()["avatar_videos_created"] == 2
 
@@ -117,7 +129,14 @@ def test_readme_main_command_on_a_copy_of_the_campaigns(tmp_path: Path, kit: Any
     folder = tmp_path / "campaigns"
     shutil.copytree(PROJECT_DIR / "campaigns", folder)
     shutil.copytree(PROJECT_DIR / "templates", tmp_path / "templates")
-    command = [*kit.apply_command(folder / "demo.yaml")[:3], "apply", str(folder / "demo.yaml"), "--sandbox", "--yes", "--accept-notices"]
+    command = [
+        *kit.apply_command(folder / "demo.yaml")[:3],
+        "apply",
+        str(folder / "demo.yaml"),
+        "--sandbox",
+        "--yes",
+        "--accept-notices",
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOK_", "HEYGEN_", "ZEGO_"))}
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     assert first.returncode == 0, first.stderr
@@ -138,12 +157,18 @@ def test_rename_redownload_status_and_json_summary(sandbox_factory: Any, write_c
     assert len(summary["succeeded"]) == 2 and summary["failed"] == [] and summary["videos_created"] == 2
     assert summary["counts"] == {"succeeded": 2, "failed": 0, "skipped": 0} and summary["requests"] > 0
     assert "1 to create" in first.stderr or "2 to create" in first.stderr
-    spec.write_text(spec.read_text().replace('name: "{{ avatar }}-{{ script }}"', 'name: "new-{{ avatar }}-{{ script }}"'))
+    spec.write_text(
+        spec.read_text().replace('name: "{{ avatar }}-{{ script }}"', 'name: "new-{{ avatar }}-{{ script }}"')
+    )
     renamed = kit.run(kit.apply_command(spec), sb.env())
     assert renamed.returncode == 0 and "2 to rename" in renamed.stdout, renamed.stderr
     assert sb.stats()["requests"]["tiktok /file/video/ad/update/"] == 2 and sb.stats()["avatar_videos_created"] == 2
-    names = [v["video_name"] for v in httpx.get(sb.tiktok_url + "/creative/digital_avatar/video/list/",
-                                                 headers={"Access-Token": "sandbox-token"}).json()["data"]["list"]]
+    names = [
+        v["video_name"]
+        for v in httpx.get(
+            sb.tiktok_url + "/creative/digital_avatar/video/list/", headers={"Access-Token": "sandbox-token"}
+        ).json()["data"]["list"]
+    ]
     assert sorted(n.split("~")[0] for n in names) == ["new-a0-s0", "new-a0-s1"]
     lock = lockfile.read(spec.with_name("c.lock.yaml"), "life")
     victim = next(iter(lock.jobs.values())).artifacts[0]

@@ -37,8 +37,9 @@ def test_a_name_is_resolved_once_and_recorded(sandbox_factory: Any, write_campai
     assert sb.stats()["requests_total"] == before  # the name comes from the lockfile, not the catalog
 
 
-def test_an_unknown_name_is_refused_with_a_suggestion_and_nothing_created(sandbox_factory: Any, write_campaign: Any,
-                                                                          kit: Any) -> None:
+def test_an_unknown_name_is_refused_with_a_suggestion_and_nothing_created(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory()
     spec = write_campaign(NAMED.replace("NAME", "Isabelle in light green tops"))
     result = kit.run(kit.apply_command(spec), sb.env())
@@ -49,10 +50,13 @@ def test_an_unknown_name_is_refused_with_a_suggestion_and_nothing_created(sandbo
     assert not spec.with_name("c.lock.yaml").exists()
 
 
-def test_without_acknowledged_notices_not_even_the_catalog_is_asked(sandbox_factory: Any, write_campaign: Any,
-                                                                    kit: Any) -> None:
+def test_without_acknowledged_notices_not_even_the_catalog_is_asked(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory()
     spec: Path = write_campaign(NAMED.replace("NAME", "Isabelle in light green top"))
     result = kit.run([*kit.apply_command(spec)[:3], "apply", str(spec), "--yes"], sb.env())
-    assert result.returncode == 1 and "--accept-notices" in result.stderr and "If you choose to download" in result.stderr
+    assert (
+        result.returncode == 1 and "--accept-notices" in result.stderr and "If you choose to download" in result.stderr
+    )
     assert sb.stats()["requests_total"] == 0

@@ -68,13 +68,17 @@ def test_live_line_is_rewritten_in_place(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_json_summary_names_failed_jobs_with_reasons(tmp_path: Path) -> None:
-    failed = JobRecord("avatar_video", "tiktok", "failed", ("videos.promo[a0,s0]",), error=JobError("TASK_FAILED", "render error"))
+    failed = JobRecord(
+        "avatar_video", "tiktok", "failed", ("videos.promo[a0,s0]",), error=JobError("TASK_FAILED", "render error")
+    )
     ok = JobRecord("avatar_video", "tiktok", "succeeded", ("videos.promo[a0,s1]",), video_ids=("9",))
     lock = Lockfile(campaign="c", jobs={"av-f": failed, "av-o": ok})
     result = ApplyResult(lock, succeeded=("av-o",), failed=("av-f",), skipped=(), videos_created=2, requests=7)
     summary = json_summary(result, tmp_path / "c.lock.yaml")
     assert summary["counts"] == {"succeeded": 1, "failed": 1, "skipped": 0}
-    assert summary["failed_jobs"] == {"av-f": {"addresses": ["videos.promo[a0,s0]"], "error": "TASK_FAILED: render error"}}
+    assert summary["failed_jobs"] == {
+        "av-f": {"addresses": ["videos.promo[a0,s0]"], "error": "TASK_FAILED: render error"}
+    }
     assert summary["videos_created"] == 2 and summary["requests"] == 7
     empty = json_summary(None, tmp_path / "c.lock.yaml")
     assert empty["counts"] == {"succeeded": 0, "failed": 0, "skipped": 0} and empty["requests"] == 0

@@ -7,8 +7,9 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,9 @@ def test_sigkill_at_random_moments_then_resume(sandbox_factory: Any, write_campa
         # The first kills land right after a write-ahead (before the create's reply) and right after a task id
         # is recorded, whatever the machine's load; the rest at random moments.
         moment = {0: newly("pending", before), 1: newly("submitted", before)}.get(attempt)
-        process = subprocess.Popen(kit.apply_command(spec), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            kit.apply_command(spec), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         kills += kill_at(process, lock_path, moment, rng.uniform(0.3, 1.5))
         process.wait(timeout=30)
         seen.update(r.state for r in records(lock_path).jobs.values())  # parses after every kill

@@ -30,12 +30,16 @@ def status(kit: Any, spec: Path, env: dict[str, str], *extra: str) -> Any:
     return kit.run([*kit.apply_command(spec)[:3], "status", str(spec), *extra], env)
 
 
-def test_refresh_records_a_finished_task_under_the_state_lock(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+def test_refresh_records_a_finished_task_under_the_state_lock(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
     sb = sandbox_factory()
     spec = write_campaign(SPEC)
     client = TikTokClient(settings_from_env(sb.env()))
     try:
-        [task] = client.create_avatar_videos([{"avatar_id": "7295705233773068290", "script": "Hello.", "video_name": "st-1"}])
+        [task] = client.create_avatar_videos(
+            [{"avatar_id": "7295705233773068290", "script": "Hello.", "video_name": "st-1"}]
+        )
         assert task.task_id
         deadline = time.monotonic() + 30
         while client.get_avatar_tasks([task.task_id])[0].status != "SUCCESS":
@@ -43,7 +47,9 @@ def test_refresh_records_a_finished_task_under_the_state_lock(sandbox_factory: A
             time.sleep(0.05)
     finally:
         client.close()
-    record = JobRecord("avatar_video", "tiktok", "submitted", ("videos.promo[a0,s0]",), task_ids=(task.task_id,), attempts=1)
+    record = JobRecord(
+        "avatar_video", "tiktok", "submitted", ("videos.promo[a0,s0]",), task_ids=(task.task_id,), attempts=1
+    )
     lock_path = spec.with_name("c.lock.yaml")
     lockfile.write(lock_path, Lockfile(campaign="st", jobs={"av-0000000000000001": record}))
     plain = status(kit, spec, sb.env(), "--format", "json")
@@ -59,12 +65,21 @@ def test_refresh_records_a_finished_task_under_the_state_lock(sandbox_factory: A
 
 def test_a_failed_job_is_shown_with_its_reason_and_exits_1(write_campaign: Any, kit: Any) -> None:
     spec = write_campaign(SPEC)
-    record = JobRecord("avatar_video", "tiktok", "failed", ("videos.promo[a0,s0]",), attempts=1,
-                       error=JobError("TASK_FAILED", "the avatar could not say this script"))
+    record = JobRecord(
+        "avatar_video",
+        "tiktok",
+        "failed",
+        ("videos.promo[a0,s0]",),
+        attempts=1,
+        error=JobError("TASK_FAILED", "the avatar could not say this script"),
+    )
     lockfile.write(spec.with_name("c.lock.yaml"), Lockfile(campaign="st", jobs={"av-0000000000000002": record}))
     result = status(kit, spec, {})
     assert result.returncode == 1
-    assert "failed     av-0000000000000002" in result.stdout and "error: TASK_FAILED: the avatar could not say this script" in result.stdout
+    assert (
+        "failed     av-0000000000000002" in result.stdout
+        and "error: TASK_FAILED: the avatar could not say this script" in result.stdout
+    )
     assert "1 job: 0 succeeded, 0 submitted, 0 pending, 1 failed" in result.stdout
 
 
@@ -80,15 +95,22 @@ def test_refresh_records_a_finished_heygen_render(sandbox_factory: Any, write_ca
     heygen = HeyGenClient(settings_from_env(sb.env()))
     try:
         look = heygen.list_looks()[0]
-        video_id = heygen.create_video(avatar_id=look.id, script="Hello.", voice_id="voice_0001", aspect_ratio="1:1",
-                                       idempotency_key="hg-0000000000000003")
+        video_id = heygen.create_video(
+            avatar_id=look.id,
+            script="Hello.",
+            voice_id="voice_0001",
+            aspect_ratio="1:1",
+            idempotency_key="hg-0000000000000003",
+        )
         deadline = time.monotonic() + 30
         while heygen.get_video(video_id).status != "completed":
             assert time.monotonic() < deadline
             time.sleep(0.05)
     finally:
         heygen.close()
-    record = JobRecord("heygen_video", "heygen", "submitted", ("videos.promo[a0,s0]",), task_ids=(video_id,), attempts=1)
+    record = JobRecord(
+        "heygen_video", "heygen", "submitted", ("videos.promo[a0,s0]",), task_ids=(video_id,), attempts=1
+    )
     lock_path = spec.with_name("c.lock.yaml")
     lockfile.write(lock_path, Lockfile(campaign="st", jobs={"hg-0000000000000003": record}))
     refreshed = status(kit, spec, sb.env(), "--refresh")

@@ -41,7 +41,9 @@ def sandbox() -> Any:
 
 
 def _campaign(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "runner", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=180
+    )
 
 
 def _apply(env: dict[str, str], spec: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,20 +59,36 @@ def test_target_then_replace_re_renders_only_what_was_asked(sandbox: Any, tmp_pa
     assert first.stdout.startswith("Partial plan (--target promo[avatar=a0])")
     lock = lockfile.read(spec.with_name("c.lock.yaml"), "guard")
     assert sorted(a for r in lock.jobs.values() for a in r.addresses) == [
-        "videos.promo[avatar=a0,script=s0]", "videos.promo[avatar=a0,script=s1]"]
+        "videos.promo[avatar=a0,script=s0]",
+        "videos.promo[avatar=a0,script=s1]",
+    ]
     assert all(r.state == "succeeded" and r.request and "script" in r.request for r in lock.jobs.values())
     rest = _campaign(env, "plan", str(spec), "--detailed-exitcode")
     assert rest.returncode == 2 and "2 to create" in rest.stdout and "2 unchanged" in rest.stdout
 
     [(key, old)] = [(k, r) for k, r in lock.jobs.items() if "script=s0" in r.addresses[0]]
-    planned = _campaign(env, "plan", str(spec), "--replace", "promo[avatar=a0,script=s0]", "--exclude", "promo[avatar=a1]")
+    planned = _campaign(
+        env, "plan", str(spec), "--replace", "promo[avatar=a0,script=s0]", "--exclude", "promo[avatar=a1]"
+    )
     assert planned.returncode == 0 and "1 to replace" in planned.stdout and "0 to create" in planned.stdout
-    assert f"re-rendered on request (--replace promo[avatar=a0,script=s0]); old video ids: {old.video_ids[0]}" in planned.stdout
+    assert (
+        f"re-rendered on request (--replace promo[avatar=a0,script=s0]); old video ids: {old.video_ids[0]}"
+        in planned.stdout
+    )
     again = _apply(env, spec, "--replace", "promo[avatar=a0,script=s0]", "--exclude", "promo[avatar=a1]")
     assert again.returncode == 0, again.stderr
     after = lockfile.read(spec.with_name("c.lock.yaml"), "guard").jobs[key]
-    assert after.state == "succeeded" and after.video_ids and after.video_ids != old.video_ids and after.attempts == old.attempts + 1
-    assert after.replaced == {"reason": "--replace promo[avatar=a0,script=s0]", "video_ids": list(old.video_ids), "task_ids": list(old.task_ids)}
+    assert (
+        after.state == "succeeded"
+        and after.video_ids
+        and after.video_ids != old.video_ids
+        and after.attempts == old.attempts + 1
+    )
+    assert after.replaced == {
+        "reason": "--replace promo[avatar=a0,script=s0]",
+        "video_ids": list(old.video_ids),
+        "task_ids": list(old.task_ids),
+    }
 
 
 def test_over_budget_and_inflight_forgets_stop_apply_before_any_request(sandbox: Any, tmp_path: Path) -> None:
@@ -85,14 +103,24 @@ def test_over_budget_and_inflight_forgets_stop_apply_before_any_request(sandbox:
     assert sandbox.stats()["requests_total"] == before and not spec.with_name("c.lock.yaml").exists()
 
     lock = lockfile.read(spec.with_name("c.lock.yaml"), "guard").with_job(
-        "av-00000000000000aa", JobRecord(kind="avatar_video", provider="tiktok", state="submitted",
-                                         addresses=("videos.gone[avatar=a0,script=s0]",), task_ids=("123",)))
+        "av-00000000000000aa",
+        JobRecord(
+            kind="avatar_video",
+            provider="tiktok",
+            state="submitted",
+            addresses=("videos.gone[avatar=a0,script=s0]",),
+            task_ids=("123",),
+        ),
+    )
     lockfile.write(spec.with_name("c.lock.yaml"), lock)
     plan = _campaign(env, "plan", str(spec), "--max-videos", "4")
     assert plan.returncode == 0 and "STILL RENDERING (paid for)" in plan.stdout
     assert "Apply refuses unless --allow-forget-inflight" in plan.stdout
     refused = _apply(env, spec, "--max-videos", "4")
-    assert refused.returncode == 1 and "1 job that left the spec is still rendering (paid for): av-00000000000000aa" in refused.stderr
+    assert (
+        refused.returncode == 1
+        and "1 job that left the spec is still rendering (paid for): av-00000000000000aa" in refused.stderr
+    )
     assert sandbox.stats()["requests_total"] == before
     assert "Traceback" not in refused.stderr + over.stderr + flagged.stderr
     allowed = _apply(env, spec, "--max-videos", "4", "--allow-forget-inflight")

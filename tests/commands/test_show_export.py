@@ -51,7 +51,11 @@ def test_show_prints_a_saved_plan_in_every_format(tmp_path: Path) -> None:
     as_json = json.loads(_campaign("show", str(plan), "--format", "json").stdout)
     assert as_json == json.loads(plan.read_text()) and as_json["selection"]["targets"] == ["promo[avatar=tom]"]
     markdown = _campaign("show", str(plan), "--format", "markdown", "--sandbox")
-    assert markdown.returncode == 0 and markdown.stdout.startswith("### campaign `ship`") and "Partial plan" in markdown.stdout
+    assert (
+        markdown.returncode == 0
+        and markdown.stdout.startswith("### campaign `ship`")
+        and "Partial plan" in markdown.stdout
+    )
     missing = _campaign("show", str(tmp_path / "nope.plan"))
     assert missing.returncode == 1 and "no such plan file" in missing.stderr
     data = json.loads(plan.read_text())
@@ -68,9 +72,20 @@ def test_export_writes_one_row_per_video_with_ids_state_and_file(tmp_path: Path)
     lock = planned.lock
     for key, job in planned.graph.jobs.items():
         if "avatar=isabelle" in job.addresses[0] and "size=40" in job.addresses[0] and "Trail" in job.addresses[0]:
-            lock = lock.with_job(key, JobRecord(kind=job.kind, provider=job.provider, state="succeeded", addresses=job.addresses,
-                                                name=job.name, video_name=f"{job.name}~tag", task_ids=("t1",), video_ids=("v1",),
-                                                artifacts=(Artifact("v1", "artifacts/ship/v1.mp4", "0" * 64, 10),)))
+            lock = lock.with_job(
+                key,
+                JobRecord(
+                    kind=job.kind,
+                    provider=job.provider,
+                    state="succeeded",
+                    addresses=job.addresses,
+                    name=job.name,
+                    video_name=f"{job.name}~tag",
+                    task_ids=("t1",),
+                    video_ids=("v1",),
+                    artifacts=(Artifact("v1", "artifacts/ship/v1.mp4", "0" * 64, 10),),
+                ),
+            )
     lockfile.write(spec.with_name("c.lock.yaml"), lock)
     result = _campaign("export", str(spec), "--format", "csv")
     assert result.returncode == 0, result.stderr
@@ -78,8 +93,15 @@ def test_export_writes_one_row_per_video_with_ids_state_and_file(tmp_path: Path)
     assert len(rows) == 8 + 4  # 2 avatars x 2 products x 2 sizes, and tom's 4 refreshed
     first = rows[0]
     assert first["address"] == "videos.promo[avatar=isabelle,script=s,product=Trail Boot,size=40]"
-    assert (first["state"], first["video_id"], first["task_ids"], first["artifact"]) == ("succeeded", "v1", "t1", "artifacts/ship/v1.mp4")
-    assert first["axes"] == "avatar=isabelle;script=s;product=\"Trail Boot\";size=40" and rows[1]["axes"].endswith('size="41"')
+    assert (first["state"], first["video_id"], first["task_ids"], first["artifact"]) == (
+        "succeeded",
+        "v1",
+        "t1",
+        "artifacts/ship/v1.mp4",
+    )
+    assert first["axes"] == 'avatar=isabelle;script=s;product="Trail Boot";size=40' and rows[1]["axes"].endswith(
+        'size="41"'
+    )
     assert all(r["state"] == "planned" for r in rows[1:]) and rows[-1]["kind"] == "refresh_video"
     assert not any(cell.startswith("=") for r in rows for cell in r.values())  # no formula reaches a spreadsheet
     as_json = json.loads(_campaign("export", str(spec), "--format", "json").stdout)

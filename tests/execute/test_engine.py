@@ -58,14 +58,31 @@ class FakeTikTok:
         for t in task_ids:
             status = self._status(t)
             done = status == "SUCCESS"
-            out.append(AvatarTask(t, status, self.tasks[t]["video_name"], self.tasks[t]["video_id"] if done else None,
-                                  f"http://media.invalid/{t}.mp4" if done else None, "bad" if status == "FAILED" else None))
+            out.append(
+                AvatarTask(
+                    t,
+                    status,
+                    self.tasks[t]["video_name"],
+                    self.tasks[t]["video_id"] if done else None,
+                    f"http://media.invalid/{t}.mp4" if done else None,
+                    "bad" if status == "FAILED" else None,
+                )
+            )
         return out
 
     def list_avatar_videos(self, *, avatar_id: str | None = None) -> list[VideoInfo]:
         self._call("list", avatar_id)
-        return [VideoInfo(t["video_id"], t["video_name"], "2026-01-01 00:00:00", f"http://media.invalid/{t['video_id']}.mp4", t["avatar_id"])
-                for t in self.tasks.values() if t["kind"] == "avatar" and avatar_id in (None, t["avatar_id"])]
+        return [
+            VideoInfo(
+                t["video_id"],
+                t["video_name"],
+                "2026-01-01 00:00:00",
+                f"http://media.invalid/{t['video_id']}.mp4",
+                t["avatar_id"],
+            )
+            for t in self.tasks.values()
+            if t["kind"] == "avatar" and avatar_id in (None, t["avatar_id"])
+        ]
 
     def rename_video(self, video_id: str, name: str) -> None:
         self._call("rename", (video_id, name))
@@ -81,8 +98,11 @@ class FakeTikTok:
 
     def get_refresh_tasks(self, task_ids: list[str]) -> list[RefreshTask]:
         self._call("refresh_poll", list(task_ids))
-        return [RefreshTask(t, s, self.tasks[t]["video_id"] if s == "SUCCESS" else None, "refresh_video-x", None)
-                for t in task_ids for s in [self._status(t)]]
+        return [
+            RefreshTask(t, s, self.tasks[t]["video_id"] if s == "SUCCESS" else None, "refresh_video-x", None)
+            for t in task_ids
+            for s in [self._status(t)]
+        ]
 
 
 SPEC = """version: 1
@@ -107,8 +127,14 @@ def _apply(tmp_path: Path, fake_kwargs: dict[str, Any] | None = None, name: str 
     spec.write_text(SPEC.replace("NAME", name))
     planned = make_plan(spec)
     fake = FakeTikTok(planned.lock_path, **(fake_kwargs or {}))
-    result = execute(planned.plan, planned.lock, planned.lock_path, Providers(tiktok=fake), ExecuteOptions(parallelism=1),
-                     clock=FakeClock())
+    result = execute(
+        planned.plan,
+        planned.lock,
+        planned.lock_path,
+        Providers(tiktok=fake),
+        ExecuteOptions(parallelism=1),
+        clock=FakeClock(),
+    )
     return fake, result
 
 
@@ -163,7 +189,13 @@ def test_rename_then_forget(tmp_path: Path) -> None:
     spec.write_text(SPEC.replace("NAME", "w").replace("scripts: [s1, s2, s3]", "scripts: [s1]"))
     planned = make_plan(spec)
     assert planned.plan.counts["forget"] == 4
-    result = execute(planned.plan, planned.lock, planned.lock_path, Providers(tiktok=FakeTikTok(planned.lock_path)),
-                     ExecuteOptions(), clock=FakeClock())
+    result = execute(
+        planned.plan,
+        planned.lock,
+        planned.lock_path,
+        Providers(tiktok=FakeTikTok(planned.lock_path)),
+        ExecuteOptions(),
+        clock=FakeClock(),
+    )
     assert len(result.lockfile.jobs) == 4
     assert len(lockfile.read(planned.lock_path, "fake").jobs) == 4

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -44,8 +43,14 @@ def git(repo: Path, *args: str) -> str:
 def run_step(script: str, repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run a step as GitHub does (`bash -e`), with campaign on PATH."""
     full = {**os.environ, **env, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo, env=full,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=repo,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -82,7 +87,8 @@ def test_apply_workflow_uses_a_concurrency_group_per_campaign_file_and_secrets_f
 
 
 def test_pull_request_then_merge_applies_the_saved_plan_and_the_next_plan_has_no_changes(
-        repo: Path, sandbox: SandboxServer, tmp_path: Path) -> None:
+    repo: Path, sandbox: SandboxServer, tmp_path: Path
+) -> None:
     plan_steps, apply_steps = steps("campaign-plan.yml"), steps("campaign-apply.yml")
     # A pull request adds the demo campaign.
     git(repo, "checkout", "-q", "-b", "add-demo")

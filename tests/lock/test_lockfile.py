@@ -53,7 +53,9 @@ def test_round_trip_is_lossless_and_byte_stable() -> None:
 
 def test_output_is_sorted_whatever_the_insertion_order() -> None:
     lock = _sample()
-    reversed_lock = Lockfile(campaign=lock.campaign, jobs=dict(reversed(list(lock.jobs.items()))), resolved_avatars=lock.resolved_avatars)
+    reversed_lock = Lockfile(
+        campaign=lock.campaign, jobs=dict(reversed(list(lock.jobs.items()))), resolved_avatars=lock.resolved_avatars
+    )
     text = lockfile.dumps(reversed_lock)
     assert text == lockfile.dumps(lock)
     assert text.index("av-00000000000000bb") < text.index("rf-00000000000000aa")
@@ -97,8 +99,14 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
     [
         ("version: 1\ncampaign: [unclosed\n", "x.lock.yaml:3:1: corrupt lockfile (not valid YAML)"),
         ("- a\n- b\n", "not a lockfile"),
-        ("version: 1\ncampaign: c\njobs:\n  av-0000000000000001: {kind: avatar_video, provider: tiktok, state: done, addresses: []}\n", "corrupt lockfile at jobs.av-0000000000000001.state"),
-        ("version: 1\ncampaign: c\njobs:\n  nonsense: {kind: avatar_video, provider: tiktok, state: failed, addresses: []}\n", "corrupt lockfile"),
+        (
+            "version: 1\ncampaign: c\njobs:\n  av-0000000000000001: {kind: avatar_video, provider: tiktok, state: done, addresses: []}\n",
+            "corrupt lockfile at jobs.av-0000000000000001.state",
+        ),
+        (
+            "version: 1\ncampaign: c\njobs:\n  nonsense: {kind: avatar_video, provider: tiktok, state: failed, addresses: []}\n",
+            "corrupt lockfile",
+        ),
         ("version: 7\ncampaign: c\njobs: {}\n", "lockfile version 7 was written by a newer campaign; upgrade campaign"),
     ],
 )

@@ -33,7 +33,8 @@ refresh:
 
 
 def test_a_too_short_refresh_source_fails_its_job_and_is_replaced_next_plan(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_factory: Any) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_factory: Any
+) -> None:
     real_seconds = video.spoken_seconds
     monkeypatch.setattr(video, "spoken_seconds", lambda script: 1.0)  # below the refresh minimum of 2 s
     spec = tmp_path / "checks.yaml"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from runner.lock.lockfile import JobError, JobRecord, Lockfile
 from runner.plan.diff import diff
@@ -24,15 +24,27 @@ videos:
 """
 
 
-def _graph(write_spec: Callable[[str, str], Path], script: str = "Hello.", name: str = "v", file: str = "c.yaml") -> JobGraph:
+def _graph(
+    write_spec: Callable[[str, str], Path], script: str = "Hello.", name: str = "v", file: str = "c.yaml"
+) -> JobGraph:
     return build_graph(load_spec(write_spec(SPEC.replace("SCRIPT", script).replace("NAME", name), file)))
 
 
 def _locked(graph: JobGraph, state: str = "succeeded", **extra: object) -> Lockfile:
     lock = Lockfile(campaign="t")
     for key, job in graph.jobs.items():
-        lock = lock.with_job(key, JobRecord(kind=job.kind, provider=job.provider, state=state, addresses=job.addresses,  # type: ignore[arg-type]
-                                            name=job.name, video_ids=("v" + key,), **extra))  # type: ignore[arg-type]
+        lock = lock.with_job(
+            key,
+            JobRecord(
+                kind=job.kind,
+                provider=job.provider,
+                state=state,
+                addresses=job.addresses,  # type: ignore[arg-type]
+                name=job.name,
+                video_ids=("v" + key,),
+                **extra,
+            ),
+        )  # type: ignore[arg-type]
     return lock
 
 
@@ -67,7 +79,9 @@ def test_new_script_is_a_replace_and_the_rest_is_kept(write_spec: Callable[[str,
 
 def test_removed_job_is_forgotten(write_spec: Callable[[str, str], Path]) -> None:
     old = _graph(write_spec)
-    spec = write_spec(SPEC.replace("scripts: [s, k]", "scripts: [k]").replace("SCRIPT", "Hello.").replace("NAME", "v"), "d.yaml")
+    spec = write_spec(
+        SPEC.replace("scripts: [s, k]", "scripts: [k]").replace("SCRIPT", "Hello.").replace("NAME", "v"), "d.yaml"
+    )
     plan = diff(build_graph(load_spec(spec)), _locked(old))
     assert plan.counts == {"create": 0, "rename": 0, "replace": 0, "forget": 1, "no-op": 1, "blocked": 0}
 

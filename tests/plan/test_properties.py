@@ -27,9 +27,13 @@ def campaigns(draw: st.DrawFn) -> str:
     lines += [f'  a{i}: {{id: "{100 + i}"}}' for i in range(avatars)]
     lines.append("scripts:")
     lines += [f'  s{i}: {{text: "{text} {{{{ axis }}}}"}}' for i, text in enumerate(scripts)]
-    lines += ["videos:", "  - id: g", f"    avatars: [{', '.join(f'a{i}' for i in range(avatars))}]",
-              f"    scripts: [{', '.join(f's{i}' for i in range(len(scripts)))}]",
-              f"    matrix: {{axis: [{', '.join(repr(v) for v in values)}]}}"]
+    lines += [
+        "videos:",
+        "  - id: g",
+        f"    avatars: [{', '.join(f'a{i}' for i in range(avatars))}]",
+        f"    scripts: [{', '.join(f's{i}' for i in range(len(scripts)))}]",
+        f"    matrix: {{axis: [{', '.join(repr(v) for v in values)}]}}",
+    ]
     if refresh:
         lines += ["refresh:", "  - id: r", "    source: {from: g, where: {avatar: a0}}", "    strategies: [SWAP_MUSIC]"]
     return "\n".join(lines) + "\n"
@@ -58,8 +62,17 @@ def test_fully_succeeded_lockfile_plans_all_noop(text: str) -> None:
         graph = build_graph(load_spec(path))
     lock = Lockfile(campaign="prop")
     for key, job in graph.jobs.items():
-        lock = lock.with_job(key, JobRecord(kind=job.kind, provider=job.provider, state="succeeded",
-                                            addresses=job.addresses, name=job.name, video_ids=("1",)))
+        lock = lock.with_job(
+            key,
+            JobRecord(
+                kind=job.kind,
+                provider=job.provider,
+                state="succeeded",
+                addresses=job.addresses,
+                name=job.name,
+                video_ids=("1",),
+            ),
+        )
     plan = diff(graph, lock)
     assert not plan.has_changes
     assert plan.counts["no-op"] == len(graph.jobs)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -13,8 +14,8 @@ from runner.commands.plan import command as plan_command
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.make import make_plan
-from runner.plan.render import MARKDOWN_LIMIT, render_markdown
 from runner.plan.planfile import read_plan_file
+from runner.plan.render import MARKDOWN_LIMIT, render_markdown
 from runner.plan.review import reviewed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -24,11 +25,23 @@ DEMO = PROJECT_DIR / "campaigns" / "demo.yaml"
 
 def _complete_lock(spec: Path, lock_path: Path) -> None:
     planned = make_plan(spec, lock_path)
-    lock = Lockfile(campaign=planned.spec.campaign, resolved_avatars={"tiktok": {"Tom in blue shirt": "7295759871838797825"}},
-                    lineage="lineage-fixed-for-the-byte-comparison")
+    lock = Lockfile(
+        campaign=planned.spec.campaign,
+        resolved_avatars={"tiktok": {"Tom in blue shirt": "7295759871838797825"}},
+        lineage="lineage-fixed-for-the-byte-comparison",
+    )
     for key, job in planned.graph.jobs.items():
-        lock = lock.with_job(key, JobRecord(kind=job.kind, provider=job.provider, state="succeeded",
-                                            addresses=job.addresses, name=job.name, video_ids=("1",)))
+        lock = lock.with_job(
+            key,
+            JobRecord(
+                kind=job.kind,
+                provider=job.provider,
+                state="succeeded",
+                addresses=job.addresses,
+                name=job.name,
+                video_ids=("1",),
+            ),
+        )
     lockfile.write(lock_path, lock)
 
 
@@ -126,8 +139,18 @@ def _lock_with_requests(spec: Path, lock_path: Path) -> None:
     planned = make_plan(spec, lock_path)
     lock = Lockfile(campaign=planned.spec.campaign)
     for key, job in planned.graph.jobs.items():
-        lock = lock.with_job(key, JobRecord(kind=job.kind, provider=job.provider, state="succeeded", addresses=job.addresses,
-                                            name=job.name, video_ids=(f"v-{key}",), request=dict(job.request)))
+        lock = lock.with_job(
+            key,
+            JobRecord(
+                kind=job.kind,
+                provider=job.provider,
+                state="succeeded",
+                addresses=job.addresses,
+                name=job.name,
+                video_ids=(f"v-{key}",),
+                request=dict(job.request),
+            ),
+        )
     lockfile.write(lock_path, lock)
 
 
@@ -136,9 +159,13 @@ def test_text_plan_shows_what_is_said_in_file_order(write_spec: Callable[..., Pa
     result = CliRunner().invoke(plan_command, [str(spec)])
     assert result.exit_code == 0, result.output
     heads = [line.split()[2] for line in result.stdout.splitlines() if line.startswith("    + ")]
-    assert heads == ["videos.zeta[avatar=tom,script=care,product=Trail", "videos.zeta[avatar=tom,script=care,product=City",
-                     "videos.zeta[avatar=isabelle,script=care,product=Trail", "videos.zeta[avatar=isabelle,script=care,product=City",
-                     "videos.alpha[avatar=isabelle,script=care,product=Snow"]
+    assert heads == [
+        "videos.zeta[avatar=tom,script=care,product=Trail",
+        "videos.zeta[avatar=tom,script=care,product=City",
+        "videos.zeta[avatar=isabelle,script=care,product=Trail",
+        "videos.zeta[avatar=isabelle,script=care,product=City",
+        "videos.alpha[avatar=isabelle,script=care,product=Snow",
+    ]
     text = result.stdout
     assert "avatar:     tom (7301881390801354754)" in text
     assert "name:       tom-trail-boot~" in text
@@ -147,20 +174,30 @@ def test_text_plan_shows_what_is_said_in_file_order(write_spec: Callable[..., Pa
     assert "Quota: +5 videos" in text
 
 
-def test_replace_and_rename_show_field_diffs_with_word_highlight(tmp_path: Path, write_spec: Callable[..., Path]) -> None:
+def test_replace_and_rename_show_field_diffs_with_word_highlight(
+    tmp_path: Path, write_spec: Callable[..., Path]
+) -> None:
     spec = write_spec(REVIEW_SPEC)
     lock = tmp_path / "c.lock.yaml"
     _lock_with_requests(spec, lock)
     assert all(r.request for r in lockfile.read(lock, "review").jobs.values())
-    spec.write_text(REVIEW_SPEC.replace("Dry feet", "Warm feet").replace("{{ avatar }}-{{ product | slug }}", "{{ product | slug }}-{{ avatar }}"))
+    spec.write_text(
+        REVIEW_SPEC.replace("Dry feet", "Warm feet").replace(
+            "{{ avatar }}-{{ product | slug }}", "{{ product | slug }}-{{ avatar }}"
+        )
+    )
     text = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock)]).stdout
-    assert text.count('~ script: "Dry feet or your money back. Trail Boot…" → "Warm feet or your money back. Trail…"') == 2
+    assert (
+        text.count('~ script: "Dry feet or your money back. Trail Boot…" → "Warm feet or your money back. Trail…"') == 2
+    )
     assert '~ name: "tom-trail-boot" → "trail-boot-tom"' in text
     assert "[-Dry-] {+Warm+} feet or your money back." in text
     assert "replaces av-" in text and "the request changed" not in text
     markdown = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--format", "markdown"]).stdout
     assert "<del>Dry </del><ins>Warm </ins>feet or your money back." in markdown
-    assert all(len(line) < 200 for line in markdown.split("<pre>~ script: ")[1].split("</pre>")[0].split("&#10;"))  # wrapped
+    assert all(
+        len(line) < 200 for line in markdown.split("<pre>~ script: ")[1].split("</pre>")[0].split("&#10;")
+    )  # wrapped
     # a name-only change is a rename with its own diff
     spec.write_text(REVIEW_SPEC.replace("{{ avatar }}-{{ product | slug }}", "{{ avatar }}-boot-{{ product | slug }}"))
     text = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock)]).stdout
@@ -169,8 +206,11 @@ def test_replace_and_rename_show_field_diffs_with_word_highlight(tmp_path: Path,
 
 def test_markdown_escapes_everything_user_written(write_spec: Callable[..., Path]) -> None:
     # names refuse backticks and HTML at validation; scripts may carry them, and are escaped
-    spec = write_spec(REVIEW_SPEC.replace('"{{ avatar }}-{{ product | slug }}"', '"@octocat {{ avatar }}"')
-                      .replace("Dry feet", "`</b><img src=x onerror=y> [link](javascript:x) **bold** @octocat"))
+    spec = write_spec(
+        REVIEW_SPEC.replace('"{{ avatar }}-{{ product | slug }}"', '"@octocat {{ avatar }}"').replace(
+            "Dry feet", "`</b><img src=x onerror=y> [link](javascript:x) **bold** @octocat"
+        )
+    )
     result = CliRunner().invoke(plan_command, [str(spec), "--format", "markdown"])
     assert result.exit_code == 0, result.output
     text = result.stdout
@@ -182,7 +222,8 @@ def test_markdown_escapes_everything_user_written(write_spec: Callable[..., Path
 
 def _big_spec(write_spec: Callable[..., Path], jobs: int) -> Path:
     products = ", ".join(f"Product {i}" for i in range(jobs // 2))
-    return write_spec(f"""version: 1
+    return write_spec(
+        f"""version: 1
 campaign: big
 avatars: {{a: {{id: "7295705233773068290"}}, b: {{id: "7301881390801354754"}}}}
 scripts:
@@ -193,7 +234,9 @@ videos:
     scripts: [s]
     matrix: {{product: [{products}]}}
     name: "{{{{ avatar }}}}-{{{{ product | slug }}}}"
-""", name="big.yaml")
+""",
+        name="big.yaml",
+    )
 
 
 def test_200_job_markdown_plan_fits_and_shrinks_scripts_first(write_spec: Callable[..., Path]) -> None:
@@ -222,11 +265,28 @@ def test_200_job_markdown_plan_fits_and_shrinks_scripts_first(write_spec: Callab
 def test_fields_name_voice_aspect_hook_and_strategies() -> None:
     from runner.plan.fielddiff import request_fields
 
-    heygen = request_fields("heygen_video", {"avatar_id": "look-1", "script": "Hi.", "voice_id": "v-9", "aspect_ratio": "9:16"},
-                            ["videos.g[avatar=dana,script=s]"])
+    heygen = request_fields(
+        "heygen_video",
+        {"avatar_id": "look-1", "script": "Hi.", "voice_id": "v-9", "aspect_ratio": "9:16"},
+        ["videos.g[avatar=dana,script=s]"],
+    )
     assert heygen == {"avatar": "dana (look-1)", "voice": "v-9", "aspect": "9:16", "script": "Hi."}
-    refresh = request_fields("refresh_video", {"video": {"job": "up-1"}, "video_refresh_strategy_list": ["ADD_HOOK", "SWAP_MUSIC"],
-                                               "add_hook": {"hook_type": "HOLIDAY", "holiday_theme": "CHRISTMAS"}}, ["refresh.r"])
-    assert refresh == {"strategies": "ADD_HOOK, SWAP_MUSIC", "hook": "HOLIDAY", "holiday_theme": "CHRISTMAS", "source": "output of up-1"}
-    named = request_fields("avatar_video", {"avatar_id": "name:Tom in blue", "script": "x"}, ["videos.g[avatar=tom,script=s]"])
+    refresh = request_fields(
+        "refresh_video",
+        {
+            "video": {"job": "up-1"},
+            "video_refresh_strategy_list": ["ADD_HOOK", "SWAP_MUSIC"],
+            "add_hook": {"hook_type": "HOLIDAY", "holiday_theme": "CHRISTMAS"},
+        },
+        ["refresh.r"],
+    )
+    assert refresh == {
+        "strategies": "ADD_HOOK, SWAP_MUSIC",
+        "hook": "HOLIDAY",
+        "holiday_theme": "CHRISTMAS",
+        "source": "output of up-1",
+    }
+    named = request_fields(
+        "avatar_video", {"avatar_id": "name:Tom in blue", "script": "x"}, ["videos.g[avatar=tom,script=s]"]
+    )
     assert named["avatar"] == "tom (name 'Tom in blue', id known after apply)"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -34,7 +34,9 @@ refresh:
 
 
 def _plan(spec: Path, *args: str) -> tuple[int, dict[str, object], str]:
-    result = CliRunner().invoke(cli, ["plan", str(spec), "--format", "json", "--lock", str(spec.with_suffix(".lock.yaml")), *args])
+    result = CliRunner().invoke(
+        cli, ["plan", str(spec), "--format", "json", "--lock", str(spec.with_suffix(".lock.yaml")), *args]
+    )
     data = json.loads(result.stdout) if result.exit_code == 0 else {}
     return result.exit_code, data, str(result.exception or "")
 
@@ -57,7 +59,9 @@ def test_parse_grammar_and_typed_values() -> None:
 
 def test_target_is_and_inside_or_across_and_brings_dependencies(write_spec: Callable[[str], Path]) -> None:
     spec = write_spec(SPEC)
-    code, data, _ = _plan(spec, "--target", 'promo[avatar=tom,product="City, Boot"]', "--target", "promo[n=\"2\",avatar=isabelle,price=25]")
+    code, data, _ = _plan(
+        spec, "--target", 'promo[avatar=tom,product="City, Boot"]', "--target", 'promo[n="2",avatar=isabelle,price=25]'
+    )
     assert code == 0
     addresses = _addresses(data)
     assert len(addresses) == 4 + 2
@@ -74,7 +78,7 @@ def test_values_compare_as_typed_with_did_you_mean(write_spec: Callable[[str], P
     code, _, err = _plan(spec, "--target", "promo[n=1]")
     assert code == 0
     code, _, err = _plan(spec, "--target", "promo[n=2]")
-    assert code == 1 and "no n=2 in promo; did you mean \"2\" (a string)? 2 reads as a number" in err
+    assert code == 1 and 'no n=2 in promo; did you mean "2" (a string)? 2 reads as a number' in err
     code, _, err = _plan(spec, "--target", "promoo")
     assert code == 1 and "did you mean 'promo'?" in err
     code, _, err = _plan(spec, "--exclude", "promo[prodcut=x]")
@@ -93,8 +97,10 @@ def test_exclude_drops_dependents_and_sample_takes_first_cells(write_spec: Calla
     videos = [a for a in _addresses(data) if a.startswith("videos.")]
     refreshes = [a for a in _addresses(data) if a.startswith("refresh.") and not a.endswith(".source")]
     # addresses spell values as typed: 19.90 keeps its text, the string "2" is quoted
-    assert videos == ["videos.promo[avatar=isabelle,script=teaser,product=Trail Boot,price=19.90,n=1]",
-                      'videos.promo[avatar=isabelle,script=teaser,product=Trail Boot,price=19.90,n="2"]']
+    assert videos == [
+        "videos.promo[avatar=isabelle,script=teaser,product=Trail Boot,price=19.90,n=1]",
+        'videos.promo[avatar=isabelle,script=teaser,product=Trail Boot,price=19.90,n="2"]',
+    ]
     assert len(refreshes) == 2 and all("product=Trail Boot,price=19.90,n=1" in a for a in refreshes)
 
 
@@ -108,8 +114,24 @@ def test_partial_plan_banner_and_forgets_left_alone(write_spec: Callable[[str], 
 
 def test_url_refresh_themes_select_and_keep_file_order() -> None:
     spec = Path(__file__).resolve().parents[2] / "campaigns" / "holiday-refresh.yaml"
-    result = CliRunner().invoke(cli, ["plan", str(spec), "--format", "json", "--lock", "/nonexistent-dir/x.lock.yaml",
-                                      "--target", "holiday-hooks[holiday_theme=CYBER_MONDAY]", "--target", "holiday-hooks[holiday_theme=THANKSGIVING]"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(spec),
+            "--format",
+            "json",
+            "--lock",
+            "/nonexistent-dir/x.lock.yaml",
+            "--target",
+            "holiday-hooks[holiday_theme=CYBER_MONDAY]",
+            "--target",
+            "holiday-hooks[holiday_theme=THANKSGIVING]",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert _addresses(json.loads(result.stdout)) == ["refresh.holiday-hooks.source", "refresh.holiday-hooks[holiday_theme=THANKSGIVING]",
-                                                     "refresh.holiday-hooks[holiday_theme=CYBER_MONDAY]"]
+    assert _addresses(json.loads(result.stdout)) == [
+        "refresh.holiday-hooks.source",
+        "refresh.holiday-hooks[holiday_theme=THANKSGIVING]",
+        "refresh.holiday-hooks[holiday_theme=CYBER_MONDAY]",
+    ]

@@ -24,7 +24,9 @@ def test_whole_catalog_exactly_once_under_20_percent_faults(sandbox_factory: Any
     clean = sandbox_factory(time_scale=0.001)
     expected = [(a.id, a.name) for a in kind(settings_from_env(clean.env()), clock=ScaledClock(0.001)).list_avatars()]
     faulty = sandbox_factory(time_scale=0.001, fault_rate=0.25, slow_rate=0.05, seed=11)
-    c = kind(settings_from_env(faulty.env()), clock=ScaledClock(0.001), retry=RetryPolicy(max_attempts=12, base=0.5, cap=5))
+    c = kind(
+        settings_from_env(faulty.env()), clock=ScaledClock(0.001), retry=RetryPolicy(max_attempts=12, base=0.5, cap=5)
+    )
     for _ in range(8):  # several listings, so that faults hit first pages, later pages and retries
         got = [(a.id, a.name) for a in c.list_avatars()]
         assert got == expected and len(set(got)) == len(got) > 20
@@ -42,7 +44,11 @@ def test_burst_of_50_refresh_creates_draws_no_rate_limit_refusal(sandbox_factory
     assert stats["rate_limited_total"] == 0, stats["rate_limited"]
 
 
-SECRETS = {"TIKTOK_ACCESS_TOKEN": "tt-secret-4f9a1c", "HEYGEN_API_KEY": "hg-secret-77b2e0", "ZEGO_SERVER_SECRET": "zg-secret-90d3aa"}
+SECRETS = {
+    "TIKTOK_ACCESS_TOKEN": "tt-secret-4f9a1c",
+    "HEYGEN_API_KEY": "hg-secret-77b2e0",
+    "ZEGO_SERVER_SECRET": "zg-secret-90d3aa",
+}
 
 
 def _assert_clean(text: str) -> None:
@@ -60,13 +66,25 @@ def test_no_secret_in_output_logs_or_exceptions(sandbox: Any, caplog: pytest.Log
     ]
     for case in cases:
         provider = case.pop("PROVIDER", "tiktok")
-        result = subprocess.run([sys.executable, "-m", "runner", "avatars", "--provider", provider], env={**case, "CAMPAIGN_DEBUG": "1"},
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "runner", "avatars", "--provider", provider],
+            env={**case, "CAMPAIGN_DEBUG": "1"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 1, result.stderr
         _assert_clean(result.stdout + result.stderr)
     caplog.set_level(logging.DEBUG)
-    settings = settings_from_env({**SECRETS, "ZEGO_APP_ID": "1000001", "TIKTOK_API_BASE_URL": sandbox.tiktok_url,
-                                  "HEYGEN_API_BASE_URL": sandbox.heygen_url, "ZEGO_API_BASE_URL": sandbox.zego_url})
+    settings = settings_from_env(
+        {
+            **SECRETS,
+            "ZEGO_APP_ID": "1000001",
+            "TIKTOK_API_BASE_URL": sandbox.tiktok_url,
+            "HEYGEN_API_BASE_URL": sandbox.heygen_url,
+            "ZEGO_API_BASE_URL": sandbox.zego_url,
+        }
+    )
     _assert_clean(repr(settings) + str(settings))
     for kind in (TikTokClient, HeyGenClient, ZegoClient):
         with pytest.raises(Exception) as info:
@@ -76,8 +94,15 @@ def test_no_secret_in_output_logs_or_exceptions(sandbox: Any, caplog: pytest.Log
 
 
 def test_cli_lists_the_88_seeded_avatars() -> None:
-    result = subprocess.run([sys.executable, "-m", "runner", "avatars", "--provider", "tiktok", "--sandbox", "--format", "json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "runner", "avatars", "--provider", "tiktok", "--sandbox", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     avatars = json.loads(result.stdout)
-    assert len(avatars) == 88 and {"id": "7295759871838797825", "name": "Tom in blue shirt", "provider": "tiktok"} in avatars
+    assert (
+        len(avatars) == 88
+        and {"id": "7295759871838797825", "name": "Tom in blue shirt", "provider": "tiktok"} in avatars
+    )

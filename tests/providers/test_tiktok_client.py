@@ -20,7 +20,9 @@ SETTINGS = ProviderSettings(tiktok_base_url="https://api.test/open_api/v1.3", ti
 
 
 def client(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> TikTokClient:
-    return TikTokClient(SETTINGS, clock=FakeClock(), transport=httpx.MockTransport(handler), retry=RetryPolicy(max_attempts=4), **kw)
+    return TikTokClient(
+        SETTINGS, clock=FakeClock(), transport=httpx.MockTransport(handler), retry=RetryPolicy(max_attempts=4), **kw
+    )
 
 
 def ok(data: Any) -> httpx.Response:
@@ -51,8 +53,13 @@ def test_pagination_to_exhaustion() -> None:
 
 
 def test_transient_codes_and_5xx_are_retried_then_succeed() -> None:
-    replies = iter([httpx.Response(503, text="busy"), httpx.Response(200, json={"code": 50002, "message": "busy", "request_id": "r"}),
-                    ok({"list": [{"avatar_id": "1", "avatar_name": "A"}], "page_info": {"total_page": 1}})])
+    replies = iter(
+        [
+            httpx.Response(503, text="busy"),
+            httpx.Response(200, json={"code": 50002, "message": "busy", "request_id": "r"}),
+            ok({"list": [{"avatar_id": "1", "avatar_name": "A"}], "page_info": {"total_page": 1}}),
+        ]
+    )
     c = client(lambda r: next(replies))
     assert [a.id for a in c.list_avatars()] == ["1"]
     assert c.request_count == 3
@@ -60,7 +67,9 @@ def test_transient_codes_and_5xx_are_retried_then_succeed() -> None:
 
 def test_rate_limit_code_is_retried_with_backoff() -> None:
     clock = FakeClock()
-    replies = iter([httpx.Response(200, json={"code": 40100, "message": "Too many requests", "request_id": "r"}), ok({"list": []})])
+    replies = iter(
+        [httpx.Response(200, json={"code": 40100, "message": "Too many requests", "request_id": "r"}), ok({"list": []})]
+    )
     c = TikTokClient(SETTINGS, clock=clock, transport=httpx.MockTransport(lambda r: next(replies)))
     start = clock.monotonic()
     c.get_avatar_tasks(["1"])
@@ -68,7 +77,9 @@ def test_rate_limit_code_is_retried_with_backoff() -> None:
 
 
 def test_auth_errors_name_the_variable_and_stop() -> None:
-    c = client(lambda r: httpx.Response(200, json={"code": 40105, "message": "Access token is invalid", "request_id": "r9"}))
+    c = client(
+        lambda r: httpx.Response(200, json={"code": 40105, "message": "Access token is invalid", "request_id": "r9"})
+    )
     with pytest.raises(AuthError) as info:
         c.get_avatar_tasks(["1"])
     assert "TIKTOK_ACCESS_TOKEN" in str(info.value) and "r9" in str(info.value) and c.request_count == 1
@@ -79,7 +90,9 @@ def test_other_4xxxx_codes_are_permanent_with_details() -> None:
     with pytest.raises(PermanentError) as info:
         c.create_avatar_videos([{"avatar_id": "1", "script": "x"}])
     err = info.value
-    assert (err.provider, err.code, err.request_id) == ("tiktok", "40002", "r2") and err.endpoint.endswith("task/create/")
+    assert (err.provider, err.code, err.request_id) == ("tiktok", "40002", "r2") and err.endpoint.endswith(
+        "task/create/"
+    )
 
 
 def test_lost_reply_of_a_create_is_outcome_unknown_not_a_resend() -> None:
@@ -125,7 +138,9 @@ def test_retry_policy_is_capped_jittered_and_honours_retry_after() -> None:
 def test_every_method_over_real_http(sandbox: SandboxServer) -> None:
     c = TikTokClient(settings_from_env(sandbox.env()), clock=ScaledClock(0.01))
     assert len(c.list_avatars()) == 88
-    created = c.create_avatar_videos([{"avatar_id": "7295705233773068290", "script": "Hello.", "video_name": "a~1", "package_id": "k"}])
+    created = c.create_avatar_videos(
+        [{"avatar_id": "7295705233773068290", "script": "Hello.", "video_name": "a~1", "package_id": "k"}]
+    )
     assert created[0].package_id == "k" and created[0].task_id
     task = c.get_avatar_tasks([created[0].task_id])[0]
     while task.status != "SUCCESS":

@@ -43,10 +43,29 @@ refresh:
 def make_mp4(target: Path, seconds: float, color: str) -> None:
     """A small H.264 9:16 MP4 with a tone, made with the bundled ffmpeg."""
     subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"color=c={color}:s=90x160:r=10:d={seconds}",
-         "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(target)],
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c={color}:s=90x160:r=10:d={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(target),
+        ],
         check=True,
     )
 
@@ -68,25 +87,46 @@ def build_gallery_campaign(folder: Path) -> types.SimpleNamespace:
     for number, (key, job) in enumerate(jobs.items()):
         if key == planned_key:
             continue
-        base = JobRecord(kind=job.kind, provider=job.provider, state="succeeded", addresses=job.addresses,
-                         name=job.name, depends_on=job.depends_on, task_ids=(f"74{number:017d}",), attempts=1)
+        base = JobRecord(
+            kind=job.kind,
+            provider=job.provider,
+            state="succeeded",
+            addresses=job.addresses,
+            name=job.name,
+            depends_on=job.depends_on,
+            task_ids=(f"74{number:017d}",),
+            attempts=1,
+        )
         if job.kind == "upload":
             records[key] = replace(base, task_ids=(), stock_video_id=f"v10033g50000{number:08d}")
         elif key == failed_key:
-            records[key] = replace(base, state="failed",
-                                   error=JobError("post_render_check", "no video track <in the file> & \"nothing\" to play"))
+            records[key] = replace(
+                base,
+                state="failed",
+                error=JobError("post_render_check", 'no video track <in the file> & "nothing" to play'),
+            )
         elif key == submitted_key:
             records[key] = replace(base, state="submitted")
         else:
             video_id = f"75{number:017d}"
             target = artifacts / f"{key}-{video_id}.mp4"
             make_mp4(target, 2 + number % 3, colors[number % len(colors)])
-            records[key] = replace(base, video_ids=(video_id,), artifacts=(
-                Artifact(video_id, f"artifacts/gallery/{target.name}", "0" * 64, target.stat().st_size),))
+            records[key] = replace(
+                base,
+                video_ids=(video_id,),
+                artifacts=(Artifact(video_id, f"artifacts/gallery/{target.name}", "0" * 64, target.stat().st_size),),
+            )
     lockfile.write(folder / "gallery.lock.yaml", Lockfile(campaign="gallery", jobs=records))
     shown = [k for k, j in jobs.items() if j.kind != "upload"]
-    return types.SimpleNamespace(spec=spec, folder=folder, shown=shown, failed=failed_key, planned=planned_key,
-                                 submitted=submitted_key, playable=[k for k in shown if k not in (failed_key, planned_key, submitted_key)])
+    return types.SimpleNamespace(
+        spec=spec,
+        folder=folder,
+        shown=shown,
+        failed=failed_key,
+        planned=planned_key,
+        submitted=submitted_key,
+        playable=[k for k in shown if k not in (failed_key, planned_key, submitted_key)],
+    )
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -35,8 +35,14 @@ def test_one_card_per_video_job_with_state_badge_and_ids(gallery_campaign: Any) 
 
 def test_avatar_video_cards_carry_script_avatar_and_axes(gallery_campaign: Any) -> None:
     cards = cards_of(gallery_campaign, gallery_campaign.folder)
-    teaser = next(c for c in cards.values() if c.kind == "avatar_video" and c.script_id == "teaser"
-                  and c.avatar == "isabelle" and dict(c.axes) == {"product": "Trail Boot"})
+    teaser = next(
+        c
+        for c in cards.values()
+        if c.kind == "avatar_video"
+        and c.script_id == "teaser"
+        and c.avatar == "isabelle"
+        and dict(c.axes) == {"product": "Trail Boot"}
+    )
     assert teaser.script == 'Northwind Boots: "30% off" & free returns on the Trail Boot.'
     assert teaser.avatar_id == "7295705233773068290"
     assert teaser.group == "promo"
@@ -50,7 +56,9 @@ def test_refresh_cards_show_strategies_and_their_source_cell(gallery_campaign: A
     assert all(("strategies", "SWAP_MUSIC") in c.details for c in refresh)
     assert {dict(c.axes)["product"] for c in refresh} == {"Trail Boot", "City Boot"}
     assert {c.avatar for c in refresh} == {"isabelle"}
-    avatar_keys = {c.key for c in cards_of(gallery_campaign, gallery_campaign.folder).values() if c.kind == "avatar_video"}
+    avatar_keys = {
+        c.key for c in cards_of(gallery_campaign, gallery_campaign.folder).values() if c.kind == "avatar_video"
+    }
     assert all(dict(c.details)["source"] in avatar_keys for c in refresh)
     assert all(dict(c.details)["stock video id"].startswith("v10033g5") for c in refresh)
 
@@ -113,10 +121,25 @@ def test_the_page_needs_no_network(gallery_campaign: Any) -> None:
 def test_video_paths_are_url_encoded(tmp_path: Path) -> None:
     from runner.report.cards import CardVideo
 
-    card = Card(key="av-0000000000000000", kind="avatar_video", provider="tiktok", addresses=("videos.g[avatar=a]",),
-                group="g", name="n", avatar="a", avatar_id="1", script_id="s", script="hi", details=(), axes=(),
-                state=CardState.SUCCEEDED, badge="", task_ids=(), video_ids=("1",),
-                videos=(CardVideo("1", "my videos/a#1.mp4"),))
+    card = Card(
+        key="av-0000000000000000",
+        kind="avatar_video",
+        provider="tiktok",
+        addresses=("videos.g[avatar=a]",),
+        group="g",
+        name="n",
+        avatar="a",
+        avatar_id="1",
+        script_id="s",
+        script="hi",
+        details=(),
+        axes=(),
+        state=CardState.SUCCEEDED,
+        badge="",
+        task_ids=(),
+        video_ids=("1",),
+        videos=(CardVideo("1", "my videos/a#1.mp4"),),
+    )
     assert 'src="my%20videos/a%231.mp4"' in render_gallery("c", (card,), "c.lock.yaml")
 
 

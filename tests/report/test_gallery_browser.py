@@ -27,8 +27,16 @@ def browser() -> Iterator[Any]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,1000", "--mute-audio", "--no-first-run", "--disable-extensions"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--mute-audio",
+        "--no-first-run",
+        "--disable-extensions",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     driver.set_page_load_timeout(60)
@@ -60,8 +68,11 @@ def wait_for(driver: Any, script: str, timeout: float = 30.0) -> Any:
 
 
 def visible_keys(driver: Any) -> list[str]:
-    return list(driver.execute_script(
-        "return Array.from(document.querySelectorAll('.card')).filter(c => !c.hidden).map(c => c.dataset.key)"))
+    return list(
+        driver.execute_script(
+            "return Array.from(document.querySelectorAll('.card')).filter(c => !c.hidden).map(c => c.dataset.key)"
+        )
+    )
 
 
 def choose(driver: Any, name: str, value: str) -> None:
@@ -71,15 +82,23 @@ def choose(driver: Any, name: str, value: str) -> None:
     Select(driver.find_element(By.CSS_SELECTOR, f'select[data-filter="{name}"]')).select_by_value(value)
 
 
-def test_every_card_renders_and_every_video_plays(browser: Any, page: Path, gallery_campaign: Any, tmp_path: Path) -> None:
+def test_every_card_renders_and_every_video_plays(
+    browser: Any, page: Path, gallery_campaign: Any, tmp_path: Path
+) -> None:
     browser.get(page.as_uri())
-    assert sorted(browser.execute_script("return Array.from(document.querySelectorAll('.card')).map(c => c.dataset.key)")) \
-        == sorted(gallery_campaign.shown)
-    heights = browser.execute_script("return Array.from(document.querySelectorAll('.card')).map(c => c.getBoundingClientRect().height)")
+    assert sorted(
+        browser.execute_script("return Array.from(document.querySelectorAll('.card')).map(c => c.dataset.key)")
+    ) == sorted(gallery_campaign.shown)
+    heights = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.card')).map(c => c.getBoundingClientRect().height)"
+    )
     assert all(h > 100 for h in heights)
-    ready = wait_for(browser, "return Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 1 && v.duration > 0)")
+    ready = wait_for(
+        browser, "return Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 1 && v.duration > 0)"
+    )
     states = browser.execute_script(
-        "return Array.from(document.querySelectorAll('video')).map(v => [v.getAttribute('src'), v.readyState, v.duration, v.error && v.error.code])")
+        "return Array.from(document.querySelectorAll('video')).map(v => [v.getAttribute('src'), v.readyState, v.duration, v.error && v.error.code])"
+    )
     assert ready, states
     assert len(states) == len(gallery_campaign.playable)
     assert all(2 <= duration <= 5 for _, _, duration, _ in states)
@@ -142,8 +161,12 @@ def test_the_demo_applied_against_the_sandbox_plays_in_the_gallery(browser: Any,
     assert f"Review gallery: {page}" in done.stdout
     browser.get(page.as_uri())
     assert browser.execute_script("return document.querySelectorAll('.card').length") == 7
-    ready = wait_for(browser, "return Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 1 && v.duration > 0)")
-    sizes = browser.execute_script("return Array.from(document.querySelectorAll('video')).map(v => [v.videoWidth, v.videoHeight, v.duration])")
+    ready = wait_for(
+        browser, "return Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 1 && v.duration > 0)"
+    )
+    sizes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('video')).map(v => [v.videoWidth, v.videoHeight, v.duration])"
+    )
     assert ready and len(sizes) == 7, sizes
     assert all(height * 9 == width * 16 for width, height, _ in sizes)  # 9:16, as the sandbox renders
     choose(browser, "holiday_theme", "BLACK_FRIDAY")

@@ -38,7 +38,9 @@ def test_invalid_file_gives_its_exact_message(path: Path) -> None:
 @pytest.mark.parametrize("name", ["10-unknown-script", "16-injection", "17-script-too-long"])
 def test_real_cli_reports_without_traceback(name: str) -> None:
     path = CORPUS / f"{name}.yaml"
-    result = subprocess.run([sys.executable, "-m", "runner", "validate", str(path)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "runner", "validate", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert result.stderr == _expected(path)
     assert "Traceback" not in result.stderr

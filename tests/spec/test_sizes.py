@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -23,7 +23,10 @@ THOUSAND = "[" + ", ".join(str(i) for i in range(1000)) + "]"
 
 
 def test_a_billion_cells_is_refused_before_expanding(write_spec: Callable[[str], Path]) -> None:
-    path = write_spec(HEAD + f"videos:\n  - id: g\n    avatars: [a]\n    scripts: [s]\n    matrix: {{x: {THOUSAND}, y: {THOUSAND}, z: {THOUSAND}}}\n")
+    path = write_spec(
+        HEAD
+        + f"videos:\n  - id: g\n    avatars: [a]\n    scripts: [s]\n    matrix: {{x: {THOUSAND}, y: {THOUSAND}, z: {THOUSAND}}}\n"
+    )
     with pytest.raises(SpecError) as info:
         checked_graph(path)
     assert str(info.value).endswith(
@@ -43,7 +46,10 @@ def test_limits_can_be_raised_and_lowered(write_spec: Callable[[str], Path]) -> 
 
 
 def test_refresh_jobs_count_towards_the_job_limit(write_spec: Callable[[str], Path]) -> None:
-    text = HEAD + "limits: {jobs: 8}\nvideos:\n  - id: g\n    avatars: [a]\n    scripts: [s]\n    matrix: {x: [1, 2, 3], y: [1], z: [1]}\n"
+    text = (
+        HEAD
+        + "limits: {jobs: 8}\nvideos:\n  - id: g\n    avatars: [a]\n    scripts: [s]\n    matrix: {x: [1, 2, 3], y: [1], z: [1]}\n"
+    )
     text += "refresh:\n  - id: r\n    source: {from: g}\n    strategies: [SWAP_MUSIC]\n"
     with pytest.raises(SpecError, match="up to 9 jobs; the limit is 8"):  # 3 videos + 3 uploads + 3 refreshes
         load_spec(write_spec(text))
@@ -72,6 +78,9 @@ def test_huge_renders_are_refused_before_they_are_built(source: str) -> None:
 
 
 def test_rendered_length_limit_is_configurable(write_spec: Callable[[str], Path]) -> None:
-    text = HEAD.replace("Hello {{ x }} {{ y }} {{ z }}.", "{{ 'ab' * 30 }}") + "limits: {rendered_chars: 50}\nvideos:\n  - id: g\n    avatars: [a]\n    scripts: [s]\n"
+    text = (
+        HEAD.replace("Hello {{ x }} {{ y }} {{ z }}.", "{{ 'ab' * 30 }}")
+        + "limits: {rendered_chars: 50}\nvideos:\n  - id: g\n    avatars: [a]\n    scripts: [s]\n"
+    )
     with pytest.raises(SpecError, match="a value of 60 characters; the limit is 50"):
         checked_graph(write_spec(text))

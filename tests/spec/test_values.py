@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -35,8 +35,14 @@ def test_mismatch_messages_show_types() -> None:
     assert value_mismatch("2", "n", "in this group", [1, 2]) == (
         "\"2\" (a string) is not a value of 'n' in this group; did you mean 2 (a number)?"
     )
-    assert value_mismatch(True, "price", "here", [1, 1.5]) == "true (a boolean) is not a value of 'price' here; its values are decimal numbers and numbers"
-    assert value_mismatch("Bot", "product", "here", ["Boot"]) == "\"Bot\" is not a value of 'product' here; did you mean \"Boot\"?"
+    assert (
+        value_mismatch(True, "price", "here", [1, 1.5])
+        == "true (a boolean) is not a value of 'price' here; its values are decimal numbers and numbers"
+    )
+    assert (
+        value_mismatch("Bot", "product", "here", ["Boot"])
+        == '"Bot" is not a value of \'product\' here; did you mean "Boot"?'
+    )
 
 
 SPEC = """version: 1
@@ -63,7 +69,9 @@ refresh:
     [("{price: true}", "true"), ("{price: 1}", "1"), ("{price: 1.0}", "1.0"), ('{price: "1"}', '"1"')],
 )
 def test_exclude_removes_only_the_same_typed_value(write_spec: Callable[[str], Path], excluded: str, gone: str) -> None:
-    graph = build_graph(load_spec(write_spec(SPEC.replace("EXCLUDE", excluded).replace("WHERE", "true").split("refresh:")[0])))
+    graph = build_graph(
+        load_spec(write_spec(SPEC.replace("EXCLUDE", excluded).replace("WHERE", "true").split("refresh:")[0]))
+    )
     addresses = sorted(a for job in graph.jobs.values() for a in job.addresses)
     everything = {f"videos.g[avatar=a,script=s,price={v}]" for v in ("true", "1", "1.0", '"1"')}
     assert set(addresses) == everything - {f"videos.g[avatar=a,script=s,price={gone}]"}
@@ -76,7 +84,7 @@ def test_where_matches_only_the_same_typed_value(write_spec: Callable[[str], Pat
 
 
 def test_string_two_against_number_axis_says_types(write_spec: Callable[[str], Path]) -> None:
-    text = SPEC.replace("[true, 1, 1.0, \"1\"]", "[1, 2]").replace("EXCLUDE", '{price: "2"}').replace("WHERE", "1")
+    text = SPEC.replace('[true, 1, 1.0, "1"]', "[1, 2]").replace("EXCLUDE", '{price: "2"}').replace("WHERE", "1")
     with pytest.raises(SpecError) as info:
         load_spec(write_spec(text))
     assert "\"2\" (a string) is not a value of 'price' in this group; did you mean 2 (a number)?" in str(info.value)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -22,12 +22,17 @@ scripts:
 
 
 def test_norway_stays_a_country_and_prices_keep_their_zeros(write_spec: Callable[[str], Path]) -> None:
-    spec = load_spec(write_spec(HEAD + """videos:
+    spec = load_spec(
+        write_spec(
+            HEAD
+            + """videos:
   - id: g
     avatars: [a]
     scripts: [s]
     matrix: {country: [US, NO, DE, ON], price: [19.90]}
-"""))
+"""
+        )
+    )
     graph = build_graph(spec)
     scripts = sorted(job.request["script"] for job in graph.jobs.values())
     assert scripts == [f"Free shipping to {c}, price 19.90." for c in ("DE", "NO", "ON", "US")]
@@ -38,10 +43,21 @@ def test_norway_stays_a_country_and_prices_keep_their_zeros(write_spec: Callable
 @pytest.mark.parametrize(
     ("text", "kind", "shown"),
     [
-        ("yes", str, "yes"), ("off", str, "off"), ("y", str, "y"), ("True", bool, "True"), ("false", bool, "False"),
-        ("19.90", float, "19.90"), ("0x1F", int, "0x1F"), ("0o17", int, "0o17"), ("007", int, "007"),
-        ("1_000", str, "1_000"), (".5", float, ".5"), ("1e3", float, "1e3"), ("2026-01-01", str, "2026-01-01"),
-        ("12:30", str, "12:30"), ("'19.90'", str, "19.90"),
+        ("yes", str, "yes"),
+        ("off", str, "off"),
+        ("y", str, "y"),
+        ("True", bool, "True"),
+        ("false", bool, "False"),
+        ("19.90", float, "19.90"),
+        ("0x1F", int, "0x1F"),
+        ("0o17", int, "0o17"),
+        ("007", int, "007"),
+        ("1_000", str, "1_000"),
+        (".5", float, ".5"),
+        ("1e3", float, "1e3"),
+        ("2026-01-01", str, "2026-01-01"),
+        ("12:30", str, "12:30"),
+        ("'19.90'", str, "19.90"),
     ],
 )
 def test_scalars_follow_yaml_1_2_core(text: str, kind: type, shown: str) -> None:
@@ -58,7 +74,10 @@ def test_number_values_keep_their_value() -> None:
 
 
 def test_merge_keys_let_explicit_keys_override(write_spec: Callable[[str], Path]) -> None:
-    spec = load_spec(write_spec(HEAD.replace("{{ country }}, price {{ price }}", "here") + """x-group: &g
+    spec = load_spec(
+        write_spec(
+            HEAD.replace("{{ country }}, price {{ price }}", "here")
+            + """x-group: &g
   id: g
   avatars: [a]
   scripts: [s]
@@ -66,7 +85,9 @@ videos:
   - <<: *g
   - <<: *g
     id: h
-"""))
+"""
+        )
+    )
     assert [group.id for group in spec.videos] == ["g", "h"]
     assert spec.videos[1].avatars == ("a",)
     assert spec.locations.at("videos[1].id")[0] == 14
@@ -75,7 +96,9 @@ videos:
 
 def test_duplicate_explicit_keys_are_still_refused(write_spec: Callable[[str], Path]) -> None:
     with pytest.raises(SpecError, match="duplicate key 'id'"):
-        load_spec(write_spec(HEAD + "x-g: &g {avatars: [a], scripts: [s]}\nvideos:\n  - <<: *g\n    id: h\n    id: i\n"))
+        load_spec(
+            write_spec(HEAD + "x-g: &g {avatars: [a], scripts: [s]}\nvideos:\n  - <<: *g\n    id: h\n    id: i\n")
+        )
 
 
 def test_alias_bomb_is_refused_without_building_it() -> None:

@@ -168,7 +168,9 @@ def test_consent_flow_end_to_end(served: Any) -> None:
         assert url.startswith(served.heygen_url + "/consent/")
         page = httpx.get(url)  # the subject's browser: no API key
         assert page.status_code == 200 and "I approve" in page.text and "Isabelle twin" in page.text
-        assert c.get("/v3/avatars/" + group["id"]).json()["data"]["consent_status"] == "pending"  # a look changes nothing
+        assert (
+            c.get("/v3/avatars/" + group["id"]).json()["data"]["consent_status"] == "pending"
+        )  # a look changes nothing
         answer = httpx.post(url, data={"decision": "approve"})  # the page's form, as a browser sends it
         assert answer.status_code == 200 and "approved" in answer.text
         training = c.get("/v3/avatars/" + group["id"]).json()["data"]
@@ -189,9 +191,18 @@ def test_consent_rejections_and_reroute(served: Any) -> None:
         _assert_error(c.post("/v3/avatars/group_0001/consent", json={}), 400)  # public group
         group_id = _create_twin(c)["avatar_group"]["id"]
         _assert_error(c.post(f"/v3/avatars/{group_id}/consent", json={"reroute_url": "nope"}), 400)
-        _assert_error(c.post("/v3/avatars", json={"type": "digital_twin", "name": "x",
-                                                   "file": {"type": "asset_id", "asset_id": "a"},
-                                                   "avatar_group_id": "group_0001"}), 403)
+        _assert_error(
+            c.post(
+                "/v3/avatars",
+                json={
+                    "type": "digital_twin",
+                    "name": "x",
+                    "file": {"type": "asset_id", "asset_id": "a"},
+                    "avatar_group_id": "group_0001",
+                },
+            ),
+            403,
+        )
         url = c.post(f"/v3/avatars/{group_id}/consent", json={"reroute_url": "https://heygen.example/done"}).json()[
             "data"
         ]["url"]
@@ -358,10 +369,10 @@ def test_lost_reply_takes_effect_and_the_key_replays_it(make_served: Any) -> Non
         assert replay.status_code == 200 and replay.headers["idempotent-replayed"] == "true"
         assert replay.json()["data"]["video_id"] == next(iter(videos))
         with pytest.raises(httpx.TransportError):
-            c.post("/v3/avatars", json={"type": "digital_twin", "name": "t",
-                                        "file": {"type": "asset_id", "asset_id": "a"}})
+            c.post(
+                "/v3/avatars", json={"type": "digital_twin", "name": "t", "file": {"type": "asset_id", "asset_id": "a"}}
+            )
     assert len(served.hooks.state["heygen"]["groups"]) == 1
-
 
 
 def test_state_persists_in_the_state_file(make_served: Any, tmp_path: Path) -> None:

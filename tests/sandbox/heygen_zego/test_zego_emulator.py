@@ -65,8 +65,15 @@ def test_fetch_mode_filters(served: Any) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"Limit": 0}, {"Limit": 21}, {"Offset": -1}, {"Offset": api_facts.ZEGO_OFFSET_MAX + 1}, {"FetchMode": 4},
-     {"Limit": "10"}, [1, 2]],
+    [
+        {"Limit": 0},
+        {"Limit": 21},
+        {"Offset": -1},
+        {"Offset": api_facts.ZEGO_OFFSET_MAX + 1},
+        {"FetchMode": 4},
+        {"Limit": "10"},
+        [1, 2],
+    ],
 )
 def test_bad_body_is_invalid_input(served: Any, body: Any) -> None:
     reply = _call(served, body)

@@ -39,8 +39,12 @@ def call(sb: SandboxServer, method: str, path: str, body: Any = None, **params: 
 
 
 def finished_avatar_video(sb: SandboxServer, name: str = "clip") -> dict[str, Any]:
-    created = call(sb, "POST", "/creative/digital_avatar/video/task/create/",
-                   {"material_packages": [{"avatar_id": AVATAR, "script": "Hello.", "video_name": name}]})
+    created = call(
+        sb,
+        "POST",
+        "/creative/digital_avatar/video/task/create/",
+        {"material_packages": [{"avatar_id": AVATAR, "script": "Hello.", "video_name": name}]},
+    )
     task_id = created["data"]["list"][0]["task_id"]
     for _ in range(500):
         task: dict[str, Any] = call(sb, "GET", TASK_GET, task_ids=[task_id])["data"]["list"][0]
@@ -52,12 +56,23 @@ def finished_avatar_video(sb: SandboxServer, name: str = "clip") -> dict[str, An
 
 def test_a_produced_video_can_be_uploaded_and_refreshed(sandbox: SandboxServer) -> None:
     video = finished_avatar_video(sandbox)
-    uploaded = call(sandbox, "POST", "/file/video/ad/upload/",
-                    {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": video["preview_url"]})
+    uploaded = call(
+        sandbox,
+        "POST",
+        "/file/video/ad/upload/",
+        {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": video["preview_url"]},
+    )
     assert uploaded["code"] == 0, uploaded
-    refreshed = call(sandbox, "POST", "/creative/aigc/refresh_video/task/create/",
-                     {"video_id": uploaded["data"]["video_id"], "video_refresh_strategy_list": ["ADD_HOOK"],
-                      "add_hook": {"hook_type": "HOLIDAY", "product_category": "GAMES", "holiday_theme": "HALLOWEEN"}})
+    refreshed = call(
+        sandbox,
+        "POST",
+        "/creative/aigc/refresh_video/task/create/",
+        {
+            "video_id": uploaded["data"]["video_id"],
+            "video_refresh_strategy_list": ["ADD_HOOK"],
+            "add_hook": {"hook_type": "HOLIDAY", "product_category": "GAMES", "holiday_theme": "HALLOWEEN"},
+        },
+    )
     assert refreshed["code"] == 0 and len(refreshed["data"]["task_ids"]) == 1
     stats = sandbox.stats()
     assert (stats["uploads"], stats["refresh_tasks_created"], stats["refresh_videos_created"]) == (1, 1, 1)
@@ -80,10 +95,17 @@ def test_each_task_get_returns_a_fresh_preview_url(sandbox: SandboxServer) -> No
 
 def test_failed_refresh_tasks_make_no_video(sandbox_factory: Any) -> None:
     sb = sandbox_factory(task_failure_rate=1.0, time_scale=0.002)
-    stock = call(sb, "POST", "/file/video/ad/upload/",
-                 {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sb.asset_url()})["data"]["video_id"]
-    body = {"video_id": stock, "video_refresh_strategy_list": ["ADD_HOOK"],
-            "add_hook": {"hook_type": "RECOMMENDED", "product_category": "TRAVEL"}}
+    stock = call(
+        sb,
+        "POST",
+        "/file/video/ad/upload/",
+        {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sb.asset_url()},
+    )["data"]["video_id"]
+    body = {
+        "video_id": stock,
+        "video_refresh_strategy_list": ["ADD_HOOK"],
+        "add_hook": {"hook_type": "RECOMMENDED", "product_category": "TRAVEL"},
+    }
     assert len(call(sb, "POST", "/creative/aigc/refresh_video/task/create/", body)["data"]["task_ids"]) == 4
     assert (sb.stats()["refresh_tasks_created"], sb.stats()["refresh_videos_created"]) == (4, 0)
 
@@ -104,16 +126,24 @@ def test_slow_replies_are_delayed_and_counted(sandbox_factory: Any) -> None:
 def test_lost_upload_reply_still_uploads(sandbox_factory: Any) -> None:
     sb = sandbox_factory(lost_reply_rate=1.0)
     with pytest.raises(httpx.TransportError):
-        httpx.post(sb.tiktok_url + "/file/video/ad/upload/", headers=H, timeout=10,
-                   json={"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sb.asset_url()})
+        httpx.post(
+            sb.tiktok_url + "/file/video/ad/upload/",
+            headers=H,
+            timeout=10,
+            json={"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sb.asset_url()},
+        )
     assert sb.stats()["uploads"] == 1 and sb.stats()["lost_replies"] == 1
 
 
 def test_task_timing_continues_across_a_restart(sandbox_factory: Any, tmp_path: Path) -> None:
     state = tmp_path / "world.json"
     first = sandbox_factory(state_file=state, time_scale=0.002)
-    created = call(first, "POST", "/creative/digital_avatar/video/task/create/",
-                   {"material_packages": [{"avatar_id": AVATAR, "script": "Hi.", "video_name": "kept"}]})
+    created = call(
+        first,
+        "POST",
+        "/creative/digital_avatar/video/task/create/",
+        {"material_packages": [{"avatar_id": AVATAR, "script": "Hi.", "video_name": "kept"}]},
+    )
     task_id = created["data"]["list"][0]["task_id"]
     first.stop()
     second = sandbox_factory(state_file=state, time_scale=0.002)
@@ -134,9 +164,15 @@ def _default_sigint() -> None:
 def test_campaign_sandbox_prints_urls_and_credentials_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "runner", "sandbox", "--port", "0", "--token", "t0k", "--seed", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
-                            preexec_fn=_default_sigint)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runner", "sandbox", "--port", "0", "--token", "t0k", "--seed", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        preexec_fn=_default_sigint,
+    )
     try:
         assert proc.stdout is not None
         lines: list[str] = []
@@ -144,10 +180,14 @@ def test_campaign_sandbox_prints_urls_and_credentials_and_stops_on_ctrl_c(tmp_pa
             line = proc.stdout.readline()
             assert line, "campaign sandbox exited early"
             lines.append(line)
-        exported = dict(line.strip()[len("export "):].split("=", 1) for line in lines if line.strip().startswith("export "))
+        exported = dict(
+            line.strip()[len("export ") :].split("=", 1) for line in lines if line.strip().startswith("export ")
+        )
         assert exported["TIKTOK_ACCESS_TOKEN"] == exported["HEYGEN_API_KEY"] == exported["ZEGO_SERVER_SECRET"] == "t0k"
         assert exported["ZEGO_APP_ID"] == "1000001"
-        reply = httpx.get(exported["TIKTOK_API_BASE_URL"] + "/creative/digital_avatar/get/", headers={"Access-Token": "t0k"})
+        reply = httpx.get(
+            exported["TIKTOK_API_BASE_URL"] + "/creative/digital_avatar/get/", headers={"Access-Token": "t0k"}
+        )
         assert reply.json()["code"] == 0
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)

@@ -32,12 +32,18 @@ def post(sb: SandboxServer, path: str, body: Any, headers: dict[str, str] | None
 
 
 def create(sb: SandboxServer, script: str = "Hello there.", **extra: str) -> str:
-    body = post(sb, "/creative/digital_avatar/video/task/create/", {"material_packages": [{"avatar_id": AVATAR, "script": script, **extra}]})
+    body = post(
+        sb,
+        "/creative/digital_avatar/video/task/create/",
+        {"material_packages": [{"avatar_id": AVATAR, "script": script, **extra}]},
+    )
     assert body["code"] == 0, body
     return str(body["data"]["list"][0]["task_id"])
 
 
-def wait_success(sb: SandboxServer, task_id: str, path: str = "/creative/digital_avatar/video/task/get/", **extra: str) -> dict[str, Any]:
+def wait_success(
+    sb: SandboxServer, task_id: str, path: str = "/creative/digital_avatar/video/task/get/", **extra: str
+) -> dict[str, Any]:
     for _ in range(400):
         task = get(sb, path, task_ids=[task_id], **extra)["data"]["list"][0]
         if task["status"] in ("SUCCESS", "FAILED"):
@@ -80,8 +86,16 @@ def test_bad_paging_is_40002_naming_the_field(sandbox: SandboxServer, params: di
 
 # --- /creative/digital_avatar/video/task/create/ ----------------------------------------------------
 def test_create_returns_task_and_package_ids(sandbox: SandboxServer) -> None:
-    body = post(sandbox, "/creative/digital_avatar/video/task/create/",
-                {"material_packages": [{"avatar_id": AVATAR, "script": "Hi.", "package_id": "p1"}, {"avatar_id": AVATAR, "script": "Yo."}]})
+    body = post(
+        sandbox,
+        "/creative/digital_avatar/video/task/create/",
+        {
+            "material_packages": [
+                {"avatar_id": AVATAR, "script": "Hi.", "package_id": "p1"},
+                {"avatar_id": AVATAR, "script": "Yo."},
+            ]
+        },
+    )
     assert body["code"] == 0
     assert [t["package_id"] for t in body["data"]["list"]] == ["p1", None]
     assert sandbox.stats()["avatar_videos_created"] == 2
@@ -96,18 +110,22 @@ def test_create_returns_task_and_package_ids(sandbox: SandboxServer) -> None:
         ([{"avatar_id": "1", "script": "a"}], "avatar_id"),
         ([{"avatar_id": AVATAR}], "script"),
         ([{"avatar_id": AVATAR, "script": "x" * 2001}], "script"),
-        ([{"avatar_id": AVATAR, "script": "Great boots \U0001F462"}], "script"),
+        ([{"avatar_id": AVATAR, "script": "Great boots \U0001f462"}], "script"),
         ([{"avatar_id": AVATAR, "script": "a", "video_name": "n" * 51}], "video_name"),
     ],
 )
-def test_create_rejections_name_the_field_and_create_nothing(sandbox: SandboxServer, packages: list[Any], field: str) -> None:
+def test_create_rejections_name_the_field_and_create_nothing(
+    sandbox: SandboxServer, packages: list[Any], field: str
+) -> None:
     body = post(sandbox, "/creative/digital_avatar/video/task/create/", {"material_packages": packages})
     assert body["code"] == 40002 and field in body["message"]
     assert sandbox.stats()["avatar_videos_created"] == 0
 
 
 def test_create_needs_json_content_type(sandbox: SandboxServer) -> None:
-    reply = httpx.post(sandbox.tiktok_url + "/creative/digital_avatar/video/task/create/", content=b"material_packages=1", headers=H)
+    reply = httpx.post(
+        sandbox.tiktok_url + "/creative/digital_avatar/video/task/create/", content=b"material_packages=1", headers=H
+    )
     assert reply.json()["code"] == 40002 and "Content-Type" in reply.json()["message"]
 
 
@@ -115,7 +133,9 @@ def test_create_needs_json_content_type(sandbox: SandboxServer) -> None:
 def test_lifecycle_success_preview_url_and_media(sandbox: SandboxServer) -> None:
     task_id = create(sandbox, video_name="my-video")
     first = get(sandbox, "/creative/digital_avatar/video/task/get/", task_ids=[task_id])["data"]["list"][0]
-    assert first["status"] in ("SUBMITTED", "PROCESSING") and first["avatar_video_id"] == "" and first["preview_url"] == ""
+    assert (
+        first["status"] in ("SUBMITTED", "PROCESSING") and first["avatar_video_id"] == "" and first["preview_url"] == ""
+    )
     done = wait_success(sandbox, task_id)
     assert done["status"] == "SUCCESS" and done["video_name"] == "my-video" and done["avatar_video_id"]
     media = httpx.get(done["preview_url"])
@@ -156,7 +176,9 @@ def test_failed_tasks_have_no_video(sandbox_factory: Any) -> None:
 # --- /creative/digital_avatar/video/list/ + /file/video/ad/update/ ------------------------------------------
 def test_video_list_shows_finished_videos_and_rename_changes_the_name(sandbox: SandboxServer) -> None:
     done = wait_success(sandbox, create(sandbox, video_name="before"))
-    videos = get(sandbox, "/creative/digital_avatar/video/list/", filtering={"avatar_id": AVATAR}, page_size="100")["data"]
+    videos = get(sandbox, "/creative/digital_avatar/video/list/", filtering={"avatar_id": AVATAR}, page_size="100")[
+        "data"
+    ]
     assert [v["video_name"] for v in videos["list"]] == ["before"] and videos["page_info"]["total_number"] == 1
     assert get(sandbox, "/creative/digital_avatar/video/list/", filtering={"avatar_id": "123"})["data"]["list"] == []
     body = post(sandbox, "/file/video/ad/update/", {"avatar_video_id": done["avatar_video_id"], "file_name": "after"})
@@ -170,9 +192,14 @@ def test_video_list_rejects_bad_filtering(sandbox: SandboxServer) -> None:
     assert get(sandbox, "/creative/digital_avatar/video/list/", filtering={"start_date": "2023/12/01"})["code"] == 40002
 
 
-@pytest.mark.parametrize(("body", "field"), [({"avatar_video_id": "1", "file_name": "x"}, "avatar_video_id"),
-                                             ({"avatar_video_id": "1", "file_name": ""}, "file_name"),
-                                             ({"avatar_video_id": "1", "file_name": "x" * 101}, "file_name")])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"avatar_video_id": "1", "file_name": "x"}, "avatar_video_id"),
+        ({"avatar_video_id": "1", "file_name": ""}, "file_name"),
+        ({"avatar_video_id": "1", "file_name": "x" * 101}, "file_name"),
+    ],
+)
 def test_rename_rejections(sandbox: SandboxServer, body: dict[str, str], field: str) -> None:
     reply = post(sandbox, "/file/video/ad/update/", body)
     assert reply["code"] == 40002 and field in reply["message"]
@@ -180,7 +207,11 @@ def test_rename_rejections(sandbox: SandboxServer, body: dict[str, str], field: 
 
 # --- Refresh Ads API --------------------------------------------------------------------------------------------
 def upload(sb: SandboxServer, url: str | None = None) -> dict[str, Any]:
-    return post(sb, "/file/video/ad/upload/", {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": url or sb.asset_url()})
+    return post(
+        sb,
+        "/file/video/ad/upload/",
+        {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": url or sb.asset_url()},
+    )
 
 
 def test_upload_by_url_fetches_loopback_video(sandbox: SandboxServer) -> None:
@@ -190,8 +221,11 @@ def test_upload_by_url_fetches_loopback_video(sandbox: SandboxServer) -> None:
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"upload_type": "UPLOAD_BY_FILE"}, "upload_type"), ({"use_scenario": "ADS"}, "use_scenario"),
-     ({"video_url": "ftp://x/a.mp4"}, "video_url")],
+    [
+        ({"upload_type": "UPLOAD_BY_FILE"}, "upload_type"),
+        ({"use_scenario": "ADS"}, "use_scenario"),
+        ({"video_url": "ftp://x/a.mp4"}, "video_url"),
+    ],
 )
 def test_upload_rejections(sandbox: SandboxServer, change: dict[str, str], field: str) -> None:
     body = {"upload_type": "UPLOAD_BY_URL", "use_scenario": "AIGC", "video_url": sandbox.asset_url(), **change}
@@ -213,10 +247,18 @@ def refresh(sb: SandboxServer, body: dict[str, Any]) -> dict[str, Any]:
 
 def test_refresh_recommended_yields_4_tasks_that_finish(sandbox: SandboxServer) -> None:
     stock = upload(sandbox)["data"]["video_id"]
-    body = refresh(sandbox, {"video_id": stock, "video_refresh_strategy_list": ["SWAP_MUSIC", "ADD_HOOK"],
-                             "add_hook": {"hook_type": "RECOMMENDED", "product_category": "GAMES"}})
+    body = refresh(
+        sandbox,
+        {
+            "video_id": stock,
+            "video_refresh_strategy_list": ["SWAP_MUSIC", "ADD_HOOK"],
+            "add_hook": {"hook_type": "RECOMMENDED", "product_category": "GAMES"},
+        },
+    )
     assert body["code"] == 0 and len(body["data"]["task_ids"]) == 4
-    done = wait_success(sandbox, body["data"]["task_ids"][0], "/creative/aigc/video/task/list/", aigc_video_type="REFRESH_VIDEO")
+    done = wait_success(
+        sandbox, body["data"]["task_ids"][0], "/creative/aigc/video/task/list/", aigc_video_type="REFRESH_VIDEO"
+    )
     assert done["status"] == "SUCCESS" and done["video_name"].startswith("refresh_video-")
     videos = get(sandbox, "/creative/aigc/video/list/", aigc_video_types=["REFRESH_VIDEO"])["data"]
     assert videos["page_info"]["total_number"] >= 1
@@ -228,14 +270,48 @@ def test_refresh_recommended_yields_4_tasks_that_finish(sandbox: SandboxServer) 
     [
         ({"video_refresh_strategy_list": ["SWAP_MUSIC"]}, "video_id"),
         ({"video_id": "nope", "video_refresh_strategy_list": ["SWAP_MUSIC"]}, "video_id"),
-        ({"video_id": "STOCK", "video_refresh_strategy_list": ["SWAP_MUSIC", "SWAP_MUSIC"]}, "video_refresh_strategy_list"),
+        (
+            {"video_id": "STOCK", "video_refresh_strategy_list": ["SWAP_MUSIC", "SWAP_MUSIC"]},
+            "video_refresh_strategy_list",
+        ),
         ({"video_id": "STOCK", "video_refresh_strategy_list": ["ADD_MUSIC"]}, "video_refresh_strategy_list"),
         ({"video_id": "STOCK", "video_refresh_strategy_list": ["ADD_HOOK"]}, "add_hook"),
-        ({"video_id": "STOCK", "video_refresh_strategy_list": ["ADD_HOOK"], "add_hook": {"hook_type": "EMOTIONAL"}}, "product_category"),
-        ({"video_id": "STOCK", "video_refresh_strategy_list": ["ADD_HOOK"], "add_hook": {"hook_type": "HOLIDAY", "product_category": "GAMES"}}, "holiday_theme"),
-        ({"video_id": "STOCK", "video_refresh_strategy_list": ["ADD_HOOK"], "add_hook": {"hook_type": "FUNNY", "product_category": "GAMES"}}, "hook_type"),
-        ({"video_id": "STOCK", "video_refresh_strategy_list": ["ADD_HOOK"], "add_hook": {"hook_type": "EMOTIONAL", "product_category": "GAMES", "product_description": "x" * 3001}}, "product_description"),
-        ({"video_id": "STOCK", "video_refresh_strategy_list": ["SWAP_MUSIC"], "add_hook": {"hook_type": "EMOTIONAL", "product_category": "GAMES"}}, "add_hook"),
+        (
+            {"video_id": "STOCK", "video_refresh_strategy_list": ["ADD_HOOK"], "add_hook": {"hook_type": "EMOTIONAL"}},
+            "product_category",
+        ),
+        (
+            {
+                "video_id": "STOCK",
+                "video_refresh_strategy_list": ["ADD_HOOK"],
+                "add_hook": {"hook_type": "HOLIDAY", "product_category": "GAMES"},
+            },
+            "holiday_theme",
+        ),
+        (
+            {
+                "video_id": "STOCK",
+                "video_refresh_strategy_list": ["ADD_HOOK"],
+                "add_hook": {"hook_type": "FUNNY", "product_category": "GAMES"},
+            },
+            "hook_type",
+        ),
+        (
+            {
+                "video_id": "STOCK",
+                "video_refresh_strategy_list": ["ADD_HOOK"],
+                "add_hook": {"hook_type": "EMOTIONAL", "product_category": "GAMES", "product_description": "x" * 3001},
+            },
+            "product_description",
+        ),
+        (
+            {
+                "video_id": "STOCK",
+                "video_refresh_strategy_list": ["SWAP_MUSIC"],
+                "add_hook": {"hook_type": "EMOTIONAL", "product_category": "GAMES"},
+            },
+            "add_hook",
+        ),
     ],
 )
 def test_refresh_rejections(sandbox_factory: Any, body: dict[str, Any], field: str) -> None:
@@ -286,8 +362,11 @@ def test_refresh_create_is_limited_to_5_qpm(sandbox_factory: Any) -> None:
 
 def test_faults_have_no_effect(sandbox_factory: Any) -> None:
     sb = sandbox_factory(fault_rate=1.0)
-    reply = httpx.post(sb.tiktok_url + "/creative/digital_avatar/video/task/create/", headers=H,
-                       json={"material_packages": [{"avatar_id": AVATAR, "script": "Hi."}]})
+    reply = httpx.post(
+        sb.tiktok_url + "/creative/digital_avatar/video/task/create/",
+        headers=H,
+        json={"material_packages": [{"avatar_id": AVATAR, "script": "Hi."}]},
+    )
     assert reply.status_code in (500, 503) or reply.json()["code"] in (50000, 50002)
     assert sb.stats()["avatar_videos_created"] == 0 and sb.stats()["faults"] == 1
 
@@ -295,8 +374,11 @@ def test_faults_have_no_effect(sandbox_factory: Any) -> None:
 def test_lost_reply_drops_the_connection_but_the_create_happened(sandbox_factory: Any) -> None:
     sb = sandbox_factory(lost_reply_rate=1.0)
     with pytest.raises(httpx.TransportError):
-        httpx.post(sb.tiktok_url + "/creative/digital_avatar/video/task/create/", headers=H,
-                   json={"material_packages": [{"avatar_id": AVATAR, "script": "Hi.", "video_name": "tagged~abc"}]})
+        httpx.post(
+            sb.tiktok_url + "/creative/digital_avatar/video/task/create/",
+            headers=H,
+            json={"material_packages": [{"avatar_id": AVATAR, "script": "Hi.", "video_name": "tagged~abc"}]},
+        )
     assert sb.stats()["avatar_videos_created"] == 1
 
 
@@ -320,7 +402,10 @@ def test_stats_endpoint(sandbox: SandboxServer) -> None:
 def test_public_urls_are_served_from_the_asset_store(sandbox: SandboxServer, sandbox_factory: Any) -> None:
     body = upload(sandbox, "https://cdn.example.com/ads/boots-15s.mp4")
     assert body["code"] == 0
-    assert sandbox.tiktok_account.state["uploads"][body["data"]["video_id"]]["source_asset"] == "cdn.example.com/ads/boots-15s.mp4"
+    assert (
+        sandbox.tiktok_account.state["uploads"][body["data"]["video_id"]]["source_asset"]
+        == "cdn.example.com/ads/boots-15s.mp4"
+    )
     assert upload(sandbox, "https://cdn.example.com/ads/page.html")["code"] == 40012
     strict = sandbox_factory(public_urls=False)
     assert upload(strict, "https://cdn.example.com/ads/boots-15s.mp4")["code"] == 40011
