@@ -1,4 +1,4 @@
-"""Time as seen by the sandbox, the clients and the executor: real, or scaled for tests."""
+"""Time as seen by the sandbox, the clients and the executor: real, or stepped by tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """Virtual seconds; every duration in the APIs' documentation is in these units."""
+    """Seconds; every duration in the APIs' documentation is in these units."""
 
     def monotonic(self) -> float:
         """Seconds since an arbitrary start, never going back."""
@@ -17,7 +17,7 @@ class Clock(Protocol):
         """Unix time (for create_time, URL expiry, lock timestamps)."""
 
     def sleep(self, seconds: float) -> None:
-        """Block for this many virtual seconds."""
+        """Block for this many seconds."""
 
 
 class RealClock:
@@ -35,33 +35,6 @@ class RealClock:
         """Block for `seconds`."""
         if seconds > 0:
             time.sleep(seconds)
-
-
-class ScaledClock:
-    """A clock whose virtual second lasts `scale` real seconds (0.01: a minute in 0.6 s).
-
-    Unix time is anchored at a fixed epoch so that separate processes using the same
-    scale and anchor agree on virtual wall time.
-    """
-
-    def __init__(self, scale: float, anchor: float = 1_790_000_000.0) -> None:
-        if scale <= 0:
-            raise ValueError("time scale must be positive")
-        self.scale = scale
-        self._anchor = anchor
-
-    def monotonic(self) -> float:
-        """Virtual seconds since an arbitrary start."""
-        return time.monotonic() / self.scale
-
-    def time(self) -> float:
-        """Virtual unix time."""
-        return self._anchor + (time.time() - self._anchor) / self.scale
-
-    def sleep(self, seconds: float) -> None:
-        """Block for `seconds` virtual seconds."""
-        if seconds > 0:
-            time.sleep(seconds * self.scale)
 
 
 class FakeClock:

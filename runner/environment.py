@@ -49,11 +49,13 @@ NUMBER_VARIABLES: dict[str, NumberVariable] = {
     for v in (
         NumberVariable("CAMPAIGN_TRANSIENT_ATTEMPTS", True, 1, 100_000),
         NumberVariable("CAMPAIGN_TRANSIENT_SECONDS", False, 0, 7 * 24 * 3600, low_inclusive=False),
-        NumberVariable("CAMPAIGN_TIME_SCALE", False, 0, 1000, low_inclusive=False),
     )
 }
 CHOICE_VARIABLES: dict[str, tuple[str, ...]] = {"CAMPAIGN_DEBUG": ("0", "1")}
 TEXT_VARIABLES = frozenset({"CAMPAIGN_STATE_URL", "CAMPAIGN_RATE_URL"})
+RETIRED_VARIABLES: dict[str, str] = {
+    "CAMPAIGN_TIME_SCALE": "clients run on the real clock; set the sandbox's pace with `campaign sandbox --speed`",
+}
 
 
 def campaign_number(name: str, environ: Mapping[str, str] | None = None) -> float | None:
@@ -75,6 +77,8 @@ def check_campaign_variables(environ: Mapping[str, str] | None = None) -> list[s
         elif name in CHOICE_VARIABLES:
             if raw and raw not in CHOICE_VARIABLES[name]:
                 raise ConfigError(f"{name}={raw!r} is not valid: it must be one of {', '.join(CHOICE_VARIABLES[name])}")
+        elif name in RETIRED_VARIABLES:
+            warnings.append(f"warning: {name} is retired and ignored: {RETIRED_VARIABLES[name]}")
         elif name not in TEXT_VARIABLES:
             known = sorted({*NUMBER_VARIABLES, *CHOICE_VARIABLES, *TEXT_VARIABLES})
             warnings.append(f"warning: {name} is not a campaign setting and is ignored (known: {', '.join(known)})")

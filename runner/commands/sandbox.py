@@ -96,13 +96,6 @@ RATE = click.FloatRange(0, 1)
     help="LOW,HIGH: each task takes a seeded uniform share of its (sped-up) bound between LOW and HIGH; HIGH > 1 finishes past the bound.",
 )
 @click.option(
-    "--time-scale",
-    type=PositiveNumber(),
-    default=1.0,
-    show_default=True,
-    help="Deprecated: real seconds per virtual second; use --speed.",
-)
-@click.option(
     "--url-ttl", type=PositiveNumber(), default=None, help="Seconds a preview URL stays valid [default: 6 hours]."
 )
 @click.option("--fault-rate", type=RATE, default=0.0, help="Share of requests answered with a transient fault.")
@@ -162,7 +155,6 @@ def command(
     extra_tokens: tuple[str, ...],
     speed: float,
     spread: tuple[float, float],
-    time_scale: float,
     url_ttl: float | None,
     fault_rate: float,
     slow_rate: float,
@@ -186,7 +178,6 @@ def command(
         tokens=extra_tokens,
         speed=speed,
         spread=spread,
-        time_scale=time_scale,
         fault_rate=fault_rate,
         slow_rate=slow_rate,
         lost_reply_rate=lost_reply_rate,

@@ -1,4 +1,4 @@
-"""Base URLs and credentials from the environment, checked before any request; the clock from CAMPAIGN_TIME_SCALE."""
+"""Base URLs and credentials from the environment, checked before any request."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import httpx
 
 from runner import api_facts as facts
-from runner.clock import Clock, RealClock, ScaledClock
 from runner.environment import campaign_number
 from runner.errors import ConfigError
 from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS, TransientLimits
@@ -139,21 +138,6 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> ProviderSetti
         zego_app_id=env.get("ZEGO_APP_ID") or None,
         zego_server_secret=env.get("ZEGO_SERVER_SECRET") or None,
     )
-
-
-def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
-    """A ScaledClock when CAMPAIGN_TIME_SCALE is set (sandbox runs), else the wall clock."""
-    env = os.environ if environ is None else environ
-    raw = env.get("CAMPAIGN_TIME_SCALE")
-    if not raw:
-        return RealClock()
-    try:
-        scale = float(raw)
-        if scale <= 0:
-            raise ValueError
-    except ValueError:
-        raise ConfigError(f"CAMPAIGN_TIME_SCALE must be a positive number, not {raw!r}") from None
-    return ScaledClock(scale)
 
 
 def transient_limits(

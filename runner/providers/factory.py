@@ -9,9 +9,9 @@ from typing import TypeVar
 
 import httpx
 
-from runner.clock import Clock
+from runner.clock import Clock, RealClock
 from runner.providers.budget import TransientBudget, TransientLimits
-from runner.providers.config import ProviderSettings, clock_from_env, settings_from_env, transient_limits
+from runner.providers.config import ProviderSettings, settings_from_env, transient_limits
 from runner.providers.heygen import HeyGenClient
 from runner.providers.http import HttpApi
 from runner.providers.pacing import Pacing, PacingFile
@@ -104,4 +104,4 @@ def factory_from_env(
 ) -> ProviderFactory:
     """A factory from the provider variables (checked), with the campaign's `apply.transient_*` under CAMPAIGN_TRANSIENT_*."""
     limits = transient_limits(attempts, seconds, {**os.environ, **environ})  # a sandbox's variables lack the user's
-    return ProviderFactory(settings_from_env(environ), clock_from_env(environ), limits=limits, state_dir=state_dir)
+    return ProviderFactory(settings_from_env(environ), RealClock(), limits=limits, state_dir=state_dir)

@@ -17,8 +17,8 @@ class SandboxConfig:
 
     Timing: a task's processing time is `speed` x the documented bound x a factor drawn
     uniformly (seeded) from `spread` = (low, high); `slow_render_rate` of tasks take
-    `slow_render_factor` times longer again. Everything runs on the real clock, unless the
-    legacy `time_scale` (real seconds per virtual second) is set.
+    `slow_render_factor` times longer again. Everything runs on the server's clock: the real one
+    unless a test injects another.
     """
 
     token: str = "sandbox-token"  # TikTok access token, HeyGen API key and ZEGO server secret
@@ -26,7 +26,6 @@ class SandboxConfig:
     tokens: tuple[str, ...] = ()  # further tokens, each its own app with its own limits and counters
     speed: float = 1.0  # a task takes this fraction of the documented processing time
     spread: tuple[float, float] = DEFAULT_SPREAD  # (low, high) fractions of the bound a task takes
-    time_scale: float = 1.0  # legacy: real seconds per virtual second
     url_ttl: float = facts.PREVIEW_URL_TTL_SECONDS  # seconds a signed preview URL stays valid
     fault_rate: float = 0.0  # transient faults (HTTP 5xx or code 50000/50002); no effect
     slow_rate: float = 0.0  # replies delayed by 2-5 (sped-up) seconds
@@ -52,8 +51,6 @@ class SandboxConfig:
             problems.append(f"speed must be > 0, not {self.speed!r}")
         if not (low > 0 and high >= low):
             problems.append(f"spread must be (low, high) with 0 < low <= high, not {self.spread!r}")
-        if not self.time_scale > 0:
-            problems.append(f"time_scale must be > 0, not {self.time_scale!r}")
         if not self.qps > 0:
             problems.append(f"qps must be > 0, not {self.qps!r}")
         if not self.url_ttl > 0:

@@ -78,9 +78,7 @@ class SandboxServer:
         `token` picks another accepted token (another app); by default the main one.
         """
         token = token or self.config.token
-        scale = {"CAMPAIGN_TIME_SCALE": repr(self.config.time_scale)} if self.config.time_scale != 1.0 else {}
         return {
-            **scale,
             "TIKTOK_API_BASE_URL": self.tiktok_url,
             "TIKTOK_ACCESS_TOKEN": token,
             "HEYGEN_API_BASE_URL": self.heygen_url,

@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 from runner.atomic import atomic_file
-from runner.clock import Clock, RealClock, ScaledClock
+from runner.clock import Clock, RealClock
 from runner.sandbox.config import SandboxConfig
 
 EVENTS = (
@@ -36,7 +36,7 @@ class World:
 
     def __init__(self, config: SandboxConfig, clock: Clock | None = None) -> None:
         self.config = config
-        self.clock: Clock = clock or (RealClock() if config.time_scale == 1.0 else ScaledClock(config.time_scale))
+        self.clock: Clock = clock or RealClock()
         self.started = self.clock.monotonic()
         self.rng = random.Random(config.seed)
         # Task outcomes get their own stream: how many of N tasks fail does not depend on how
@@ -123,7 +123,7 @@ class World:
 
     def scaled(self, documented_seconds: float) -> float:
         """Real seconds to sleep for a delay given in documented seconds (slow replies)."""
-        return documented_seconds * self.config.speed * self.config.time_scale
+        return documented_seconds * self.config.speed
 
     def will_be_ready(self, at: float) -> None:
         """Note when a new task finishes (clock.time()), for the `ready_at_latest` statistic."""

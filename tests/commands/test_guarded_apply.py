@@ -35,7 +35,7 @@ def sandbox() -> Any:
     from runner.sandbox.config import SandboxConfig
     from runner.sandbox.server import SandboxServer
 
-    server = SandboxServer(SandboxConfig(time_scale=0.01, seed=1)).start()
+    server = SandboxServer(SandboxConfig(speed=0.01, seed=1)).start()
     yield server
     server.stop()
 

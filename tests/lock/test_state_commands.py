@@ -43,7 +43,7 @@ CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOK_",
 @pytest.fixture(scope="module")
 def sandbox() -> Any:
     """One live sandbox for the module, standing in for production."""
-    with SandboxServer(SandboxConfig(time_scale=0.01, seed=3)) as server:
+    with SandboxServer(SandboxConfig(speed=0.01, seed=3)) as server:
         yield server
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from runner.clock import ScaledClock
+from runner.clock import RealClock
 from runner.providers.config import settings_from_env
 from runner.providers.heygen import HeyGenClient
 from runner.providers.retry import RetryPolicy
@@ -21,12 +21,10 @@ from runner.providers.zego import ZegoClient
 
 @pytest.mark.parametrize("kind", [TikTokClient, HeyGenClient, ZegoClient])
 def test_whole_catalog_exactly_once_under_20_percent_faults(sandbox_factory: Any, kind: Any) -> None:
-    clean = sandbox_factory(time_scale=0.001)
-    expected = [(a.id, a.name) for a in kind(settings_from_env(clean.env()), clock=ScaledClock(0.001)).list_avatars()]
-    faulty = sandbox_factory(time_scale=0.001, fault_rate=0.25, slow_rate=0.05, seed=11)
-    c = kind(
-        settings_from_env(faulty.env()), clock=ScaledClock(0.001), retry=RetryPolicy(max_attempts=12, base=0.5, cap=5)
-    )
+    clean = sandbox_factory(speed=0.001)
+    expected = [(a.id, a.name) for a in kind(settings_from_env(clean.env()), clock=RealClock()).list_avatars()]
+    faulty = sandbox_factory(speed=0.001, fault_rate=0.25, slow_rate=0.05, seed=11)
+    c = kind(settings_from_env(faulty.env()), clock=RealClock(), retry=RetryPolicy(max_attempts=12, base=0.5, cap=5))
     for _ in range(8):  # several listings, so that faults hit first pages, later pages and retries
         got = [(a.id, a.name) for a in c.list_avatars()]
         assert got == expected and len(set(got)) == len(got) > 20
@@ -35,8 +33,8 @@ def test_whole_catalog_exactly_once_under_20_percent_faults(sandbox_factory: Any
 
 def test_burst_of_50_refresh_creates_draws_no_rate_limit_refusal(sandbox_factory: Any) -> None:
     scale = 0.005  # a virtual minute is 0.3 s
-    sb = sandbox_factory(time_scale=scale)
-    c = TikTokClient(settings_from_env(sb.env()), clock=ScaledClock(scale))
+    sb = sandbox_factory(speed=scale)
+    c = TikTokClient(settings_from_env(sb.env()), clock=RealClock())
     stock = c.upload_video_by_url(sb.asset_url())
     ids = [c.create_refresh_task(stock, ["SWAP_MUSIC"], None) for _ in range(50)]
     stats = sb.stats()
@@ -57,7 +55,7 @@ def _assert_clean(text: str) -> None:
 
 
 def test_no_secret_in_output_logs_or_exceptions(sandbox: Any, caplog: pytest.LogCaptureFixture) -> None:
-    env = {**os.environ, **SECRETS, "ZEGO_APP_ID": "1000001", "CAMPAIGN_TIME_SCALE": "0.001"}
+    env = {**os.environ, **SECRETS, "ZEGO_APP_ID": "1000001"}
     cases = [
         {**env, "TIKTOK_API_BASE_URL": sandbox.tiktok_url},  # wrong token: 40105
         {**env, "TIKTOK_API_BASE_URL": "http://127.0.0.1:9/open_api/v1.3"},  # unreachable
@@ -88,7 +86,7 @@ def test_no_secret_in_output_logs_or_exceptions(sandbox: Any, caplog: pytest.Log
     _assert_clean(repr(settings) + str(settings))
     for kind in (TikTokClient, HeyGenClient, ZegoClient):
         with pytest.raises(Exception) as info:
-            kind(settings, clock=ScaledClock(0.01), retry=RetryPolicy(max_attempts=2)).list_avatars()
+            kind(settings, clock=RealClock(), retry=RetryPolicy(max_attempts=2)).list_avatars()
         _assert_clean(str(info.value) + repr(info.value) + repr(info.value.args))
     _assert_clean(caplog.text)
 

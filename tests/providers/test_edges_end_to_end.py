@@ -48,7 +48,7 @@ def apply(spec: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_gateway_504_after_processing_is_adopted_never_paid_twice(tmp_path: Path) -> None:
     spec = tmp_path / "edges.yaml"
     spec.write_text(SPEC)
-    with SandboxServer(SandboxConfig(time_scale=0.01, gateway_timeout_rate=0.5, seed=4)) as sandbox:
+    with SandboxServer(SandboxConfig(speed=0.01, gateway_timeout_rate=0.5, seed=4)) as sandbox:
         result = apply(spec, sandbox.env())
         stats = sandbox.stats()
     assert stats["gateway_timeouts"] >= 1, stats
@@ -63,7 +63,6 @@ def test_a_pending_job_and_an_unreachable_provider_end_with_one_message(tmp_path
         "CAMPAIGN_TRANSIENT_SECONDS": "5",
         "CAMPAIGN_TRANSIENT_ATTEMPTS": "3",
         "TIKTOK_ACCESS_TOKEN": "tok",
-        "CAMPAIGN_TIME_SCALE": "0.01",
     }
     # Every create and every look-up: a gateway error.
     with serving(Scripted(replies=[(504, "<html>gateway timeout</html>")])) as gateway:

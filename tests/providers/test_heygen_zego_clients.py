@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.clock import ScaledClock
+from runner.clock import RealClock
 from runner.providers.config import settings_from_env
 from runner.providers.errors import AuthError
 from runner.providers.heygen import HeyGenClient
@@ -21,13 +21,13 @@ SCALE = 0.002  # a virtual second lasts 2 ms: a 120 s render takes 0.24 s
 def sandbox() -> Any:
     from runner.sandbox.config import SandboxConfig
 
-    with SandboxServer(SandboxConfig(time_scale=SCALE, seed=3)) as server:
+    with SandboxServer(SandboxConfig(speed=SCALE, seed=3)) as server:
         yield server
 
 
 def test_heygen_catalog_idempotent_render_and_media(sandbox: SandboxServer) -> None:
     settings = settings_from_env(sandbox.env())
-    clock = ScaledClock(SCALE)
+    clock = RealClock()
     with HeyGenClient(settings, clock=clock) as heygen:
         assert len(heygen.list_avatar_groups()) == 12
         looks = heygen.list_looks()
@@ -49,16 +49,16 @@ def test_heygen_catalog_idempotent_render_and_media(sandbox: SandboxServer) -> N
 
 
 def test_zego_lists_every_digital_human(sandbox: SandboxServer) -> None:
-    with ZegoClient(settings_from_env(sandbox.env()), clock=ScaledClock(SCALE)) as zego:
+    with ZegoClient(settings_from_env(sandbox.env()), clock=RealClock()) as zego:
         assert len({h.id for h in zego.list_digital_humans()}) == 45
     assert any(k.startswith("zego ") for k in sandbox.stats()["requests"])
 
 
 def test_wrong_credentials_are_auth_errors_naming_the_variables(sandbox: SandboxServer) -> None:
     env = sandbox.env()
-    heygen = HeyGenClient(settings_from_env({**env, "HEYGEN_API_KEY": "wrong"}), clock=ScaledClock(SCALE))
+    heygen = HeyGenClient(settings_from_env({**env, "HEYGEN_API_KEY": "wrong"}), clock=RealClock())
     with heygen, pytest.raises(AuthError, match="HEYGEN_API_KEY"):
         heygen.list_looks()
-    zego = ZegoClient(settings_from_env({**env, "ZEGO_SERVER_SECRET": "wrong"}), clock=ScaledClock(SCALE))
+    zego = ZegoClient(settings_from_env({**env, "ZEGO_SERVER_SECRET": "wrong"}), clock=RealClock())
     with zego, pytest.raises(AuthError, match="ZEGO_SERVER_SECRET"):
         zego.list_digital_humans()

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
-from runner.clock import FakeClock, ScaledClock
+from runner.clock import FakeClock
 from runner.providers.config import ProviderSettings, settings_from_env
 from runner.providers.factory import ProviderFactory
 from runner.providers.pacing import PACING_FILE, Pacing, PacingFile
 
 
 def test_a_resumed_run_draws_no_refusal_from_the_refresh_create_minute(sandbox_factory: Any, tmp_path: Path) -> None:
-    scale = 0.02  # a virtual minute is 1.2 s
-    sandbox = sandbox_factory(time_scale=scale)
+    clock = FakeClock(start=time.time())  # shared by server and client: the minute window passes when waited on
+    sandbox = sandbox_factory(clock=clock)
     settings = settings_from_env(sandbox.env())
-    first = ProviderFactory(settings, ScaledClock(scale), state_dir=tmp_path)
+    first = ProviderFactory(settings, clock, state_dir=tmp_path)
     tiktok = first.tiktok()
     stock = tiktok.upload_video_by_url(sandbox.asset_url())
     for _ in range(5):  # the whole per-minute budget of refresh creates
@@ -24,7 +25,7 @@ def test_a_resumed_run_draws_no_refusal_from_the_refresh_create_minute(sandbox_f
     # The process dies here: no close(), so only what was saved as replies arrived survives.
     saved = json.loads((tmp_path / PACING_FILE).read_text())["limiters"]
     assert [len(v) for k, v in saved.items() if k.endswith("refresh-create per minute")] == [5]
-    resumed = ProviderFactory(settings, ScaledClock(scale), state_dir=tmp_path)
+    resumed = ProviderFactory(settings, clock, state_dir=tmp_path)
     for _ in range(3):
         resumed.tiktok().create_refresh_task(stock, ["SWAP_MUSIC"], None)
     stats = sandbox.stats()

@@ -105,7 +105,6 @@ def test_the_avatars_command_checks_the_environment_too(spec: Path) -> None:
         ("CAMPAIGN_TRANSIENT_SECONDS", "-1", "a number > 0"),
         ("CAMPAIGN_TRANSIENT_SECONDS", "soon", "a number > 0"),
         ("CAMPAIGN_TRANSIENT_SECONDS", "nan", "a number > 0"),
-        ("CAMPAIGN_TIME_SCALE", "0", "a number > 0"),
         ("CAMPAIGN_DEBUG", "yes", "one of 0, 1"),
     ],
 )
@@ -120,6 +119,12 @@ def test_every_campaign_variable_is_checked_with_its_range(spec: Path, name: str
 def test_an_unknown_campaign_variable_is_a_warning() -> None:
     warnings = check_campaign_variables({"CAMPAIGN_TRANSIENT_ATTEMPT": "5", "CAMPAIGN_TRANSIENT_ATTEMPTS": "5"})
     assert len(warnings) == 1 and "CAMPAIGN_TRANSIENT_ATTEMPT is not a campaign setting" in warnings[0]
+
+
+def test_the_retired_time_scale_variable_is_a_warning_pointing_at_speed() -> None:
+    warnings = check_campaign_variables({"CAMPAIGN_TIME_SCALE": "0.01"})
+    assert len(warnings) == 1 and "CAMPAIGN_TIME_SCALE is retired and ignored" in warnings[0]
+    assert "campaign sandbox --speed" in warnings[0]
 
 
 def test_transient_limits_variables_override_the_campaign_block() -> None:

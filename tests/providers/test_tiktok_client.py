@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.clock import FakeClock, ScaledClock
+from runner.clock import FakeClock, RealClock
 from runner.providers.config import ProviderSettings, settings_from_env
 from runner.providers.errors import AuthError, OutcomeUnknown, PermanentError, TransientError
 from runner.providers.retry import RetryPolicy
@@ -136,7 +136,7 @@ def test_retry_policy_is_capped_jittered_and_honours_retry_after() -> None:
 
 
 def test_every_method_over_real_http(sandbox: SandboxServer) -> None:
-    c = TikTokClient(settings_from_env(sandbox.env()), clock=ScaledClock(0.01))
+    c = TikTokClient(settings_from_env(sandbox.env()), clock=RealClock())
     assert len(c.list_avatars()) == 88
     created = c.create_avatar_videos(
         [{"avatar_id": "7295705233773068290", "script": "Hello.", "video_name": "a~1", "package_id": "k"}]

@@ -23,12 +23,12 @@ from runner.cli import main
         (["--spread", "1.5,0.5"], "'--spread': '1.5,0.5' must satisfy 0 < LOW <= HIGH"),
         (["--spread", "wide"], "'--spread': 'wide' is not two numbers LOW,HIGH"),
         (["--spread", "-1,2"], "'--spread'"),
-        (["--time-scale", "0"], "'--time-scale': '0' must be a number > 0"),
         (["--url-ttl", "-3"], "'--url-ttl'"),
         (["--fault-rate", "1.5"], "'--fault-rate'"),
         (["--slow-render-factor", "0.5"], "'--slow-render-factor': '0.5' must be a number >= 1"),
         (["--outage", "10,5"], "'--outage': '10,5' must satisfy 0 <= START < END"),
         (["--heygen-concurrency", "4"], "'--heygen-concurrency'"),
+        (["--time-scale", "0.01"], "No such option '--time-scale'"),
     ],
 )
 def test_bad_numbers_are_refused_with_exit_1(

@@ -309,7 +309,7 @@ def test_idempotency_replay_mismatch_and_expiry(served: Any) -> None:
 
 def test_idempotency_concurrent_repeat_is_409(make_served: Any) -> None:
     # every reply is slow: 2-5 virtual s at 0.1 real s each = 0.2-0.5 s in flight
-    served = make_served(slow_rate=1.0, time_scale=0.1)
+    served = make_served(slow_rate=1.0, speed=0.1)
     results: list[httpx.Response] = []
 
     def first() -> None:

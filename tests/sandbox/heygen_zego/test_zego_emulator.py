@@ -137,7 +137,7 @@ def test_fault_is_internal_error(served: Any) -> None:
 def test_slow_reply_still_answers(make_served: Any) -> None:
     import time
 
-    served = make_served(slow_rate=1.0, time_scale=0.05)  # 2-5 virtual s = 0.1-0.25 s
+    served = make_served(slow_rate=1.0, speed=0.05)  # 2-5 virtual s = 0.1-0.25 s
     start = time.monotonic()
     assert _call(served)["Code"] == 0
     assert time.monotonic() - start >= 0.1

@@ -26,7 +26,7 @@ TASK_GET = "/creative/digital_avatar/video/task/get/"
 @pytest.fixture
 def sandbox(sandbox_factory: Any) -> SandboxServer:
     """A sandbox on a 500x clock: avatar videos finish within 0.2 s."""
-    server: SandboxServer = sandbox_factory(time_scale=0.002)
+    server: SandboxServer = sandbox_factory(speed=0.002)
     return server
 
 
@@ -94,7 +94,7 @@ def test_each_task_get_returns_a_fresh_preview_url(sandbox: SandboxServer) -> No
 
 
 def test_failed_refresh_tasks_make_no_video(sandbox_factory: Any) -> None:
-    sb = sandbox_factory(task_failure_rate=1.0, time_scale=0.002)
+    sb = sandbox_factory(task_failure_rate=1.0, speed=0.002)
     stock = call(
         sb,
         "POST",
@@ -137,7 +137,7 @@ def test_lost_upload_reply_still_uploads(sandbox_factory: Any) -> None:
 
 def test_task_timing_continues_across_a_restart(sandbox_factory: Any, tmp_path: Path) -> None:
     state = tmp_path / "world.json"
-    first = sandbox_factory(state_file=state, time_scale=0.002)
+    first = sandbox_factory(state_file=state, speed=0.002)
     created = call(
         first,
         "POST",
@@ -146,7 +146,7 @@ def test_task_timing_continues_across_a_restart(sandbox_factory: Any, tmp_path: 
     )
     task_id = created["data"]["list"][0]["task_id"]
     first.stop()
-    second = sandbox_factory(state_file=state, time_scale=0.002)
+    second = sandbox_factory(state_file=state, speed=0.002)
     for _ in range(500):
         task = call(second, "GET", TASK_GET, task_ids=[task_id])["data"]["list"][0]
         if task["status"] == "SUCCESS":

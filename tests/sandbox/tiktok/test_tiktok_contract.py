@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from runner.clock import FakeClock
 from runner.sandbox.server import SandboxServer
 
 AVATAR = "7295705233773068290"
@@ -158,12 +159,17 @@ def test_task_get_requires_task_ids(sandbox: SandboxServer) -> None:
 
 
 def test_preview_url_expires_after_6_hours_and_forged_urls_are_refused(sandbox_factory: Any) -> None:
-    sb = sandbox_factory(time_scale=0.001)
-    done = wait_success(sb, create(sb))
+    clock = FakeClock(start=time.time())
+    sb = sandbox_factory(clock=clock)
+    created = create(sb)
+    clock.advance(60)  # every task is done in 1 % of its bound
+    done = wait_success(sb, created)
     url = done["preview_url"]
     assert httpx.get(url.replace("x-signature=", "x-signature=0")).status_code == 403
     assert httpx.get(url).status_code == 200
-    sb.world.clock = type(sb.world.clock)(0.001, anchor=sb.world.clock._anchor - 7 * 3600 * 0.001 / (1 - 0.001))  # type: ignore[call-arg,attr-defined]
+    clock.advance(6 * 3600 - 60)
+    assert httpx.get(url).status_code == 200
+    clock.advance(120)
     assert httpx.get(url).status_code == 403
 
 
@@ -331,14 +337,14 @@ def test_refresh_task_list_rejections(sandbox: SandboxServer) -> None:
 
 # --- limits, faults, lost replies, persistence ---------------------------------------------------------------------
 def test_app_qps_limit_refuses_the_11th_request_in_a_second(sandbox_factory: Any) -> None:
-    sb = sandbox_factory(time_scale=5.0)  # a virtual second is 5 s: 11 quick calls always share it
+    sb = sandbox_factory(clock=FakeClock())  # time stands still: 11 calls share one second
     codes = [get(sb, "/creative/digital_avatar/get/")["code"] for _ in range(11)]
     assert codes[:10] == [0] * 10 and codes[10] == 40100
     assert sb.stats()["rate_limited_total"] == 1
 
 
 def test_refresh_create_is_limited_to_1_qps(sandbox_factory: Any) -> None:
-    sb = sandbox_factory(time_scale=5.0)  # a virtual second is 5 s: back-to-back calls always share it
+    sb = sandbox_factory(clock=FakeClock())  # time stands still: both calls share one second
     stock = upload(sb)["data"]["video_id"]
     body = {"video_id": stock, "video_refresh_strategy_list": ["SWAP_MUSIC"]}
     assert refresh(sb, body)["code"] == 0
@@ -348,12 +354,13 @@ def test_refresh_create_is_limited_to_1_qps(sandbox_factory: Any) -> None:
 
 
 def test_refresh_create_is_limited_to_5_qpm(sandbox_factory: Any) -> None:
-    sb = sandbox_factory(time_scale=0.05)  # a virtual minute is 3 s; 60 ms sleeps keep calls > 1 virtual s apart
+    clock = FakeClock()
+    sb = sandbox_factory(clock=clock)
     stock = upload(sb)["data"]["video_id"]
     body = {"video_id": stock, "video_refresh_strategy_list": ["SWAP_MUSIC"]}
     codes = []
     for _ in range(6):
-        time.sleep(0.06)
+        clock.advance(1.5)  # past the per-second limit, well within the minute
         reply = refresh(sb, body)
         codes.append(reply["code"])
     assert codes == [0, 0, 0, 0, 0, 40100] and "per minute" in reply["message"]
