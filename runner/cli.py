@@ -24,6 +24,7 @@ COMMANDS = {
     "clean": "runner.commands.clean",
     "show": "runner.commands.show",
     "export": "runner.commands.export",
+    "import": "runner.commands.import_",
 }
 
 

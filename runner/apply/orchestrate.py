@@ -19,6 +19,7 @@ from runner.apply.progress import LogReporter
 from runner.apply.resolve import resolve_names
 from runner.environment import provider_environment
 from runner.errors import CampaignError, PlanMismatch
+from runner.execute import adoption
 from runner.execute.context import TransientBudgetSpent
 from runner.execute.engine import (
     ApplyResult,
@@ -163,6 +164,10 @@ def run_apply(request: ApplyRequest) -> int:
                 raise PlanMismatch(
                     f"the plan {request.plan_path} no longer matches what apply would do; run `campaign plan --out` again"
                 )
+            resolved, adopted = _adopt_made(plan, resolved, factory)
+            if adopted:
+                planned = plan_for(spec, resolved, lock_path)
+                plan = reviewed(planned, review)
             missing = needs_downloads(resolved, lock_path.parent) if downloads_to is not None else []
             to_stderr = request.fmt == "json"  # stdout carries only the JSON summary
             if not plan.has_changes and not missing:
@@ -213,6 +218,25 @@ def run_apply(request: ApplyRequest) -> int:
             finally:
                 reporter.finish()
     return _summary(request, result, lock_path, exit_code(result))
+
+
+def _adopt_made(plan: Plan, lock: lockfile.Lockfile, factory: ProviderFactory) -> tuple[lockfile.Lockfile, int]:
+    """Adopt, in memory, avatar videos the account has but the lockfile does not know (an older checkout's lockfile).
+
+    One listing per apply, and only when avatar videos are about to be paid for.
+    """
+    jobs = adoption.adoptable(plan)
+    if not jobs:
+        return lock, 0
+    videos = factory.tiktok().list_avatar_videos()
+    lock, adopted = adoption.adopt(jobs, videos, lock, factory.clock.time())
+    for found in adopted:
+        click.echo(
+            f"adopted {found.job.addresses[0]}: video {found.video.video_id} carries its tag; the lockfile did not "
+            "know it (a checkout older than the last apply). Not paid again",
+            err=True,
+        )
+    return lock, len(adopted)
 
 
 def exit_code(result: ApplyResult) -> int:

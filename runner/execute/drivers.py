@@ -7,13 +7,13 @@ from functools import partial
 from typing import Any, Protocol
 
 from runner import api_facts as facts
+from runner.execute import adoption
 from runner.execute.context import Context, JobRun
 from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
 from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.requests import AvatarRequest, HeyGenRequest, RefreshRequest, UploadRequest
 from runner.execute.states import Event, JobKind, JobState, Phase
 from runner.lock.lockfile import JobRecord
-from runner.plan.job import name_tag
 from runner.providers.errors import OutcomeUnknown, PermanentError
 
 LOST_AFTER_MISSES = 3  # polls in a row that leave a task out before it counts as forgotten by the provider
@@ -228,10 +228,8 @@ class AvatarVideos:
             ctx.poll_failed([run], exc)
             return
         ctx.budget.success()
-        tag = "~" + name_tag(run.job.key)
-        found = sorted((v for v in future.result() if v.video_name.endswith(tag)), key=lambda v: v.video_id)
-        if found:
-            video = found[0]
+        video = adoption.find(adoption.by_tag(future.result()), run.job.key)
+        if video is not None:
             if video.preview_url:
                 run.preview[video.video_id] = video.preview_url
                 ctx.queue_download(run.job.key, video.video_id, video.preview_url)

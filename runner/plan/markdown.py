@@ -10,7 +10,7 @@ from typing import Any
 
 from runner.plan.budget import budget_lines
 from runner.plan.fielddiff import changed_fields, word_diff
-from runner.plan.render import SHOWN, SYMBOLS, WRAP, banner, script_note, summary
+from runner.plan.render import SHOWN, SYMBOLS, WRAP, banner, notes, script_note, summary
 
 _MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_\[\]<>&|~!#:@]")  # markup, HTML, autolinks (`://`), mentions (`@`)
 
@@ -117,7 +117,8 @@ def render_markdown_data(data: Mapping[str, Any], limit: int, *, full_plan: str 
         head += [f"> **{md(partial)}**", ""]
     head += [f"**{summary(data)}**", ""]  # our words and numbers only
     head += [md(line) + "  " for line in budget_lines(data.get("budget") or {})]
-    head += [""] + [f"> :warning: {md(w)}" for w in data.get("warnings", [])] + [""]
+    head += [""] + [f"> :warning: {md(w)}" for w in data.get("warnings", [])]
+    head += [f"> :information_source: {md(n)}" for n in notes(data)] + [""]
     changes = [c for c in data["changes"] if c["action"] in SHOWN]
     full = [entry(c) for c in changes]
     compact = [entry(c, with_script=False)[0] for c in changes]

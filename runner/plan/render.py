@@ -260,11 +260,28 @@ def render_text_data(data: Mapping[str, Any], *, color: bool = False) -> str:
         out.extend(change_lines(change, color))
     for warning in data.get("warnings", []):
         out.append(("Warning: " if not color else click.style("Warning: ", fg="yellow")) + warning)
+    out.extend(f"Note: {note}" for note in notes(data))
     if out:
         out.append("")
     out.extend(budget_lines(data.get("budget") or {}))
     out.append(summary(data))
     return "\n".join(out) + "\n"
+
+
+def notes(data: Mapping[str, Any]) -> list[str]:
+    """What a reviewer should know that is not a problem: refresh creates cannot be found again by name."""
+    fresh = sum(
+        1 for c in data["changes"] if c["action"] == "create" and c["kind"] == "refresh_video" and not c["resume"]
+    )
+    if not fresh:
+        return []
+    return [
+        f"{_plural(fresh, 'refresh create')} {'carries' if fresh == 1 else 'carry'} no name, so apply cannot find "
+        f"{'it' if fresh == 1 else 'them'} in "
+        "the account: with a lockfile older than the account (a checkout taken before the last apply committed its "
+        "lockfile) they are paid for again. Avatar videos are adopted by their tag; for several runners keep state "
+        "in the PostgreSQL backend (docs/team.md)."
+    ]
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:

@@ -69,7 +69,6 @@ def sandbox_factory(sandbox_factory: Any) -> Any:
     """Sandboxes on the real clock (as `apply --sandbox` runs), tasks at 1 % of the documented times unless told."""
 
     def start(**knobs: Any) -> Any:
-        knobs.setdefault("speed", 1.0)
         knobs.setdefault("speed", 0.01)
         return sandbox_factory(**knobs)
 

@@ -1,0 +1,85 @@
+"""`campaign import SPEC [--yes]`: rebuild a lost lockfile from the provider, by the `~tag` in video names."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from runner.apply.orchestrate import sandbox_state_file, spec_providers
+from runner.apply.resolve import resolve_names
+from runner.environment import provider_environment
+from runner.execute import adoption
+from runner.execute.states import JobKind
+from runner.lock import lockfile
+from runner.lock.statelock import StateLock
+from runner.lock.world import check_world, world_from_env
+from runner.options import lock_option, sandbox_option, spec_argument
+from runner.paths import lock_path_for, state_dir_for
+from runner.plan.expand import unresolved_avatars
+from runner.plan.make import plan_for
+from runner.plan.model import Action, Change
+from runner.providers.factory import factory_from_env
+from runner.spec.load import load_spec
+from runner.wording import plural
+
+NOT_FINDABLE = {
+    JobKind.UPLOAD: "uploads carry no name the provider lists",
+    JobKind.REFRESH_VIDEO: "refresh creates take no name",
+    JobKind.HEYGEN_VIDEO: "HeyGen offers no list of renders",
+}
+
+
+@click.command("import")
+@spec_argument
+@lock_option
+@sandbox_option
+@click.option("--yes", is_flag=True, help="Write what was found into the lockfile (without it, only show it).")
+def command(spec: Path, lock_path: Path | None, sandbox: bool, yes: bool) -> None:
+    """Find SPEC's avatar videos in the provider account by the tag in their names, and record them.
+
+    Rebuilds a lost or deleted lockfile: every avatar video that apply made carries its job's
+    `~tag`. A dry run unless --yes. Only jobs the lockfile lacks are filled; a record with
+    video ids is never overwritten.
+    """
+    loaded = load_spec(spec)
+    path = lock_path or lock_path_for(spec, sandbox=sandbox)
+    with StateLock(path, operation="import"):
+        lock = lockfile.read(path, loaded.campaign)
+        with (
+            provider_environment(sandbox, sandbox_state_file(loaded)) as env,
+            factory_from_env(env, state_dir=state_dir_for(loaded.path)) as factory,
+        ):
+            providers_used = spec_providers(loaded) | {r.provider for r in lock.jobs.values()}
+            world = check_world(lock.world, world_from_env(env, providers_used, sandbox=sandbox), path)
+            resolved = lock
+            if unresolved_avatars(loaded, lock.resolved_avatars):
+                resolved = resolve_names(loaded, lock, factory)
+            plan = plan_for(loaded, resolved, path).plan
+            wanted = adoption.adoptable(plan)
+            videos = factory.tiktok().list_avatar_videos() if wanted else []
+            found, adopted = adoption.adopt(wanted, videos, resolved, factory.clock.time())
+        for each in adopted:
+            click.echo(f"  + import {each.job.addresses[0]} <- video {each.video.video_id} ({each.video.video_name!r})")
+        _report_the_rest(plan.changes, {a.key for a in adopted})
+        if not adopted:
+            click.echo("Nothing to import.")
+            return
+        if not yes:
+            click.echo(f"{plural(len(adopted), 'video')} to import into {path}; run again with --yes to write them.")
+            return
+        lockfile.write(path, found.with_world(world))
+        click.echo(f"Imported {plural(len(adopted), 'video')} into {path}.")
+
+
+def _report_the_rest(changes: tuple[Change, ...], adopted: set[str]) -> None:
+    """Say what stays to be made, and why the provider could not give it back."""
+    missing: Counter[str] = Counter()
+    for change in changes:
+        job = change.job
+        if job is not None and change.action in (Action.CREATE, Action.REPLACE) and job.key not in adopted:
+            missing[job.kind] += 1
+    for kind, count in sorted(missing.items()):
+        why = NOT_FINDABLE.get(JobKind(kind), "no video in the account carries its tag")
+        click.echo(f"  {plural(count, str(kind).replace('_', ' ') + ' job')} not found ({why}): apply will create them")

@@ -1,0 +1,59 @@
+"""The one adoption routine: tags read from video names, which planned jobs may be adopted."""
+
+from __future__ import annotations
+
+from runner.execute import adoption
+from runner.execute.states import JobKind, JobState
+from runner.lock.lockfile import JobRecord, Lockfile
+from runner.plan.estimate import estimate
+from runner.plan.job import Job, job_key, name_tag, tagged_video_name
+from runner.plan.model import Action, Change, Plan, Resume
+from runner.providers.models import VideoInfo
+
+
+def _job(script: str) -> Job:
+    request = {"avatar_id": "7295705233773068290", "script": script}
+    key = job_key("avatar_video", "tiktok", request)
+    return Job(key, JobKind.AVATAR_VIDEO, "tiktok", request, (f"videos.promo[script={script}]",), name=script)
+
+
+def _video(video_id: str, name: str) -> VideoInfo:
+    return VideoInfo(video_id, name, "2026-11-23 10:00:00", None)
+
+
+def test_tags_are_read_from_the_end_of_names_and_the_first_video_made_wins() -> None:
+    job = _job("hello")
+    name = tagged_video_name("hello", job.key)
+    videos = [
+        _video("75000000000000000010", name),
+        _video("7500000000000000009", name),  # made first: a shorter id is a smaller number
+        _video("7500000000000000001", "hello~not-a-tag"),
+        _video("7500000000000000002", f"{name} copy"),
+    ]
+    tagged = adoption.by_tag(videos)
+    assert set(tagged) == {name_tag(job.key)}
+    found = adoption.find(tagged, job.key)
+    assert found is not None and found.video_id == "7500000000000000009"
+
+
+def test_only_fresh_creates_and_retries_without_videos_are_adoptable() -> None:
+    fresh, pending, retried, paid = _job("a"), _job("b"), _job("c"), _job("d")
+    failed = JobRecord("avatar_video", "tiktok", JobState.FAILED, paid.addresses, video_ids=("v1",))
+    changes = (
+        Change(Action.CREATE, fresh.key, fresh),
+        Change(Action.CREATE, pending.key, pending, resume=Resume.PENDING),
+        Change(Action.CREATE, retried.key, retried, resume=Resume.RETRY),
+        Change(Action.REPLACE, paid.key, paid, record=failed, resume=Resume.RETRY),
+    )
+    plan = Plan(campaign="c", changes=changes, estimate=estimate(changes))
+    assert [j.key for j in adoption.adoptable(plan)] == [fresh.key, retried.key]
+
+
+def test_adopt_records_succeeded_jobs_with_the_video_and_leaves_the_rest() -> None:
+    found, absent = _job("x"), _job("y")
+    videos = [_video("7500000000000000005", tagged_video_name("x", found.key))]
+    lock, adopted = adoption.adopt([found, absent], videos, Lockfile(campaign="c"), now=1.0)
+    assert [a.key for a in adopted] == [found.key]
+    record = lock.jobs[found.key]
+    assert record.state == JobState.SUCCEEDED and record.video_ids == ("7500000000000000005",)
+    assert record.request == dict(found.request) and absent.key not in lock.jobs
