@@ -171,7 +171,7 @@ def run_apply(request: ApplyRequest) -> int:
             missing = needs_downloads(resolved, lock_path.parent) if downloads_to is not None else []
             to_stderr = request.fmt == "json"  # stdout carries only the JSON summary
             if not plan.has_changes and not missing:
-                if resolved.resolved_avatars != lock.resolved_avatars:  # nothing to pay for: keep later plans offline
+                if adopted or resolved.resolved_avatars != lock.resolved_avatars:  # nothing paid: keep what was found
                     lockfile.write(lock_path, resolved.with_world(world))
                 settled = plan.settled_failures
                 click.echo(f"No changes. {_jobs(len(planned.graph.jobs) - len(settled))} up to date.", err=to_stderr)

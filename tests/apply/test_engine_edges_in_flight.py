@@ -57,6 +57,8 @@ def test_a_sigkill_right_after_refresh_replies_pays_nothing_twice(
     time.sleep(1)  # replies arrive while the engine waits to poll; the refresh renders are far from ready
     process.kill()
     process.communicate(timeout=30)
+    refreshes = [r for r in lock_of(spec, "journal").jobs.values() if r.kind == "refresh_video"]
+    assert sum(len(r.task_ids) for r in refreshes) == 4, refreshes  # every answered create journaled on arrival
     resumed = kit.run(kit.apply_command(spec), sb.env(), timeout=240)
     assert resumed.returncode == 0, resumed.stderr
     stats = sb.stats()

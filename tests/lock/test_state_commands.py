@@ -40,9 +40,9 @@ BY_NAME = SPEC.replace("{AVATAR}", '{name: "Isabelle in light green top"}')
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOK_", "HEYGEN_", "ZEGO_", "CAMPAIGN_"))}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sandbox() -> Any:
-    """One live sandbox for the module, standing in for production."""
+    """A fresh account per test, standing in for production (one shared account would adopt earlier tests' videos)."""
     with SandboxServer(SandboxConfig(speed=0.01, seed=3)) as server:
         yield server
 
