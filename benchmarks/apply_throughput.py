@@ -8,7 +8,9 @@ in this one run:
   makespan / ready     ready = the moment the sandbox had every task finished (its `ready_at_latest`),
                        both from the start of apply; target makespan <= 1.3 x ready + 1 s
   requests / minimum   minimum = one create per 5 videos + one poll per 5 tasks (downloads off)
-  poll share           poll requests / (the app's QPS x makespan): the share of the rate budget polls used
+  poll share           poll requests / (the app's QPS x makespan): the share of the rate budget polls used;
+                       and the same share counted only while creates still waited (from the start to the
+                       last create sent); target <= 50 %
   refusals             rate-limit refusals the sandbox answered; target 0
   naive                create one, poll every second until done, next; measured on a sample, scaled (it is
                        strictly sequential, so linear); target >= 5x slower than apply
@@ -70,6 +72,31 @@ def campaign(folder: Path, videos: int, refresh: int = 0, name: str = "bench") -
     return path
 
 
+class TimedClient(TikTokClient):
+    """The TikTok client, noting when each avatar create and poll was sent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.creates: list[float] = []
+        self.polls: list[float] = []
+
+    def create_avatar_videos(self, packages: Any) -> Any:
+        self.creates.append(time.time())
+        return super().create_avatar_videos(packages)
+
+    def get_avatar_tasks(self, task_ids: Any) -> Any:
+        self.polls.append(time.time())
+        return super().get_avatar_tasks(task_ids)
+
+
+def poll_share_while_creating(client: TimedClient, start: float) -> tuple[float, float]:
+    """Polls sent while creates were still waiting (from the start to the last create), as a share of the budget."""
+    last_create = max(client.creates, default=start)
+    window = max(last_create - start, 1e-9)
+    polls = sum(1 for sent in client.polls if sent <= last_create)
+    return polls / (facts.TIKTOK_APP_QPS * window), window
+
+
 def ours(
     folder: Path, speed: float, videos: int, refresh: int = 0, qps: float = facts.TIKTOK_APP_QPS
 ) -> dict[str, Any]:
@@ -77,7 +104,7 @@ def ours(
     spec = campaign(folder, videos, refresh)
     planned = make_plan(spec)
     with SandboxServer(SandboxConfig(speed=speed, spread=SPREAD, seed=42, qps=qps)) as sandbox:
-        client = TikTokClient(settings_from_env(sandbox.env()), clock=RealClock(), qps=qps)
+        client = TimedClient(settings_from_env(sandbox.env()), clock=RealClock(), qps=qps)
         start = time.time()
         cpu = time.thread_time()
         result = execute(
@@ -90,6 +117,7 @@ def ours(
         )
         cpu = time.thread_time() - cpu
         makespan = time.time() - start
+        share_while_creating, creating_window = poll_share_while_creating(client, start)
         stats = sandbox.stats()
         state = sandbox.world.state["tiktok"]
         client.close()
@@ -106,6 +134,8 @@ def ours(
         "ready": ready,
         "requests": result.requests,
         "polls": polls,
+        "share_while_creating": share_while_creating,
+        "creating_window": creating_window,
         "refused": stats["rate_limited_total"],
         "cpu": cpu,
         "state": state,
@@ -171,7 +201,8 @@ def main() -> None:
             )
             print(
                 f"            requests {run['requests']} / minimum {minimum} = {run['requests'] / minimum:.2f}; "
-                f"poll share of the rate budget {run['polls'] / (facts.TIKTOK_APP_QPS * run['makespan']):.0%}; "
+                f"poll share of the rate budget {run['polls'] / (facts.TIKTOK_APP_QPS * run['makespan']):.0%} over the run, "
+                f"{run['share_while_creating']:.0%} while creates waited ({run['creating_window']:.1f} s; target <= 50%); "
                 f"refusals {run['refused']}"
             )
             print(

@@ -146,3 +146,18 @@ ZEGO_COMMON_CODES = {
     100000014: "unsupported SignatureVersion (only 2.0)",
     100000015: "internal gateway error",
 }
+
+# --- HeyGen digital twins ---------------------------------------------------------------------------
+# The docs give no size limit for training footage sent as base64. 2 GiB keeps a request within what
+# HTTP front ends commonly accept once base64 grows it by a third; the tool refuses larger files up front.
+HEYGEN_FOOTAGE_MAX_BYTES = 2 * 1024**3
+HEYGEN_FOOTAGE_MEDIA_TYPES = {".mp4": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm"}
+# The docs name the consent values "pending" and (by the flow) "approved" only. Any other value is
+# taken as a refusal (assumption: the sandbox answers "rejected").
+HEYGEN_CONSENT_PENDING = ("pending", None)
+HEYGEN_CONSENT_APPROVED = "approved"
+# Group `status` values from the docs: processing (training), pending_consent, completed, failed.
+HEYGEN_TWIN_READY = "completed"
+HEYGEN_TWIN_FAILED = "failed"
+HEYGEN_TWIN_NAME_MAX_CHARS = 50  # undocumented; the same bound as video names, `~tag` included
+HEYGEN_CONSENT_POLL_SECONDS = 10.0  # --wait-consent looks at the group this often (a person is deciding)

@@ -74,3 +74,27 @@ def selection_options(func: FC) -> FC:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg]
+    """A duration such as `90s`, `15m` or `2h` (a bare number is seconds), as seconds."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        """Seconds, or a usage error naming the accepted forms."""
+        if isinstance(value, float):
+            return value
+        text = str(value).strip().lower()
+        unit = _UNITS.get(text[-1:])
+        number = text[:-1] if unit is not None else text
+        try:
+            seconds = float(number) * (unit or 1.0)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= 7 * 24 * 3600 or seconds != seconds:
+            self.fail(f"{value!r} is not a duration from 0s to 168h; write e.g. 90s, 15m or 2h", param, ctx)
+        return seconds

@@ -66,6 +66,7 @@ class ApplyRequest:
     review: Review = Review()
     allow_forget_inflight: bool = False
     retry_unknown: bool = False
+    wait_consent_seconds: float = 0.0
 
 
 def sandbox_state_file(spec: Spec) -> Path:
@@ -97,6 +98,9 @@ def spec_providers(spec: Spec) -> set[str]:
     used = {group.provider for group in spec.videos}
     used |= {spec.avatars[alias].provider for group in spec.videos for alias in group.avatars if alias in spec.avatars}
     return used | ({"tiktok"} if spec.refresh else set())
+
+
+CONSENT_EXIT = 4  # apply did all it could; the rest waits on a person
 
 
 def run_apply(request: ApplyRequest) -> int:
@@ -206,6 +210,7 @@ def run_apply(request: ApplyRequest) -> int:
                 heygen_max_in_flight=_heygen_max_in_flight(spec),
                 transient_attempts=factory.budget.limits.attempts,
                 transient_seconds=factory.budget.limits.seconds,
+                wait_consent_seconds=request.wait_consent_seconds,
             )
             try:
                 with interrupts(engines):
@@ -240,8 +245,10 @@ def _adopt_made(plan: Plan, lock: lockfile.Lockfile, factory: ProviderFactory) -
 
 
 def exit_code(result: ApplyResult) -> int:
-    """0 when every planned job succeeded; 1 when any failed, is blocked or waits for a decision."""
-    return 1 if result.failed or result.skipped or result.waiting or result.unfinished else 0
+    """0 all succeeded; 1 any failed, is blocked or waits for a decision; 4 the rest waits on a twin's consent."""
+    if result.failed or result.skipped or result.waiting or result.unfinished:
+        return 1
+    return CONSENT_EXIT if result.consent else 0
 
 
 def _agree_to_pay_again(plan: Plan, interactive: bool) -> bool:
@@ -341,7 +348,7 @@ def _jobs(count: int) -> str:
 def _providers(plan: Plan, factory: ProviderFactory, lock: lockfile.Lockfile) -> Providers:
     kinds = {c.job.kind for c in plan.changes if c.job is not None} | {r.kind for r in lock.jobs.values()}
     tiktok = factory.tiktok() if kinds & {"avatar_video", "upload", "refresh_video"} else None
-    heygen = factory.heygen() if "heygen_video" in kinds else None
+    heygen = factory.heygen() if kinds & {"heygen_video", "heygen_avatar"} else None
     return Providers(tiktok=tiktok, heygen=heygen)
 
 
@@ -365,11 +372,38 @@ def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path,
                 "again: pass --retry-unknown to do so",
                 err=True,
             )
+        _consent_lines(result)
         if any(_retryable(result, key) for key in failed):
             click.echo("Run apply again to retry the failed jobs (within apply.max_retries).", err=True)
     if request.fmt == "json":
         click.echo(json.dumps(json_summary(result, lock_path), indent=2, sort_keys=True))
     return code
+
+
+def _consent_lines(result: ApplyResult) -> None:
+    """What waits on a digital twin's consent, the URL for its subject, and how to go on."""
+    if not result.consent:
+        return
+    twins = [k for k in result.consent if k in result.consent_urls or _is_twin(result, k)]
+    for key in twins:
+        record = result.lockfile.jobs.get(key)
+        where = record.addresses[0] if record and record.addresses else key
+        url = result.consent_urls.get(key)
+        ask = f"its subject must approve at {url}" if url else "its subject has not approved yet"
+        click.echo(f"  waiting {where} ({key}): digital twin; {ask}", err=True)
+    others = [k for k in result.consent if k not in twins]
+    if others:
+        click.echo(f"  waiting: {plural(len(others), 'video')} of these twins, made once they are ready", err=True)
+    click.echo(
+        "Apply did all it could; the rest waits on consent. Run apply again once the subject has approved "
+        "(or pass --wait-consent 30m to wait).",
+        err=True,
+    )
+
+
+def _is_twin(result: ApplyResult, key: str) -> bool:
+    record = result.lockfile.jobs.get(key)
+    return key.startswith("ha-") or (record is not None and record.kind == "heygen_avatar")
 
 
 def _retryable(result: ApplyResult, key: str) -> bool:

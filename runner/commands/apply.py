@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from runner.apply.orchestrate import ApplyRequest, run_apply
-from runner.options import format_option, lock_option, sandbox_option, selection_options, spec_argument
+from runner.options import Duration, format_option, lock_option, sandbox_option, selection_options, spec_argument
 from runner.plan.review import Review
 from runner.plan.select import Selection
 
@@ -44,6 +44,13 @@ from runner.plan.select import Selection
     help="Forget jobs that left the spec although they are still rendering (paid for).",
 )
 @click.option(
+    "--wait-consent",
+    "wait_consent",
+    type=Duration(),
+    default="0s",
+    help="Wait this long (e.g. 15m) for a digital twin's subject to consent before exiting 4 (default: do not wait).",
+)
+@click.option(
     "--report/--no-report",
     default=True,
     show_default=True,
@@ -66,10 +73,12 @@ def command(
     max_videos: int | None,
     allow_forget_inflight: bool,
     report: bool,
+    wait_consent: float,
 ) -> None:
     """Generate the campaign's videos through the providers and write the lockfile.
 
-    Exit 0 when every planned job succeeded, 1 when any failed, is blocked or waits, or on error; 130 when interrupted.
+    Exit 0 when every planned job succeeded, 1 when any failed, is blocked or waits for a decision, or on error;
+    4 when all that could be done is done and the rest waits on a digital twin's consent; 130 when interrupted.
     """
     review = Review(Selection(targets, excludes, replaces, sample), max_videos)
     code = run_apply(
@@ -85,9 +94,10 @@ def command(
             review=review,
             allow_forget_inflight=allow_forget_inflight,
             retry_unknown=retry_unknown,
+            wait_consent_seconds=wait_consent,
         )
     )
-    if report and code in (0, 1):  # 1: some jobs failed; the gallery shows which and why
+    if report and code in (0, 1, 4):  # 1: some jobs failed; the gallery shows which and why
         from runner.report.write import write_gallery_after_apply
 
         write_gallery_after_apply(spec, lock_path, sandbox, err=fmt == "json")

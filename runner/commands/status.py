@@ -14,14 +14,37 @@ from runner.execute.artifacts import artifact_ok
 from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
 from runner.execute.states import Event, JobKind, JobState, transition
 from runner.lock import lockfile
-from runner.lock.lockfile import JobError, Lockfile
+from runner.lock.lockfile import JobError, JobRecord, Lockfile
 from runner.lock.orphans import artifacts_folder, orphan_artifacts, referenced
 from runner.lock.statelock import StateLock
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
 from runner.paths import lock_path_for, sandbox_only_note
+from runner.providers.heygen import HeyGenClient
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
+
+
+def _twin_now(heygen: HeyGenClient, record: JobRecord) -> JobRecord:
+    """A digital twin's consent and training now; while consent is pending, a fresh URL for its subject."""
+    from runner.execute.twins import twin_state
+
+    assert record.twin is not None
+    group = heygen.get_avatar_group(str(record.twin["group_id"]))
+    state, reason = twin_state(group)
+    twin = {**record.twin, "consent_status": group.consent_status}
+    where = record.addresses[0] if record.addresses else ""
+    if state == "consent":
+        url, _ = heygen.start_consent(str(record.twin["group_id"]))
+        click.echo(f"{where}: waits for its subject's consent; the subject must approve at {url}", err=True)
+        return replace(record, twin=twin, waiting="consent")
+    if state == "training":
+        return replace(record, twin=twin, waiting="training")
+    if state == "ready":
+        assert transition(record.state, Event.TASK_SUCCEEDED).to == JobState.SUCCEEDED
+        return replace(record, state=JobState.SUCCEEDED, twin=twin, waiting=None, finished_at=time.time())
+    code = "TRAINING_FAILED" if state == "failed" else "CONSENT_REFUSED"
+    return replace(record, state=JobState.FAILED, twin=twin, waiting=None, error=JobError(code, str(reason)))
 
 
 def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: bool) -> Lockfile:
@@ -46,6 +69,10 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
         heygen = factory.heygen() if "heygen" in needs else None
         for key, record in sorted(submitted.items()):
             outcome: Outcome | None
+            if record.kind == JobKind.HEYGEN_AVATAR and heygen is not None:
+                lock = lock.with_job(key, _twin_now(heygen, record))
+                lockfile.write(lock_path, lock)
+                continue
             if record.provider == "heygen" and heygen is not None:
                 outcome = heygen_outcome(heygen.get_video(record.task_ids[0]))
             elif client is None:

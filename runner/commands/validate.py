@@ -157,7 +157,10 @@ def summary(result: FileResult) -> str:
         return f"lockfile of campaign '{result.campaign}' with {count}"
     kinds = result.jobs
     avatar_videos = kinds.get("avatar_video", 0) + kinds.get("heygen_video", 0)
+    twins = kinds.get("heygen_avatar", 0)
     return (
         f"{count} ({plural(avatar_videos, 'avatar video')}, {plural(kinds.get('upload', 0), 'upload')}, "
-        f"{kinds.get('refresh_video', 0)} refresh); {plural(result.videos, 'video')} to generate in all"
+        f"{kinds.get('refresh_video', 0)} refresh{', ' + plural(twins, 'digital twin') if twins else ''}); "
+        f"{plural(result.videos, 'video')} to generate in all"
+        + ("; a twin's videos are made once its subject consents" if twins else "")
     )

@@ -65,6 +65,7 @@ class JobRun:
     lost_at: float = 0.0  # monotonic time a create's reply was lost (adoption)
     missing: int = 0  # polls in a row whose reply left its tasks out
     rename: bool = False  # the name changed while the job was in flight
+    consent_asked: bool = False  # a digital twin's consent URL was shown in this run
     preview: dict[str, str] = field(default_factory=dict)  # video id -> fresh signed URL (memory only)
 
     @property
@@ -136,6 +137,10 @@ class Context:
             kind: 0.0 for kind in JobKind
         }  # creates back off after transient trouble
         self.reasons: dict[str, str] = {}  # why the plan re-renders a job (`--replace SEL`)
+        self.consent_urls: dict[
+            str, str
+        ] = {}  # twin key -> the URL its subject must visit (memory only: never written)
+        self.consent_deadline = clock.monotonic() + options.wait_consent_seconds
         self.replaces: dict[str, str] = {}  # new key -> the key it replaces (dropped once the new one succeeded)
 
     # --- requests ----------------------------------------------------------------------------
@@ -278,6 +283,19 @@ class Context:
         """An event that keeps the recorded state (checked against the table)."""
         state = self._state_of(run)
         assert transition(state, event).to == state
+
+    def park(self, run: JobRun, reason: str) -> None:
+        """A twin waits on a person: it and every job downstream stop for this run; a later apply goes on."""
+        run.phase = Phase.CONSENT
+        self.finished += 1
+        self.reporter.job_event(run.job.key, "waiting", reason)
+        stack = list(self.dependents.get(run.job.key, ()))
+        while stack:
+            dependent = stack.pop()
+            if dependent.phase in (Phase.WAITING, Phase.READY):
+                dependent.phase = Phase.CONSENT
+                self.finished += 1
+                stack.extend(self.dependents.get(dependent.job.key, ()))
 
     def block_dependents(self, run: JobRun, reason: str) -> None:
         """Every job downstream of a failed one is blocked for this run."""

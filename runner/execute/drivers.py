@@ -13,6 +13,7 @@ from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refr
 from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.requests import AvatarRequest, HeyGenRequest, RefreshRequest, UploadRequest
 from runner.execute.states import Event, JobKind, JobState, Phase
+from runner.execute.twins import HeyGenTwins
 from runner.lock.lockfile import JobRecord
 from runner.providers.errors import OutcomeUnknown, PermanentError
 
@@ -450,12 +451,17 @@ class HeyGenVideos:
         run = runs[0]
         req = run.request
         assert isinstance(req, HeyGenRequest)
+        avatar_id = req.avatar_id
+        if req.twin_job is not None:  # a digital twin made by this campaign: its look, now that it is ready
+            twin = ctx.journal.record(req.twin_job)
+            assert twin is not None and twin.twin is not None
+            avatar_id = str(twin.twin["look_id"])
         ctx.write_ahead(run)
         ctx.journal.flush()
         ctx.submit(
             partial(
                 heygen.create_video,
-                avatar_id=req.avatar_id,
+                avatar_id=avatar_id,
                 script=req.script,
                 voice_id=req.voice_id,
                 aspect_ratio=req.aspect_ratio,
@@ -513,4 +519,6 @@ class HeyGenVideos:
         ctx.make_ready(run)
 
 
-DRIVERS: dict[JobKind, Driver] = {d.kind: d for d in (AvatarVideos(), Uploads(), RefreshVideos(), HeyGenVideos())}
+DRIVERS: dict[JobKind, Driver] = {
+    d.kind: d for d in (AvatarVideos(), Uploads(), RefreshVideos(), HeyGenVideos(), HeyGenTwins())
+}

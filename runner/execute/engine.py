@@ -141,6 +141,8 @@ class Engine:
                 run.accepted_at = now - max(0.0, now_wall - (record.submitted_at or now_wall))
                 if run.kind == JobKind.HEYGEN_VIDEO:
                     ctx.rendering[run.kind].add(change.key)
+                if run.kind == JobKind.HEYGEN_AVATAR:
+                    run.accepted_at = 0.0  # training is timed from when it is first seen
                 ctx.schedule(run, 0.0)
             elif change.resume in (Resume.PENDING, Resume.UNKNOWN) and record is not None:
                 DRIVERS[run.kind].resume(ctx, run, record)
@@ -363,6 +365,8 @@ class Engine:
             videos_created=self.ctx.videos_created,
             requests=requests,
             waiting=keys(Phase.ASKING),
+            consent=keys(Phase.CONSENT),
+            consent_urls=dict(self.ctx.consent_urls),
             unfinished=keys(Phase.WAITING, Phase.READY, Phase.CREATING, Phase.POLLING, Phase.ADOPTING),
         )
 

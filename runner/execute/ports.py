@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from runner.lock.lockfile import Lockfile
 from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS
-from runner.providers.models import AvatarTask, CreatedTask, HeyGenVideo, RefreshTask, VideoInfo
+from runner.providers.footage import FootageSource
+from runner.providers.models import (
+    AvatarGroup,
+    AvatarTask,
+    CatalogAvatar,
+    CreatedTask,
+    HeyGenVideo,
+    RefreshTask,
+    TwinCreated,
+    VideoInfo,
+)
 
 
 class TikTokApi(Protocol):
@@ -36,6 +47,11 @@ class HeyGenApi(Protocol):
         self, *, avatar_id: str, script: str, voice_id: str, aspect_ratio: str, idempotency_key: str
     ) -> str: ...
     def get_video(self, video_id: str) -> HeyGenVideo: ...
+    def create_digital_twin(self, name: str, footage: FootageSource, group_id: str | None = None) -> TwinCreated: ...
+    def start_consent(self, group_id: str, reroute_url: str | None = None) -> tuple[str, str | None]: ...
+    def get_avatar_group(self, group_id: str) -> AvatarGroup: ...
+    def list_avatar_groups(self, ownership: str | None = None) -> list[dict[str, Any]]: ...
+    def list_looks(self, group_id: str | None = None) -> list[CatalogAvatar]: ...
 
 
 class Reporter(Protocol):
@@ -77,6 +93,7 @@ class ExecuteOptions:
     retry_unknown: bool = False  # re-create pending refreshes (pays again): the user agreed
     heygen_max_in_flight: int = 3  # concurrent HeyGen renders the plan tier allows
     stop_grace_seconds: float = 5.0  # after an interrupt, how long replies of requests already sent are awaited
+    wait_consent_seconds: float = 0.0  # how long a digital twin's consent is waited for before the run parks it
 
 
 @dataclass(frozen=True)
@@ -91,3 +108,5 @@ class ApplyResult:
     requests: int
     waiting: tuple[str, ...] = ()  # pending refreshes left for the user to decide (`--retry-unknown`)
     unfinished: tuple[str, ...] = ()  # not finished when the run stopped (interrupt, transient budget)
+    consent: tuple[str, ...] = ()  # digital twins waiting on their subject's consent, and their videos
+    consent_urls: Mapping[str, str] = field(default_factory=dict)  # printed for the subject; never written

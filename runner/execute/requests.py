@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from runner.execute.states import JobKind
@@ -46,9 +47,17 @@ class HeyGenRequest:
     script: str
     voice_id: str
     aspect_ratio: str
+    twin_job: str | None = None  # a digital twin of this campaign: its look id is known once the twin is ready
 
 
-Request = AvatarRequest | UploadRequest | RefreshRequest | HeyGenRequest
+@dataclass(frozen=True, slots=True)
+class TwinRequest:
+    """A HeyGen digital twin: footage and, optionally, the group it joins."""
+
+    group: str | None
+
+
+Request = AvatarRequest | UploadRequest | RefreshRequest | HeyGenRequest | TwinRequest
 
 
 def request_for(job: Job) -> Request:
@@ -68,4 +77,10 @@ def request_for(job: Job) -> Request:
             tuple(str(s) for s in req["video_refresh_strategy_list"]),
             {str(k): str(v) for k, v in hook.items()} if hook else None,
         )
-    return HeyGenRequest(str(req["avatar_id"]), str(req["script"]), str(req["voice_id"]), str(req["aspect_ratio"]))
+    if job.kind == JobKind.HEYGEN_AVATAR:
+        return TwinRequest(str(req["group"]) if req.get("group") else None)
+    avatar = req["avatar_id"]
+    twin = str(avatar["job"]) if isinstance(avatar, Mapping) else None
+    return HeyGenRequest(
+        "" if twin else str(avatar), str(req["script"]), str(req["voice_id"]), str(req["aspect_ratio"]), twin
+    )

@@ -19,6 +19,7 @@ class JobKind(StrEnum):
     UPLOAD = "upload"
     REFRESH_VIDEO = "refresh_video"
     HEYGEN_VIDEO = "heygen_video"
+    HEYGEN_AVATAR = "heygen_avatar"  # a digital twin, made from footage once its subject consents
 
 
 class JobState(StrEnum):
@@ -42,11 +43,12 @@ class Phase(StrEnum):
     DONE = "done"
     FAILED = "failed"
     BLOCKED = "blocked"  # a dependency failed for good
+    CONSENT = "consent"  # a digital twin (or a video of it) waits for its subject's consent: a later apply goes on
 
     @property
     def finished(self) -> bool:
         """True when the run will do nothing more for this job."""
-        return self in (Phase.DONE, Phase.FAILED, Phase.BLOCKED, Phase.ASKING)
+        return self in (Phase.DONE, Phase.FAILED, Phase.BLOCKED, Phase.ASKING, Phase.CONSENT)
 
 
 class Event(StrEnum):

@@ -72,6 +72,8 @@ class JobRecord:
     replaced: Mapping[str, Any] | None = (
         None  # a re-render on request: {"reason", "video_ids", "task_ids"} of the old video
     )
+    waiting: str | None = None  # a digital twin not ready yet: "consent" (on a person) or "training"
+    twin: Mapping[str, Any] | None = None  # a digital twin's {"group_id", "look_id", "consent_status"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +148,10 @@ def dumps(lock: Lockfile) -> str:
     return HEADER + json.dumps(to_data(lock), indent=2, ensure_ascii=False) + "\n"
 
 
-_KINDS = frozenset({"avatar_video", "upload", "refresh_video", "heygen_video"})
+_KINDS = frozenset({"avatar_video", "upload", "refresh_video", "heygen_video", "heygen_avatar"})
 _STATES = frozenset({"pending", "submitted", "succeeded", "failed"})
-_KEY = re.compile(r"^(av|up|rf|hg)-[0-9a-f]{16}$")
-_OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id")
+_KEY = re.compile(r"^(av|up|rf|hg|ha)-[0-9a-f]{16}$")
+_OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id", "waiting")
 _STR_LISTS = ("addresses", "depends_on", "task_ids", "video_ids")
 
 
@@ -170,7 +172,7 @@ def _record(key: str, rec: dict[str, Any]) -> JobRecord:
             raise TypeError(name)
         fields[name] = tuple(values)
     fields["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
-    if not isinstance(rec.get("request", {}), dict) or not isinstance(rec.get("replaced", {}), dict):
+    if not all(isinstance(rec.get(name, {}), dict) for name in ("request", "replaced", "twin")):
         raise TypeError("request")
     if rec.get("error") is not None:
         fields["error"] = JobError(**rec["error"])

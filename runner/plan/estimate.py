@@ -18,7 +18,7 @@ def _paid(change: Change) -> bool:
 def estimate(changes: Sequence[Change]) -> Estimate:
     """Estimate videos, API calls and seconds; see docs/plan-format.md for the formula."""
     videos = 0
-    avatar_creates = avatar_tasks = uploads = refresh_creates = refresh_tasks = heygen = renames = 0
+    avatar_creates = avatar_tasks = uploads = refresh_creates = refresh_tasks = heygen = renames = twins = 0
     longest_script = 0
     for change in changes:
         job = change.job
@@ -40,6 +40,8 @@ def estimate(changes: Sequence[Change]) -> Estimate:
             refresh_tasks += job.expected_videos
         elif job.kind == "heygen_video":
             heygen += 1
+        elif job.kind == "heygen_avatar":
+            twins += 1
     calls = (
         math.ceil(avatar_creates / facts.MAX_PACKAGES_PER_CREATE)
         + POLL_ROUNDS * math.ceil(avatar_tasks / facts.MAX_TASK_IDS_PER_GET)
@@ -48,6 +50,7 @@ def estimate(changes: Sequence[Change]) -> Estimate:
         + POLL_ROUNDS * math.ceil(refresh_tasks / facts.MAX_TASK_IDS_PER_GET)
         + renames
         + (1 + POLL_ROUNDS) * heygen
+        + (2 + POLL_ROUNDS) * twins  # create, consent, then look at the group
     )
     eta = calls / facts.TIKTOK_APP_QPS
     if avatar_tasks:

@@ -15,13 +15,13 @@ from runner.plan.job import VISIBLE_NAME_CHARS, Job, job_key, visible_name
 from runner.plan.model import JobGraph
 from runner.spec import limits
 from runner.spec.load import read_spec
-from runner.spec.model import RefreshGroup, Scalar, Spec, VideoGroup
+from runner.spec.model import RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
 from runner.spec.templates import Renderer, RenderError, slug
 from runner.spec.values import address_text, typed_key
 
 Cell = dict[str, Scalar]
 Resolved = Mapping[str, Mapping[str, str]]
-_LEVEL = {"avatar_video": 0, "heygen_video": 0, "upload": 1, "refresh_video": 2}
+_LEVEL = {"heygen_avatar": 0, "avatar_video": 1, "heygen_video": 1, "upload": 2, "refresh_video": 3}
 
 
 def matrix_cells(group: VideoGroup) -> list[Cell]:
@@ -130,8 +130,15 @@ class _Builder:
                 name = default_name(group.id, cell)
             if not ok or script is None:
                 continue
-            avatar_id, unresolved = self.avatar_id(ref.provider, ref.id, ref.name)
-            request: dict[str, Any] = {"avatar_id": avatar_id, "script": script}
+            depends_on: tuple[str, ...] = ()
+            if ref.twin is not None:
+                twin_key = self.twin(ref.alias, ref.twin)
+                avatar_ref: Any = {"job": twin_key}
+                unresolved: tuple[str, ...] = ()
+                depends_on = (twin_key,)
+            else:
+                avatar_ref, unresolved = self.avatar_id(ref.provider, ref.id, ref.name)
+            request: dict[str, Any] = {"avatar_id": avatar_ref, "script": script}
             kind = JobKind.AVATAR_VIDEO
             if group.provider == "heygen":
                 kind = JobKind.HEYGEN_VIDEO
@@ -145,11 +152,26 @@ class _Builder:
                     request,
                     (address,),
                     name=name,
+                    depends_on=depends_on,
                     unresolved=unresolved,
                 )
             )
             made.append((cell, job.key))
         self.cells_by_group[group.id] = made
+
+    def twin(self, alias: str, twin: TwinDef) -> str:
+        """The digital twin's job (once per alias): keyed by its footage and group, never by its name."""
+        footage = {"url": twin.footage_url} if twin.footage_url is not None else {"sha256": twin.footage_sha256}
+        request: dict[str, Any] = {"footage": footage, "group": twin.group}
+        key = job_key(JobKind.HEYGEN_AVATAR, "heygen", request)
+        if key not in self.jobs:
+            address = (f"avatars.{alias}",)
+            local = {"footage_file": str(twin.footage_file)} if twin.footage_file is not None else {}
+            if twin.reroute_url:
+                local["reroute_url"] = twin.reroute_url
+            job = Job(key, JobKind.HEYGEN_AVATAR, "heygen", request, address, name=twin.name, expected_videos=0)
+            self.add(replace(job, local=local))
+        return key
 
     def avatar_id(self, provider: str, avatar_id: str | None, name: str | None) -> tuple[str, tuple[str, ...]]:
         if avatar_id is not None:

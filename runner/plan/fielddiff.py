@@ -20,8 +20,11 @@ def request_fields(kind: str, request: Mapping[str, Any] | None, addresses: Sequ
     fields: dict[str, str] = {}
     if "avatar_id" in request:
         alias = next((m.group(1) for a in addresses for m in [_ALIAS.search(a)] if m), None)
+        twin = request["avatar_id"].get("job") if isinstance(request["avatar_id"], Mapping) else None
         avatar_id = str(request["avatar_id"])
-        if avatar_id.startswith("name:"):
+        if twin is not None:
+            shown = f"{alias or 'digital twin'} (digital twin {twin}; look id known after apply)"
+        elif avatar_id.startswith("name:"):
             shown = f"{alias} (name {avatar_id[5:]!r}, id known after apply)" if alias else avatar_id
         else:
             shown = f"{alias} ({avatar_id})" if alias else avatar_id
@@ -39,6 +42,12 @@ def request_fields(kind: str, request: Mapping[str, Any] | None, addresses: Sequ
     source = request.get("source") or request.get("video")
     if isinstance(source, Mapping):
         fields["source"] = str(source.get("url") or f"output of {source.get('job')}")
+    footage = request.get("footage")
+    if isinstance(footage, Mapping):
+        fields["footage"] = str(footage.get("url") or f"file with sha256 {str(footage.get('sha256'))[:16]}…")
+        if request.get("group"):
+            fields["group"] = str(request["group"])
+        fields["consent"] = "its subject must approve on HeyGen's consent page before any of its videos is made"
     if "script" in request:
         fields["script"] = str(request["script"])
     return fields
@@ -46,7 +55,7 @@ def request_fields(kind: str, request: Mapping[str, Any] | None, addresses: Sequ
 
 def provider_name(kind: str, key: str, name: str | None) -> str | None:
     """The video name as the provider will see it (avatar videos carry the key tag)."""
-    if kind == "avatar_video":
+    if kind in ("avatar_video", "heygen_avatar"):  # a twin's name carries the tag too: its create is adopted by it
         return tagged_video_name(name or key, key)
     return name
 

@@ -15,6 +15,7 @@ KEY_PREFIX: dict[str, str] = {
     "upload": "up",
     "refresh_video": "rf",
     "heygen_video": "hg",
+    "heygen_avatar": "ha",
 }
 
 
@@ -73,6 +74,8 @@ class Job:
     expected_videos: int = 1
     # Avatar names not yet resolved to ids (offline plan): the key is provisional.
     unresolved: tuple[str, ...] = field(default=())
+    # Facts of this checkout that do not make the job what it is (not in the key): a twin's footage file.
+    local: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def provisional(self) -> bool:

@@ -13,7 +13,7 @@ from runner.plan.make import Planned
 from runner.plan.model import Action, Change, Plan
 from runner.plan.select import LAST, Position, Selection, choose, places
 
-_LEVEL = {"avatar_video": 0, "heygen_video": 0, "upload": 1, "refresh_video": 2}
+_LEVEL = {"heygen_avatar": 0, "avatar_video": 1, "heygen_video": 1, "upload": 2, "refresh_video": 3}
 
 
 class InflightForget(CampaignError):

@@ -110,9 +110,13 @@ def places(spec: Spec, addresses: Iterable[str]) -> dict[str, Place]:
         cells[group.id] = {cell_label(cell): (i, cell) for i, cell in enumerate(matrix_cells(group))}
     refresh = {r.id: r for r in spec.refresh}
     video_index = {g.id: g.index for g in spec.videos}
+    avatar_index = {alias: i for i, alias in enumerate(spec.avatars)}
     found: dict[str, Place] = {}
     for address in addresses:
         section, _, rest = address.partition(".")
+        if section == "avatars" and rest in avatar_index:  # a digital twin: declared before the videos
+            found[address] = Place(rest, {}, (-1, avatar_index[rest], 0))
+            continue
         group_id, bracket, label = rest.partition("[")
         if section == "videos" and bracket and group_id in cells:
             hit = cells[group_id].get(label[:-1])

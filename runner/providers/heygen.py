@@ -1,4 +1,4 @@
-"""HeyGen v3 client: avatar groups and looks, video renders with Idempotency-Key."""
+"""HeyGen v3 client: avatar groups and looks, digital twins and consent, video renders with Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from runner.clock import Clock
 from runner.providers.budget import TransientBudget
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
+from runner.providers.footage import FootageFile, FootageSource, twin_body_chunks
 from runner.providers.http import Call, HttpApi, json_body
-from runner.providers.models import CatalogAvatar, HeyGenVideo
+from runner.providers.models import AvatarGroup, CatalogAvatar, HeyGenVideo, TwinCreated
 from runner.providers.pacing import Pacing, limiter_scope
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
@@ -113,4 +114,42 @@ class HeyGenClient(HttpApi):
         message = error.get("message") if isinstance(error, dict) else error
         return HeyGenVideo(
             str(data.get("video_id", video_id)), str(data.get("status", "")), data.get("video_url"), message
+        )
+
+    def create_digital_twin(self, name: str, footage: FootageSource, group_id: str | None = None) -> TwinCreated:
+        """Create a digital twin from footage; no Idempotency-Key, so a lost reply is OutcomeUnknown (adopt by name)."""
+        if isinstance(footage, FootageFile):
+            source = footage
+            call = Call(
+                "POST", "/v3/avatars", idempotent=False, content=lambda: twin_body_chunks(name, source, group_id)
+            )
+        else:
+            body: dict[str, Any] = {"type": "digital_twin", "name": name, "file": {"type": "url", "url": footage.url}}
+            if group_id is not None:
+                body["avatar_group_id"] = group_id
+            call = Call("POST", "/v3/avatars", json=body, idempotent=False)
+        data = self.send(call, self._classify, self._limit)["data"]
+        look, group = data.get("avatar_item") or {}, data.get("avatar_group") or {}
+        return TwinCreated(
+            str(group.get("id") or look.get("group_id", "")), str(look.get("id", "")), group.get("consent_status")
+        )
+
+    def start_consent(self, group_id: str, reroute_url: str | None = None) -> tuple[str, str | None]:
+        """Start (or restart) the consent flow: the URL the subject must visit, and the consent status."""
+        body = {"reroute_url": reroute_url} if reroute_url else {}
+        call = Call("POST", f"/v3/avatars/{group_id}/consent", json=body, idempotent=True)
+        data = self.send(call, self._classify, self._limit)["data"]
+        return str(data["url"]), (data.get("avatar_group") or {}).get("consent_status")
+
+    def get_avatar_group(self, group_id: str) -> AvatarGroup:
+        """A group's consent and training status."""
+        data = self.send(Call("GET", f"/v3/avatars/{group_id}"), self._classify, self._limit)["data"]
+        error = data.get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        return AvatarGroup(
+            str(data.get("id", group_id)),
+            str(data.get("name", "")),
+            data.get("consent_status"),
+            data.get("status"),
+            str(message) if message else None,
         )

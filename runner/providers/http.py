@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ class Call:
     json: Any = None
     headers: Mapping[str, str] | None = None
     idempotent: bool = True
+    content: Callable[[], Iterator[bytes]] | None = None  # a JSON body streamed in chunks, made afresh per attempt
 
 
 Classifier = Callable[[Call, httpx.Response], Any]
@@ -126,9 +127,15 @@ class HttpApi:
         try:
             with self._count_lock:
                 self.request_count += 1
-            response = self._http.request(
-                call.method, call.path, params=query or None, json=call.json, headers=call.headers
-            )
+            if call.content is not None:
+                headers = {**(call.headers or {}), "Content-Type": "application/json"}
+                response = self._http.request(
+                    call.method, call.path, params=query or None, content=call.content(), headers=headers
+                )
+            else:
+                response = self._http.request(
+                    call.method, call.path, params=query or None, json=call.json, headers=call.headers
+                )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise NotSent(
                 self.provider,

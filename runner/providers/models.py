@@ -68,3 +68,23 @@ class HeyGenVideo:
     status: str
     video_url: str | None
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TwinCreated:
+    """A digital twin just created: its group (character) and look (the id videos render with)."""
+
+    group_id: str
+    look_id: str
+    consent_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AvatarGroup:
+    """A private avatar group's consent and training state."""
+
+    id: str
+    name: str
+    consent_status: str | None
+    status: str | None
+    error: str | None = None

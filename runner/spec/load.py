@@ -6,8 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from runner import api_facts as facts
 from runner.errors import Problem, SpecError
 from runner.paths import template_dirs
+from runner.plan.job import TAG_CHARS
+from runner.providers.footage import check_footage_file, file_sha256
 from runner.spec import limits
 from runner.spec.model import (
     ApplySettings,
@@ -20,6 +23,7 @@ from runner.spec.model import (
     ScriptDef,
     SourceMap,
     Spec,
+    TwinDef,
     VideoGroup,
 )
 from runner.spec.schema import schema_problems, without_invalid
@@ -127,7 +131,9 @@ class _Checker:
         data = self.data
         provider = data.get("provider", "tiktok")
         avatars = {
-            alias: AvatarRef(alias, ref.get("provider", provider), ref.get("id"), ref.get("name"))
+            alias: AvatarRef(
+                alias, ref.get("provider", provider), ref.get("id"), ref.get("name"), self._twin(alias, ref, provider)
+            )
             for alias, ref in (data.get("avatars") or {}).items()
         }
         scripts = {
@@ -161,6 +167,35 @@ class _Checker:
             budget=budget_settings(data.get("budget") or {}),
             limits=self.limits,
         )
+
+    def _twin(self, alias: str, ref: Mapping[str, Any], provider: str) -> TwinDef | None:
+        """A digital twin's definition, its footage checked (a file is hashed: its digest is the twin's identity)."""
+        twin = ref.get("twin")
+        if not isinstance(twin, Mapping):
+            return None
+        where = f"avatars.{alias}.twin"
+        if ref.get("provider", provider) != "heygen":
+            self.problem(where, "a digital twin is a HeyGen avatar; add `provider: heygen` to this avatar")
+        name = str(twin.get("name", ""))
+        visible = facts.HEYGEN_TWIN_NAME_MAX_CHARS - TAG_CHARS
+        if len(name) > visible:
+            self.problem(f"{where}.name", f"the twin's name is {len(name)} characters; at most {visible} fit")
+        footage = twin.get("footage") or {}
+        url, file, digest = footage.get("url"), None, None
+        if url is not None and not str(url).startswith(("http://", "https://")):
+            self.problem(f"{where}.footage.url", f"footage URL {url!r} must start with http:// or https://")
+        if footage.get("file") is not None:
+            file = (self.path.parent / str(footage["file"])).resolve()
+            found = check_footage_file(file)
+            if found is not None:
+                self.problem(f"{where}.footage.file", found)
+            else:
+                digest = file_sha256(file)
+        reroute = (twin.get("consent") or {}).get("reroute_url")
+        if reroute is not None and not str(reroute).startswith(("http://", "https://")):
+            self.problem(f"{where}.consent.reroute_url", f"reroute_url {reroute!r} must start with http:// or https://")
+        group = twin.get("group")
+        return TwinDef(name, url, file, digest, str(group) if group else None, reroute)
 
     def _script(self, sid: str, ref: Mapping[str, str]) -> ScriptDef | None:
         """The script, or None when its template is broken (reported once here, not per cell)."""

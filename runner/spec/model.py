@@ -35,13 +35,26 @@ def _parent(path: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class TwinDef:
+    """A HeyGen digital twin to be made from footage: a URL, or a file (with its sha256)."""
+
+    name: str
+    footage_url: str | None
+    footage_file: Path | None
+    footage_sha256: str | None
+    group: str | None
+    reroute_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class AvatarRef:
-    """An avatar alias: exactly one of `id` and `name` is set."""
+    """An avatar alias: exactly one of `id`, `name` and `twin` is set."""
 
     alias: str
     provider: str
     id: str | None
     name: str | None
+    twin: TwinDef | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from runner.media.probe import probe_video
 PROJECT = Path(__file__).resolve().parents[2]
 # Refresh creates are limited to 5 a minute on the real clock: holiday-refresh's seventh would wait a
 # minute. Leaving out one of its two `from:` refresh groups keeps every kind of source under that budget.
+# A digital twin waits for its subject, whom no test plays here: apply does all it can and exits 4.
+WAITS_ON_CONSENT = {"founder-twin.yaml": 4}
 WITHIN_ONE_MINUTE = {"holiday-refresh.yaml": ["--exclude", "gift-music"]}
 
 
@@ -45,7 +47,8 @@ def test_every_bundled_campaign_applies_with_sandbox(tmp_path: Path) -> None:
     }
     for name, run in runs.items():
         out, err = run.communicate(timeout=300)
-        assert run.returncode == 0, f"{name}: {out[-600:]} {err[-600:]}"
+        expected = WAITS_ON_CONSENT.get(name, 0)
+        assert run.returncode == expected, f"{name}: {out[-600:]} {err[-600:]}"
         assert "0 failed" in out and "Traceback" not in err
     videos = sorted(tmp_path.glob("**/artifacts/**/*.mp4"))
     refreshed_public_source = [v for v in videos if "holiday-refresh" in str(v) and v.name.startswith("rf-")]
