@@ -25,6 +25,8 @@ COMMANDS = {
     "show": "runner.commands.show",
     "export": "runner.commands.export",
     "import": "runner.commands.import_",
+    "lock": "runner.commands.lock",
+    "state": "runner.commands.state",
 }
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 SECRET_VARIABLES = ("TIKTOK_ACCESS_TOKEN", "HEYGEN_API_KEY", "ZEGO_SERVER_SECRET")
+URL_VARIABLES = ("CAMPAIGN_STATE_URL", "CAMPAIGN_RATE_URL")
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|API_KEY|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 _MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; no real credential is that short
 MASK = "***"
@@ -17,6 +19,13 @@ def secret_values(env: Mapping[str, str] | None = None) -> list[str]:
     env = os.environ if env is None else env
     names = set(SECRET_VARIABLES) | {name for name in env if _SECRET_NAME.search(name)}
     values = set()
+    for name in URL_VARIABLES:  # the password inside a backend URL
+        try:
+            password = urlsplit(env.get(name) or "").password
+        except ValueError:
+            password = None
+        if password and len(password) >= _MIN_SECRET_LENGTH:
+            values.add(password)
     for name in names:
         value = env.get(name) or ""
         for variant in (value, value.strip()):
@@ -40,3 +49,8 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
 
 def _spellings(value: str) -> set[str]:
     return {value, repr(value)[1:-1], ascii(value)[1:-1]}
+
+
+def redact_url(url: str) -> str:
+    """A URL without the password in its user part (`postgresql://app:***@db/campaigns`)."""
+    return re.sub(r"(://[^:/@\s]*):[^@/\s]*@", r"\1:***@", url)

@@ -32,6 +32,7 @@ from runner.execute.engine import (
 )
 from runner.execute.states import RETRYABLE_CODES
 from runner.lock import lockfile
+from runner.lock import world as worlds
 from runner.lock.statelock import StateLock
 from runner.lock.world import check_world, world_from_env
 from runner.paths import lock_path_for, state_dir_for
@@ -46,6 +47,7 @@ from runner.providers.errors import RunStopped
 from runner.providers.factory import ProviderFactory, factory_from_env
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
+from runner.state.postgres import BackendMirror, PostgresState, lease_seconds, state_backend_from_env
 from runner.wording import plural
 
 DEFAULT_HEYGEN_MAX_IN_FLIGHT = 3  # HeyGen's plan tiers allow 1 / 3 / 6 / 10 concurrent renders
@@ -67,6 +69,7 @@ class ApplyRequest:
     allow_forget_inflight: bool = False
     retry_unknown: bool = False
     wait_consent_seconds: float = 0.0
+    lock_timeout_seconds: float = 0.0
 
 
 def sandbox_state_file(spec: Spec) -> Path:
@@ -114,6 +117,21 @@ def run_apply(request: ApplyRequest) -> int:
     if not (request.yes or request.plan_path or interactive):
         raise CampaignError("apply needs a confirmation: pass --yes, or apply a reviewed plan with --plan PLAN")
     lock_path = request.lock_path or lock_path_for(request.spec_path, sandbox=request.sandbox)
+    backend = state_backend_from_env()  # unreachable: exit 1 before anything is done
+    with contextlib.ExitStack() as held:
+        if backend is not None:
+            held.callback(backend.close)
+        return _apply_locked(request, spec, lock_path, interactive, backend, held)
+
+
+def _apply_locked(
+    request: ApplyRequest,
+    spec: Spec,
+    lock_path: Path,
+    interactive: bool,
+    backend: PostgresState | None,
+    held: contextlib.ExitStack,
+) -> int:
     with StateLock(lock_path, operation="apply"):
         lock = lockfile.read(lock_path, spec.campaign)
         saved = read_plan_file(request.plan_path) if request.plan_path else None
@@ -156,6 +174,19 @@ def run_apply(request: ApplyRequest) -> int:
                     f"move it aside: its ids mean nothing elsewhere",
                     err=True,
                 )
+            mirror = None
+            if backend is not None:  # the shared state, under a lease, replaces the checkout's lockfile
+                where = "sandbox" if request.sandbox else json.dumps(worlds.to_data(world), sort_keys=True)
+                lease = backend.acquire(
+                    spec.campaign, where, "apply", lease_seconds(spec.apply.lock_lease), request.lock_timeout_seconds
+                )
+                held.callback(backend.release, lease)
+                stored = backend.read(spec.campaign, where)
+                if stored is None:
+                    backend.write(lock, where)  # first use: the checkout's lockfile seeds the backend
+                else:
+                    lock = stored
+                mirror = BackendMirror(backend, where)
             clock = factory.clock
             resolved = lock
             if unresolved_avatars(spec, lock.resolved_avatars):
@@ -215,7 +246,15 @@ def run_apply(request: ApplyRequest) -> int:
             try:
                 with interrupts(engines):
                     result = execute(
-                        plan, lock, lock_path, providers, options, clock=clock, reporter=reporter, engine_out=engines
+                        plan,
+                        lock,
+                        lock_path,
+                        providers,
+                        options,
+                        clock=clock,
+                        reporter=reporter,
+                        engine_out=engines,
+                        mirror=mirror,
                     )
             except EngineStopped as stopped:
                 reporter.finish()

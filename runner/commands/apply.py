@@ -44,6 +44,13 @@ from runner.plan.select import Selection
     help="Forget jobs that left the spec although they are still rendering (paid for).",
 )
 @click.option(
+    "--lock-timeout",
+    "lock_timeout",
+    type=Duration(),
+    default="0s",
+    help="With a state backend (CAMPAIGN_STATE_URL): wait this long (e.g. 15m) for another runner's lock.",
+)
+@click.option(
     "--wait-consent",
     "wait_consent",
     type=Duration(),
@@ -74,6 +81,7 @@ def command(
     allow_forget_inflight: bool,
     report: bool,
     wait_consent: float,
+    lock_timeout: float,
 ) -> None:
     """Generate the campaign's videos through the providers and write the lockfile.
 
@@ -95,6 +103,7 @@ def command(
             allow_forget_inflight=allow_forget_inflight,
             retry_unknown=retry_unknown,
             wait_consent_seconds=wait_consent,
+            lock_timeout_seconds=lock_timeout,
         )
     )
     if report and code in (0, 1, 4):  # 1: some jobs failed; the gallery shows which and why

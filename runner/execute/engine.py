@@ -17,7 +17,7 @@ from runner.clock import Clock
 from runner.execute.context import Context, JobRun, TransientBudgetSpent
 from runner.execute.downloads import Downloads, needs_downloads
 from runner.execute.drivers import DRIVERS, Driver
-from runner.execute.journal import Journal
+from runner.execute.journal import Journal, Mirror
 from runner.execute.ports import (
     ApplyResult,
     ExecuteOptions,
@@ -381,9 +381,11 @@ def execute(
     clock: Clock,
     reporter: Reporter | None = None,
     engine_out: list[Engine] | None = None,
+    mirror: Mirror | None = None,
 ) -> ApplyResult:
     """Run the plan; every state change reaches the journal before any request that depends on it."""
-    engine = Engine(plan, Journal(lock_path, lock), providers, options, clock, reporter or SilentReporter())
+    journal = Journal(lock_path, lock, mirror)
+    engine = Engine(plan, journal, providers, options, clock, reporter or SilentReporter())
     if engine_out is not None:
         engine_out.append(engine)  # lets the caller ask it to stop (signal handlers)
     return engine.run()

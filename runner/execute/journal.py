@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from runner.execute import wal
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 
 COMPACT_MIN_BYTES = 256 * 1024
+
+
+class Mirror(Protocol):
+    """A shared state backend that keeps what the journal keeps (runner/state)."""
+
+    def append(self, lock: Lockfile, changes: list[tuple[str, JobRecord | None]]) -> None:
+        """Commit these changes before the requests they guard."""
+
+    def snapshot(self, lock: Lockfile) -> None:
+        """Store the whole state (at compaction)."""
 
 
 class Journal:
@@ -21,9 +31,10 @@ class Journal:
     the journal is compacted into the lockfile when it outgrows it (amortised linear) and at the end.
     """
 
-    def __init__(self, path: Path, lock: Lockfile) -> None:
+    def __init__(self, path: Path, lock: Lockfile, mirror: Mirror | None = None) -> None:
         self.path = path
         self.lock = lock
+        self.mirror = mirror  # a shared state backend: written after the local journal, before any request
         self.log_path = wal.journal_path(path)
         self._jobs = dict(lock.jobs)
         self._changed: dict[str, None] = {}
@@ -74,6 +85,8 @@ class Journal:
         lines = [{"resolved": list(r)} for r in self._resolutions]
         lines += [wal.record_line(campaign, key, self._jobs.get(key)) for key in self._changed]
         written = wal.append(self.log_path, lines)
+        if self.mirror is not None:
+            self.mirror.append(self.lock, [(key, self._jobs.get(key)) for key in self._changed])
         self._changed.clear()
         self._resolutions.clear()
         self.writes += 1
@@ -87,5 +100,7 @@ class Journal:
         self._changed.clear()  # the whole snapshot is written
         self._resolutions.clear()
         self.lock = lockfile.write(self.path, self.snapshot())  # counts the serial; drops the log
+        if self.mirror is not None:
+            self.mirror.snapshot(self.lock)
         self._log_bytes = 0
         self._compact_at = max(COMPACT_MIN_BYTES, 2 * self.path.stat().st_size)

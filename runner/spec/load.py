@@ -161,6 +161,7 @@ class _Checker:
                 transient_attempts=settings.get("transient_attempts"),
                 transient_seconds=settings.get("transient_seconds"),
                 max_in_flight=dict(settings.get("max_in_flight") or {}),
+                lock_lease=settings.get("lock_lease"),
             ),
             locations=self.map,
             template_dirs=self.template_dirs,

@@ -125,6 +125,7 @@ class ApplySettings:
     transient_attempts: int | None = None  # None: the providers' default (runner/providers/budget.py)
     transient_seconds: float | None = None
     max_in_flight: Mapping[str, int] = field(default_factory=dict)  # provider -> renders in progress at once
+    lock_lease: float | None = None  # seconds a state-backend lease lasts without renewal (None: the default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,8 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[str, str]]:
         yield path, f"{error.instance!r} is not allowed here" + (hint or f"; use {shown}")
     elif error.validator == "oneOf":
         keys = [next(iter(s.get("required", [])), "") for s in schema.get("oneOf", [])]
-        yield path, f"give exactly one of {' or '.join(repr(k) for k in keys)}"
+        names = [repr(k) for k in keys]
+        yield path, f"give exactly one of {', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
     elif error.validator == "pattern":
         yield path, f"{error.instance!r} does not match the pattern {schema.get('pattern')}" + _pattern_hint(path)
     elif error.validator == "propertyNames":

@@ -1,0 +1,350 @@
+"""State and locks in PostgreSQL (CAMPAIGN_STATE_URL): a lease per campaign and world, jobs, a write-ahead journal.
+
+Plain SQL over psycopg 3. The schema is versioned and migrated on first use under a table lock,
+never an advisory-lock key (those collide across campaigns and schemas). Every write-ahead row is
+committed before the request it guards: `Journal.flush()` calls `append()` before any create.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from runner.errors import CampaignError
+from runner.lock import lockfile
+from runner.lock.lockfile import JobRecord, Lockfile
+from runner.redact import redact_url
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE campaign_states (
+        campaign text NOT NULL, world text NOT NULL, lineage text NOT NULL, serial bigint NOT NULL,
+        meta jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (campaign, world));
+    CREATE TABLE campaign_jobs (
+        campaign text NOT NULL, world text NOT NULL, key text NOT NULL, record jsonb NOT NULL,
+        PRIMARY KEY (campaign, world, key));
+    CREATE TABLE campaign_journal (
+        id bigserial PRIMARY KEY, campaign text NOT NULL, world text NOT NULL, key text NOT NULL,
+        record jsonb, at timestamptz NOT NULL DEFAULT now());
+    CREATE TABLE campaign_locks (
+        campaign text NOT NULL, world text NOT NULL, lock_id text NOT NULL, holder jsonb NOT NULL,
+        operation text NOT NULL, since timestamptz NOT NULL, expires_at timestamptz NOT NULL,
+        PRIMARY KEY (campaign, world));
+    """,
+)
+DEFAULT_LEASE_SECONDS = 120.0
+
+
+class StateBackendError(CampaignError):
+    """The state backend cannot be used (unreachable, lost lease, newer or foreign state)."""
+
+
+class LockHeld(StateBackendError):
+    """Another runner holds the campaign's lease."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A held lock: who, doing what, since when, until when."""
+
+    campaign: str
+    world: str
+    lock_id: str
+    holder: dict[str, Any]
+    operation: str
+    since: str
+    expires_at: str
+
+    def describe(self) -> str:
+        """One line for people."""
+        who = ", ".join(f"{k} {v}" for k, v in self.holder.items() if v)
+        return f"{self.lock_id} ({self.operation}) held by {who} since {self.since}, lease until {self.expires_at}"
+
+
+def holder() -> dict[str, Any]:
+    """This process: host, pid and CI run id when there is one."""
+    run = os.environ.get("GITHUB_RUN_ID") or os.environ.get("CI_JOB_ID") or os.environ.get("BUILD_ID")
+    return {"host": socket.gethostname(), "pid": os.getpid(), "ci_run": run}
+
+
+class PostgresState:
+    """One connection for state and journal writes; leases renewed on their own connection."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.shown = redact_url(url)
+        self.conn = self._connect()
+        self.lost: str | None = None  # why the lease was lost, once it is
+        self._heartbeat: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.migrate()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(self.url, autocommit=False, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise StateBackendError(
+                f"cannot reach the state backend at {self.shown}: {_reason(exc)}; check CAMPAIGN_STATE_URL "
+                "and that PostgreSQL is running"
+            ) from None
+
+    @contextmanager
+    def _tx(self) -> Iterator[psycopg.Cursor[Any]]:
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                yield cur
+        except psycopg.Error as exc:
+            raise StateBackendError(
+                f"the state backend at {self.shown} failed: {_reason(exc)}; nothing more was sent. Run apply "
+                "again once it is back: what is known is in the local lockfile and journal"
+            ) from None
+
+    def migrate(self) -> None:
+        """Create or bring the schema up to date (one transaction, serialised by a table lock)."""
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                cur.execute("CREATE TABLE IF NOT EXISTS campaign_schema_version (version integer NOT NULL)")
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            pass  # another runner created it at the same moment (IF NOT EXISTS is not atomic)
+        except psycopg.Error as exc:
+            raise StateBackendError(f"the state backend at {self.shown} failed: {_reason(exc)}") from None
+        with self._tx() as cur:
+            cur.execute("LOCK TABLE campaign_schema_version IN ACCESS EXCLUSIVE MODE")
+            cur.execute("SELECT version FROM campaign_schema_version")
+            row = cur.fetchone()
+            version = row[0] if row else 0
+            for sql in MIGRATIONS[version:]:
+                cur.execute(sql)
+            if row is None:
+                cur.execute("INSERT INTO campaign_schema_version VALUES (%s)", (len(MIGRATIONS),))
+            elif version < len(MIGRATIONS):
+                cur.execute("UPDATE campaign_schema_version SET version = %s", (len(MIGRATIONS),))
+
+    # --- leases ------------------------------------------------------------------------------
+    def acquire(self, campaign: str, world: str, operation: str, lease: float, timeout: float) -> Lease:
+        """Take the lease, waiting up to `timeout` seconds while another runner holds it."""
+        lock_id = uuid.uuid4().hex[:12]
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._tx() as cur:
+                cur.execute(
+                    "INSERT INTO campaign_locks AS l VALUES (%s, %s, %s, %s, %s, now(), now() + make_interval(secs => %s))"
+                    " ON CONFLICT (campaign, world) DO UPDATE SET lock_id = EXCLUDED.lock_id, holder = EXCLUDED.holder,"
+                    " operation = EXCLUDED.operation, since = now(), expires_at = EXCLUDED.expires_at"
+                    " WHERE l.expires_at < now() RETURNING since::text, expires_at::text",
+                    (campaign, world, lock_id, json.dumps(holder()), operation, lease),
+                )
+                row = cur.fetchone()
+            if row is not None:
+                self._start_heartbeat(campaign, world, lock_id, lease)
+                return Lease(campaign, world, lock_id, holder(), operation, row[0], row[1])
+            current = self.lease(campaign, world)
+            if time.monotonic() >= deadline:
+                raise LockHeld(
+                    f"the state of {campaign} is locked: {current.describe() if current else 'by another runner'}. "
+                    "Wait for it (apply --lock-timeout 15m), or if its holder is gone for good: "
+                    f"campaign force-unlock SPEC {current.lock_id if current else 'LOCK_ID'}"
+                )
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+
+    def _start_heartbeat(self, campaign: str, world: str, lock_id: str, lease: float) -> None:
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+
+        def beat() -> None:
+            try:
+                while not self._stop.wait(max(0.2, lease / 3)):
+                    cur = conn.execute(
+                        "UPDATE campaign_locks SET expires_at = now() + make_interval(secs => %s)"
+                        " WHERE campaign = %s AND world = %s AND lock_id = %s",
+                        (lease, campaign, world, lock_id),
+                    )
+                    if cur.rowcount != 1:
+                        self.lost = "another runner took over the lease"
+                        return
+            except psycopg.Error as exc:
+                self.lost = f"the lease could not be renewed ({_reason(exc)})"
+            finally:
+                conn.close()
+
+        self._stop.clear()
+        self._heartbeat = threading.Thread(target=beat, name="campaign-lease", daemon=True)
+        self._heartbeat.start()
+
+    def release(self, lease: Lease) -> None:
+        """Stop renewing and drop the lease (only ours)."""
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=5)
+        try:
+            with self._tx() as cur:
+                cur.execute(
+                    "DELETE FROM campaign_locks WHERE campaign = %s AND world = %s AND lock_id = %s",
+                    (lease.campaign, lease.world, lease.lock_id),
+                )
+        except StateBackendError:
+            pass  # it expires on its own
+
+    def lease(self, campaign: str, world: str) -> Lease | None:
+        """The lease on one campaign and world, if any."""
+        return next((lease for lease in self.leases() if (lease.campaign, lease.world) == (campaign, world)), None)
+
+    def leases(self) -> list[Lease]:
+        """Every lease in the backend, live or expired."""
+        with self._tx() as cur:
+            cur.execute(
+                "SELECT campaign, world, lock_id, holder, operation, since::text, expires_at::text"
+                " FROM campaign_locks ORDER BY campaign, world"
+            )
+            return [Lease(r[0], r[1], r[2], dict(r[3]), r[4], r[5], r[6]) for r in cur.fetchall()]
+
+    def force_unlock(self, campaign: str, lock_id: str) -> Lease:
+        """Remove a lease by its id (its holder is gone)."""
+        found = next(
+            (lease for lease in self.leases() if lease.campaign == campaign and lease.lock_id == lock_id), None
+        )
+        if found is None:
+            raise StateBackendError(f"no lock {lock_id} on {campaign}; `campaign lock list` shows the locks")
+        with self._tx() as cur:
+            cur.execute("DELETE FROM campaign_locks WHERE campaign = %s AND lock_id = %s", (campaign, lock_id))
+        return found
+
+    def check_lease(self) -> None:
+        """Refuse to go on once the lease is lost: another runner may be creating the same videos."""
+        if self.lost is not None:
+            raise StateBackendError(f"stopped: {self.lost}; nothing more was sent. Run apply again")
+
+    # --- state -------------------------------------------------------------------------------
+    def read(self, campaign: str, world: str) -> Lockfile | None:
+        """The campaign's state in this world, or None when the backend has none."""
+        with self._tx() as cur:
+            cur.execute("SELECT meta FROM campaign_states WHERE campaign = %s AND world = %s", (campaign, world))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            cur.execute("SELECT key, record FROM campaign_jobs WHERE campaign = %s AND world = %s", (campaign, world))
+            jobs = {key: record for key, record in cur.fetchall()}
+        return lockfile.from_data({**row[0], "jobs": jobs}, f"state backend {self.shown}")
+
+    def append(self, lock: Lockfile, world: str, changes: Iterable[tuple[str, JobRecord | None]]) -> None:
+        """Commit write-ahead rows and the jobs they change, before the requests they guard."""
+        self.check_lease()
+        rows = list(changes)
+        if not rows:
+            return
+        with self._tx() as cur:
+            self._ensure(cur, lock, world)
+            for key, record in rows:
+                data = None if record is None else _record_data(lock.campaign, key, record)
+                cur.execute(
+                    "INSERT INTO campaign_journal (campaign, world, key, record) VALUES (%s, %s, %s, %s)",
+                    (lock.campaign, world, key, None if data is None else json.dumps(data)),
+                )
+                if data is None:
+                    cur.execute(
+                        "DELETE FROM campaign_jobs WHERE campaign = %s AND world = %s AND key = %s",
+                        (lock.campaign, world, key),
+                    )
+                else:
+                    cur.execute(
+                        "INSERT INTO campaign_jobs VALUES (%s, %s, %s, %s) ON CONFLICT (campaign, world, key)"
+                        " DO UPDATE SET record = EXCLUDED.record",
+                        (lock.campaign, world, key, json.dumps(data)),
+                    )
+
+    def write(self, lock: Lockfile, world: str) -> None:
+        """Replace the whole state (compaction, `state push`): metadata, every job; the journal is trimmed."""
+        with self._tx() as cur:
+            meta = {k: v for k, v in lockfile.to_data(lock).items() if k != "jobs"}
+            cur.execute(
+                "INSERT INTO campaign_states (campaign, world, lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (campaign, world) DO UPDATE SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial,"
+                " meta = EXCLUDED.meta, updated_at = now()",
+                (lock.campaign, world, lock.lineage or "", lock.serial, json.dumps(meta)),
+            )
+            cur.execute("DELETE FROM campaign_jobs WHERE campaign = %s AND world = %s", (lock.campaign, world))
+            for key, record in lock.jobs.items():
+                cur.execute(
+                    "INSERT INTO campaign_jobs VALUES (%s, %s, %s, %s)",
+                    (lock.campaign, world, key, json.dumps(_record_data(lock.campaign, key, record))),
+                )
+            cur.execute("DELETE FROM campaign_journal WHERE campaign = %s AND world = %s", (lock.campaign, world))
+
+    def _ensure(self, cur: psycopg.Cursor[Any], lock: Lockfile, world: str) -> None:
+        meta = {k: v for k, v in lockfile.to_data(lock).items() if k != "jobs"}
+        cur.execute(
+            "INSERT INTO campaign_states (campaign, world, lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (campaign, world) DO NOTHING",
+            (lock.campaign, world, lock.lineage or "", lock.serial, json.dumps(meta)),
+        )
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._stop.set()
+        self.conn.close()
+
+
+def _record_data(campaign: str, key: str, record: JobRecord) -> dict[str, Any]:
+    data: dict[str, Any] = lockfile.to_data(Lockfile(campaign=campaign, jobs={key: record}))["jobs"][key]
+    return data
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.replace("\n", " ")[:200]
+
+
+def state_backend_from_env(environ: dict[str, str] | None = None) -> PostgresState | None:
+    """The PostgreSQL backend CAMPAIGN_STATE_URL names, or None (the lockfile in the checkout is the state)."""
+    env = os.environ if environ is None else environ
+    url = env.get("CAMPAIGN_STATE_URL", "").strip()
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise StateBackendError(
+            f"CAMPAIGN_STATE_URL must be a postgresql:// URL, not {redact_url(url)!r}; unset it to keep state in the lockfile"
+        )
+    return PostgresState(url)
+
+
+def lease_seconds(spec_value: float | None, environ: dict[str, str] | None = None) -> float:
+    """CAMPAIGN_LOCK_LEASE (seconds, or 90s / 2m) over the spec's apply.lock_lease over 2 minutes."""
+    env = os.environ if environ is None else environ
+    raw = env.get("CAMPAIGN_LOCK_LEASE", "").strip()
+    if raw:
+        units = {"s": 1.0, "m": 60.0, "h": 3600.0}
+        unit = units.get(raw[-1:].lower())
+        try:
+            value = float(raw[:-1] if unit else raw) * (unit or 1.0)
+        except ValueError:
+            value = -1.0
+        if not 1.0 <= value <= 24 * 3600:
+            raise StateBackendError(f"CAMPAIGN_LOCK_LEASE must be from 1s to 24h (e.g. 90s or 2m), not {raw!r}")
+        return value
+    return spec_value or DEFAULT_LEASE_SECONDS
+
+
+class BackendMirror:
+    """The engine's journal, mirrored into PostgreSQL for one campaign and world."""
+
+    def __init__(self, state: PostgresState, world: str) -> None:
+        self.state = state
+        self.world = world
+
+    def append(self, lock: Lockfile, changes: list[tuple[str, JobRecord | None]]) -> None:
+        """Commit the changes (after the local journal) before the requests they guard."""
+        self.state.append(lock, self.world, changes)
+
+    def snapshot(self, lock: Lockfile) -> None:
+        """Store the whole state."""
+        self.state.check_lease()
+        self.state.write(lock, self.world)

@@ -1,0 +1,144 @@
+"""The PostgreSQL state backend against a real cluster and a live sandbox: one campaign, many runners, never paid twice."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.lock import lockfile
+from runner.sandbox.config import SandboxConfig
+from runner.sandbox.server import SandboxServer
+
+AVATARS = ["7295705233773068290", "7301881390801354754", "7301881390801371138", "7295759871838797825"]
+
+
+def _spec(videos: int) -> str:
+    lines = ["version: 1", "campaign: team", "avatars:"]
+    lines += [f'  a{i}: {{id: "{a}"}}' for i, a in enumerate(AVATARS)]
+    lines.append("scripts:")
+    scripts = max(1, videos // len(AVATARS))
+    lines += [f'  s{i}: {{text: "Team script {i} for {{{{ avatar }}}}."}}' for i in range(scripts)]
+    lines += [
+        "videos:",
+        "  - id: promo",
+        f"    avatars: [{', '.join(f'a{i}' for i in range(len(AVATARS)))}]",
+        f"    scripts: [{', '.join(f's{i}' for i in range(scripts))}]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _clones(root: Path, count: int, text: str) -> list[Path]:
+    specs = []
+    for i in range(count):
+        folder = root / f"clone{i}"
+        folder.mkdir()
+        spec = folder / "team.yaml"
+        spec.write_text(text)
+        specs.append(spec)
+    return specs
+
+
+def _start(spec: Path, env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--no-report", *extra],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _campaign(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def sandbox() -> Any:
+    with SandboxServer(SandboxConfig(speed=0.003, seed=21)) as server:
+        yield server
+
+
+def test_four_runners_of_one_campaign_create_each_video_once(sandbox: Any, state_url: str, tmp_path: Path) -> None:
+    specs = _clones(tmp_path, 4, _spec(8))
+    env = {**sandbox.env(), "CAMPAIGN_STATE_URL": state_url}
+    runs = [_start(spec, env, "--lock-timeout", "3m") for spec in specs]
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, out[-500:] + err[-1500:]
+    assert sandbox.stats()["avatar_videos_created"] == 8  # exactly N: 0 paid duplicates
+    pulled = []
+    for spec in specs:
+        result = _campaign(env, "state", "pull", str(spec))
+        assert result.returncode == 0, result.stderr
+        pulled.append(lockfile.read(spec.with_name("team.lock.yaml"), "team"))
+    assert all(lock.jobs == pulled[0].jobs for lock in pulled) and len(pulled[0].jobs) == 8
+    assert all(r.state == "succeeded" for r in pulled[0].jobs.values())
+    listed = _campaign(env, "lock", "list")
+    assert listed.returncode == 0 and "No locks." in listed.stdout
+
+
+def test_sigkilled_holders_are_taken_over_after_their_lease_and_nothing_is_paid_twice(
+    state_url: str, tmp_path: Path
+) -> None:
+    rng = random.Random(7)
+    with SandboxServer(SandboxConfig(speed=0.02, seed=22)) as sandbox:
+        specs = _clones(tmp_path, 4, _spec(16))
+        env = {**sandbox.env(), "CAMPAIGN_STATE_URL": state_url, "CAMPAIGN_LOCK_LEASE": "2s"}
+        kills = 0
+        while kills < 10:
+            run = _start(specs[kills % 4], env, "--lock-timeout", "1m")
+            time.sleep(rng.uniform(0.8, 2.5))  # somewhere in start-up, creating or polling
+            if run.poll() is not None:
+                break  # it finished before the kill: the campaign is done
+            run.send_signal(signal.SIGKILL)
+            run.communicate(timeout=30)
+            kills += 1
+        assert kills >= 3, kills  # the holder really was killed, and taken over, several times
+        final = _start(specs[0], env, "--lock-timeout", "1m")
+        out, err = final.communicate(timeout=300)
+        assert final.returncode == 0, out[-500:] + err[-1500:]
+        assert sandbox.stats()["avatar_videos_created"] == 16, sandbox.stats()  # 0 duplicates across the kills
+        assert _campaign(env, "state", "pull", str(specs[1])).returncode == 0
+        lock = lockfile.read(specs[1].with_name("team.lock.yaml"), "team")
+        assert len(lock.jobs) == 16 and all(r.state == "succeeded" for r in lock.jobs.values())
+
+
+def test_an_unreachable_backend_stops_before_anything_and_hides_the_password(sandbox: Any, tmp_path: Path) -> None:
+    spec = _clones(tmp_path, 1, _spec(4))[0]
+    url = "postgresql://app:pa55word-secret@127.0.0.1:9/campaigns"
+    result = _campaign({**sandbox.env(), "CAMPAIGN_STATE_URL": url}, "apply", str(spec), "--yes")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "postgresql://app:***@127.0.0.1:9/campaigns" in result.stderr
+    assert "pa55word-secret" not in result.stdout + result.stderr
+    assert sandbox.stats()["requests_total"] == 0
+    assert not spec.with_name("team.lock.yaml").exists()
+
+
+def test_push_refuses_older_state_and_pull_writes_the_checkout(sandbox: Any, state_url: str, tmp_path: Path) -> None:
+    first, second = _clones(tmp_path, 2, _spec(4))
+    env = {**sandbox.env(), "CAMPAIGN_STATE_URL": state_url}
+    plain = {k: v for k, v in env.items() if k != "CAMPAIGN_STATE_URL"}
+    apply = ("--yes", "--accept-notices", "--no-report")
+    assert _campaign(plain, "apply", str(first), *apply).returncode == 0  # lockfile only, as before the backend
+    pushed = _campaign(env, "state", "push", str(first))
+    assert pushed.returncode == 0, pushed.stderr
+    shutil.copy(first.with_name("team.lock.yaml"), second.with_name("team.lock.yaml"))  # a clone's older copy
+    first.write_text(_spec(8))
+    assert _campaign(env, "apply", str(first), *apply).returncode == 0  # the backend moves on
+    older = _campaign(env, "state", "push", str(second))
+    assert older.returncode == 1 and "newer" in older.stderr, older.stderr
+    first.with_name("team.lock.yaml").unlink()
+    pulled = _campaign(env, "state", "pull", str(first))
+    assert pulled.returncode == 0 and len(lockfile.read(first.with_name("team.lock.yaml"), "team").jobs) == 8
+    assert sandbox.stats()["avatar_videos_created"] == 8
