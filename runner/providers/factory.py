@@ -16,6 +16,7 @@ from runner.providers.heygen import HeyGenClient
 from runner.providers.http import HttpApi
 from runner.providers.pacing import Pacing, PacingFile
 from runner.providers.protocol import CatalogProvider
+from runner.providers.shared_rate import SharedRate, shared_rate_from_env
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
 
@@ -33,11 +34,12 @@ class ProviderFactory:
         limits: TransientLimits | None = None,
         state_dir: Path | None = None,
         transport: httpx.BaseTransport | None = None,
+        shared: SharedRate | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.budget = TransientBudget(clock, limits)
-        self.pacing = Pacing(clock, PacingFile(state_dir) if state_dir is not None else None)
+        self.pacing = Pacing(clock, PacingFile(state_dir) if state_dir is not None else None, shared)
         self._transport = transport
         self._clients: list[HttpApi] = []
 
@@ -104,4 +106,5 @@ def factory_from_env(
 ) -> ProviderFactory:
     """A factory from the provider variables (checked), with the campaign's `apply.transient_*` under CAMPAIGN_TRANSIENT_*."""
     limits = transient_limits(attempts, seconds, {**os.environ, **environ})  # a sandbox's variables lack the user's
-    return ProviderFactory(settings_from_env(environ), RealClock(), limits=limits, state_dir=state_dir)
+    shared = shared_rate_from_env({**os.environ, **environ})  # unreachable: refuse to start, never fall back
+    return ProviderFactory(settings_from_env(environ), RealClock(), limits=limits, state_dir=state_dir, shared=shared)

@@ -12,7 +12,8 @@ import httpx
 
 from runner.atomic import StorageError, atomic_file
 from runner.clock import Clock
-from runner.providers.ratelimit import RateLimiter
+from runner.providers.ratelimit import Limiter, RateLimiter
+from runner.providers.shared_rate import SharedRate
 
 PACING_FILE = "pacing.json"
 SAVE_EVERY = 0.2  # real seconds between saves of short windows; long windows (a minute) save at once
@@ -60,17 +61,24 @@ class PacingFile:
 class Pacing:
     """Every limiter of a run, by name (clients of one app share one), restored from and saved to a store."""
 
-    def __init__(self, clock: Clock, store: PacingStore | None = None) -> None:
+    def __init__(self, clock: Clock, store: PacingStore | None = None, shared: SharedRate | None = None) -> None:
         self._clock = clock
         self._store = store
+        self._shared = shared  # CAMPAIGN_RATE_URL: every runner of an app draws on one budget in Redis
+        self._shared_limiters: dict[str, Limiter] = {}
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
         self._saved: dict[str, list[float]] = store.load() if store is not None else {}
         self._last_save = 0.0
 
-    def limiter(self, name: str, limit: int, window: float) -> RateLimiter:
+    def limiter(self, name: str, limit: int, window: float) -> Limiter:
         """The limiter called `name`, created on first use with the stored slots still inside its window."""
         with self._lock:
+            if self._shared is not None:
+                shared = self._shared_limiters.get(name)
+                if shared is None:
+                    shared = self._shared_limiters[name] = self._shared.limiter(name, limit, window)
+                return shared
             found = self._limiters.get(name)
             if found is None:
                 found = RateLimiter(self._clock, limit, window, on_complete=self._completed)

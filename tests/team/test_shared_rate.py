@@ -1,0 +1,93 @@
+"""One rate budget in a real Redis: runners of one app share it, different apps do not, refusals pause everyone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.providers.shared_rate import SharedRate, SharedRateError, shared_rate_from_env
+from runner.sandbox.config import SandboxConfig
+from runner.sandbox.server import SandboxServer
+
+AVATARS = ["7295705233773068290", "7301881390801354754", "7301881390801371138", "7295759871838797825"]
+
+
+def test_two_runners_of_one_app_share_one_window_and_other_apps_do_not(redis_url: str) -> None:
+    first = SharedRate(redis_url, {"tiktok": "token-a"}).limiter("tiktok h:1 refresh-create per minute", 5, 60.0)
+    second = SharedRate(redis_url, {"tiktok": "token-a"}).limiter("tiktok h:1 refresh-create per minute", 5, 60.0)
+    other_app = SharedRate(redis_url, {"tiktok": "token-b"}).limiter("tiktok h:1 refresh-create per minute", 5, 60.0)
+    for limiter in (first, second, first, second, first):
+        limiter.complete(limiter.acquire())
+    assert first.ready_in() > 50 and second.ready_in() > 50  # the minute's five are taken, by both together
+    assert other_app.ready_in() == 0.0
+    assert "token-a" not in first.key and "token-a" not in first.pause_key
+
+
+def test_a_refusal_pauses_every_runner_of_the_app(redis_url: str) -> None:
+    one = SharedRate(redis_url, {"heygen": "k"}).limiter("heygen h:2 app", 10, 1.0)
+    two = SharedRate(redis_url, {"heygen": "k"}).limiter("heygen h:2 app", 10, 1.0)
+    assert two.ready_in() == 0.0
+    one.penalise(30.0)
+    assert two.ready_in() > 25
+
+
+def test_an_unreachable_redis_refuses_to_start_and_hides_the_password() -> None:
+    with pytest.raises(SharedRateError) as refused:
+        shared_rate_from_env({"CAMPAIGN_RATE_URL": "redis://:hunter22secret@127.0.0.1:9/0"})
+    assert "hunter22secret" not in str(refused.value) and "***" in str(refused.value)
+    with pytest.raises(SharedRateError, match="redis://"):
+        shared_rate_from_env({"CAMPAIGN_RATE_URL": "http://example.com"})
+
+
+def _campaign_text(name: str, scripts: int, refresh: bool) -> str:
+    lines = ["version: 1", f"campaign: {name}", "avatars:"]
+    lines += [f'  a{i}: {{id: "{a}"}}' for i, a in enumerate(AVATARS)]
+    lines.append("scripts:")
+    lines += [f'  s{i}: {{text: "{name} script {i} for {{{{ avatar }}}}."}}' for i in range(scripts)]
+    lines += [
+        "videos:",
+        "  - id: promo",
+        "    avatars: [a0, a1, a2, a3]",
+        f"    scripts: [{', '.join(f's{i}' for i in range(scripts))}]",
+    ]
+    if refresh:
+        lines += [
+            "refresh:",
+            "  - id: music",
+            "    source: {from: promo, where: {avatar: a0}}",
+            "    strategies: [SWAP_MUSIC]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def test_four_campaigns_of_one_app_draw_no_refusal(redis_url: str, tmp_path: Path) -> None:
+    with SandboxServer(SandboxConfig(speed=0.002, seed=31)) as sandbox:
+        env = {**os.environ, **sandbox.env(), "CAMPAIGN_RATE_URL": redis_url}
+        runs = []
+        for i in range(4):
+            spec = tmp_path / f"c{i}" / f"c{i}.yaml"
+            spec.parent.mkdir()
+            spec.write_text(_campaign_text(f"c{i}", 6 if i >= 2 else 2, refresh=i < 2))
+            runs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--no-report"],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        for run in runs:
+            out, err = run.communicate(timeout=400)
+            assert run.returncode == 0, out[-400:] + err[-1200:]
+        stats: Any = sandbox.stats()
+    app = stats["apps"][next(iter(stats["apps"]))]
+    assert stats["rate_limited_total"] == 0, stats["rate_limited"]
+    assert app["peak_requests_per_second"] <= 10, app
+    assert app.get("peak_refresh_creates_per_minute", 0) <= 5, app
+    assert stats["avatar_videos_created"] == 2 * 24 + 2 * 8 and stats["refresh_tasks_created"] == 4
