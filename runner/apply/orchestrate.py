@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -47,10 +48,13 @@ from runner.providers.errors import RunStopped
 from runner.providers.factory import ProviderFactory, factory_from_env
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
-from runner.state.postgres import BackendMirror, PostgresState, lease_seconds, state_backend_from_env
+from runner.state.backend import lease_seconds, state_backend_from_env
 from runner.wording import plural
 
 DEFAULT_HEYGEN_MAX_IN_FLIGHT = 3  # HeyGen's plan tiers allow 1 / 3 / 6 / 10 concurrent renders
+
+if TYPE_CHECKING:
+    from runner.state.backend import StateBackend
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def _apply_locked(
     spec: Spec,
     lock_path: Path,
     interactive: bool,
-    backend: PostgresState | None,
+    backend: StateBackend | None,
     held: contextlib.ExitStack,
 ) -> int:
     with StateLock(lock_path, operation="apply"):
@@ -186,7 +190,7 @@ def _apply_locked(
                     backend.write(lock, where)  # first use: the checkout's lockfile seeds the backend
                 else:
                     lock = stored
-                mirror = BackendMirror(backend, where)
+                mirror = backend.mirror(where)
             clock = factory.clock
             resolved = lock
             if unresolved_avatars(spec, lock.resolved_avatars):

@@ -9,7 +9,7 @@ import click
 from runner.lock.statelock import force_unlock
 from runner.paths import lock_path_for
 from runner.spec.load import load_spec
-from runner.state.postgres import state_backend_from_env
+from runner.state.backend import state_backend_from_env
 
 
 @click.command("force-unlock")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,10 +17,13 @@ from runner.options import lock_option, sandbox_option, spec_argument
 from runner.paths import lock_path_for
 from runner.spec.load import load_spec
 from runner.spec.model import Spec
-from runner.state.postgres import PostgresState, state_backend_from_env
+from runner.state.backend import state_backend_from_env
+
+if TYPE_CHECKING:
+    from runner.state.backend import StateBackend
 
 
-def backend_or_fail() -> PostgresState:
+def backend_or_fail() -> StateBackend:
     """The backend CAMPAIGN_STATE_URL names; an error when it is not set."""
     backend = state_backend_from_env()
     if backend is None:

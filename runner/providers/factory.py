@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
@@ -16,11 +16,14 @@ from runner.providers.heygen import HeyGenClient
 from runner.providers.http import HttpApi
 from runner.providers.pacing import Pacing, PacingFile
 from runner.providers.protocol import CatalogProvider
-from runner.providers.shared_rate import SharedRate, shared_rate_from_env
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
 
 ClientT = TypeVar("ClientT", bound=HttpApi)
+
+
+if TYPE_CHECKING:
+    from runner.providers.shared_rate import SharedRate
 
 
 class ProviderFactory:
@@ -106,5 +109,9 @@ def factory_from_env(
 ) -> ProviderFactory:
     """A factory from the provider variables (checked), with the campaign's `apply.transient_*` under CAMPAIGN_TRANSIENT_*."""
     limits = transient_limits(attempts, seconds, {**os.environ, **environ})  # a sandbox's variables lack the user's
-    shared = shared_rate_from_env({**os.environ, **environ})  # unreachable: refuse to start, never fall back
+    shared = None
+    if (os.environ.get("CAMPAIGN_RATE_URL") or environ.get("CAMPAIGN_RATE_URL") or "").strip():
+        from runner.providers.shared_rate import shared_rate_from_env  # redis-py only when asked for
+
+        shared = shared_rate_from_env({**os.environ, **environ})  # unreachable: refuse to start, never fall back
     return ProviderFactory(settings_from_env(environ), RealClock(), limits=limits, state_dir=state_dir, shared=shared)

@@ -6,14 +6,16 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
 from runner.atomic import StorageError, atomic_file
 from runner.clock import Clock
 from runner.providers.ratelimit import Limiter, RateLimiter
-from runner.providers.shared_rate import SharedRate
+
+if TYPE_CHECKING:
+    from runner.providers.shared_rate import SharedRate
 
 PACING_FILE = "pacing.json"
 SAVE_EVERY = 0.2  # real seconds between saves of short windows; long windows (a minute) save at once

@@ -20,10 +20,10 @@ from typing import Any
 
 import psycopg
 
-from runner.errors import CampaignError
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.redact import redact_url
+from runner.state.backend import StateBackendError
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -42,11 +42,6 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (campaign, world));
     """,
 )
-DEFAULT_LEASE_SECONDS = 120.0
-
-
-class StateBackendError(CampaignError):
-    """The state backend cannot be used (unreachable, lost lease, newer or foreign state)."""
 
 
 class LockHeld(StateBackendError):
@@ -287,6 +282,10 @@ class PostgresState:
             (lock.campaign, world, lock.lineage or "", lock.serial, json.dumps(meta)),
         )
 
+    def mirror(self, world: str) -> BackendMirror:
+        """The engine's journal mirror for one world of this backend."""
+        return BackendMirror(self, world)
+
     def close(self) -> None:
         """Close the connection."""
         self._stop.set()
@@ -301,36 +300,6 @@ def _record_data(campaign: str, key: str, record: JobRecord) -> dict[str, Any]:
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text.replace("\n", " ")[:200]
-
-
-def state_backend_from_env(environ: dict[str, str] | None = None) -> PostgresState | None:
-    """The PostgreSQL backend CAMPAIGN_STATE_URL names, or None (the lockfile in the checkout is the state)."""
-    env = os.environ if environ is None else environ
-    url = env.get("CAMPAIGN_STATE_URL", "").strip()
-    if not url:
-        return None
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise StateBackendError(
-            f"CAMPAIGN_STATE_URL must be a postgresql:// URL, not {redact_url(url)!r}; unset it to keep state in the lockfile"
-        )
-    return PostgresState(url)
-
-
-def lease_seconds(spec_value: float | None, environ: dict[str, str] | None = None) -> float:
-    """CAMPAIGN_LOCK_LEASE (seconds, or 90s / 2m) over the spec's apply.lock_lease over 2 minutes."""
-    env = os.environ if environ is None else environ
-    raw = env.get("CAMPAIGN_LOCK_LEASE", "").strip()
-    if raw:
-        units = {"s": 1.0, "m": 60.0, "h": 3600.0}
-        unit = units.get(raw[-1:].lower())
-        try:
-            value = float(raw[:-1] if unit else raw) * (unit or 1.0)
-        except ValueError:
-            value = -1.0
-        if not 1.0 <= value <= 24 * 3600:
-            raise StateBackendError(f"CAMPAIGN_LOCK_LEASE must be from 1s to 24h (e.g. 90s or 2m), not {raw!r}")
-        return value
-    return spec_value or DEFAULT_LEASE_SECONDS
 
 
 class BackendMirror:

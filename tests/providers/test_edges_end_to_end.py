@@ -64,8 +64,9 @@ def test_a_pending_job_and_an_unreachable_provider_end_with_one_message(tmp_path
         "CAMPAIGN_TRANSIENT_ATTEMPTS": "3",
         "TIKTOK_ACCESS_TOKEN": "tok",
     }
-    # Every create and every look-up: a gateway error.
-    with serving(Scripted(replies=[(504, "<html>gateway timeout</html>")])) as gateway:
+    # The account's video list (looked at once before paying) is empty; then every create and look-up: a gateway error.
+    empty = {"code": 0, "message": "OK", "data": {"list": [], "page_info": {"page": 1, "total_page": 1}}}
+    with serving(Scripted(replies=[(200, empty), (504, "<html>gateway timeout</html>")])) as gateway:
         env["TIKTOK_API_BASE_URL"] = gateway.base_url
         first = apply(spec, env)
     assert first.returncode == 1 and "Traceback" not in first.stderr, first.stderr
