@@ -8,8 +8,10 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,9 +32,9 @@ def _as_postgres(args: list[str]) -> list[str]:
     return [runuser, "-u", "postgres", "--", *args]
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """The base URL of a running cluster (trust authentication on 127.0.0.1 only)."""
+@contextmanager
+def private_cluster() -> Iterator[tuple[str, Callable[[], None]]]:
+    """A cluster of its own: (URL of its `postgres` database, a function that stops it at once)."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if initdb is None or pg_ctl is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
@@ -51,11 +53,22 @@ def postgres_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}"
-    finally:
+
+    def stop() -> None:
         subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+    finally:
+        stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The base URL of a running cluster for the session (trust authentication on 127.0.0.1 only)."""
+    with private_cluster() as (url, _stop):
+        yield url.rsplit("/", 1)[0]
 
 
 @pytest.fixture
@@ -67,3 +80,9 @@ def state_url(postgres_server: str) -> str:
     with psycopg.connect(postgres_server + "/postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return f"{postgres_server}/{name}"
+
+
+@pytest.fixture
+def own_cluster() -> Callable[[], Any]:
+    """`with own_cluster() as (url, stop)`: a cluster a test may stop (conftest modules cannot be imported)."""
+    return private_cluster

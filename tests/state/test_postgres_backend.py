@@ -142,3 +142,23 @@ def test_push_refuses_older_state_and_pull_writes_the_checkout(sandbox: Any, sta
     pulled = _campaign(env, "state", "pull", str(first))
     assert pulled.returncode == 0 and len(lockfile.read(first.with_name("team.lock.yaml"), "team").jobs) == 8
     assert sandbox.stats()["avatar_videos_created"] == 8
+
+
+def test_postgres_gone_mid_apply_stops_creating_and_keeps_what_is_known(tmp_path: Path, own_cluster: Any) -> None:
+    # Slow replies and one request at a time: the database goes away between two creates.
+    with own_cluster() as (url, stop), SandboxServer(SandboxConfig(speed=0.5, slow_rate=1.0, seed=23)) as sandbox:
+        spec = _clones(tmp_path, 1, _spec(40))[0]
+        env = {**sandbox.env(), "CAMPAIGN_STATE_URL": url}
+        run = _start(spec, env, "--parallelism", "1")
+        deadline = time.monotonic() + 60
+        while sandbox.stats()["avatar_videos_created"] < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop()
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 1, out[-300:] + err[-800:]
+        assert "state backend" in err and "Traceback" not in err
+        created = sandbox.stats()["avatar_videos_created"]
+        assert 5 <= created < 40  # it stopped creating
+        known = lockfile.read(spec.with_name("team.lock.yaml"), "team")  # the lockfile and the local journal
+        written = [r for r in known.jobs.values() if r.state in ("pending", "submitted", "succeeded")]
+        assert len(written) >= created  # every create sent was written ahead

@@ -8,7 +8,9 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,9 +21,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """redis://127.0.0.1:PORT/0 of a server stopped after the session."""
+@contextmanager
+def redis_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """(redis://127.0.0.1:PORT/0, the server process) of a server of its own."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed (.ci/run installs Debian's redis-server)")
@@ -42,8 +44,21 @@ def redis_url() -> Iterator[str]:
         except redis.ConnectionError:
             time.sleep(0.05)
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", server
     finally:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """redis://127.0.0.1:PORT/0 of a server stopped after the session."""
+    with redis_server() as (url, _server):
+        yield url
+
+
+@pytest.fixture
+def own_redis() -> Any:
+    """`with own_redis() as (url, process)`: a server a test may kill."""
+    return redis_server

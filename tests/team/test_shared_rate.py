@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,24 @@ def test_four_campaigns_of_one_app_draw_no_refusal(redis_url: str, tmp_path: Pat
     assert app["peak_requests_per_second"] <= 10, app
     assert app.get("peak_refresh_creates_per_minute", 0) <= 5, app
     assert stats["avatar_videos_created"] == 2 * 24 + 2 * 8 and stats["refresh_tasks_created"] == 4
+
+
+def test_redis_gone_mid_run_stops_creating(own_redis: Any, tmp_path: Path) -> None:
+    with own_redis() as (url, server), SandboxServer(SandboxConfig(speed=0.5, slow_rate=1.0, seed=32)) as sandbox:
+        spec = tmp_path / "gone.yaml"
+        spec.write_text(_campaign_text("gone", 10, refresh=False))
+        run = subprocess.Popen(
+            [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--parallelism", "1"],
+            env={**os.environ, **sandbox.env(), "CAMPAIGN_RATE_URL": url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while sandbox.stats()["avatar_videos_created"] < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.kill()
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 1, out[-300:] + err[-800:]
+        assert "shared rate budget" in err and "Traceback" not in err
+        assert sandbox.stats()["avatar_videos_created"] < 40  # it stopped creating
