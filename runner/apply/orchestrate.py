@@ -210,7 +210,8 @@ def _apply_locked(
             missing = needs_downloads(resolved, lock_path.parent) if downloads_to is not None else []
             to_stderr = request.fmt == "json"  # stdout carries only the JSON summary
             if not plan.has_changes and not missing:
-                if adopted or resolved.resolved_avatars != lock.resolved_avatars:  # nothing paid: keep what was found
+                if backend is not None or adopted or resolved.resolved_avatars != lock.resolved_avatars:
+                    # nothing paid: keep what was found; with a backend, the checkout shows its state
                     lockfile.write(lock_path, resolved.with_world(world))
                 settled = plan.settled_failures
                 click.echo(f"No changes. {_jobs(len(planned.graph.jobs) - len(settled))} up to date.", err=to_stderr)

@@ -440,9 +440,15 @@ class HeyGenVideos:
         return facts.HEYGEN_PROCESSING_SECONDS
 
     def can_create(self, ctx: Context) -> bool:
-        """Within the plan tier's concurrent-render cap."""
+        """Within the plan tier's concurrent-render cap (across runners when the slots are shared)."""
         busy = len(ctx.rendering[self.kind]) + ctx.creates_in_flight[self.kind]
-        return ctx.providers.heygen is not None and busy < ctx.options.heygen_max_in_flight
+        if ctx.providers.heygen is None or busy >= ctx.options.heygen_max_in_flight:
+            return False
+        slots = getattr(ctx.providers.heygen, "render_slots", None)
+        return slots is None or slots.busy() < ctx.options.heygen_max_in_flight
+
+    def _slots(self, ctx: Context) -> Any:
+        return getattr(ctx.providers.heygen, "render_slots", None)
 
     def create(self, ctx: Context, runs: list[JobRun]) -> None:
         """Write ahead, then send."""
@@ -451,6 +457,10 @@ class HeyGenVideos:
         run = runs[0]
         req = run.request
         assert isinstance(req, HeyGenRequest)
+        slots = self._slots(ctx)
+        if slots is not None and not slots.hold(run.job.key, ctx.options.heygen_max_in_flight):
+            ctx.make_ready(run)  # another runner took the last slot: wait for one to free
+            return
         avatar_id = req.avatar_id
         if req.twin_job is not None:  # a digital twin made by this campaign: its look, now that it is ready
             twin = ctx.journal.record(req.twin_job)
@@ -480,6 +490,9 @@ class HeyGenVideos:
             ctx.budget.spend(exc)
             return
         if exc is not None:
+            slots = self._slots(ctx)
+            if slots is not None:
+                slots.release(run.job.key)
             ctx.create_failed([run], exc)
             return
         ctx.budget.success()
@@ -498,8 +511,11 @@ class HeyGenVideos:
     def polled(self, ctx: Context, run: JobRun, future: cf.Future[Any]) -> None:
         """Record a finished render."""
         exc = future.exception()
+        slots = self._slots(ctx)
         if isinstance(exc, PermanentError) and exc.http_status == 404:
             ctx.rendering[self.kind].discard(run.job.key)
+            if slots is not None:
+                slots.release(run.job.key)
             ctx.fail(run, Event.TASK_LOST, "TASK_LOST", f"HeyGen no longer knows render {ctx.task_ids(run)[0]}")
             return
         if exc is not None:
@@ -508,9 +524,13 @@ class HeyGenVideos:
         ctx.budget.success()
         outcome = heygen_outcome(future.result())
         if outcome is None:
+            if slots is not None:
+                slots.hold(run.job.key, ctx.options.heygen_max_in_flight)  # renew: still rendering
             poll_again(ctx, self, run)
         else:
             ctx.rendering[self.kind].discard(run.job.key)
+            if slots is not None:
+                slots.release(run.job.key)
             finish(ctx, self, run, outcome)
 
     def resume(self, ctx: Context, run: JobRun, record: JobRecord) -> None:

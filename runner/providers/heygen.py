@@ -47,6 +47,7 @@ class HeyGenClient(HttpApi):
             headers={"X-Api-Key": settings.heygen_api_key},
         )
         pacing = pacing or Pacing(self.clock)
+        self.render_slots = pacing.render_slots(PROVIDER)  # shared across runners, or None
         self._limit = Limiters(
             pacing.limiter(f"{limiter_scope(PROVIDER, settings.heygen_base_url)} app", facts.HEYGEN_QPS, 1.0)
         )

@@ -15,7 +15,7 @@ from runner.clock import Clock
 from runner.providers.ratelimit import Limiter, RateLimiter
 
 if TYPE_CHECKING:
-    from runner.providers.shared_rate import SharedRate
+    from runner.providers.shared_rate import RenderSlots, SharedRate
 
 PACING_FILE = "pacing.json"
 SAVE_EVERY = 0.2  # real seconds between saves of short windows; long windows (a minute) save at once
@@ -87,6 +87,10 @@ class Pacing:
                 found.restore(self._to_monotonic(self._saved.get(name, [])))
                 self._limiters[name] = found
             return found
+
+    def render_slots(self, provider: str) -> RenderSlots | None:
+        """Renders in flight shared by every runner of the account (Redis), or None (counted by the run)."""
+        return self._shared.render_slots(provider) if self._shared is not None else None
 
     def _completed(self, limiter: RateLimiter) -> None:
         if self._store is not None and (limiter.window > 1.0 or time.monotonic() - self._last_save >= SAVE_EVERY):

@@ -46,6 +46,20 @@ if at > now then return 50 end
 return math.max(1, at + window - now)
 """
 IN_FLIGHT_MS = 30_000  # a slot whose reply never comes (a killed runner) frees itself after this
+# KEYS[1] renders in flight (sorted set of job keys by expiry ms); ARGV job key, cap, hold ms ("0": look only).
+HOLD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if ARGV[3] == '0' then return redis.call('ZCARD', KEYS[1]) end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+  return 1
+end
+return 0
+"""
+RENDER_HOLD_MS = 15 * 60_000  # renewed at every poll; a render whose runner died frees its slot after this
 # KEYS[1] window; ARGV slot id: date the slot by the reply's arrival (if it is still there).
 COMPLETE = """
 local t = redis.call('TIME')
@@ -70,6 +84,7 @@ class SharedRate:
         try:
             self.client.ping()
             self._acquire = self.client.register_script(ACQUIRE)
+            self._hold = self.client.register_script(HOLD)
             self._complete = self.client.register_script(COMPLETE)
         except redis.RedisError as exc:
             raise SharedRateError(
@@ -80,12 +95,47 @@ class SharedRate:
                 "CAMPAIGN_RATE_URL and that Redis is running (apply never falls back to pacing on its own)",
             ) from None
 
+    def render_slots(self, provider: str) -> RenderSlots:
+        """The account's renders in flight, shared by every runner (HeyGen's concurrency cap)."""
+        return RenderSlots(
+            self, "campaign:renders:" + hashlib.sha256(self.apps.get(provider, "").encode()).hexdigest()[:24]
+        )
+
     def limiter(self, name: str, limit: int, window: float) -> SharedLimiter:
         """The budget called `name` (e.g. `tiktok host:port app`) of this app."""
         provider = name.split(" ", 1)[0]
         app = self.apps.get(provider, "")
         key = "campaign:rate:" + hashlib.sha256(f"{app}|{name}".encode()).hexdigest()[:24]
         return SharedLimiter(self, key, limit, window)
+
+
+class RenderSlots:
+    """Renders in flight on one account: a job holds its slot from create to its end, across restarts."""
+
+    def __init__(self, shared: SharedRate, key: str) -> None:
+        self.shared = shared
+        self.key = key
+
+    def _run(self, job: str, cap: int, hold_ms: int) -> int:
+        try:
+            return int(self.shared._hold(keys=[self.key], args=[job, cap, hold_ms]))
+        except redis.RedisError as exc:
+            raise SharedRateError(
+                "rate", "redis", "UNREACHABLE", f"the shared render slots at {self.shared.shown} failed: {exc}"
+            ) from None
+
+    def busy(self) -> int:
+        """Renders in flight across every runner."""
+        return self._run("", 0, 0)
+
+    def hold(self, job: str, cap: int) -> bool:
+        """Take (or renew) the job's slot; False when the account's cap is reached."""
+        return self._run(job, cap, RENDER_HOLD_MS) == 1
+
+    def release(self, job: str) -> None:
+        """The render ended: free its slot."""
+        with contextlib.suppress(redis.RedisError):
+            self.shared.client.zrem(self.key, job)
 
 
 class SharedSlot(Slot):

@@ -113,3 +113,38 @@ def test_redis_gone_mid_run_stops_creating(own_redis: Any, tmp_path: Path) -> No
         assert run.returncode == 1, out[-300:] + err[-800:]
         assert "shared rate budget" in err and "Traceback" not in err
         assert sandbox.stats()["avatar_videos_created"] < 40  # it stopped creating
+
+
+def _heygen_campaign(name: str, videos: int) -> str:
+    scripts = "\n".join(f'  s{i}: {{text: "{name} line {i}."}}' for i in range(videos))
+    return (
+        f"version: 1\ncampaign: {name}\nprovider: heygen\napply: {{max_in_flight: {{heygen: 2}}}}\n"
+        f'avatars:\n  m: {{id: "look_0001_1"}}\nscripts:\n{scripts}\n'
+        f"videos:\n  - id: v\n    avatars: [m]\n    scripts: [{', '.join(f's{i}' for i in range(videos))}]\n"
+        "    voice: en-US-1\n"
+    )
+
+
+def test_two_runners_on_one_heygen_account_keep_to_its_render_cap(redis_url: str, tmp_path: Path) -> None:
+    with SandboxServer(SandboxConfig(speed=0.01, spread=(1.0, 1.0), heygen_max_concurrent=2, seed=33)) as sandbox:
+        env = {**os.environ, **sandbox.env(), "CAMPAIGN_RATE_URL": redis_url}
+        runs = []
+        for name in ("ha", "hb"):
+            spec = tmp_path / name / f"{name}.yaml"
+            spec.parent.mkdir()
+            spec.write_text(_heygen_campaign(name, 4))
+            runs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--no-report"],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        for run in runs:
+            out, err = run.communicate(timeout=300)
+            assert run.returncode == 0, out[-400:] + err[-1200:]
+        stats = sandbox.stats()
+    assert stats["heygen_videos_created"] == 8
+    assert stats["heygen_concurrency_refusals"] == 0  # two runners x cap 2 never had 3 renders at once
