@@ -148,7 +148,7 @@ class PostgresState:
                 raise LockHeld(
                     f"the state of {campaign} is locked: {current.describe() if current else 'by another runner'}. "
                     "Wait for it (apply --lock-timeout 15m), or if its holder is gone for good: "
-                    f"campaign force-unlock SPEC {current.lock_id if current else 'LOCK_ID'}"
+                    f"campaign force-unlock {current.lock_id if current else 'LOCK_ID'} SPEC"
                 )
             time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
 

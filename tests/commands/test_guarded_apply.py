@@ -2,59 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord
 
-SPEC = """\
-version: 1
-campaign: guard
-avatars:
-  a0: {id: "7295705233773068290"}
-  a1: {id: "7301881390801354754"}
-scripts:
-  s0: {text: "Script zero for {{ avatar }}."}
-  s1: {text: "Script one for {{ avatar }}."}
-videos:
-  - id: promo
-    avatars: [a0, a1]
-    scripts: [s0, s1]
-    name: "{{ avatar }}-{{ script }}"
-"""
 
-
-@pytest.fixture(scope="module")
-def sandbox() -> Any:
-    from runner.sandbox.config import SandboxConfig
-    from runner.sandbox.server import SandboxServer
-
-    server = SandboxServer(SandboxConfig(speed=0.01, seed=1)).start()
-    yield server
-    server.stop()
-
-
-def _campaign(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "runner", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=180
-    )
-
-
-def _apply(env: dict[str, str], spec: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return _campaign(env, "apply", str(spec), "--yes", "--accept-notices", *args)
-
-
-def test_target_then_replace_re_renders_only_what_was_asked(sandbox: Any, tmp_path: Path) -> None:
+def test_target_then_replace_re_renders_only_what_was_asked(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     spec = tmp_path / "c.yaml"
-    spec.write_text(SPEC)
+    spec.write_text(cli.spec("guard"))
     env = sandbox.env()
-    first = _apply(env, spec, "--target", "promo[avatar=a0]")
+    first = cli.apply(env, spec, "--target", "promo[avatar=a0]")
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("Partial plan (--target promo[avatar=a0])")
     lock = lockfile.read(spec.with_name("c.lock.yaml"), "guard")
@@ -63,11 +22,11 @@ def test_target_then_replace_re_renders_only_what_was_asked(sandbox: Any, tmp_pa
         "videos.promo[avatar=a0,script=s1]",
     ]
     assert all(r.state == "succeeded" and r.request and "script" in r.request for r in lock.jobs.values())
-    rest = _campaign(env, "plan", str(spec), "--detailed-exitcode")
+    rest = cli.campaign(env, "plan", str(spec), "--detailed-exitcode")
     assert rest.returncode == 2 and "2 to create" in rest.stdout and "2 unchanged" in rest.stdout
 
     [(key, old)] = [(k, r) for k, r in lock.jobs.items() if "script=s0" in r.addresses[0]]
-    planned = _campaign(
+    planned = cli.campaign(
         env, "plan", str(spec), "--replace", "promo[avatar=a0,script=s0]", "--exclude", "promo[avatar=a1]"
     )
     assert planned.returncode == 0 and "1 to replace" in planned.stdout and "0 to create" in planned.stdout
@@ -75,7 +34,7 @@ def test_target_then_replace_re_renders_only_what_was_asked(sandbox: Any, tmp_pa
         f"re-rendered on request (--replace promo[avatar=a0,script=s0]); old video ids: {old.video_ids[0]}"
         in planned.stdout
     )
-    again = _apply(env, spec, "--replace", "promo[avatar=a0,script=s0]", "--exclude", "promo[avatar=a1]")
+    again = cli.apply(env, spec, "--replace", "promo[avatar=a0,script=s0]", "--exclude", "promo[avatar=a1]")
     assert again.returncode == 0, again.stderr
     after = lockfile.read(spec.with_name("c.lock.yaml"), "guard").jobs[key]
     assert (
@@ -91,14 +50,14 @@ def test_target_then_replace_re_renders_only_what_was_asked(sandbox: Any, tmp_pa
     }
 
 
-def test_over_budget_and_inflight_forgets_stop_apply_before_any_request(sandbox: Any, tmp_path: Path) -> None:
+def test_over_budget_and_inflight_forgets_stop_apply_before_any_request(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     spec = tmp_path / "c.yaml"
-    spec.write_text(SPEC + "budget: {max_new_videos: 3}\n")
+    spec.write_text(cli.spec("guard") + "budget: {max_new_videos: 3}\n")
     env = sandbox.env()
     before = sandbox.stats()["requests_total"]
-    over = _apply(env, spec)
+    over = cli.apply(env, spec)
     assert over.returncode == 1 and "more than max_new_videos = 3 set by budget.max_new_videos" in over.stderr
-    flagged = _apply(env, spec, "--max-videos", "2", "--sample", "3")
+    flagged = cli.apply(env, spec, "--max-videos", "2", "--sample", "3")
     assert flagged.returncode == 1 and "more than max_new_videos = 2 set by --max-videos" in flagged.stderr
     assert sandbox.stats()["requests_total"] == before and not spec.with_name("c.lock.yaml").exists()
 
@@ -113,31 +72,31 @@ def test_over_budget_and_inflight_forgets_stop_apply_before_any_request(sandbox:
         ),
     )
     lockfile.write(spec.with_name("c.lock.yaml"), lock)
-    plan = _campaign(env, "plan", str(spec), "--max-videos", "4")
+    plan = cli.campaign(env, "plan", str(spec), "--max-videos", "4")
     assert plan.returncode == 0 and "STILL RENDERING (paid for)" in plan.stdout
     assert "Apply refuses unless --allow-forget-inflight" in plan.stdout
-    refused = _apply(env, spec, "--max-videos", "4")
+    refused = cli.apply(env, spec, "--max-videos", "4")
     assert (
         refused.returncode == 1
         and "1 job that left the spec is still rendering (paid for): av-00000000000000aa" in refused.stderr
     )
     assert sandbox.stats()["requests_total"] == before
     assert "Traceback" not in refused.stderr + over.stderr + flagged.stderr
-    allowed = _apply(env, spec, "--max-videos", "4", "--allow-forget-inflight")
+    allowed = cli.apply(env, spec, "--max-videos", "4", "--allow-forget-inflight")
     assert allowed.returncode == 0, allowed.stderr
     assert "av-00000000000000aa" not in lockfile.read(spec.with_name("c.lock.yaml"), "guard").jobs
 
 
-def test_a_saved_partial_plan_applies_its_own_selection(sandbox: Any, tmp_path: Path) -> None:
+def test_a_saved_partial_plan_applies_its_own_selection(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     spec = tmp_path / "c.yaml"
-    spec.write_text(SPEC)
+    spec.write_text(cli.spec("guard"))
     env = sandbox.env()
     plan = tmp_path / "p.plan"
-    made = _campaign(env, "plan", str(spec), "--target", "promo[script=s1]", "--sample", "1", "--out", str(plan))
+    made = cli.campaign(env, "plan", str(spec), "--target", "promo[script=s1]", "--sample", "1", "--out", str(plan))
     assert made.returncode == 0 and "1 to create" in made.stdout
-    mixed = _campaign(env, "apply", str(spec), "--plan", str(plan), "--target", "promo", "--accept-notices")
+    mixed = cli.campaign(env, "apply", str(spec), "--plan", str(plan), "--target", "promo", "--accept-notices")
     assert mixed.returncode == 1 and "come from the saved plan" in mixed.stderr
-    applied = _campaign(env, "apply", str(spec), "--plan", str(plan), "--accept-notices")
+    applied = cli.campaign(env, "apply", str(spec), "--plan", str(plan), "--accept-notices")
     assert applied.returncode == 0, applied.stderr
     lock = lockfile.read(spec.with_name("c.lock.yaml"), "guard")
     assert [r.addresses for r in lock.jobs.values()] == [("videos.promo[avatar=a0,script=s1]",)]

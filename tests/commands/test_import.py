@@ -2,52 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from runner.lock import lockfile
-
-SPEC = """\
-version: 1
-campaign: imp
-avatars:
-  a0: {id: "7295705233773068290"}
-  a1: {id: "7301881390801354754"}
-scripts:
-  s0: {text: "Script zero for {{ avatar }}."}
-  s1: {text: "Script one for {{ avatar }}."}
-videos:
-  - id: promo
-    avatars: [a0, a1]
-    scripts: [s0, s1]
-    name: "{{ avatar }}-{{ script }}"
-"""
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Any:
-    from runner.sandbox.config import SandboxConfig
-    from runner.sandbox.server import SandboxServer
-
-    server = SandboxServer(SandboxConfig(speed=0.005, seed=2)).start()
-    yield server
-    server.stop()
-
-
-def _campaign(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "runner", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=180
-    )
-
-
-def _apply(env: dict[str, str], spec: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return _campaign(env, "apply", str(spec), "--yes", "--accept-notices", *args)
 
 
 def _forget_everything(spec: Path) -> None:
@@ -55,76 +14,76 @@ def _forget_everything(spec: Path) -> None:
     shutil.rmtree(spec.parent / ".campaign", ignore_errors=True)
 
 
-def test_import_rebuilds_a_lost_lockfile_dry_run_first(sandbox: Any, tmp_path: Path) -> None:
+def test_import_rebuilds_a_lost_lockfile_dry_run_first(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     spec = tmp_path / "imp.yaml"
-    spec.write_text(SPEC)
+    spec.write_text(cli.spec("imp"))
     env = sandbox.env()
-    assert _apply(env, spec).returncode == 0
+    assert cli.apply(env, spec).returncode == 0
     made = lockfile.read(tmp_path / "imp.lock.yaml", "imp")
     _forget_everything(spec)
 
-    dry = _campaign(env, "import", str(spec))
+    dry = cli.campaign(env, "import", str(spec))
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.count("+ import videos.promo[") == 4 and "--yes" in dry.stdout
     assert not (tmp_path / "imp.lock.yaml").exists()
 
-    done = _campaign(env, "import", str(spec), "--yes")
+    done = cli.campaign(env, "import", str(spec), "--yes")
     assert done.returncode == 0, done.stderr
     rebuilt = lockfile.read(tmp_path / "imp.lock.yaml", "imp")
     assert {k: r.video_ids for k, r in rebuilt.jobs.items()} == {k: r.video_ids for k, r in made.jobs.items()}
     assert rebuilt.world is not None
 
-    again = _campaign(env, "import", str(spec), "--yes")
+    again = cli.campaign(env, "import", str(spec), "--yes")
     assert again.returncode == 0 and "Nothing to import." in again.stdout
     created = sandbox.stats()["avatar_videos_created"]
-    plan = _campaign(env, "plan", str(spec), "--detailed-exitcode")
+    plan = cli.campaign(env, "plan", str(spec), "--detailed-exitcode")
     assert plan.returncode == 0, plan.stdout
-    assert _apply(env, spec).returncode == 0
+    assert cli.apply(env, spec).returncode == 0
     assert sandbox.stats()["avatar_videos_created"] == created
 
 
-def test_apply_with_a_stale_lockfile_adopts_instead_of_paying_again(sandbox: Any, tmp_path: Path) -> None:
+def test_apply_with_a_stale_lockfile_adopts_instead_of_paying_again(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     spec = tmp_path / "imp.yaml"
-    spec.write_text(SPEC.replace("scripts: [s0, s1]", "scripts: [s0]"))
+    spec.write_text(cli.spec("imp").replace("scripts: [s0, s1]", "scripts: [s0]"))
     env = sandbox.env()
-    assert _apply(env, spec).returncode == 0
+    assert cli.apply(env, spec).returncode == 0
     stale = (tmp_path / "imp.lock.yaml").read_text()  # the lockfile a CI checkout still has
-    spec.write_text(SPEC)
-    assert _apply(env, spec).returncode == 0
+    spec.write_text(cli.spec("imp"))
+    assert cli.apply(env, spec).returncode == 0
     created = sandbox.stats()["avatar_videos_created"]
 
     (tmp_path / "imp.lock.yaml").write_text(stale)
     shutil.rmtree(tmp_path / ".campaign", ignore_errors=True)
-    late = _apply(env, spec)
+    late = cli.apply(env, spec)
     assert late.returncode == 0, late.stderr
     assert late.stderr.count("carries its tag") == 2
     assert sandbox.stats()["avatar_videos_created"] == created  # 0 paid twice
     lock = lockfile.read(tmp_path / "imp.lock.yaml", "imp")
     assert len(lock.jobs) == 4 and all(r.video_ids for r in lock.jobs.values())
-    assert _campaign(env, "plan", str(spec), "--detailed-exitcode").returncode == 0
+    assert cli.campaign(env, "plan", str(spec), "--detailed-exitcode").returncode == 0
 
 
-def test_a_second_apply_with_nothing_to_create_lists_nothing(sandbox: Any, tmp_path: Path) -> None:
+def test_a_second_apply_with_nothing_to_create_lists_nothing(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     spec = tmp_path / "imp.yaml"
-    spec.write_text(SPEC)
+    spec.write_text(cli.spec("imp"))
     env = sandbox.env()
-    assert _apply(env, spec).returncode == 0
+    assert cli.apply(env, spec).returncode == 0
     before = sandbox.stats()["requests_total"]
-    assert _apply(env, spec).returncode == 0
+    assert cli.apply(env, spec).returncode == 0
     assert sandbox.stats()["requests_total"] == before
 
 
-def test_import_with_the_bundled_sandbox_and_bad_input(tmp_path: Path) -> None:
+def test_import_with_the_bundled_sandbox_and_bad_input(cli: Any, tmp_path: Path) -> None:
     spec = tmp_path / "imp.yaml"
-    spec.write_text(SPEC.replace("scripts: [s0, s1]", "scripts: [s0]"))
-    assert _apply({}, spec, "--sandbox").returncode == 0
+    spec.write_text(cli.spec("imp").replace("scripts: [s0, s1]", "scripts: [s0]"))
+    assert cli.apply({}, spec, "--sandbox").returncode == 0
     (tmp_path / "imp.sandbox.lock.yaml").unlink()
-    done = _campaign({}, "import", str(spec), "--sandbox", "--yes")
+    done = cli.campaign({}, "import", str(spec), "--sandbox", "--yes")
     assert done.returncode == 0 and "Imported 2 videos" in done.stdout, done.stdout + done.stderr
-    assert _campaign({}, "plan", str(spec), "--sandbox", "--detailed-exitcode").returncode == 0
+    assert cli.campaign({}, "plan", str(spec), "--sandbox", "--detailed-exitcode").returncode == 0
 
-    missing = _campaign({}, "import", str(tmp_path / "nope.yaml"))
+    missing = cli.campaign({}, "import", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     spec.write_text("version: 1\ncampaign: imp\nvideos: 3\n")
-    invalid = _campaign({}, "import", str(spec), "--sandbox")
+    invalid = cli.campaign({}, "import", str(spec), "--sandbox")
     assert invalid.returncode == 1 and "imp.yaml" in invalid.stderr and "Traceback" not in invalid.stderr

@@ -45,6 +45,22 @@ def test_an_unreachable_redis_refuses_to_start_and_hides_the_password() -> None:
         shared_rate_from_env({"CAMPAIGN_RATE_URL": "http://example.com"})
 
 
+def _start(spec: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--no-report"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _all_succeed(runs: list[subprocess.Popen[str]]) -> None:
+    for run in runs:
+        out, err = run.communicate(timeout=400)
+        assert run.returncode == 0, out[-400:] + err[-1200:]
+
+
 def _campaign_text(name: str, scripts: int, refresh: bool) -> str:
     lines = ["version: 1", f"campaign: {name}", "avatars:"]
     lines += [f'  a{i}: {{id: "{a}"}}' for i, a in enumerate(AVATARS)]
@@ -74,18 +90,8 @@ def test_four_campaigns_of_one_app_draw_no_refusal(redis_url: str, tmp_path: Pat
             spec = tmp_path / f"c{i}" / f"c{i}.yaml"
             spec.parent.mkdir()
             spec.write_text(_campaign_text(f"c{i}", 6 if i >= 2 else 2, refresh=i < 2))
-            runs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--no-report"],
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            )
-        for run in runs:
-            out, err = run.communicate(timeout=400)
-            assert run.returncode == 0, out[-400:] + err[-1200:]
+            runs.append(_start(spec, env))
+        _all_succeed(runs)
         stats: Any = sandbox.stats()
     app = stats["apps"][next(iter(stats["apps"]))]
     assert stats["rate_limited_total"] == 0, stats["rate_limited"]
@@ -133,18 +139,8 @@ def test_two_runners_on_one_heygen_account_keep_to_its_render_cap(redis_url: str
             spec = tmp_path / name / f"{name}.yaml"
             spec.parent.mkdir()
             spec.write_text(_heygen_campaign(name, 4))
-            runs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--no-report"],
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            )
-        for run in runs:
-            out, err = run.communicate(timeout=300)
-            assert run.returncode == 0, out[-400:] + err[-1200:]
+            runs.append(_start(spec, env))
+        _all_succeed(runs)
         stats = sandbox.stats()
     assert stats["heygen_videos_created"] == 8
     assert stats["heygen_concurrency_refusals"] == 0  # two runners x cap 2 never had 3 renders at once
