@@ -14,7 +14,7 @@ from runner.plan.job import Job
 from runner.plan.model import Action, Change, Plan
 from runner.report.address import parse_address
 
-SHOWN_KINDS = ("avatar_video", "refresh_video", "heygen_video")
+SHOWN_KINDS = ("heygen_avatar", "avatar_video", "refresh_video", "heygen_video")
 # Filter keys taken from the address that are not matrix axes.
 NON_AXIS_KEYS = frozenset({"avatar", "script", "holiday_theme"})
 
@@ -77,7 +77,13 @@ class Card:
         }
 
 
-def build_cards(plan: Plan, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, out_dir: Path) -> tuple[Card, ...]:
+def build_cards(
+    plan: Plan,
+    lock_jobs: Mapping[str, JobRecord],
+    lock_dir: Path,
+    out_dir: Path,
+    consent_urls: Mapping[str, str] | None = None,
+) -> tuple[Card, ...]:
     """Cards in plan order; video paths relative to `out_dir` so the page works from file://."""
     cards = []
     uploads = {c.key: c.job for c in plan.changes if c.job is not None and c.job.kind == "upload"}
@@ -85,6 +91,8 @@ def build_cards(plan: Plan, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, 
         kind = change.job.kind if change.job else change.record.kind if change.record else ""
         if kind in SHOWN_KINDS:
             card = _card(change, lock_jobs, lock_dir, out_dir)
+            if kind == "heygen_avatar":
+                card = _twin(card, lock_jobs.get(change.key), (consent_urls or {}).get(change.key))
             source = _source(change, uploads, lock_jobs)
             cards.append(replace(card, details=(*source, *card.details)) if source else card)
     return tuple(cards)
@@ -134,6 +142,21 @@ def _card(change: Change, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, ou
         video_ids=record.video_ids if record is not None else (),
         videos=_videos(record, lock_dir, out_dir),
     )
+
+
+def _twin(card: Card, record: JobRecord | None, url: str | None) -> Card:
+    """A digital twin's card: its consent or training, and where its subject approves (a fresh URL, never stored)."""
+    details = [("digital twin", card.addresses[0] if card.addresses else card.key)]
+    if record is not None and record.twin:
+        details += [("group", str(record.twin.get("group_id"))), ("look", str(record.twin.get("look_id")))]
+        details.append(("consent", str(record.twin.get("consent_status") or "not asked yet")))
+    badge = card.badge
+    if record is not None and record.waiting == "consent":
+        ask = f"the subject must approve at {url}" if url else "run `campaign status SPEC --refresh` for a consent URL"
+        badge = f"waits for its subject's consent: {ask}"
+    elif record is not None and record.waiting == "training":
+        badge = "consent given: HeyGen is training the twin"
+    return replace(card, details=(*details, *card.details), badge=badge, avatar=card.addresses[0].split(".")[-1])
 
 
 def _state(change: Change, record: JobRecord | None) -> tuple[CardState, str]:

@@ -94,6 +94,10 @@ def test_consent_then_render_then_nothing(sandbox: SandboxServer, tmp_path: Path
     status = _campaign(env, "status", str(spec), "--refresh")
     asked = URL.search(status.stderr)
     assert status.returncode == 0 and asked is not None and asked.group(1) != url.group(1), status.stderr
+    report = _campaign(env, "report", str(spec), "--out", str(tmp_path / "gallery"))
+    page = (tmp_path / "gallery" / "index.html").read_text()
+    assert report.returncode == 0 and "waits for its subject" in page and "/consent/" in page  # asked afresh
+    assert "/consent/" not in lock_path.read_text()
     listed = _campaign(env, "avatars", "--provider", "heygen", "--private", "--format", "json")
     groups = json.loads(listed.stdout)
     assert len(groups) == 1 and groups[0]["consent_status"] == "pending" and groups[0]["looks"]
