@@ -78,7 +78,7 @@ def doc_commands(path: Path) -> list[DocCommand]:
 @pytest.fixture(scope="module")
 def sandbox_env() -> Iterator[dict[str, str]]:
     """The environment of one sandbox for the commands that do not start their own."""
-    with SandboxServer(SandboxConfig(seed=1)) as server:
+    with SandboxServer(SandboxConfig(speed=0.01, seed=1)) as server:  # the demo's speed: minutes take seconds
         yield {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("CAMPAIGN_")} | server.env()
 
 
