@@ -184,3 +184,18 @@ def test_bad_twin_declarations_are_located(tmp_path: Path) -> None:
     spec.write_text(SPEC)
     not_video = _campaign({}, "validate", str(spec))
     assert not_video.returncode == 1 and "is not a video" in not_video.stderr
+
+
+def test_a_failed_training_fails_the_twin_with_heygens_reason(tmp_path: Path) -> None:
+    spec = tmp_path / "founder.yaml"
+    spec.write_text(SPEC)
+    _footage(tmp_path)
+    with SandboxServer(SandboxConfig(speed=0.002, seed=8, twin_training_failure_rate=1.0)) as sandbox:
+        first = _apply(sandbox.env(), spec)
+        url = URL.search(first.stderr)
+        assert first.returncode == 4 and url is not None
+        _decide(url.group(1), "approve")
+        failed = _apply(sandbox.env(), spec)
+        assert failed.returncode == 1, failed.stderr
+        assert "TRAINING_FAILED" in failed.stderr and "could not be used to train" in failed.stderr
+        assert "blocked" in failed.stderr and sandbox.stats()["heygen_videos_created"] == 0
