@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from pathlib import Path
@@ -104,7 +105,9 @@ class Pacing:
             self._last_save = time.monotonic()
             offset = self._clock.time() - self._clock.monotonic()
             slots = {
-                name: [round(at + offset, 3) for at in limiter.recent()] for name, limiter in self._limiters.items()
+                # rounded up to the millisecond: a restored slot may end a little late, never early
+                name: [math.ceil((at + offset) * 1000) / 1000 for at in limiter.recent()]
+                for name, limiter in self._limiters.items()
             }
             now = self._clock.time()
             kept = {
