@@ -51,7 +51,7 @@ def finished_avatar_video(sb: SandboxServer, name: str = "clip") -> dict[str, An
         task: dict[str, Any] = call(sb, "GET", TASK_GET, task_ids=[task_id])["data"]["list"][0]
         if task["status"] == "SUCCESS":
             return task
-        time.sleep(0.15)  # under the app's 10 QPS
+        time.sleep(0.3)  # well under the app's 10 QPS, leaving room for the calls that follow
     raise AssertionError("the avatar video never finished")
 
 

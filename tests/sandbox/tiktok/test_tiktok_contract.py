@@ -50,7 +50,7 @@ def wait_success(
         task = get(sb, path, task_ids=[task_id], **extra)["data"]["list"][0]
         if task["status"] in ("SUCCESS", "FAILED"):
             return dict(task)
-        time.sleep(0.15)  # under the app's 10 QPS
+        time.sleep(0.3)  # well under the app's 10 QPS, leaving room for the calls that follow
     raise AssertionError("task never finished")
 
 
