@@ -1,0 +1,73 @@
+"""Files written by release 0.1.0 read the same today: job keys, plan output and lockfile bytes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runner.cli import cli
+from runner.lock.lockfile import dumps, loads
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "release_0_1_0"
+CAMPAIGNS = ("demo", "winter-boots", "holiday-refresh", "founder-twin")
+APPLIED = ("demo", "winter-boots", "holiday-refresh")
+# The spec digest hashes template files by their absolute path, which differs between checkouts.
+DIGEST = re.compile(r'"spec_digest": "[0-9a-f]{64}"')
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """The fixture campaigns and templates copied into a folder of their own."""
+    for part in ("campaigns", "templates"):
+        shutil.copytree(FIXTURES / part, tmp_path / part)
+    return tmp_path
+
+
+def plan(checkout: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
+    """`campaign plan ARGS` run in the checkout; its standard output."""
+    monkeypatch.chdir(checkout)
+    result = CliRunner().invoke(cli, ["plan", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def expected(name: str) -> str:
+    """What release 0.1.0 printed."""
+    return (FIXTURES / "expected" / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "markdown"])
+@pytest.mark.parametrize("campaign", CAMPAIGNS)
+def test_a_fresh_plan_prints_the_same_bytes(
+    campaign: str, fmt: str, checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same keys, same requests, same rendering as the old release, with no lockfile."""
+    out = plan(checkout, monkeypatch, f"campaigns/{campaign}.yaml", "--format", fmt, "--lock", "none.lock.yaml")
+    old = expected(f"{campaign}.fresh.plan.{fmt}")
+    assert DIGEST.sub("", out) == DIGEST.sub("", old)
+
+
+@pytest.mark.parametrize("campaign", APPLIED)
+def test_a_lockfile_written_by_the_old_release_plans_no_changes(
+    campaign: str, checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old release's sandbox lockfile: "No changes", and the same JSON plan."""
+    text = plan(checkout, monkeypatch, f"campaigns/{campaign}.yaml", "--sandbox")
+    assert text == expected(f"{campaign}.sandbox.plan.text")
+    assert "No changes." in text
+    data = plan(checkout, monkeypatch, f"campaigns/{campaign}.yaml", "--sandbox", "--format", "json")
+    assert DIGEST.sub("", data) == DIGEST.sub("", expected(f"{campaign}.sandbox.plan.json"))
+    assert json.loads(data)["changes"] and all(c["action"] == "no-op" for c in json.loads(data)["changes"])
+
+
+@pytest.mark.parametrize("campaign", APPLIED)
+def test_the_old_lockfile_round_trips_byte_for_byte(campaign: str) -> None:
+    """Reading and writing the old release's lockfile changes no byte."""
+    path = FIXTURES / "campaigns" / f"{campaign}.sandbox.lock.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert dumps(loads(text, str(path))) == text
