@@ -7,8 +7,8 @@ import importlib
 import click
 
 from runner import __version__
-from runner.environment import check_at_start
 from runner.error_handler import USER_ERROR_EXIT, error_handler
+from runner.settings import check_at_start
 from runner.terminal import color_refused
 
 COMMANDS = {

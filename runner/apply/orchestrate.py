@@ -18,6 +18,8 @@ import click
 from runner.apply.notices import acknowledge, notices_for
 from runner.apply.progress import LogReporter
 from runner.apply.resolve import resolve_names
+from runner.campaignfile.load import load_spec
+from runner.campaignfile.model import Spec
 from runner.environment import provider_environment
 from runner.errors import CampaignError, PlanMismatch
 from runner.execute import adoption
@@ -31,7 +33,6 @@ from runner.execute.engine import (
     execute,
     needs_downloads,
 )
-from runner.execute.states import RETRYABLE_CODES
 from runner.lock import lockfile
 from runner.lock import world as worlds
 from runner.lock.statelock import StateLock
@@ -46,9 +47,8 @@ from runner.plan.render import render_text
 from runner.plan.review import Review, check_inflight, review_of_saved, reviewed
 from runner.providers.errors import RunStopped
 from runner.providers.factory import ProviderFactory, factory_from_env
-from runner.spec.load import load_spec
-from runner.spec.model import Spec
 from runner.state.backend import lease_seconds, state_backend_from_env
+from runner.vocabulary.errors import retryable
 from runner.wording import plural
 
 DEFAULT_HEYGEN_MAX_IN_FLIGHT = 3  # HeyGen's plan tiers allow 1 / 3 / 6 / 10 concurrent renders
@@ -452,7 +452,7 @@ def _is_twin(result: ApplyResult, key: str) -> bool:
 
 def _retryable(result: ApplyResult, key: str) -> bool:
     record = result.lockfile.jobs.get(key)
-    return record is not None and record.error is not None and record.error.code in RETRYABLE_CODES
+    return record is not None and record.error is not None and retryable(record.error.code)
 
 
 def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, object]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 
+from runner.campaignfile.model import Spec
 from runner.errors import Problem, SpecError
 from runner.lock.lockfile import Lockfile
 from runner.plan.expand import unresolved_avatars
 from runner.providers.factory import ProviderFactory
-from runner.spec.model import Spec
 
 
 def resolve_names(spec: Spec, lock: Lockfile, providers: ProviderFactory) -> Lockfile:

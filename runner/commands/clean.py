@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from runner.atomic import StorageError
+from runner.campaignfile.load import load_spec
 from runner.commands.status import find_orphans
 from runner.lock import lockfile
 from runner.lock.statelock import StateLock
 from runner.options import lock_option, sandbox_option, spec_argument
 from runner.paths import lock_path_for
-from runner.spec.load import load_spec
 
 
 @click.command()

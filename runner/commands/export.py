@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
+from runner.campaignfile.load import load_spec
 from runner.errors import CampaignError
 from runner.lock import lockfile
 from runner.options import format_option, lock_option, sandbox_option, spec_argument
 from runner.paths import lock_path_for
 from runner.plan.expand import build_graph
 from runner.plan.export import to_csv, to_json, video_rows
-from runner.spec.load import load_spec
 
 
 @click.command()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from runner.campaignfile.load import load_spec
 from runner.lock.statelock import force_unlock
 from runner.paths import lock_path_for
-from runner.spec.load import load_spec
 from runner.state.backend import state_backend_from_env
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
+from runner.campaignfile.load import load_spec
 from runner.lock import lockfile
 from runner.options import format_option, lock_option, spec_argument
 from runner.paths import lock_path_for
 from runner.plan.expand import build_graph
 from runner.plan.graph_export import to_dot, to_mermaid
-from runner.spec.load import load_spec
 
 
 @click.command()

@@ -9,9 +9,9 @@ import click
 
 from runner.apply.orchestrate import sandbox_state_file, spec_providers
 from runner.apply.resolve import resolve_names
+from runner.campaignfile.load import load_spec
 from runner.environment import provider_environment
 from runner.execute import adoption
-from runner.execute.states import JobKind
 from runner.lock import lockfile
 from runner.lock.statelock import StateLock
 from runner.lock.world import check_world, world_from_env
@@ -21,7 +21,7 @@ from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
 from runner.plan.model import Action, Change
 from runner.providers.factory import factory_from_env
-from runner.spec.load import load_spec
+from runner.vocabulary.kinds import JobKind
 from runner.wording import plural
 
 NOT_FINDABLE = {

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from runner.campaignfile.load import load_spec
 from runner.commands.state import backend_or_fail
 from runner.options import spec_argument
-from runner.spec.load import load_spec
 
 
 @click.group()

@@ -11,9 +11,9 @@ from runner.gitops.comment import comment_body, labels_for, write_text
 from runner.options import format_option, lock_option, selection_options, spec_argument
 from runner.paths import sandbox_only_note
 from runner.plan.budget import check_budget
+from runner.plan.formats import render_plan
 from runner.plan.make import make_plan
 from runner.plan.planfile import write_plan_file
-from runner.plan.render import render_plan
 from runner.plan.review import Review, reviewed
 from runner.plan.select import Selection
 

@@ -9,8 +9,8 @@ import click
 
 from runner.errors import PlanMismatch
 from runner.options import format_option, sandbox_option
+from runner.plan.formats import render_data
 from runner.plan.planfile import read_plan_file
-from runner.plan.render import render_data
 
 
 @click.command()

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from runner.campaignfile.load import load_spec
+from runner.campaignfile.model import Spec
 from runner.errors import CampaignError
 from runner.lock import lockfile
 from runner.lock import world as worlds
 from runner.lock.statelock import StateLock
 from runner.options import lock_option, sandbox_option, spec_argument
 from runner.paths import lock_path_for
-from runner.spec.load import load_spec
-from runner.spec.model import Spec
 from runner.state.backend import state_backend_from_env
 
 if TYPE_CHECKING:

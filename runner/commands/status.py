@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
+from runner.campaignfile.load import load_spec
+from runner.campaignfile.model import Spec
 from runner.errors import LockfileError, SpecError
 from runner.execute.artifacts import artifact_ok
 from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
-from runner.execute.states import Event, JobKind, JobState, transition
 from runner.lock import lockfile
 from runner.lock.lockfile import JobError, JobRecord, Lockfile
 from runner.lock.orphans import artifacts_folder, orphan_artifacts, referenced
@@ -21,8 +22,8 @@ from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
 from runner.paths import lock_path_for, sandbox_only_note
 from runner.providers.heygen import HeyGenClient
-from runner.spec.load import load_spec
-from runner.spec.model import Spec
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.states import Event, JobState, transition
 
 
 def _twin_now(heygen: HeyGenClient, record: JobRecord) -> JobRecord:

@@ -11,11 +11,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from runner.execute.states import JobKind, JobState
 from runner.lock.lockfile import JobRecord, Lockfile
-from runner.plan.job import Job, name_tag
+from runner.plan.job import Job
 from runner.plan.model import Action, Plan, Resume
 from runner.providers.models import VideoInfo
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.names import name_tag
+from runner.vocabulary.states import JobState
 
 _TAG = re.compile(r"~([0-9a-f]{10})$")
 

@@ -18,11 +18,13 @@ from runner.execute.journal import Journal
 from runner.execute.pacing import PollPacer
 from runner.execute.ports import ExecuteOptions, Providers, Reporter
 from runner.execute.requests import Request, request_for
-from runner.execute.states import BEFORE, NONE, Event, JobKind, JobState, Phase, transition
 from runner.lock.lockfile import JobError, JobRecord
-from runner.media.video_check import CHECK_ERROR_CODE
-from runner.plan.job import Job, tagged_video_name
+from runner.plan.job import Job
 from runner.providers.errors import NotSent, PermanentError, ProviderError, RunStopped, TransientError
+from runner.vocabulary.errors import ErrorCode
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.names import tagged_video_name
+from runner.vocabulary.states import BEFORE, NONE, Event, JobState, Phase, transition
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
@@ -206,7 +208,7 @@ class Context:
                 "video_ids": list(old.video_ids),
                 "task_ids": list(old.task_ids),
             }
-        elif old is not None and old.error is not None and old.error.code == CHECK_ERROR_CODE and old.video_ids:
+        elif old is not None and old.error is not None and old.error.code == ErrorCode.CHECK_FAILED and old.video_ids:
             # a video rejected by the post-render check was paid for: keep its ids as a --replace does
             replaced = {"reason": old.error.message, "video_ids": list(old.video_ids), "task_ids": list(old.task_ids)}
         record = JobRecord(

@@ -11,10 +11,12 @@ import httpx
 
 from runner.execute import artifacts
 from runner.execute.context import Context
-from runner.execute.states import Event, JobKind, JobState, Phase, transition
 from runner.lock.lockfile import Artifact, JobError, Lockfile
-from runner.media.video_check import CHECK_ERROR_CODE, VideoCheck, check_video
+from runner.media.video_check import VideoCheck, check_video
 from runner.providers.errors import RunStopped
+from runner.vocabulary.errors import ErrorCode
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.states import Event, JobState, Phase, transition
 
 
 def needs_downloads(lock: Lockfile, lock_dir: Path) -> list[str]:
@@ -120,8 +122,8 @@ class Downloads:
         """A paid video that is unusable: the job fails (the next plan makes it again, -/+)."""
         ctx = self.ctx
         row = transition(JobState.SUCCEEDED, Event.CHECK_FAILED)
-        ctx.journal.update(key, state=JobState(row.to), error=JobError(CHECK_ERROR_CODE, message))
-        ctx.reporter.job_event(key, "failed", f"{CHECK_ERROR_CODE}: {message}")
+        ctx.journal.update(key, state=JobState(row.to), error=JobError(ErrorCode.CHECK_FAILED, message))
+        ctx.reporter.job_event(key, "failed", f"{ErrorCode.CHECK_FAILED}: {message}")
         run = ctx.runs.get(key)
         if run is not None:  # counted as finished when it succeeded; now failed, with its dependents blocked
             run.phase = Phase.FAILED

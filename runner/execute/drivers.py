@@ -12,10 +12,11 @@ from runner.execute.context import Context, JobRun
 from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
 from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.requests import AvatarRequest, HeyGenRequest, RefreshRequest, UploadRequest
-from runner.execute.states import Event, JobKind, JobState, Phase
 from runner.execute.twins import HeyGenTwins
 from runner.lock.lockfile import JobRecord
 from runner.providers.errors import OutcomeUnknown, PermanentError
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.states import Event, JobState, Phase
 
 LOST_AFTER_MISSES = 3  # polls in a row that leave a task out before it counts as forgotten by the provider
 ADOPT_SLOWEST_FACTOR = 2.0  # a lost create is looked for until twice the slowest completion seen (at least 5 s)...

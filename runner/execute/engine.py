@@ -28,10 +28,11 @@ from runner.execute.ports import (
     TikTokApi,
 )
 from runner.execute.requests import request_for
-from runner.execute.states import JobKind, JobState, Phase
 from runner.lock.lockfile import Lockfile
 from runner.plan.model import Action, Plan, Resume
 from runner.providers.errors import RunStopped
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.states import JobState, Phase
 
 __all__ = [
     "ApplyResult",

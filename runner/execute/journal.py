@@ -7,8 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from runner.execute import wal
-from runner.lock import lockfile
+from runner.lock import lockfile, wal
 from runner.lock.lockfile import JobRecord, Lockfile
 
 COMPACT_MIN_BYTES = 256 * 1024

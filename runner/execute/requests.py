@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from runner.execute.states import JobKind
-from runner.plan.job import Job, tagged_video_name
+from runner.plan.job import Job
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.names import tagged_video_name
 
 
 @dataclass(frozen=True, slots=True)

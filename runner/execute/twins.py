@@ -15,12 +15,13 @@ from typing import Any
 from runner import api_facts as facts
 from runner.execute.context import Context, JobRun
 from runner.execute.ports import HeyGenApi
-from runner.execute.states import Event, JobKind, Phase
 from runner.lock.lockfile import JobRecord
-from runner.plan.job import name_tag, tagged_video_name
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.footage import FootageFile, FootageSource, FootageUrl
 from runner.providers.models import AvatarGroup, TwinCreated
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.names import name_tag, tagged_video_name
+from runner.vocabulary.states import Event, Phase
 
 TRAINING_SECONDS = 600.0  # undocumented; polls of a training twin are paced against this bound
 

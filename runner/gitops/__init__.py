@@ -1,1 +1,1 @@
-"""Pieces for reviewing plans in pull requests: the comment body and the labels."""
+"""GitOps helpers: the sticky plan comment for pull requests."""

@@ -1,257 +1,46 @@
-"""The lockfile: every job's state and video ids, sorted, deterministic, written atomically."""
+"""The lockfile on disk: read with its write-ahead log replayed, written atomically."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import threading
 import uuid
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import yaml
 
 from runner.atomic import atomic_file, remove_stale_temps
 from runner.errors import LockfileError
-from runner.execute.states import JobState
-from runner.lock import world as worlds
-from runner.lock.world import World
-from runner.paths import package_json, scratch_dir_for
-
-LOCK_VERSION = 2  # 2 added serial, lineage and world; version 1 files are read and migrated
-
-try:  # hand-edited block YAML still loads, with libyaml when present
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
-
-
-@dataclass(frozen=True, slots=True)
-class Artifact:
-    """A downloaded output video."""
-
-    video_id: str
-    path: str  # relative to the lockfile's directory, POSIX separators
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True, slots=True)
-class JobError:
-    """Why a job failed, as the provider said it."""
-
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class JobRecord:
-    """What the lockfile knows about one job."""
-
-    kind: str
-    provider: str
-    state: JobState
-    addresses: tuple[str, ...]
-    name: str | None = None
-    video_name: str | None = None  # the name sent to the provider (carries the key tag)
-    request_digest: str | None = None  # sha256 of the canonical request, for review
-    depends_on: tuple[str, ...] = ()
-    task_ids: tuple[str, ...] = ()
-    video_ids: tuple[str, ...] = ()
-    stock_video_id: str | None = None  # uploads only
-    attempts: int = 0
-    submitted_at: float | None = None  # provider-side unix time of the last create attempt
-    finished_at: float | None = None  # unix time its tasks were seen finished: later runs pace polls by it
-    error: JobError | None = None
-    artifacts: tuple[Artifact, ...] = ()
-    request: Mapping[str, Any] | None = None  # the rendered request, so a later plan can show a field-level diff
-    replaced: Mapping[str, Any] | None = (
-        None  # a re-render on request: {"reason", "video_ids", "task_ids"} of the old video
-    )
-    waiting: str | None = None  # a digital twin not ready yet: "consent" (on a person) or "training"
-    twin: Mapping[str, Any] | None = None  # a digital twin's {"group_id", "look_id", "consent_status"}
-
-
-@dataclass(frozen=True, slots=True)
-class Lockfile:
-    """The whole lockfile."""
-
-    campaign: str
-    jobs: Mapping[str, JobRecord] = field(default_factory=dict)
-    # provider -> avatar name -> resolved id, so later plans stay offline
-    resolved_avatars: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    version: int = LOCK_VERSION
-    serial: int = 0  # incremented by every write
-    lineage: str = ""  # a random id fixed when the lockfile is first written; "" until then
-    world: World | None = None  # the provider accounts its ids live in; None until an apply records it
-
-    def with_job(self, key: str, record: JobRecord) -> Lockfile:
-        """Return a copy with one job record set."""
-        return replace(self, jobs={**self.jobs, key: record})
-
-    def without_jobs(self, keys: set[str]) -> Lockfile:
-        """Return a copy without the given jobs (forgotten)."""
-        return replace(self, jobs={k: v for k, v in self.jobs.items() if k not in keys})
-
-    def with_world(self, world: World) -> Lockfile:
-        """Return a copy recording the world its ids belong to."""
-        return replace(self, world=world)
-
-    def with_resolution(self, provider: str, name: str, avatar_id: str) -> Lockfile:
-        """Return a copy recording that an avatar name resolved to an id."""
-        by_provider = {**self.resolved_avatars.get(provider, {}), name: avatar_id}
-        return replace(self, resolved_avatars={**self.resolved_avatars, provider: by_provider})
-
-
-def _schema() -> dict[str, Any]:
-    schema: dict[str, Any] = package_json("schemas", "lockfile.schema.json")
-    return schema
-
-
-def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in value.items() if v not in (None, (), [], {})}
-
-
-def to_data(lock: Lockfile) -> dict[str, Any]:
-    """Turn a lockfile into plain, sorted data."""
-    jobs: dict[str, Any] = {}
-    for key in sorted(lock.jobs):
-        record = asdict(lock.jobs[key])
-        record["addresses"] = sorted(record["addresses"])
-        record["artifacts"] = [_drop_empty(a) for a in record["artifacts"]]
-        jobs[key] = _drop_empty(record)
-    data: dict[str, Any] = {"version": LOCK_VERSION, "campaign": lock.campaign, "serial": lock.serial}
-    if lock.lineage:
-        data["lineage"] = lock.lineage
-    if lock.world is not None:
-        data["world"] = worlds.to_data(lock.world)
-    if lock.resolved_avatars:
-        data["resolved_avatars"] = {
-            p: dict(sorted(names.items())) for p, names in sorted(lock.resolved_avatars.items())
-        }
-    data["jobs"] = jobs
-    return data
-
-
-HEADER = (
-    "# Written by `campaign apply`. Commit it; do not edit by hand.\n"
-    "# YAML in its JSON-compatible style: any YAML or JSON parser reads it, and fast.\n"
+from runner.lock import wal
+from runner.lock.records import (
+    LOCK_VERSION,
+    Artifact,
+    JobError,
+    JobRecord,
+    Lockfile,
+    dumps,
+    from_data,
+    loads,
+    to_data,
 )
+from runner.paths import scratch_dir_for
 
-
-def dumps(lock: Lockfile) -> str:
-    """Serialize deterministically: the same lockfile always gives the same bytes."""
-    return HEADER + json.dumps(to_data(lock), indent=2, ensure_ascii=False) + "\n"
-
-
-_KINDS = frozenset({"avatar_video", "upload", "refresh_video", "heygen_video", "heygen_avatar"})
-_STATES = frozenset({"pending", "submitted", "succeeded", "failed"})
-_KEY = re.compile(r"^(av|up|rf|hg|ha)-[0-9a-f]{16}$")
-_OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id", "waiting")
-_STR_LISTS = ("addresses", "depends_on", "task_ids", "video_ids")
-
-
-def _record(key: str, rec: dict[str, Any]) -> JobRecord:
-    """Build one record, raising ValueError/TypeError/KeyError on anything the schema forbids."""
-    if not _KEY.match(key) or rec["kind"] not in _KINDS or rec["state"] not in _STATES:
-        raise ValueError(key)
-    if not isinstance(rec["provider"], str) or not isinstance(rec.get("attempts", 0), int):
-        raise TypeError(key)
-    for name in _OPTIONAL_STR:
-        if not isinstance(rec.get(name, ""), str):
-            raise TypeError(name)
-    fields = dict(rec)
-    fields["state"] = JobState(rec["state"])
-    for name in _STR_LISTS:
-        values = rec.get(name, [])
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise TypeError(name)
-        fields[name] = tuple(values)
-    fields["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
-    if not all(isinstance(rec.get(name, {}), dict) for name in ("request", "replaced", "twin")):
-        raise TypeError("request")
-    if rec.get("error") is not None:
-        fields["error"] = JobError(**rec["error"])
-    return JobRecord(**fields)
-
-
-def from_data(data: Any, source: str) -> Lockfile:
-    """Validate plain data and build a Lockfile; LockfileError names the source and the fix."""
-    if not isinstance(data, dict):
-        raise LockfileError(
-            f"{source}: not a lockfile (expected a mapping at the top level); delete it or restore it from git"
-        )
-    version = data.get("version")
-    if isinstance(version, int) and version > LOCK_VERSION:
-        raise LockfileError(
-            f"{source}: lockfile version {version} was written by a newer campaign; upgrade campaign (this one reads version {LOCK_VERSION})"
-        )
-    try:
-        # The fast path checks what the schema checks; jsonschema explains when it fails.
-        allowed = _TOP_LEVEL if version != 1 else _TOP_LEVEL_V1
-        if set(data) - allowed or not isinstance(data["campaign"], str):
-            raise ValueError("top level")
-        jobs = {key: _record(key, rec) for key, rec in data["jobs"].items()}
-        resolved = {p: dict(n) for p, n in data.get("resolved_avatars", {}).items()}
-        serial, lineage = data.get("serial", 0), data.get("lineage", "")
-        if not isinstance(version, int) or not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
-            raise TypeError("version or serial")
-        if not isinstance(lineage, str):
-            raise TypeError("lineage")
-        world = worlds.from_data(data["world"]) if "world" in data else None
-    except (TypeError, ValueError, KeyError, AttributeError):
-        errors = sorted(
-            jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path)
-        )
-        first = errors[0] if errors else None
-        where = ".".join(str(p) for p in first.absolute_path) if first is not None else ""
-        detail = first.message if first is not None else "unexpected structure"
-        raise LockfileError(
-            f"{source}: corrupt lockfile at {where or 'top level'}: {detail}; restore it from git"
-        ) from None
-    # A version 1 file migrates on read: no serial, lineage or world yet; the next write adds them.
-    return Lockfile(
-        campaign=data["campaign"],
-        jobs=jobs,
-        resolved_avatars=resolved,
-        version=LOCK_VERSION,
-        serial=serial,
-        lineage=lineage,
-        world=world,
-    )
-
-
-_TOP_LEVEL_V1 = frozenset({"version", "campaign", "resolved_avatars", "jobs"})
-_TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world"}
-
-
-def _without_comments(text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    start = 0
-    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
-        start += 1
-    return "".join(lines[start:])
-
-
-def loads(text: str, source: str = "<lockfile>") -> Lockfile:
-    """Parse lockfile text."""
-    try:
-        body = _without_comments(text)
-        data = json.loads(body) if body.startswith("{") else None
-    except ValueError:  # edited by hand into block YAML: still accepted
-        data = None
-    try:
-        if data is None:
-            data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        raise LockfileError(f"{source}{where}: corrupt lockfile (not valid YAML); restore it from git") from None
-    return from_data(data, source)
+__all__ = [
+    "LOCK_VERSION",
+    "Artifact",
+    "JobError",
+    "JobRecord",
+    "Lockfile",
+    "digest_of_file",
+    "dumps",
+    "from_data",
+    "loads",
+    "next_version",
+    "read",
+    "read_existing",
+    "to_data",
+    "write",
+    "write_atomic",
+]
 
 
 def read_existing(path: Path) -> Lockfile | None:
@@ -269,8 +58,6 @@ def read_existing(path: Path) -> Lockfile | None:
 
 def read(path: Path, campaign: str) -> Lockfile:
     """Read the lockfile at `path`, or an empty one for `campaign` if it does not exist."""
-    from runner.execute import wal  # the write-ahead log of an apply that has not compacted it yet
-
     lock = read_existing(path)
     lock = wal.replay(path, Lockfile(campaign=campaign) if lock is None else lock)
     if lock.campaign != campaign:
@@ -304,8 +91,6 @@ def next_version(lock: Lockfile) -> Lockfile:
 
 def write(path: Path, lock: Lockfile) -> Lockfile:
     """Write the lockfile atomically; return it as written (keep it: its serial counts the writes)."""
-    from runner.execute import wal
-
     written = next_version(lock)
     write_atomic(path, dumps(written))
     wal.discard(path)  # the lockfile now holds everything the write-ahead log held

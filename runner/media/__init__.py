@@ -1,1 +1,1 @@
-"""Facts about media files: probing downloaded videos and checking them before use."""
+"""Downloaded videos and footage: probing, post-render checks, file digests."""

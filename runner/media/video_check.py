@@ -8,9 +8,6 @@ from pathlib import Path
 from runner.api_facts import REFRESH_INPUT_MAX_BYTES, REFRESH_INPUT_MAX_SECONDS, REFRESH_INPUT_MIN_SECONDS
 from runner.media.probe import ProbeError, VideoProbe, probe_video
 
-# The error code a job gets when its downloaded video fails these checks.
-CHECK_ERROR_CODE = "post_render_check"
-
 
 @dataclass(frozen=True, slots=True)
 class VideoCheck:

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from runner.campaignfile.model import BudgetSettings, Spec
 from runner.errors import CampaignError
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.model import Action, Change, JobGraph
-from runner.spec.model import BudgetSettings, Spec
 
 WORDS_PER_SECOND = 2.5  # 150 words a minute, a plausible speaking rate
 CHARS_PER_SECOND = 15.0  # for scripts without spaces between words (CJK)

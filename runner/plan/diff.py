@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from runner.execute.states import RETRYABLE_CODES, JobKind, JobState, failed_for_good
 from runner.lock.lockfile import JobRecord, Lockfile
-from runner.media.video_check import CHECK_ERROR_CODE
 from runner.plan.estimate import estimate
 from runner.plan.job import Job
 from runner.plan.model import Action, Change, JobGraph, Plan, Resume
+from runner.vocabulary.errors import ErrorCode, retryable
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.states import JobState, failed_for_good
 from runner.wording import plural
 
 
@@ -30,13 +31,13 @@ def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
         return Change(Action.CREATE, key, job, record=record, resume=Resume.PENDING)
     code = record.error.code if record.error else None
     if failed_for_good(record.state, record.attempts, code, max_retries):
-        if code is not None and code in RETRYABLE_CODES:
+        if retryable(code):
             reason = f"failed {plural(record.attempts, 'time')} ({_failure(record)}); not retried again (raise apply.max_retries above {max_retries} to retry it)"
         else:
             reason = f"refused by the provider ({_failure(record)}); change the request in the spec"
         return Change(Action.NOOP, key, job, record=record, reason=reason)
     # A video that failed its post-render check exists and was paid for: making it again replaces it.
-    action = Action.REPLACE if code == CHECK_ERROR_CODE else Action.CREATE
+    action = Action.REPLACE if code == ErrorCode.CHECK_FAILED else Action.CREATE
     return Change(action, key, job, record=record, resume=Resume.RETRY)
 
 

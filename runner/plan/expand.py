@@ -9,19 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from runner import api_facts as facts
+from runner.campaignfile import limits
+from runner.campaignfile.load import read_spec
+from runner.campaignfile.model import RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
+from runner.campaignfile.templates import Renderer, RenderError, slug
+from runner.campaignfile.values import address_text, typed_key
 from runner.errors import Problem, SpecError
-from runner.execute.states import JobKind
-from runner.plan.job import VISIBLE_NAME_CHARS, Job, job_key, visible_name
+from runner.plan.job import Job, job_key
 from runner.plan.model import JobGraph
-from runner.spec import limits
-from runner.spec.load import read_spec
-from runner.spec.model import RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
-from runner.spec.templates import Renderer, RenderError, slug
-from runner.spec.values import address_text, typed_key
+from runner.vocabulary import kinds
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.names import VISIBLE_NAME_CHARS, visible_name
 
 Cell = dict[str, Scalar]
 Resolved = Mapping[str, Mapping[str, str]]
-_LEVEL = {"heygen_avatar": 0, "avatar_video": 1, "heygen_video": 1, "upload": 2, "refresh_video": 3}
 
 
 def matrix_cells(group: VideoGroup) -> list[Cell]:
@@ -345,7 +346,7 @@ def build_graph(spec: Spec, resolved: Resolved | None = None) -> JobGraph:
     if builder.problems:
         raise SpecError(_collapse(spec, builder.problems))
     jobs = builder.jobs
-    order = tuple(sorted(jobs, key=lambda k: (_LEVEL[jobs[k].kind], k)))
+    order = tuple(sorted(jobs, key=lambda k: (kinds.kind(jobs[k].kind).level, k)))
     warnings = (*builder.warnings, *_name_collisions(jobs))
     return JobGraph(campaign=spec.campaign, jobs=jobs, order=order, warnings=warnings)
 

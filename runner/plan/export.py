@@ -7,10 +7,10 @@ import io
 import json
 from typing import Any
 
+from runner.campaignfile.model import Spec
 from runner.lock.lockfile import Lockfile
 from runner.plan.model import JobGraph
 from runner.plan.select import LAST, places, shown
-from runner.spec.model import Spec
 
 COLUMNS = (
     "address",

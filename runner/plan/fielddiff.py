@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from runner.plan.job import tagged_video_name
+from runner.vocabulary.names import tagged_video_name
 
 _ALIAS = re.compile(r"[\[,]avatar=([^,\]]+)")
 

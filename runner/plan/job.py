@@ -8,15 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.execute.states import JobKind
-
-KEY_PREFIX: dict[str, str] = {
-    "avatar_video": "av",
-    "upload": "up",
-    "refresh_video": "rf",
-    "heygen_video": "hg",
-    "heygen_avatar": "ha",
-}
+from runner.vocabulary import kinds
+from runner.vocabulary.kinds import JobKind
 
 
 def canonical_json(value: Any) -> str:
@@ -29,27 +22,7 @@ def job_key(kind: str, provider: str, request: Mapping[str, Any]) -> str:
     digest = hashlib.sha256(
         canonical_json({"kind": kind, "provider": provider, "request": request}).encode()
     ).hexdigest()
-    return f"{KEY_PREFIX[kind]}-{digest[:16]}"
-
-
-def name_tag(key: str) -> str:
-    """The 10-hex tag that a provider-side video name carries so a lost create can be adopted."""
-    return key.split("-", 1)[1][:10]
-
-
-TAG_CHARS = 1 + 10  # `~` and the 10-hex tag
-VISIBLE_NAME_CHARS = 50 - TAG_CHARS
-
-
-def tagged_video_name(name: str, key: str, limit: int = 50) -> str:
-    """The `video_name` sent on create: the user's name, cut to fit, then `~` and the key tag."""
-    suffix = "~" + name_tag(key)
-    return name[: limit - len(suffix)] + suffix
-
-
-def visible_name(name: str, limit: int = 50) -> str:
-    """The part of a video's name that people see before its `~tag`."""
-    return name[: limit - TAG_CHARS]
+    return f"{kinds.kind(kind).prefix}-{digest[:16]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from runner.campaignfile.model import Spec
 from runner.lock import lockfile
 from runner.lock.lockfile import Lockfile
 from runner.paths import lock_path_for
@@ -12,7 +13,6 @@ from runner.plan.diff import diff
 from runner.plan.expand import build_graph, load_checked
 from runner.plan.model import JobGraph, Plan
 from runner.plan.planfile import lock_digest, spec_digest
-from runner.spec.model import Spec
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ class Action(enum.Enum):
 
 
 class Resume(enum.StrEnum):
-    """Where a CREATE starts from when the lockfile already has a record (derived from runner/execute/states.py)."""
+    """Where a CREATE starts from when the lockfile already has a record (derived from runner/vocabulary/states.py)."""
 
     SUBMITTED = "submitted"  # tasks known: polled, nothing paid
     PENDING = "pending"  # reply lost: adopted by name tag (avatar), or safely re-sent (upload, HeyGen)

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from runner.atomic import StorageError, atomic_file
+from runner.campaignfile.model import Spec
 from runner.errors import PlanMismatch
 from runner.lock.lockfile import digest_of_file
 from runner.plan.model import Plan
 from runner.plan.render import FORMAT_VERSION, plan_data
-from runner.spec.model import Spec
 
 
 def spec_digest(spec: Spec) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 import click
 
@@ -14,7 +14,6 @@ from runner.plan.fielddiff import changed_fields, excerpts, provider_name, reque
 from runner.plan.model import Plan
 
 FORMAT_VERSION = "1.0"
-MARKDOWN_LIMIT = 65_000
 SYMBOLS = {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " ", "blocked": "!"}
 SHOWN = ("create", "replace", "rename", "forget", "blocked")
 _COLORS = {
@@ -29,16 +28,12 @@ WRAP = 72
 
 __all__ = [
     "FORMAT_VERSION",
-    "MARKDOWN_LIMIT",
     "duration",
     "summary",
     "plan_data",
     "render_text",
     "render_text_data",
     "render_json",
-    "render_markdown",
-    "render_plan",
-    "render_data",
 ]
 
 
@@ -292,31 +287,6 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 def render_json(plan: Plan) -> str:
     """Stable JSON: sorted keys, the same bytes for the same plan."""
     return json.dumps(plan_data(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
-def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT, *, full_plan: str | None = None) -> str:
-    """A PR comment under `limit` characters (see runner/plan/markdown.py)."""
-    from runner.plan.markdown import render_markdown_data
-
-    return render_markdown_data(plan_data(plan), limit, full_plan=full_plan)
-
-
-def render_data(data: Mapping[str, Any], fmt: str, *, color: bool = False, full_plan: str | None = None) -> str:
-    """Render plan data (a fresh plan's or a saved one's) in one of the three formats."""
-    if fmt == "json":
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "markdown":
-        from runner.plan.markdown import render_markdown_data
-
-        return render_markdown_data(data, MARKDOWN_LIMIT, full_plan=full_plan)
-    return render_text_data(data, color=color)
-
-
-def render_plan(
-    plan: Plan, fmt: Literal["text", "json", "markdown"], *, color: bool = False, full_plan: str | None = None
-) -> str:
-    """Render a plan in one of the three formats."""
-    return render_data(plan_data(plan), fmt, color=color, full_plan=full_plan)
 
 
 def script_note(script: str) -> str:

@@ -12,8 +12,7 @@ from runner.plan.estimate import estimate
 from runner.plan.make import Planned
 from runner.plan.model import Action, Change, Plan
 from runner.plan.select import LAST, Position, Selection, choose, places
-
-_LEVEL = {"heygen_avatar": 0, "avatar_video": 1, "heygen_video": 1, "upload": 2, "refresh_video": 3}
+from runner.vocabulary import kinds
 
 
 class InflightForget(CampaignError):
@@ -111,7 +110,7 @@ def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
             addresses = change.record.addresses if change.record else ()
             return (1, (), 0, (sorted(addresses) or [""])[0] + change.key)
         first = min((known[a].position for a in change.job.addresses if a in known), default=LAST)
-        return (0, first, _LEVEL.get(change.job.kind, 3), change.key)
+        return (0, first, kinds.kind(change.job.kind).level, change.key)
 
     return sorted(changes, key=position)
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import httpx
 
 from runner import api_facts as facts
-from runner.environment import campaign_number
 from runner.errors import ConfigError
 from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS, TransientLimits
+from runner.settings import campaign_number
 
 HEYGEN_DEFAULT_BASE_URL = facts.HEYGEN_DEFAULT_BASE_URL
 ZEGO_DEFAULT_BASE_URL = facts.ZEGO_DEFAULT_BASE_URL

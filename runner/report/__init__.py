@@ -1,1 +1,1 @@
-"""The review gallery: a static HTML page of every job, its script, state and video."""
+"""The review gallery: a static HTML page per campaign, playable from file://."""

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from runner import api_facts as facts
+from runner.campaignfile.limits import script_bad_characters
 from runner.sandbox.tiktok_common import (
     BAD_PARAM,
     URL_INVALID_MEDIA,
@@ -29,7 +30,6 @@ from runner.sandbox.tiktok_common import (
 )
 from runner.sandbox.tiktok_state import TikTokAccount, stamp
 from runner.sandbox.world import World
-from runner.spec.limits import script_bad_characters
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 RESERVED_TLDS = {"invalid", "test", "localhost", "local", "internal", "lan", "home", "corp", "example"}

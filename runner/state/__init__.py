@@ -1,0 +1,1 @@
+"""Team state backends: PostgreSQL keeps state, journal and leases for every runner."""

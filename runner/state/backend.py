@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from runner.errors import CampaignError
 from runner.redact import redact_url
+from runner.state.errors import StateBackendError
 
 if TYPE_CHECKING:
     from runner.state.postgres import PostgresState as StateBackend
@@ -14,10 +14,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_LEASE_SECONDS", "StateBackend", "StateBackendError", "lease_seconds", "state_backend_from_env"]
 
 DEFAULT_LEASE_SECONDS = 120.0
-
-
-class StateBackendError(CampaignError):
-    """The state backend cannot be used (unreachable, lost lease, newer or foreign state)."""
 
 
 def state_backend_from_env(environ: dict[str, str] | None = None) -> StateBackend | None:

@@ -23,7 +23,7 @@ import psycopg
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.redact import redact_url
-from runner.state.backend import StateBackendError
+from runner.state.errors import StateBackendError
 
 MIGRATIONS: tuple[str, ...] = (
     """

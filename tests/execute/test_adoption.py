@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from runner.execute import adoption
-from runner.execute.states import JobKind, JobState
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.estimate import estimate
-from runner.plan.job import Job, job_key, name_tag, tagged_video_name
+from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Plan, Resume
 from runner.providers.models import VideoInfo
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.names import name_tag, tagged_video_name
+from runner.vocabulary.states import JobState
 
 
 def _job(script: str) -> Job:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner.execute import wal
 from runner.execute.journal import Journal
-from runner.lock import lockfile
+from runner.lock import lockfile, wal
 from runner.lock.lockfile import JobRecord, Lockfile
 
 

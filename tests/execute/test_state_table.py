@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from runner.execute.states import BEFORE, TRANSITIONS, Event, IllegalTransition, JobState, failed_for_good, transition
+from runner.vocabulary.states import (
+    BEFORE,
+    TRANSITIONS,
+    Event,
+    IllegalTransition,
+    JobState,
+    failed_for_good,
+    transition,
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "apply.md"
 

@@ -13,7 +13,7 @@ import pytest
 
 from runner.atomic import StorageError, atomic_file
 from runner.errors import LockfileError
-from runner.lock import lockfile
+from runner.lock import lockfile, records
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.lock.world import Endpoint, World
 from runner.paths import package_json
@@ -44,7 +44,7 @@ def test_a_version_1_file_is_read_and_written_back_as_version_2(tmp_path: Path) 
     assert lock.resolved_avatars == {"tiktok": {"Tom": "7295759871838797825"}}
     assert (lock.serial, lock.lineage, lock.world) == (0, "", None)
     written = lockfile.write(path, lock)
-    data = json.loads(lockfile._without_comments(path.read_text()))
+    data = json.loads(records._without_comments(path.read_text()))
     assert data["version"] == 2 and data["serial"] == 1 and data["lineage"] == written.lineage
     assert len(written.lineage) == 36
     assert lockfile.read(path, "demo").jobs == lock.jobs
@@ -67,7 +67,7 @@ def test_the_world_round_trips_and_matches_the_schema(tmp_path: Path) -> None:
     lockfile.write(path, Lockfile(campaign="demo", world=WORLD))
     text = path.read_text()
     assert lockfile.read(path, "demo").world == WORLD
-    data = json.loads(lockfile._without_comments(text))
+    data = json.loads(records._without_comments(text))
     assert data["world"] == {
         "sandbox": False,
         "providers": {

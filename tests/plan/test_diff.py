@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from runner.campaignfile.load import load_spec
 from runner.lock.lockfile import JobError, JobRecord, Lockfile
 from runner.plan.diff import diff
 from runner.plan.expand import build_graph
 from runner.plan.model import Action, JobGraph
-from runner.spec.load import load_spec
 
 SPEC = """version: 1
 campaign: t

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from runner.campaignfile.load import load_spec
+from runner.campaignfile.templates import slug
 from runner.errors import SpecError
 from runner.plan.expand import build_graph, unresolved_avatars
-from runner.plan.job import visible_name
-from runner.spec.load import load_spec
-from runner.spec.templates import slug
+from runner.vocabulary.names import visible_name
 
 HEAD = """version: 1
 campaign: t

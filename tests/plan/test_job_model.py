@@ -3,7 +3,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runner.plan.job import job_key, name_tag, tagged_video_name
+from runner.plan.job import job_key
+from runner.vocabulary.names import name_tag, tagged_video_name
 
 
 def test_key_depends_on_request_not_on_dict_order() -> None:

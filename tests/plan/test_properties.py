@@ -8,11 +8,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runner.campaignfile.load import load_spec
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.diff import diff
 from runner.plan.expand import build_graph
 from runner.plan.render import render_json
-from runner.spec.load import load_spec
 
 words = st.text(alphabet="abcdefghij ", min_size=1, max_size=12).map(str.strip).filter(bool)
 

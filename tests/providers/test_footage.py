@@ -8,7 +8,8 @@ import tracemalloc
 from pathlib import Path
 
 from runner import api_facts as facts
-from runner.providers.footage import FootageFile, check_footage_file, twin_body_chunks
+from runner.media.footage import check_footage_file
+from runner.providers.footage import FootageFile, twin_body_chunks
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from runner.environment import check_campaign_variables
 from runner.errors import ConfigError
 from runner.lock import lockfile
 from runner.providers.config import settings_from_env, transient_limits
+from runner.settings import check_campaign_variables
 from tests.providers.conftest import Scripted
 
 REPO = Path(__file__).resolve().parents[2]
@@ -169,7 +169,7 @@ def test_an_unreachable_provider_ends_apply_with_one_message_within_the_budget(
 
 
 def test_the_apply_block_carries_the_transient_budget(tmp_path: Path) -> None:
-    from runner.spec.load import load_spec
+    from runner.campaignfile.load import load_spec
 
     path = tmp_path / "c.yaml"
     path.write_text(SPEC + "  transient_attempts: 7\n  transient_seconds: 12.5\n")

@@ -1,7 +1,7 @@
 """Fuzz: no YAML document or template string makes validate or plan fail with a bug (exit 3).
 
 Each run tries CAMPAIGN_FUZZ_EXAMPLES examples: 500 by default, 2,000 in CI (CI=true), about 10 s;
-locally: `CAMPAIGN_FUZZ_EXAMPLES=2000 python -m pytest tests/spec/test_fuzz.py`.
+locally: `CAMPAIGN_FUZZ_EXAMPLES=2000 python -m pytest tests/campaignfile/test_fuzz.py`.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from runner.campaignfile.load import load_spec
+from runner.campaignfile.templates import Renderer, RenderError
 from runner.errors import SpecError
 from runner.plan.expand import build_graph, checked_graph
-from runner.spec.load import load_spec
-from runner.spec.templates import Renderer, RenderError
 
 HEAD = """version: 1
 campaign: t

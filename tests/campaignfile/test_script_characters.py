@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.spec import limits
+from runner.campaignfile import limits
 
 
 @pytest.mark.parametrize(

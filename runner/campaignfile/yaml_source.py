@@ -6,9 +6,9 @@ from typing import Any
 
 import yaml
 
+from runner.campaignfile import values
+from runner.campaignfile.sizes import DEFAULT_YAML_NODES
 from runner.errors import Problem
-from runner.spec import values
-from runner.spec.sizes import DEFAULT_YAML_NODES
 
 try:
     _Base: Any = yaml.CSafeLoader

@@ -1,4 +1,4 @@
-"""The job state machine: kinds, recorded states, working phases, events and the one transition table.
+"""The job state machine: recorded states, working phases, events and the one transition table.
 
 `docs/apply.md` shows TRANSITIONS as a table and a test walks every row of it, so the
 documentation, the plan (runner/plan/diff.py) and the engine cannot disagree.
@@ -9,17 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from runner.media.video_check import CHECK_ERROR_CODE
-
-
-class JobKind(StrEnum):
-    """What a job makes."""
-
-    AVATAR_VIDEO = "avatar_video"
-    UPLOAD = "upload"
-    REFRESH_VIDEO = "refresh_video"
-    HEYGEN_VIDEO = "heygen_video"
-    HEYGEN_AVATAR = "heygen_avatar"  # a digital twin, made from footage once its subject consents
+from runner.vocabulary.errors import retryable
 
 
 class JobState(StrEnum):
@@ -146,12 +136,6 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
     ),
 }
 
-# Failure codes written by the engine that a later apply may retry (within apply.max_retries);
-# any other code is the provider's refusal of the request itself: failed for good until the spec changes.
-RETRYABLE_CODES = frozenset(
-    {"TASK_FAILED", "RENDER_FAILED", "TASK_LOST", "OUTCOME_UNKNOWN", "CONNECT", "NO_REPLY", CHECK_ERROR_CODE}
-)  # CONNECT and NO_REPLY: written by older versions
-
 
 class IllegalTransition(Exception):
     """An event that cannot happen in a state: a bug."""
@@ -169,4 +153,4 @@ def failed_for_good(state: str, attempts: int, error_code: str | None, max_retri
     """A failed job that apply will not retry: refused by the provider, or out of retries."""
     if state != JobState.FAILED:
         return False
-    return error_code not in RETRYABLE_CODES or attempts > max_retries
+    return not retryable(error_code) or attempts > max_retries

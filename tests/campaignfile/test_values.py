@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from runner.campaignfile.load import load_spec
+from runner.campaignfile.values import same_value, scalar_from_text, value_mismatch
+from runner.campaignfile.yaml_source import load_yaml
 from runner.errors import SpecError
 from runner.plan.expand import build_graph
-from runner.spec.load import load_spec
-from runner.spec.values import same_value, scalar_from_text, value_mismatch
-from runner.spec.yaml_source import load_yaml
 
 
 def _values(text: str) -> list[object]:

@@ -15,8 +15,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from runner.spec.sizes import DEFAULT_RENDERED_CHARS
-from runner.spec.values import typed_key
+from runner.campaignfile.sizes import DEFAULT_RENDERED_CHARS
+from runner.campaignfile.values import typed_key
 
 
 class RenderError(Exception):

@@ -7,12 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from runner import api_facts as facts
-from runner.errors import Problem, SpecError
-from runner.paths import template_dirs
-from runner.plan.job import TAG_CHARS
-from runner.providers.footage import check_footage_file, file_sha256
-from runner.spec import limits
-from runner.spec.model import (
+from runner.campaignfile import limits
+from runner.campaignfile.model import (
     ApplySettings,
     AvatarRef,
     BudgetSettings,
@@ -26,11 +22,15 @@ from runner.spec.model import (
     TwinDef,
     VideoGroup,
 )
-from runner.spec.schema import schema_problems, without_invalid
-from runner.spec.sizes import SizeLimits, group_cells
-from runner.spec.templates import TemplateProblem, check_template, did_you_mean
-from runner.spec.values import same_value, shown, value_mismatch
-from runner.spec.yaml_source import child_path, load_yaml
+from runner.campaignfile.schema import schema_problems, without_invalid
+from runner.campaignfile.sizes import SizeLimits, group_cells
+from runner.campaignfile.templates import TemplateProblem, check_template, did_you_mean
+from runner.campaignfile.values import same_value, shown, value_mismatch
+from runner.campaignfile.yaml_source import child_path, load_yaml
+from runner.errors import Problem, SpecError
+from runner.media.footage import check_footage_file, file_sha256
+from runner.paths import template_dirs
+from runner.vocabulary.names import TAG_CHARS
 
 RESERVED_NAMES = frozenset({"campaign", "vars", "avatar", "script", "holiday_theme"})
 

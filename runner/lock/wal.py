@@ -15,8 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock import records
+from runner.lock.records import JobRecord, Lockfile
 from runner.paths import STATE_DIR_NAME
 
 
@@ -27,7 +27,7 @@ def journal_path(lock_path: Path) -> Path:
 
 def record_line(campaign: str, key: str, record: JobRecord | None) -> dict[str, Any]:
     """One job's change as plain data (None: the job was dropped)."""
-    data = None if record is None else lockfile.to_data(Lockfile(campaign=campaign, jobs={key: record}))["jobs"][key]
+    data = None if record is None else records.to_data(Lockfile(campaign=campaign, jobs={key: record}))["jobs"][key]
     return {"job": key, "record": data}
 
 
@@ -70,7 +70,7 @@ def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
         if line.get("record") is None:
             jobs.pop(key, None)
         else:
-            parsed = lockfile.from_data(
+            parsed = records.from_data(
                 {"version": lock.version, "campaign": lock.campaign, "jobs": {key: line["record"]}}, str(path)
             )
             jobs[key] = parsed.jobs[key]

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import regex
 
 from runner import api_facts as facts
-from runner.spec.values import shown
+from runner.campaignfile.values import shown
 
 # Letters, marks, digits, punctuation and the symbols languages write (°, %, currency, math) are read
 # aloud; emoji and pictographs are not, and control or format characters are invisible mistakes.

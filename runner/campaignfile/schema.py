@@ -8,10 +8,10 @@ from typing import Any
 
 import jsonschema
 
+from runner.campaignfile import values
+from runner.campaignfile.templates import did_you_mean
+from runner.campaignfile.yaml_source import child_path
 from runner.paths import package_json
-from runner.spec import values
-from runner.spec.templates import did_you_mean
-from runner.spec.yaml_source import child_path
 
 CAMPAIGN_SCHEMA: dict[str, Any] = package_json("schemas", "campaign.schema.json")
 _VALIDATOR = jsonschema.Draft202012Validator(CAMPAIGN_SCHEMA)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.spec.sizes import SizeLimits
-from runner.spec.values import Scalar
+from runner.campaignfile.sizes import SizeLimits
+from runner.campaignfile.values import Scalar
 
 __all__ = ["Scalar"]
 

@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from runner import api_facts
+from runner.campaignfile.load import load_spec
+from runner.campaignfile.schema import CAMPAIGN_SCHEMA
+from runner.campaignfile.templates import Renderer, RenderError, slug
 from runner.commands.validate import command as validate
-from runner.spec.load import load_spec
-from runner.spec.schema import CAMPAIGN_SCHEMA
-from runner.spec.templates import Renderer, RenderError, slug
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

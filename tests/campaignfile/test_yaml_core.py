@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from runner.campaignfile.load import load_spec
+from runner.campaignfile.yaml_source import load_yaml
 from runner.errors import SpecError
 from runner.plan.expand import build_graph
-from runner.spec.load import load_spec
-from runner.spec.yaml_source import load_yaml
 
 HEAD = """version: 1
 campaign: t

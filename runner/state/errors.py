@@ -1,0 +1,9 @@
+"""What goes wrong with a state backend."""
+
+from __future__ import annotations
+
+from runner.errors import CampaignError
+
+
+class StateBackendError(CampaignError):
+    """The state backend cannot be used (unreachable, lost lease, newer or foreign state)."""

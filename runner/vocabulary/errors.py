@@ -1,0 +1,44 @@
+"""The failure codes the tool itself records (a provider's own codes are kept as it sends them)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """A job's `error.code` written by the engine, and whether a later apply may retry it (within max_retries)."""
+
+    TASK_FAILED = "TASK_FAILED"  # the provider's task failed
+    RENDER_FAILED = "RENDER_FAILED"  # a HeyGen render failed
+    TASK_LOST = "TASK_LOST"  # the provider no longer knows the task ids
+    OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+    CHECK_FAILED = "post_render_check"  # the downloaded video failed its post-render check
+    CREATE_REFUSED = "CREATE"  # the provider returned no task for a package
+    NO_URL = "NO_URL"  # a finished video without a URL to fetch it from
+    CONSENT_REFUSED = "CONSENT_REFUSED"  # a twin's subject did not consent
+    TRAINING_FAILED = "TRAINING_FAILED"  # a twin's training failed
+    CONNECT = "CONNECT"  # written by older versions
+    NO_REPLY = "NO_REPLY"  # written by older versions
+
+    @property
+    def retryable(self) -> bool:
+        """Whether a later apply may create the job again; any other code is a refusal of the request itself."""
+        return self in _RETRYABLE
+
+
+_RETRYABLE = frozenset(
+    {
+        ErrorCode.TASK_FAILED,
+        ErrorCode.RENDER_FAILED,
+        ErrorCode.TASK_LOST,
+        ErrorCode.OUTCOME_UNKNOWN,
+        ErrorCode.CHECK_FAILED,
+        ErrorCode.CONNECT,
+        ErrorCode.NO_REPLY,
+    }
+)
+
+
+def retryable(code: str | None) -> bool:
+    """Whether a recorded error code (the tool's or a provider's) lets a later apply retry the job."""
+    return code in _RETRYABLE
