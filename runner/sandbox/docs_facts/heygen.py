@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 # --- POST /v3/videos -----------------------------------------------------------------------------
-VIDEO_TYPE = "avatar"  # "`type` is the constant `"avatar"` and is **required**" (see heygen_videos: not yet enforced)
+# "`type` is the constant `"avatar"` and is **required**": heygen_videos refuses a wrong one; an absent
+# one too once the client sends it
+VIDEO_TYPE = "avatar"
 SCRIPT_MIN_CHARS = 1  # "`script` (1–5,000 characters)"
 SCRIPT_MAX_CHARS = 5000
 ASPECT_RATIOS = ("16:9", "9:16", "4:5", "5:4", "1:1", "auto")  # "`aspect_ratio` (`16:9`, ... `auto`; default `16:9`)"
