@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner import api_facts as facts
+from runner.sandbox.docs_facts import heygen as heygen_facts
+from runner.sandbox.docs_facts import tiktok as tiktok_facts
 
 DEFAULT_SPREAD = (0.5, 1.0)  # tasks finish between half the (sped-up) documented bound and the bound
 HEYGEN_PLAN_CONCURRENCY = (1, 3, 6, 10)  # concurrent renders per account by HeyGen plan tier
@@ -26,7 +27,7 @@ class SandboxConfig:
     tokens: tuple[str, ...] = ()  # further tokens, each its own app with its own limits and counters
     speed: float = 1.0  # a task takes this fraction of the documented processing time
     spread: tuple[float, float] = DEFAULT_SPREAD  # (low, high) fractions of the bound a task takes
-    url_ttl: float = facts.PREVIEW_URL_TTL_SECONDS  # seconds a signed preview URL stays valid
+    url_ttl: float = tiktok_facts.PREVIEW_URL_TTL_SECONDS  # seconds a signed preview URL stays valid
     fault_rate: float = 0.0  # transient faults (HTTP 5xx or code 50000/50002); no effect
     slow_rate: float = 0.0  # replies delayed by 2-5 (sped-up) seconds
     task_failure_rate: float = 0.0  # tasks that end FAILED
@@ -37,9 +38,9 @@ class SandboxConfig:
     slow_render_factor: float = 2.0  # how much slower (> 1)
     outages: tuple[tuple[float, float], ...] = ()  # (start, end) seconds after start-up: every request 503
     twin_training_failure_rate: float = 0.0  # approved HeyGen digital twins whose training fails
-    heygen_max_concurrent: int = 10  # HeyGen renders in progress per API key (plan tier 1/3/6/10)
+    heygen_max_concurrent: int = heygen_facts.MAX_RENDERS_IN_PROGRESS  # renders per API key (tier 1/3/6/10)
     public_urls: bool = True  # uploads of public http(s) URLs are served from the asset store (no internet here)
-    qps: float = facts.TIKTOK_APP_QPS  # the app's rate-limit tier
+    qps: float = tiktok_facts.APP_QPS  # the app's rate-limit tier
     seed: int | None = None
     state_file: Path | None = None
     video_cache: Path | None = None  # where rendered MP4s are kept [default: runner.sandbox.video.default_cache_dir()]

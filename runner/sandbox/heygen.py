@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from runner import api_facts
+from runner.sandbox.docs_facts import heygen as facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
 from runner.sandbox.heygen_videos import Videos, body_digest
 from runner.sandbox.heygen_zego_common import (
@@ -53,7 +53,7 @@ class HeyGenEmulator:
 
     def _limiter(self, app: str) -> SlidingWindow:
         with self.lock:
-            return self.limiters.setdefault(app, SlidingWindow(self.hooks.clock, api_facts.HEYGEN_QPS))
+            return self.limiters.setdefault(app, SlidingWindow(self.hooks.clock, facts.QPS))
 
     def guard(self, endpoint: str, handler: Handler, *, auth: bool = True, slow_inside: bool = False) -> Handler:
         """Count, authenticate, rate-limit and fault-inject before the handler runs."""
@@ -77,7 +77,7 @@ class HeyGenEmulator:
                     return error_response(
                         429,
                         "rate_limited",
-                        f"too many requests (limit {api_facts.HEYGEN_QPS}/s)",
+                        f"too many requests (limit {facts.QPS}/s)",
                         {"Retry-After": retry_after_header(wait)},
                     )
                 if self.hooks.fault():
@@ -279,8 +279,8 @@ async def _json_object(request: Request) -> dict[str, Any]:
 
 def _page(request: Request, items: list[dict[str, Any]], query: str) -> Response:
     raw_limit = request.query_params.get("limit")
-    lo, hi = api_facts.HEYGEN_PAGE_LIMIT_MIN, api_facts.HEYGEN_PAGE_LIMIT_MAX
-    limit = api_facts.HEYGEN_PAGE_LIMIT_DEFAULT
+    lo, hi = facts.PAGE_LIMIT_MIN, facts.PAGE_LIMIT_MAX
+    limit = facts.PAGE_LIMIT_DEFAULT
     if raw_limit is not None:
         if not raw_limit.isdigit() or not lo <= int(raw_limit) <= hi:
             raise HeyGenError(400, "invalid_parameter", f"limit must be an integer from {lo} to {hi}")

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runner import api_facts
+from runner.sandbox.docs_facts import heygen as facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
 from runner.sandbox.heygen_zego_common import EmulatorHooks, retry_after_header
 from runner.sandbox.video import VideoSpec, spoken_seconds
 
 PENDING_SECONDS = 5.0  # virtual seconds a new render stays "pending" before "processing"
-IDEMPOTENCY_KEY_MAX_CHARS = 255
+IDEMPOTENCY_KEY = re.compile(
+    rf"[{facts.IDEMPOTENCY_KEY_CHARACTERS}]{{{facts.IDEMPOTENCY_KEY_MIN_CHARS},{facts.IDEMPOTENCY_KEY_MAX_CHARS}}}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,19 +48,22 @@ class Videos:
         """Check a POST /v3/videos body; return the normalised request."""
         if not isinstance(body, dict):
             raise HeyGenError(400, "invalid_parameter", "the body must be a JSON object")
+        # The docs make `type` required; the client does not send it yet, so only a wrong value is refused.
+        if body.get("type", facts.VIDEO_TYPE) != facts.VIDEO_TYPE:
+            raise HeyGenError(400, "invalid_parameter", f"type must be {facts.VIDEO_TYPE!r} (an avatar video)")
         avatar_id = body.get("avatar_id")
         if not isinstance(avatar_id, str) or not avatar_id:
             raise HeyGenError(400, "invalid_parameter", "avatar_id (a look id) is required")
         script = body.get("script")
-        limit = api_facts.HEYGEN_SCRIPT_MAX_CHARS
-        if not isinstance(script, str) or not script.strip() or len(script) > limit:
-            raise HeyGenError(400, "invalid_parameter", f"script must be 1-{limit} characters")
+        lo, hi = facts.SCRIPT_MIN_CHARS, facts.SCRIPT_MAX_CHARS
+        if not isinstance(script, str) or not script.strip() or not lo <= len(script) <= hi:
+            raise HeyGenError(400, "invalid_parameter", f"script must be {lo}-{hi} characters")
         voice_id = body.get("voice_id")
         if not isinstance(voice_id, str) or not voice_id:
             raise HeyGenError(400, "invalid_parameter", "voice_id is required")
-        aspect = body.get("aspect_ratio", api_facts.HEYGEN_DEFAULT_ASPECT_RATIO)
-        if aspect not in api_facts.HEYGEN_ASPECT_RATIOS:
-            allowed = ", ".join(api_facts.HEYGEN_ASPECT_RATIOS)
+        aspect = body.get("aspect_ratio", facts.DEFAULT_ASPECT_RATIO)
+        if aspect not in facts.ASPECT_RATIOS:
+            allowed = ", ".join(facts.ASPECT_RATIOS)
             raise HeyGenError(400, "invalid_parameter", f"aspect_ratio must be one of {allowed}")
         title = body.get("title")
         if title is not None and not isinstance(title, str):
@@ -75,13 +81,14 @@ class Videos:
         """Claim an Idempotency-Key: a stored reply to replay, or None to go ahead (key now in flight)."""
         if key is None:
             return None
-        if not key or len(key) > IDEMPOTENCY_KEY_MAX_CHARS:
+        if not IDEMPOTENCY_KEY.fullmatch(key):
+            lo, hi = facts.IDEMPOTENCY_KEY_MIN_CHARS, facts.IDEMPOTENCY_KEY_MAX_CHARS
             raise HeyGenError(
-                400, "invalid_parameter", f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX_CHARS} characters"
+                400, "invalid_parameter", f"Idempotency-Key must be {lo}-{hi} of [{facts.IDEMPOTENCY_KEY_CHARACTERS}]"
             )
         now = self._hooks.clock.time()
         record = self._state["idempotency"].get(key)
-        if record is not None and now - record["at"] >= api_facts.HEYGEN_IDEMPOTENCY_WINDOW_SECONDS:
+        if record is not None and now - record["at"] >= facts.IDEMPOTENCY_WINDOW_SECONDS:
             del self._state["idempotency"][key]
             record = None
         if key in self._in_flight:
@@ -128,7 +135,7 @@ class Videos:
         video_id = f"{self._hooks.rng.getrandbits(128):032x}"
         fails = self._hooks.rng.random() < self._hooks.config.task_failure_rate
         now = self._hooks.clock.time()
-        duration = self._hooks.processing_seconds(api_facts.HEYGEN_PROCESSING_SECONDS)
+        duration = self._hooks.processing_seconds(facts.RENDER_SECONDS)
         self._state["videos"][video_id] = {
             **request,
             "created_at": now,
@@ -165,7 +172,7 @@ class Videos:
         if video is None:
             raise HeyGenError(404, "not_found", f"video {video_id!r} not found")
         elapsed = self._hooks.clock.time() - video["created_at"]
-        done = elapsed >= video.get("duration", api_facts.HEYGEN_PROCESSING_SECONDS)
+        done = elapsed >= video.get("duration", facts.RENDER_SECONDS)
         if not done:
             status = "pending" if elapsed < PENDING_SECONDS else "processing"
         else:
@@ -181,9 +188,7 @@ class Videos:
             "created_at": int(video["created_at"]),
             "video_url": media_url if completed else None,
             "duration": spoken_seconds(video["script"]) if completed else None,
-            "error": (
-                {"code": "render_failed", "message": "the video could not be rendered"} if status == "failed" else None
-            ),
+            **_failure(status == "failed"),
         }
 
     def video_spec(self, video_id: str) -> VideoSpec:
@@ -203,6 +208,13 @@ class Videos:
         video = self._state["videos"].get(video_id)
         if video is None or video["fails"]:
             return False
-        return bool(
-            self._hooks.clock.time() - video["created_at"] >= video.get("duration", api_facts.HEYGEN_PROCESSING_SECONDS)
-        )
+        return bool(self._hooks.clock.time() - video["created_at"] >= video.get("duration", facts.RENDER_SECONDS))
+
+
+def _failure(failed: bool) -> dict[str, Any]:
+    """A failed render's documented `failure_code` and `failure_message`; `error` is always there."""
+    if not failed:
+        return {"error": None}
+    code, message = "render_failed", "the video could not be rendered"
+    # `error` is not in the docs: the client reads it today, so it stays until the client reads the documented fields
+    return {"failure_code": code, "failure_message": message, "error": {"code": code, "message": message}}

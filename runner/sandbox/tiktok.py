@@ -13,12 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
-from runner import api_facts as facts
-from runner.campaignfile.limits import script_bad_characters
+from runner.sandbox.docs_facts import tiktok as facts
+from runner.sandbox.docs_facts.tiktok import BAD_PARAM, URL_INVALID_MEDIA, URL_UNREACHABLE
+from runner.sandbox.tiktok_checks import check_hook, check_packages, check_strategies
 from runner.sandbox.tiktok_common import (
-    BAD_PARAM,
-    URL_INVALID_MEDIA,
-    URL_UNREACHABLE,
     ApiError,
     Guard,
     json_body,
@@ -53,35 +51,7 @@ class TikTokEmulator:
 
     async def create_avatar_videos(self, request: Request) -> Any:
         body = await json_body(request)
-        packages = body.get("material_packages")
-        if not isinstance(packages, list) or not packages:
-            raise ApiError(BAD_PARAM, "material_packages: this field is required (1-5 packages)")
-        if len(packages) > facts.MAX_PACKAGES_PER_CREATE:
-            raise ApiError(
-                BAD_PARAM, f"material_packages: max size is {facts.MAX_PACKAGES_PER_CREATE}, got {len(packages)}"
-            )
-        for i, package in enumerate(packages):
-            where = f"material_packages[{i}]."
-            if not isinstance(package, dict):
-                raise ApiError(BAD_PARAM, f"material_packages[{i}]: must be an object")
-            avatar_id = required_str(package, "avatar_id", where)
-            if avatar_id not in self.account.avatar_ids:
-                raise ApiError(BAD_PARAM, f"{where}avatar_id: no available digital avatar with id {avatar_id}")
-            script = required_str(package, "script", where)
-            if len(script) > facts.SCRIPT_MAX_CHARS:
-                raise ApiError(
-                    BAD_PARAM, f"{where}script: length limit is {facts.SCRIPT_MAX_CHARS} characters, got {len(script)}"
-                )
-            bad = script_bad_characters(script)
-            if bad:
-                raise ApiError(
-                    BAD_PARAM, f"{where}script: emojis and special characters are not supported ({''.join(bad[:3])})"
-                )
-            name = package.get("video_name")
-            if name is not None and (not isinstance(name, str) or len(name) > facts.VIDEO_NAME_MAX_CHARS):
-                raise ApiError(BAD_PARAM, f"{where}video_name: length limit is {facts.VIDEO_NAME_MAX_CHARS} characters")
-            if package.get("package_id") is not None and not isinstance(package["package_id"], str):
-                raise ApiError(BAD_PARAM, f"{where}package_id: must be a string")
+        packages = check_packages(body.get("material_packages"), self.account.avatar_ids)
         with self.world.lock:
             tasks = [self.account.new_avatar_task(p) for p in packages]
             self._maybe_forget([t["task_id"] for t in tasks])
@@ -167,10 +137,10 @@ class TikTokEmulator:
     # --- Refresh Ads API -------------------------------------------------------------------
     async def upload(self, request: Request) -> Any:
         body = await json_body(request)
-        if body.get("upload_type") != "UPLOAD_BY_URL":
-            raise ApiError(BAD_PARAM, "upload_type: must be UPLOAD_BY_URL")
-        if body.get("use_scenario") != "AIGC":
-            raise ApiError(BAD_PARAM, "use_scenario: must be AIGC")
+        if body.get("upload_type") not in facts.UPLOAD_TYPES:
+            raise ApiError(BAD_PARAM, f"upload_type: must be {' or '.join(facts.UPLOAD_TYPES)}")
+        if body.get("use_scenario") not in facts.USE_SCENARIOS:
+            raise ApiError(BAD_PARAM, f"use_scenario: must be {' or '.join(facts.USE_SCENARIOS)}")
         url = required_str(body, "video_url")
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc or not parsed.hostname:
@@ -210,18 +180,10 @@ class TikTokEmulator:
     async def create_refresh(self, request: Request) -> Any:
         body = await json_body(request)
         video_id = required_str(body, "video_id")
-        strategies = body.get("video_refresh_strategy_list")
-        if not isinstance(strategies, list) or not strategies:
-            raise ApiError(BAD_PARAM, "video_refresh_strategy_list: this field is required")
-        if (
-            any(s not in facts.REFRESH_STRATEGIES for s in strategies)
-            or len(set(strategies)) != len(strategies)
-            or frozenset(strategies) not in facts.REFRESH_STRATEGY_COMBINATIONS
-        ):
-            raise ApiError(BAD_PARAM, f"video_refresh_strategy_list: {strategies} is not a supported combination")
+        strategies = check_strategies(body.get("video_refresh_strategy_list"))
         hook = body.get("add_hook")
         if "ADD_HOOK" in strategies:
-            _check_hook(hook)
+            check_hook(hook)
         elif hook is not None:
             raise ApiError(BAD_PARAM, "add_hook: only valid when video_refresh_strategy_list includes ADD_HOOK")
         with self.world.lock:
@@ -237,8 +199,8 @@ class TikTokEmulator:
     async def list_refresh_tasks(self, request: Request) -> Any:
         ids = string_ids(request.query_params, "task_ids", facts.MAX_TASK_IDS_PER_GET)
         kind = request.query_params.get("aigc_video_type")
-        if kind is not None and kind != "REFRESH_VIDEO":
-            raise ApiError(BAD_PARAM, "aigc_video_type: must be REFRESH_VIDEO")
+        if kind is not None and kind not in facts.AIGC_VIDEO_TYPES:
+            raise ApiError(BAD_PARAM, f"aigc_video_type: must be {' or '.join(facts.AIGC_VIDEO_TYPES)}")
         if kind is None:
             return {"list": []}  # without the type, only dubbed-video tasks are listed: none here
         out = []
@@ -265,8 +227,8 @@ class TikTokEmulator:
     async def list_refresh_videos(self, request: Request) -> Any:
         page, size = paging(request.query_params)
         kinds = query_json(request.query_params, "aigc_video_types", list)
-        if kinds is not None and any(k != "REFRESH_VIDEO" for k in kinds):
-            raise ApiError(BAD_PARAM, "aigc_video_types: the only value is REFRESH_VIDEO")
+        if kinds is not None and any(k not in facts.AIGC_VIDEO_TYPES for k in kinds):
+            raise ApiError(BAD_PARAM, f"aigc_video_types: the only value is {' or '.join(facts.AIGC_VIDEO_TYPES)}")
         if not kinds:
             return page_of([], page, size)
         with self.world.lock:
@@ -320,38 +282,13 @@ def _date(filtering: dict[str, Any], name: str) -> str | None:
     return str(value)
 
 
-def _check_hook(hook: Any) -> None:
-    if not isinstance(hook, dict):
-        raise ApiError(BAD_PARAM, "add_hook: required when video_refresh_strategy_list includes ADD_HOOK")
-    if hook.get("hook_type") not in facts.HOOK_TYPES:
-        raise ApiError(BAD_PARAM, f"add_hook.hook_type: must be one of {', '.join(facts.HOOK_TYPES)}")
-    if hook.get("product_category") is None:
-        raise ApiError(
-            BAD_PARAM, "add_hook.product_category: required when video_refresh_strategy_list includes ADD_HOOK"
-        )
-    if hook["product_category"] not in facts.PRODUCT_CATEGORIES:
-        raise ApiError(BAD_PARAM, f"add_hook.product_category: unknown value {hook['product_category']}")
-    description = hook.get("product_description")
-    if description is not None and (
-        not isinstance(description, str) or len(description) > facts.PRODUCT_DESCRIPTION_MAX_CHARS
-    ):
-        raise ApiError(
-            BAD_PARAM, f"add_hook.product_description: length limit is {facts.PRODUCT_DESCRIPTION_MAX_CHARS} characters"
-        )
-    theme = hook.get("holiday_theme")
-    if hook["hook_type"] == "HOLIDAY" and theme is None:
-        raise ApiError(BAD_PARAM, "add_hook.holiday_theme: required when hook_type is HOLIDAY")
-    if theme is not None and theme not in facts.HOLIDAY_THEMES:
-        raise ApiError(BAD_PARAM, f"add_hook.holiday_theme: unknown value {theme}")
-
-
 def build_app(world: World, emu: TikTokEmulator | None = None) -> Starlette:
     """The TikTok API, to be mounted at /open_api/v1.3."""
     emu = emu or TikTokEmulator(world)
     guard = Guard(world)
     refresh_limits = (
-        (facts.REFRESH_CREATE_QPS, 1.0, "refresh task create: 1 request per second"),
-        (facts.REFRESH_CREATE_QPM, 60.0, "refresh task create: 5 requests per minute"),
+        (facts.REFRESH_CREATE_QPS, 1.0, f"refresh task create: {facts.REFRESH_CREATE_QPS} request per second"),
+        (facts.REFRESH_CREATE_QPM, 60.0, f"refresh task create: {facts.REFRESH_CREATE_QPM} requests per minute"),
     )
     g = guard.wrap
     app = Starlette(

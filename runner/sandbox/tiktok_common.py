@@ -12,19 +12,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from runner.sandbox.docs_facts import tiktok as facts
+from runner.sandbox.docs_facts.tiktok import (
+    BAD_PARAM,
+    OK,
+    RATE_LIMITED,
+    SERVER_BUSY,
+    SERVER_ERROR,
+    TOKEN_INVALID,
+    TOKEN_MISSING,
+)
 from runner.sandbox.heygen_zego_common import DroppedReply
 from runner.sandbox.world import World
-
-OK = 0
-BAD_PARAM = 40002
-TOKEN_MISSING = 40104
-TOKEN_INVALID = 40105
-RATE_LIMITED = 40100
-SERVER_ERROR = 50000
-SERVER_BUSY = 50002
-URL_UNREACHABLE = 40011  # sandbox choice: the video URL could not be fetched
-URL_INVALID_MEDIA = 40012  # sandbox choice: the URL did not serve a video
-NOT_FOUND = 40001  # sandbox choice: an unknown id in a request body
 
 
 class ApiError(Exception):
@@ -180,7 +179,7 @@ def string_ids(params: Mapping[str, str], name: str, maximum: int) -> list[str]:
 
 
 def paging(params: Mapping[str, str]) -> tuple[int, int]:
-    """`page` (>= 1, default 1) and `page_size` (1-100, default 10)."""
+    """`page` (>= 1, default 1) and `page_size` (1-100, default 10), as documented."""
 
     def number(name: str, default: int, lo: int, hi: int | None) -> int:
         raw = params.get(name)
@@ -194,7 +193,8 @@ def paging(params: Mapping[str, str]) -> tuple[int, int]:
             raise ApiError(BAD_PARAM, f"{name}: must be between {lo} and {hi}" if hi else f"{name}: must be >= {lo}")
         return value
 
-    return number("page", 1, 1, None), number("page_size", 10, 1, 100)
+    page = number("page", facts.PAGE_DEFAULT, facts.PAGE_MIN, None)
+    return page, number("page_size", facts.PAGE_SIZE_DEFAULT, facts.PAGE_SIZE_MIN, facts.PAGE_SIZE_MAX)
 
 
 def page_of(items: list[dict[str, Any]], page: int, size: int) -> dict[str, Any]:

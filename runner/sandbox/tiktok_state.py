@@ -10,12 +10,10 @@ import math
 import string
 from typing import Any
 
-from runner import api_facts as facts
 from runner.paths import package_text
+from runner.sandbox.docs_facts import tiktok as facts
 from runner.sandbox.video import SAMPLE_SCRIPT, VideoSpec
 from runner.sandbox.world import World
-
-HOOK_TYPES_OF_RECOMMENDED = ("EMOTIONAL", "COMMENT", "BILLO", "TEXT_TO_VIDEO")
 
 
 def load_catalog() -> list[dict[str, str]]:
@@ -50,9 +48,10 @@ class TikTokAccount:
         self.state["seq"] += 1
         return str(base + self.state["seq"])
 
-    def random_suffix(self) -> str:
-        """Three random letters, as in the documented default names."""
-        return "".join(self.world.rng.choice(string.ascii_letters) for _ in range(3))
+    def default_name(self, prefix: str, now: float) -> str:
+        """A documented default name: `{prefix}-{YYYYMMDDHHMMSS}-{three random characters}`."""
+        letters = "".join(self.world.rng.choice(string.ascii_letters) for _ in range(facts.DEFAULT_NAME_RANDOM_CHARS))
+        return f"{prefix}-{stamp(now, facts.DEFAULT_NAME_TIME_FORMAT)}-{letters}"
 
     # --- lifecycle -------------------------------------------------------------------------
     def status(self, task: dict[str, Any]) -> str:
@@ -77,7 +76,7 @@ class TikTokAccount:
             "video_id": self.next_id(7_500_000_000_000_000_000),
             "avatar_id": package["avatar_id"],
             "script": package["script"],
-            "video_name": package.get("video_name") or f"project-{stamp(now, '%Y%m%d%H%M%S')}-{self.random_suffix()}",
+            "video_name": package.get("video_name") or self.default_name(facts.AVATAR_VIDEO_NAME_PREFIX, now),
             "package_id": package.get("package_id"),
             "created": now,
             "duration": self.world.processing_seconds(bound),
@@ -96,7 +95,7 @@ class TikTokAccount:
         now = self.world.clock.time()
         hook_types: tuple[str | None, ...] = (None,)
         if add_hook and add_hook.get("hook_type") == "RECOMMENDED":
-            hook_types = HOOK_TYPES_OF_RECOMMENDED
+            hook_types = facts.RECOMMENDED_HOOK_TYPES
         tasks = []
         for hook_type in hook_types:
             task = {
@@ -106,7 +105,7 @@ class TikTokAccount:
                 "strategies": strategies,
                 "hook_type": hook_type or (add_hook or {}).get("hook_type"),
                 "holiday_theme": (add_hook or {}).get("holiday_theme"),
-                "video_name": f"refresh_video-{stamp(now, '%Y%m%d%H%M%S')}-{self.random_suffix()}",
+                "video_name": self.default_name(facts.REFRESH_VIDEO_NAME_PREFIX, now),
                 "created": now,
                 "duration": self.world.processing_seconds(facts.REFRESH_PROCESSING_SECONDS),
                 "fails": self.world.task_rng.random() < self.world.config.task_failure_rate,

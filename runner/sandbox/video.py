@@ -18,14 +18,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from runner.atomic import atomic_file
 from runner.media.probe import ffmpeg_exe
+from runner.sandbox.docs_facts import tiktok as tiktok_facts
 
 RENDERER_VERSION = 1  # part of the cache key: bump when frames change
 WORDS_PER_SECOND = 2.5  # about 150 words a minute, a plausible speaking rate
 CHARS_PER_SECOND = 5.0  # scripts without spaces (Chinese, Japanese, Thai): characters spoken per second
-MIN_SECONDS = 2.0  # the refresh input minimum, so that every sandbox video can feed a refresh
-MAX_SECONDS = 180.0  # the refresh input maximum
+MIN_SECONDS = tiktok_facts.REFRESH_INPUT_MIN_SECONDS  # so that every sandbox video can feed a refresh
+MAX_SECONDS = tiktok_facts.REFRESH_INPUT_MAX_SECONDS
 FPS = 5
-SIZES = {"9:16": (360, 640), "16:9": (640, 360), "1:1": (480, 480)}
+SIZES = {"9:16": (360, 640), "16:9": (640, 360), "1:1": (480, 480), "4:5": (432, 540), "5:4": (540, 432)}
 FONT_FILES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",

@@ -18,12 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from runner import api_facts
 from runner.paths import package_text
+from runner.sandbox.docs_facts import zego as facts
 from runner.sandbox.heygen_zego_common import EmulatorHooks, SlidingWindow, slow_reply_seconds
-
-ACTION = "GetDigitalHumanList"
-FETCH_MODES = (1, 2, 3)  # all, public only, private only
 
 
 class ZegoError(Exception):
@@ -49,7 +46,7 @@ def load_digital_humans() -> list[dict[str, Any]]:
 
 
 def _common(code: int) -> ZegoError:
-    return ZegoError(code, api_facts.ZEGO_COMMON_CODES[code])
+    return ZegoError(code, facts.COMMON_CODES[code])
 
 
 class ZegoEmulator:
@@ -58,7 +55,7 @@ class ZegoEmulator:
     def __init__(self, hooks: EmulatorHooks) -> None:
         self.hooks = hooks
         self.humans = load_digital_humans()
-        self.limiter = SlidingWindow(hooks.clock, api_facts.ZEGO_QPS)
+        self.limiter = SlidingWindow(hooks.clock, facts.QPS)
 
     async def handle(self, request: Request) -> Response:
         """Entry point for every action."""
@@ -71,9 +68,9 @@ class ZegoEmulator:
             self.check_common(request.query_params)
             if self.limiter.admit() is not None:
                 self.hooks.refused("zego POST /?Action=GetDigitalHumanList")
-                raise ZegoError(api_facts.ZEGO_CODE_RATE_LIMITED, "too many requests per second (limit 10 QPS)")
+                raise ZegoError(facts.CODE_RATE_LIMITED, f"too many requests per second (limit {facts.QPS} QPS)")
             if self.hooks.fault():
-                raise ZegoError(api_facts.ZEGO_CODE_INTERNAL_ERROR, "internal gateway error", http_status=500)
+                raise ZegoError(facts.CODE_INTERNAL_ERROR, "internal gateway error", http_status=500)
             with self.hooks.lock:
                 slow = self.hooks.rng.random() < self.hooks.config.slow_rate
                 delay = slow_reply_seconds(self.hooks.rng) if slow else 0.0
@@ -84,16 +81,14 @@ class ZegoEmulator:
             return JSONResponse(
                 {"Code": exc.code, "Message": exc.message, "RequestId": request_id}, status_code=exc.http_status
             )
-        return JSONResponse(
-            {"Code": api_facts.ZEGO_CODE_OK, "Message": "success", "RequestId": request_id, "Data": data}
-        )
+        return JSONResponse({"Code": facts.CODE_OK, "Message": "success", "RequestId": request_id, "Data": data})
 
     def check_common(self, params: Mapping[str, str]) -> None:
         """The common parameters and the signature, in the gateway's order."""
         action = params.get("Action", "")
         if not action:
             raise _common(100000006)
-        if action != ACTION:
+        if action != facts.ACTION:
             raise _common(100000007)
         app_id = params.get("AppId", "")
         if not app_id.isdigit():
@@ -112,27 +107,27 @@ class ZegoEmulator:
         version = params.get("SignatureVersion", "")
         if not version:
             raise _common(100000013)
-        if version != "2.0":
+        if version != facts.SIGNATURE_VERSION:
             raise _common(100000014)
         if app_id != self.hooks.config.zego_app_id:
             raise _common(100000010)
-        if abs(self.hooks.clock.time() - int(timestamp)) > api_facts.ZEGO_SIGNATURE_WINDOW_SECONDS:
-            raise _common(api_facts.ZEGO_CODE_SIGNATURE_EXPIRED)
+        if abs(self.hooks.clock.time() - int(timestamp)) > facts.SIGNATURE_WINDOW_SECONDS:
+            raise _common(facts.CODE_SIGNATURE_EXPIRED)
         expected = signature(app_id, nonce, self.hooks.config.token, timestamp)
         if not hmac.compare_digest(sig.lower(), expected):
-            raise _common(api_facts.ZEGO_CODE_SIGNATURE_ERROR)
+            raise _common(facts.CODE_SIGNATURE_ERROR)
 
     def list_humans(self, raw_body: bytes) -> dict[str, Any]:
         """GetDigitalHumanList: FetchMode, Offset, Limit."""
         try:
             body = json.loads(raw_body) if raw_body.strip() else {}
         except ValueError:
-            raise ZegoError(api_facts.ZEGO_CODE_INVALID_INPUT, "the request body is not valid JSON") from None
+            raise ZegoError(facts.CODE_INVALID_INPUT, "the request body is not valid JSON") from None
         if not isinstance(body, dict):
-            raise ZegoError(api_facts.ZEGO_CODE_INVALID_INPUT, "the request body must be a JSON object")
-        mode = _integer(body, "FetchMode", 1, 1, 3)
-        offset = _integer(body, "Offset", 0, 0, api_facts.ZEGO_OFFSET_MAX)
-        limit = _integer(body, "Limit", api_facts.ZEGO_LIMIT_MAX, api_facts.ZEGO_LIMIT_MIN, api_facts.ZEGO_LIMIT_MAX)
+            raise ZegoError(facts.CODE_INVALID_INPUT, "the request body must be a JSON object")
+        mode = _integer(body, "FetchMode", facts.FETCH_MODE_DEFAULT, min(facts.FETCH_MODES), max(facts.FETCH_MODES))
+        offset = _integer(body, "Offset", facts.OFFSET_DEFAULT, facts.OFFSET_MIN, facts.OFFSET_MAX)
+        limit = _integer(body, "Limit", facts.LIMIT_DEFAULT, facts.LIMIT_MIN, facts.LIMIT_MAX)
         matching = [h for h in self.humans if mode == 1 or h["IsPublic"] == (mode == 2)]
         return {"Total": len(matching), "DigitalHumans": [dict(h) for h in matching[offset : offset + limit]]}
 
@@ -140,7 +135,7 @@ class ZegoEmulator:
 def _integer(body: Mapping[str, Any], name: str, default: int, lo: int, hi: int) -> int:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ZegoError(api_facts.ZEGO_CODE_INVALID_INPUT, f"{name} must be an integer from {lo} to {hi}")
+        raise ZegoError(facts.CODE_INVALID_INPUT, f"{name} must be an integer from {lo} to {hi}")
     return value
 
 

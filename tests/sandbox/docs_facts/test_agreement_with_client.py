@@ -1,0 +1,89 @@
+"""The emulator's reading of the docs against the client's (runner/api_facts.py): where they must agree.
+
+Known differences, where the emulator follows the docs:
+- HeyGen `aspect_ratio`: the docs list 16:9, 9:16, 4:5, 5:4, 1:1 and auto; the client knows three. The
+  emulator accepts every documented value, so it accepts all of the client's.
+- HeyGen render time: the client calls it undocumented; the docs say 5-15 minutes. Both still use 120 s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from runner import api_facts as client
+from runner.sandbox.docs_facts import heygen, tiktok, zego
+
+SAME: list[tuple[Any, str, str]] = [
+    (tiktok, "MAX_PACKAGES_PER_CREATE", "MAX_PACKAGES_PER_CREATE"),
+    (tiktok, "MAX_TASK_IDS_PER_GET", "MAX_TASK_IDS_PER_GET"),
+    (tiktok, "SCRIPT_MAX_CHARS", "SCRIPT_MAX_CHARS"),
+    (tiktok, "VIDEO_NAME_MAX_CHARS", "VIDEO_NAME_MAX_CHARS"),
+    (tiktok, "RENAME_MIN_CHARS", "RENAME_MIN_CHARS"),
+    (tiktok, "RENAME_MAX_CHARS", "RENAME_MAX_CHARS"),
+    (tiktok, "PAGE_SIZE_MAX", "PAGE_SIZE_MAX"),
+    (tiktok, "PREVIEW_URL_TTL_SECONDS", "PREVIEW_URL_TTL_SECONDS"),
+    (tiktok, "PRODUCT_DESCRIPTION_MAX_CHARS", "PRODUCT_DESCRIPTION_MAX_CHARS"),
+    (tiktok, "REFRESH_STRATEGIES", "REFRESH_STRATEGIES"),
+    (tiktok, "REFRESH_STRATEGY_COMBINATIONS", "REFRESH_STRATEGY_COMBINATIONS"),
+    (tiktok, "HOOK_TYPES", "HOOK_TYPES"),
+    (tiktok, "PRODUCT_CATEGORIES", "PRODUCT_CATEGORIES"),
+    (tiktok, "HOLIDAY_THEMES", "HOLIDAY_THEMES"),
+    (tiktok, "UPLOAD_TIMEOUT_SECONDS", "UPLOAD_TIMEOUT_SECONDS"),
+    (tiktok, "REFRESH_INPUT_MIN_SECONDS", "REFRESH_INPUT_MIN_SECONDS"),
+    (tiktok, "REFRESH_INPUT_MAX_SECONDS", "REFRESH_INPUT_MAX_SECONDS"),
+    (tiktok, "TASK_STATUSES", "TASK_STATUSES"),
+    (tiktok, "APP_QPS", "TIKTOK_APP_QPS"),
+    (tiktok, "REFRESH_CREATE_QPS", "REFRESH_CREATE_QPS"),
+    (tiktok, "REFRESH_CREATE_QPM", "REFRESH_CREATE_QPM"),
+    (tiktok, "REFRESH_PROCESSING_SECONDS", "REFRESH_PROCESSING_SECONDS"),
+    (heygen, "SCRIPT_MAX_CHARS", "HEYGEN_SCRIPT_MAX_CHARS"),
+    (heygen, "PAGE_LIMIT_MIN", "HEYGEN_PAGE_LIMIT_MIN"),
+    (heygen, "PAGE_LIMIT_MAX", "HEYGEN_PAGE_LIMIT_MAX"),
+    (heygen, "PAGE_LIMIT_DEFAULT", "HEYGEN_PAGE_LIMIT_DEFAULT"),
+    (heygen, "IDEMPOTENCY_WINDOW_SECONDS", "HEYGEN_IDEMPOTENCY_WINDOW_SECONDS"),
+    (heygen, "DEFAULT_ASPECT_RATIO", "HEYGEN_DEFAULT_ASPECT_RATIO"),
+    (heygen, "QPS", "HEYGEN_QPS"),
+    (heygen, "RENDER_SECONDS", "HEYGEN_PROCESSING_SECONDS"),
+    (zego, "QPS", "ZEGO_QPS"),
+    (zego, "LIMIT_MIN", "ZEGO_LIMIT_MIN"),
+    (zego, "LIMIT_MAX", "ZEGO_LIMIT_MAX"),
+    (zego, "OFFSET_MAX", "ZEGO_OFFSET_MAX"),
+    (zego, "SIGNATURE_WINDOW_SECONDS", "ZEGO_SIGNATURE_WINDOW_SECONDS"),
+    (zego, "CODE_OK", "ZEGO_CODE_OK"),
+    (zego, "CODE_RATE_LIMITED", "ZEGO_CODE_RATE_LIMITED"),
+    (zego, "CODE_INVALID_INPUT", "ZEGO_CODE_INVALID_INPUT"),
+    (zego, "CODE_SIGNATURE_EXPIRED", "ZEGO_CODE_SIGNATURE_EXPIRED"),
+    (zego, "CODE_SIGNATURE_ERROR", "ZEGO_CODE_SIGNATURE_ERROR"),
+    (zego, "CODE_INTERNAL_ERROR", "ZEGO_CODE_INTERNAL_ERROR"),
+    (zego, "COMMON_CODES", "ZEGO_COMMON_CODES"),
+]
+
+
+@pytest.mark.parametrize(
+    ("emulator", "name", "client_name"), SAME, ids=[f"{m.__name__.rsplit('.', 1)[-1]}.{n}" for m, n, _ in SAME]
+)
+def test_emulator_and_client_read_the_same(emulator: Any, name: str, client_name: str) -> None:
+    assert getattr(emulator, name) == getattr(client, client_name)
+
+
+def test_every_hook_type_of_recommended_is_one_video_the_client_expects() -> None:
+    assert len(tiktok.RECOMMENDED_HOOK_TYPES) == client.RECOMMENDED_HOOK_VIDEOS
+
+
+def test_return_codes_the_emulator_sends_are_the_ones_the_client_handles() -> None:
+    assert tiktok.RATE_LIMITED in client.RATE_LIMIT_CODES
+    assert {tiktok.SERVER_ERROR, tiktok.SERVER_BUSY} <= client.TRANSIENT_CODES
+    assert {tiktok.TOKEN_MISSING, tiktok.TOKEN_INVALID, tiktok.TOKEN_EXPIRED} == set(client.AUTH_CODES)
+    permanent = {tiktok.BAD_PARAM, tiktok.URL_UNREACHABLE, tiktok.URL_INVALID_MEDIA}
+    assert not permanent & (client.RATE_LIMIT_CODES | client.TRANSIENT_CODES | set(client.AUTH_CODES))
+
+
+@pytest.mark.parametrize("chars", [0, 1, 399, 400, 401, 999, 1000, 1001, 2000])
+def test_avatar_processing_bounds_agree(chars: int) -> None:
+    assert tiktok.avatar_processing_bound(chars) == client.avatar_processing_bound(chars)
+
+
+def test_every_aspect_ratio_the_client_sends_is_documented() -> None:
+    assert set(client.HEYGEN_ASPECT_RATIOS) <= set(heygen.ASPECT_RATIOS)
