@@ -59,7 +59,10 @@ class World:
 
 def _host(url: str) -> str:
     """`https://user:pw@Host:443/x` -> `host:443`: the host and port only, never credentials or path."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # not a URL at all: the clients refuse it by name before any request
+        return url.strip().lower()
     host = (parts.hostname or url.strip()).lower()
     try:
         port = parts.port
