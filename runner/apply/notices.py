@@ -8,6 +8,8 @@ from enum import StrEnum
 import click
 
 from runner.errors import NoticeNotAcknowledged
+from runner.lock.lockfile import Lockfile
+from runner.plan.model import Action, Plan
 
 
 class Notice(StrEnum):
@@ -39,6 +41,16 @@ def notices_for(uploading: Iterable[str], downloading: Iterable[str]) -> list[No
     if TIKTOK_OUTPUT_KINDS & {str(kind) for kind in downloading}:
         needed.append(Notice.DOWNLOAD)
     return needed
+
+
+def notices_needed(plan: Plan, downloads: bool, missing: list[str], lock: Lockfile | None = None) -> list[str]:
+    """Which TikTok notices this run needs: upload (assets sent for AI generation), download (TikTok-made videos)."""
+    creating = [c.job.kind for c in plan.changes if c.action in (Action.CREATE, Action.REPLACE) and c.job is not None]
+    downloading: list[str] = []
+    if downloads:
+        records = lock.jobs if lock is not None else {}
+        downloading = [*creating, *(records[key].kind if key in records else "avatar_video" for key in missing)]
+    return [str(notice) for notice in notices_for(creating, downloading)]
 
 
 def acknowledge(kinds: Iterable[str], *, accepted: bool, interactive: bool) -> None:

@@ -10,6 +10,7 @@ from runner.apply.orchestrate import ApplyRequest, run_apply
 from runner.options import Duration, format_option, lock_option, sandbox_option, selection_options, spec_argument
 from runner.plan.review import Review
 from runner.plan.select import Selection
+from runner.workspace import Workspace
 
 
 @click.command()
@@ -109,5 +110,5 @@ def command(
     if report and code in (0, 1, 4):  # 1: some jobs failed; the gallery shows which and why
         from runner.report.write import write_gallery_after_apply
 
-        write_gallery_after_apply(spec, lock_path, sandbox, err=fmt == "json")
+        write_gallery_after_apply(Workspace(spec, sandbox=sandbox, lock_override=lock_path), err=fmt == "json")
     raise SystemExit(code)

@@ -10,9 +10,10 @@ from runner.campaignfile.load import load_spec
 from runner.errors import CampaignError
 from runner.lock import lockfile
 from runner.options import format_option, lock_option, sandbox_option, spec_argument
-from runner.paths import lock_path_for
 from runner.plan.expand import build_graph
 from runner.plan.export import to_csv, to_json, video_rows
+from runner.state.store import state_store
+from runner.workspace import Workspace
 
 
 @click.command()
@@ -26,8 +27,8 @@ from runner.plan.export import to_csv, to_json, video_rows
 def command(spec: Path, lock_path: Path | None, fmt: str, sandbox: bool, out: Path | None) -> None:
     """Write one row per video: address, axes, name, provider ids, state, downloaded file."""
     loaded = load_spec(spec)
-    path = lock_path or lock_path_for(spec, sandbox=sandbox)
-    lock = lockfile.read(path, loaded.campaign)
+    with state_store(Workspace(spec, sandbox=sandbox, lock_override=lock_path), loaded) as store:
+        lock = store.read()
     rows = video_rows(loaded, build_graph(loaded, lock.resolved_avatars), lock)
     text = to_json(rows) if fmt == "json" else to_csv(rows)
     if out is None:

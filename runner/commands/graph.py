@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from runner.campaignfile.load import load_spec
-from runner.lock import lockfile
 from runner.options import format_option, lock_option, spec_argument
-from runner.paths import lock_path_for
 from runner.plan.expand import build_graph
 from runner.plan.graph_export import to_dot, to_mermaid
+from runner.state.store import state_store
+from runner.workspace import Workspace
 
 
 @click.command()
@@ -21,6 +21,7 @@ from runner.plan.graph_export import to_dot, to_mermaid
 def command(spec: Path, lock_path: Path | None, fmt: str) -> None:
     """Print the job graph (avatar video -> upload -> refresh)."""
     loaded = load_spec(spec)
-    lock = lockfile.read(lock_path or lock_path_for(spec), loaded.campaign)
+    with state_store(Workspace(spec, lock_override=lock_path), loaded) as store:
+        lock = store.read()
     graph = build_graph(loaded, lock.resolved_avatars)
     click.echo(to_dot(graph) if fmt == "dot" else to_mermaid(graph), nl=False)

@@ -7,22 +7,22 @@ from pathlib import Path
 
 import click
 
-from runner.apply.orchestrate import sandbox_state_file, spec_providers
 from runner.apply.resolve import resolve_names
 from runner.campaignfile.load import load_spec
+from runner.campaignfile.model import Spec
 from runner.environment import provider_environment
 from runner.execute import adoption
-from runner.lock import lockfile
-from runner.lock.statelock import StateLock
-from runner.lock.world import check_world, world_from_env
+from runner.lock.lockfile import Lockfile
+from runner.lock.world import World, check_world, current_world
 from runner.options import lock_option, sandbox_option, spec_argument
-from runner.paths import lock_path_for, state_dir_for
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
-from runner.plan.model import Action, Change
+from runner.plan.model import Action, Change, Plan
 from runner.providers.factory import factory_from_env
+from runner.state.store import state_store
 from runner.vocabulary.kinds import JobKind
 from runner.wording import plural
+from runner.workspace import Workspace
 
 NOT_FINDABLE = {
     JobKind.UPLOAD: "uploads carry no name the provider lists",
@@ -44,22 +44,10 @@ def command(spec: Path, lock_path: Path | None, sandbox: bool, yes: bool) -> Non
     video ids is never overwritten.
     """
     loaded = load_spec(spec)
-    path = lock_path or lock_path_for(spec, sandbox=sandbox)
-    with StateLock(path, operation="import"):
-        lock = lockfile.read(path, loaded.campaign)
-        with (
-            provider_environment(sandbox, sandbox_state_file(loaded)) as env,
-            factory_from_env(env, state_dir=state_dir_for(loaded.path)) as factory,
-        ):
-            providers_used = spec_providers(loaded) | {r.provider for r in lock.jobs.values()}
-            world = check_world(lock.world, world_from_env(env, providers_used, sandbox=sandbox), path)
-            resolved = lock
-            if unresolved_avatars(loaded, lock.resolved_avatars):
-                resolved = resolve_names(loaded, lock, factory)
-            plan = plan_for(loaded, resolved, path).plan
-            wanted = adoption.adoptable(plan)
-            videos = factory.tiktok().list_avatar_videos() if wanted else []
-            found, adopted = adoption.adopt(wanted, videos, resolved, factory.clock.time())
+    workspace = Workspace(spec, sandbox=sandbox, lock_override=lock_path)
+    path = workspace.lockfile
+    with state_store(workspace, loaded) as store, store.hold("import"):
+        plan, found, adopted, world = _find(loaded, workspace, store.read())
         for each in adopted:
             click.echo(f"  + import {each.job.addresses[0]} <- video {each.video.video_id} ({each.video.video_name!r})")
         _report_the_rest(plan.changes, {a.key for a in adopted})
@@ -69,8 +57,26 @@ def command(spec: Path, lock_path: Path | None, sandbox: bool, yes: bool) -> Non
         if not yes:
             click.echo(f"{plural(len(adopted), 'video')} to import into {path}; run again with --yes to write them.")
             return
-        lockfile.write(path, found.with_world(world))
+        store.write(found.with_world(world))
         click.echo(f"Imported {plural(len(adopted), 'video')} into {path}.")
+
+
+def _find(spec: Spec, workspace: Workspace, lock: Lockfile) -> tuple[Plan, Lockfile, list[adoption.Adoption], World]:
+    """Resolve names, plan, and look for the planned avatar videos by their tags; nothing is written."""
+    with (
+        provider_environment(workspace.sandbox, workspace.sandbox_state_file(spec.campaign)) as env,
+        factory_from_env(env, state_dir=workspace.state_dir) as factory,
+    ):
+        current = current_world(spec, (r.provider for r in lock.jobs.values()), env, sandbox=workspace.sandbox)
+        world = check_world(lock.world, current, workspace.lockfile)
+        resolved = lock
+        if unresolved_avatars(spec, lock.resolved_avatars):
+            resolved = resolve_names(spec, lock, factory)
+        plan = plan_for(spec, resolved, workspace.lockfile).plan
+        wanted = adoption.adoptable(plan)
+        videos = factory.tiktok().list_avatar_videos() if wanted else []
+        found, adopted = adoption.adopt(wanted, videos, resolved, factory.clock.time())
+    return plan, found, adopted, world
 
 
 def _report_the_rest(changes: tuple[Change, ...], adopted: set[str]) -> None:

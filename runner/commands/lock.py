@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from runner.campaignfile.load import load_spec
-from runner.commands.state import backend_or_fail
 from runner.options import spec_argument
+from runner.state.backend import required_backend
+from runner.state.store import state_store
+from runner.workspace import Workspace
 
 
 @click.group()
@@ -19,7 +21,7 @@ def command() -> None:
 @command.command("list")
 def list_() -> None:
     """Every lock: campaign, id, operation, holder, since, lease end."""
-    backend = backend_or_fail()
+    backend = required_backend()
     try:
         leases = backend.leases()
     finally:
@@ -35,11 +37,8 @@ def list_() -> None:
 def status(spec: Path) -> None:
     """The lock on SPEC's campaign, if any."""
     loaded = load_spec(spec)
-    backend = backend_or_fail()
-    try:
-        leases = [lease for lease in backend.leases() if lease.campaign == loaded.campaign]
-    finally:
-        backend.close()
+    with state_store(Workspace(spec), loaded) as store:
+        leases = store.leases()
     if not leases:
         click.echo(f"{loaded.campaign}: not locked.")
     for lease in leases:

@@ -9,13 +9,13 @@ import click
 
 from runner.gitops.comment import comment_body, labels_for, write_text
 from runner.options import format_option, lock_option, selection_options, spec_argument
-from runner.paths import sandbox_only_note
 from runner.plan.budget import check_budget
 from runner.plan.formats import render_plan
-from runner.plan.make import make_plan
 from runner.plan.planfile import write_plan_file
 from runner.plan.review import Review, reviewed
 from runner.plan.select import Selection
+from runner.state.store import planned_from_state
+from runner.workspace import Workspace
 
 
 @click.command()
@@ -60,8 +60,9 @@ def command(
     max_videos: int | None,
 ) -> None:
     """Show what apply would generate, rename, replace or forget."""
-    planned = make_plan(spec, lock_path, sandbox=sandbox)
-    note = sandbox_only_note(spec, lock_path, sandbox)
+    workspace = Workspace(spec, sandbox=sandbox, lock_override=lock_path)
+    planned = planned_from_state(workspace)
+    note = workspace.sandbox_only_note()
     if note is not None:
         click.echo(note, err=True)
     plan = reviewed(planned, Review(Selection(targets, excludes, replaces, sample), max_videos))

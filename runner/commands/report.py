@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from runner.options import lock_option, sandbox_option, spec_argument
-from runner.paths import lock_path_for
-from runner.plan.make import make_plan
 from runner.report.write import write_report
+from runner.state.store import planned_from_state
+from runner.workspace import Workspace
 
 
 @click.command()
@@ -25,6 +25,6 @@ from runner.report.write import write_report
 )
 def command(spec: Path, lock_path: Path | None, sandbox: bool, out_dir: Path | None) -> None:
     """Write a review gallery (index.html): scripts, states, ids and a player per video; opens from file://."""
-    planned = make_plan(spec, lock_path or lock_path_for(spec, sandbox=sandbox))
+    planned = planned_from_state(Workspace(spec, sandbox=sandbox, lock_override=lock_path))
     page = write_report(planned, out_dir, sandbox=sandbox)
     click.echo(f"Review gallery: {page} (open {page.resolve().as_uri()})")

@@ -197,17 +197,7 @@ def command(
         server = SandboxServer(config, port=port).start()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another --port") from None
-    click.echo(
-        f"sandbox listening on {server.base_url} (speed {speed:g}, spread {spread[0]:g}-{spread[1]:g}); Ctrl-C stops it"
-    )
-    click.echo("  TikTok  " + server.tiktok_url)
-    click.echo("  HeyGen  " + server.heygen_url)
-    click.echo("  ZEGO    " + server.zego_url)
-    click.echo("credentials it accepts (export these to point campaign at it):")
-    for name, value in server.env().items():
-        click.echo(f"  export {name}={value}")
-    if extra_tokens:
-        click.echo(f"  (plus {len(config.all_tokens) - 1} more token(s), each a separate app)")
+    _announce(server, config)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -215,3 +205,19 @@ def command(
     finally:
         server.stop()
         click.echo("sandbox stopped")
+
+
+def _announce(server: SandboxServer, config: SandboxConfig) -> None:
+    """Where each provider is served, and the variables that point campaign at it."""
+    low, high = config.spread
+    click.echo(
+        f"sandbox listening on {server.base_url} (speed {config.speed:g}, spread {low:g}-{high:g}); Ctrl-C stops it"
+    )
+    click.echo("  TikTok  " + server.tiktok_url)
+    click.echo("  HeyGen  " + server.heygen_url)
+    click.echo("  ZEGO    " + server.zego_url)
+    click.echo("credentials it accepts (export these to point campaign at it):")
+    for name, value in server.env().items():
+        click.echo(f"  export {name}={value}")
+    if config.tokens:
+        click.echo(f"  (plus {len(config.all_tokens) - 1} more token(s), each a separate app)")

@@ -6,24 +6,26 @@ import json
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from runner.campaignfile.load import load_spec
 from runner.campaignfile.model import Spec
-from runner.errors import LockfileError, SpecError
+from runner.errors import SpecError
 from runner.execute.artifacts import artifact_ok
 from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
 from runner.lock import lockfile
 from runner.lock.lockfile import JobError, JobRecord, Lockfile
-from runner.lock.orphans import artifacts_folder, orphan_artifacts, referenced
-from runner.lock.statelock import StateLock
+from runner.lock.orphans import find_orphans
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
-from runner.paths import lock_path_for, sandbox_only_note
 from runner.providers.heygen import HeyGenClient
+from runner.state.store import StateStore, state_store
 from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.states import Event, JobState, transition
+from runner.wording import plural
+from runner.workspace import Workspace
 
 
 def _twin_now(heygen: HeyGenClient, record: JobRecord) -> JobRecord:
@@ -50,17 +52,17 @@ def _twin_now(heygen: HeyGenClient, record: JobRecord) -> JobRecord:
 
 def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: bool) -> Lockfile:
     """Ask the provider once about each submitted task and record the finished ones."""
-    from runner.apply.orchestrate import sandbox_state_file
     from runner.environment import provider_environment
-    from runner.paths import state_dir_for
     from runner.providers.factory import factory_from_env
+
+    workspace = Workspace(spec.path, sandbox=sandbox)
 
     submitted = {k: r for k, r in lock.jobs.items() if r.state == "submitted" and r.task_ids}
     if not submitted:
         return lock
     with (
-        provider_environment(sandbox, sandbox_state_file(spec)) as env,
-        factory_from_env(env, state_dir=state_dir_for(spec.path)) as factory,
+        provider_environment(sandbox, workspace.sandbox_state_file(spec.campaign)) as env,
+        factory_from_env(env, state_dir=workspace.state_dir) as factory,
     ):
         check_world(
             lock.world, world_from_env(env, {r.provider for r in submitted.values()}, sandbox=sandbox), lock_path
@@ -109,15 +111,23 @@ def _load_for_status(spec: Path, refresh: bool) -> tuple[Spec | None, str | None
     except SpecError as exc:
         if refresh:
             raise
-        count = len(exc.problems)
         return None, (
-            f"{exc}\nnote: {spec} is invalid ({count} problem{'s' if count != 1 else ''}; "
+            f"{exc}\nnote: {spec} is invalid ({plural(len(exc.problems), 'problem')}; "
             f"run `campaign validate {spec}`); showing the lockfile only"
         )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def _read(store: StateStore, loaded: Spec, refresh: bool) -> Lockfile | None:
+    """The state (None when nothing was recorded yet); with `refresh`, the provider's answers recorded first."""
+    if not refresh:
+        return store.read_existing()
+    workspace = store.workspace
+    with store.hold("status --refresh"):
+        state = store.read()
+        lock = refresh_unfinished(loaded, state, workspace.lockfile, workspace.sandbox)
+        if store.shared and lock is not state:  # the checkout has the answers; the shared state gets them too
+            lock = store.write(lock)
+    return lock
 
 
 @click.command()
@@ -133,34 +143,51 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
     loaded, note = _load_for_status(spec, refresh)
     if note is not None:
         click.echo(note, err=True)
-    path = lock_path or lock_path_for(spec, sandbox=sandbox)
-    sandbox_note = sandbox_only_note(spec, lock_path, sandbox)
+    workspace = Workspace(spec, sandbox=sandbox, lock_override=lock_path)
+    sandbox_note = workspace.sandbox_only_note()
     if sandbox_note is not None:
         click.echo(sandbox_note, err=True)
-    if refresh and loaded is not None:
-        with StateLock(path, operation="status --refresh"):
-            lock: Lockfile | None = refresh_unfinished(loaded, lockfile.read(path, loaded.campaign), path, sandbox)
-    elif loaded is not None:
-        lock = lockfile.read(path, loaded.campaign) if path.exists() else None
+    if loaded is None:  # no campaign to key shared state by: the checkout's lockfile, whatever its campaign
+        lock = lockfile.read_existing(workspace.lockfile)
     else:
-        lock = lockfile.read_existing(path)
+        with state_store(workspace, loaded) as store:
+            lock = _read(store, loaded, refresh)
     if lock is None:
-        hint = f"no lockfile yet at {path}: nothing has been applied" + (" in the sandbox" if sandbox else "")
-        click.echo(
-            json.dumps(
-                {"lockfile": str(path), "exists": False, "counts": {}, "jobs": [], "orphans": []},
-                indent=2,
-                sort_keys=True,
-            )
-            if fmt == "json"
-            else f"0 jobs: {hint}; run `campaign apply {spec}{' --sandbox' if sandbox else ''}` to create it"
-        )
+        _show_nothing_yet(workspace, fmt)
         if note is not None:
             raise SystemExit(1)
         return
+    rows = _rows(lock, workspace.lockfile)
+    counts = {
+        state: sum(r["state"] == state for r in rows) for state in ("succeeded", "submitted", "pending", "failed")
+    }
+    configured = loaded.apply.artifacts_dir if loaded is not None else None
+    orphans = [p.as_posix() for p in find_orphans(workspace, lock, configured)]
+    if fmt == "json":
+        _show_json(workspace, lock, rows, counts, orphans)
+    else:
+        _show_text(workspace, lock, rows, counts, orphans)
+    if counts["failed"] or note is not None:
+        raise SystemExit(1)
+
+
+def _show_nothing_yet(workspace: Workspace, fmt: str) -> None:
+    path, sandbox = workspace.lockfile, workspace.sandbox
+    if fmt == "json":
+        nothing = {"lockfile": str(path), "exists": False, "counts": {}, "jobs": [], "orphans": []}
+        click.echo(json.dumps(nothing, indent=2, sort_keys=True))
+        return
+    hint = f"no lockfile yet at {path}: nothing has been applied" + (" in the sandbox" if sandbox else "")
+    click.echo(
+        f"0 jobs: {hint}; run `campaign apply {workspace.spec_path}{' --sandbox' if sandbox else ''}` to create it"
+    )
+
+
+def _rows(lock: Lockfile, lock_path: Path) -> list[dict[str, Any]]:
+    """One row per job: key, kind, state, addresses, video ids, downloads present, error."""
     rows = []
     for key, record in sorted(lock.jobs.items()):
-        present = sum(artifact_ok(a, path.parent) for a in record.artifacts)
+        present = sum(artifact_ok(a, lock_path.parent) for a in record.artifacts)
         rows.append(
             {
                 "key": key,
@@ -172,57 +199,38 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
                 "error": f"{record.error.code}: {record.error.message}" if record.error else None,
             }
         )
-    counts = {
-        state: sum(r["state"] == state for r in rows) for state in ("succeeded", "submitted", "pending", "failed")
+    return rows
+
+
+def _show_json(
+    workspace: Workspace, lock: Lockfile, rows: list[dict[str, Any]], counts: dict[str, int], orphans: list[str]
+) -> None:
+    shown = {
+        "lockfile": str(workspace.lockfile),
+        "exists": True,
+        "counts": counts,
+        "jobs": rows,
+        "orphans": orphans,
+        "world": lock.world.describe() if lock.world else None,
     }
-    configured = loaded.apply.artifacts_dir if loaded is not None else None
-    orphans = [p.as_posix() for p in find_orphans(spec, path, lock, configured)]
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "lockfile": str(path),
-                    "exists": True,
-                    "counts": counts,
-                    "jobs": rows,
-                    "orphans": orphans,
-                    "world": lock.world.describe() if lock.world else None,
-                },
-                indent=2,
-                sort_keys=True,
-            )
-        )
-    else:
-        for row in rows:
-            ids = ", ".join(row["video_ids"]) or "-"  # type: ignore[arg-type]
-            click.echo(
-                f"{row['state']:<10} {row['key']}  {row['kind']:<13} videos: {ids}  artifacts: {row['artifacts']}"
-            )
-            if row["error"]:
-                click.echo(f"           error: {row['error']}")
-        world = f"; world: {lock.world.describe()}" if lock.world else ""
-        click.echo(
-            _plural(len(rows), "job") + ": " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({path}{world})"
-        )
-        if orphans:
-            click.echo(
-                f"{_plural(len(orphans), 'orphan artifact')} (downloads of replaced or forgotten jobs; "
-                f"`campaign clean {spec}` lists them, `--yes` removes them):"
-            )
-            for orphan in orphans:
-                click.echo(f"  {orphan}")
-    if counts["failed"] or note is not None:
-        raise SystemExit(1)
+    click.echo(json.dumps(shown, indent=2, sort_keys=True))
 
 
-def find_orphans(spec: Path, lock_path: Path, lock: Lockfile, configured: str | None) -> list[Path]:
-    """Downloads no lockfile of this spec keeps (the sandbox's and the real one share the folder)."""
-    kept = referenced(lock, lock_path)
-    for sibling in {lock_path_for(spec), lock_path_for(spec, sandbox=True)} - {lock_path}:
-        try:
-            other = lockfile.read_existing(sibling)
-        except LockfileError:
-            other = None
-        if other is not None and other.campaign == lock.campaign:
-            kept |= referenced(other, sibling)
-    return orphan_artifacts(artifacts_folder(spec, lock.campaign, configured), kept)
+def _show_text(
+    workspace: Workspace, lock: Lockfile, rows: list[dict[str, Any]], counts: dict[str, int], orphans: list[str]
+) -> None:
+    for row in rows:
+        ids = ", ".join(row["video_ids"]) or "-"
+        click.echo(f"{row['state']:<10} {row['key']}  {row['kind']:<13} videos: {ids}  artifacts: {row['artifacts']}")
+        if row["error"]:
+            click.echo(f"           error: {row['error']}")
+    world = f"; world: {lock.world.describe()}" if lock.world else ""
+    tally = ", ".join(f"{n} {s}" for s, n in counts.items())
+    click.echo(f"{plural(len(rows), 'job')}: {tally} ({workspace.lockfile}{world})")
+    if orphans:
+        click.echo(
+            f"{plural(len(orphans), 'orphan artifact')} (downloads of replaced or forgotten jobs; "
+            f"`campaign clean {workspace.spec_path}` lists them, `--yes` removes them):"
+        )
+        for orphan in orphans:
+            click.echo(f"  {orphan}")

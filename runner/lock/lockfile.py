@@ -22,7 +22,7 @@ from runner.lock.records import (
     loads,
     to_data,
 )
-from runner.paths import scratch_dir_for
+from runner.workspace import scratch_dir_for
 
 __all__ = [
     "LOCK_VERSION",

@@ -6,15 +6,13 @@ import re
 from pathlib import Path
 
 from runner.atomic import TEMP_SUFFIX
+from runner.errors import LockfileError
+from runner.lock import lockfile
 from runner.lock.lockfile import Lockfile
+from runner.workspace import Workspace
 
 # What the engine names a download (`<key>-<video id>.mp4`); nothing else in the folder is ever touched.
 ARTIFACT_NAME = re.compile(r"^(av|up|rf|hg)-[0-9a-f]{16}-[^/]+\.mp4$")
-
-
-def artifacts_folder(spec_path: Path, campaign: str, configured: str | None = None) -> Path:
-    """The downloads folder: `apply.artifacts_dir`, or `artifacts/<campaign>` beside the spec."""
-    return spec_path.parent / (configured or f"artifacts/{campaign}")
 
 
 def referenced(lock: Lockfile, lock_path: Path) -> set[Path]:
@@ -32,3 +30,16 @@ def orphan_artifacts(folder: Path, kept: set[Path]) -> list[Path]:
         if path.is_file() and (ARTIFACT_NAME.match(path.name) or interrupted) and path.resolve() not in kept:
             orphans.append(path)
     return orphans
+
+
+def find_orphans(workspace: Workspace, lock: Lockfile, configured: str | None) -> list[Path]:
+    """Downloads no lockfile of this spec keeps (the sandbox's and the real one share the folder)."""
+    kept = referenced(lock, workspace.lockfile)
+    for sibling in set(workspace.lockfiles) - {workspace.lockfile}:
+        try:
+            other = lockfile.read_existing(sibling)
+        except LockfileError:
+            other = None
+        if other is not None and other.campaign == lock.campaign:
+            kept |= referenced(other, sibling)
+    return orphan_artifacts(workspace.artifacts(lock.campaign, configured), kept)

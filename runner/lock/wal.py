@@ -17,12 +17,12 @@ from typing import Any
 
 from runner.lock import records
 from runner.lock.records import JobRecord, Lockfile
-from runner.paths import STATE_DIR_NAME
+from runner.workspace import journal_for
 
 
 def journal_path(lock_path: Path) -> Path:
     """Where a lockfile's write-ahead log lives."""
-    return lock_path.parent / STATE_DIR_NAME / f"{lock_path.name}.journal"
+    return journal_for(lock_path)
 
 
 def record_line(campaign: str, key: str, record: JobRecord | None) -> dict[str, Any]:

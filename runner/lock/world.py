@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from runner import api_facts as facts
+from runner.campaignfile.model import Spec
 from runner.errors import CampaignError
 
 SANDBOX_HOST = "sandbox"  # the bundled emulator listens on a random loopback port: its host says nothing
@@ -58,7 +59,10 @@ class World:
 
 def _host(url: str) -> str:
     """`https://user:pw@Host:443/x` -> `host:443`: the host and port only, never credentials or path."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # not a URL at all: the clients refuse it by name before any request
+        return url.strip().lower()
     host = (parts.hostname or url.strip()).lower()
     try:
         port = parts.port
@@ -84,6 +88,26 @@ def world_from_env(env: Mapping[str, str], providers: Iterable[str], *, sandbox:
         advertiser = (env.get("TIKTOK_ADVERTISER_ID") or "").strip() or None if name == "tiktok" else None
         endpoints[name] = Endpoint(host=host, advertiser_id=advertiser)
     return World(sandbox=sandbox, providers=endpoints)
+
+
+def spec_providers(spec: Spec) -> set[str]:
+    """The providers a campaign talks to: its video groups', its avatars', TikTok for refreshes."""
+    used = {group.provider for group in spec.videos}
+    used |= {spec.avatars[alias].provider for group in spec.videos for alias in group.avatars if alias in spec.avatars}
+    return used | ({"tiktok"} if spec.refresh else set())
+
+
+def current_world(spec: Spec, recorded: Iterable[str], env: Mapping[str, str], *, sandbox: bool) -> World:
+    """The world the environment points this campaign at: the spec's providers and the `recorded` ones (its jobs').
+
+    The bundled sandbox's world depends on nothing in the environment.
+    """
+    return world_from_env({} if sandbox else env, spec_providers(spec) | set(recorded), sandbox=sandbox)
+
+
+def expected_world(recorded: World | None, current: World) -> World:
+    """The world a run records when `check_world` lets it go on: the lockfile's, plus providers it gains."""
+    return current if recorded is None else recorded.merged(current)
 
 
 def differences(recorded: World, current: World) -> list[str]:
@@ -116,7 +140,7 @@ def check_world(recorded: World | None, current: World, lock_path: Path) -> Worl
             f"--lock with another file for this world, or move {lock_path.name} aside (e.g. to {aside.name}) "
             "if the old world is gone for good"
         )
-    return recorded.merged(current)
+    return expected_world(recorded, current)
 
 
 def to_data(world: World) -> dict[str, Any]:

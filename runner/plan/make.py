@@ -8,11 +8,11 @@ from pathlib import Path
 from runner.campaignfile.model import Spec
 from runner.lock import lockfile
 from runner.lock.lockfile import Lockfile
-from runner.paths import lock_path_for
 from runner.plan.diff import diff
 from runner.plan.expand import build_graph, load_checked
 from runner.plan.model import JobGraph, Plan
 from runner.plan.planfile import lock_digest, spec_digest
+from runner.workspace import Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,6 @@ def plan_for(spec: Spec, lock: Lockfile, lock_path: Path) -> Planned:
 def make_plan(spec_path: Path, lock_override: Path | None = None, *, sandbox: bool = False) -> Planned:
     """Load the spec and its lockfile (the sandbox's with `sandbox`), and plan; no network."""
     spec = load_checked(spec_path)
-    lock_path = lock_override or lock_path_for(spec_path, sandbox=sandbox)
+    lock_path = Workspace(spec_path, sandbox=sandbox, lock_override=lock_override).lockfile
     lock = lockfile.read(lock_path, spec.campaign)
     return plan_for(spec, lock, lock_path)

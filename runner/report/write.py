@@ -8,10 +8,12 @@ import click
 
 from runner.atomic import StorageError, atomic_file
 from runner.errors import CampaignError
-from runner.plan.make import Planned, make_plan
+from runner.plan.make import Planned
 from runner.providers.errors import ProviderError
 from runner.report.cards import build_cards
 from runner.report.html import render_gallery
+from runner.state.store import planned_from_state
+from runner.workspace import Workspace, artifacts_dir_for
 
 PAGE_NAME = "index.html"
 
@@ -19,7 +21,7 @@ PAGE_NAME = "index.html"
 def default_report_dir(planned: Planned) -> Path:
     """Beside the downloaded videos (`apply.artifacts_dir`, default artifacts/<campaign>), so the folder travels whole."""
     spec = planned.spec
-    return spec.path.parent / (spec.apply.artifacts_dir or f"artifacts/{spec.campaign}")
+    return artifacts_dir_for(spec.path, spec.campaign, spec.apply.artifacts_dir)
 
 
 def consent_urls(planned: Planned, sandbox: bool) -> dict[str, str]:
@@ -58,13 +60,13 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
     return target
 
 
-def write_gallery_after_apply(spec: Path, lock_path: Path | None, sandbox: bool, err: bool) -> None:
+def write_gallery_after_apply(workspace: Workspace, err: bool) -> None:
     """After apply: write the gallery beside the downloaded videos and say where; a failure only warns."""
     try:
-        planned = make_plan(spec, lock_path, sandbox=sandbox)
+        planned = planned_from_state(workspace)
         if not planned.spec.apply.download:
             return
-        page = write_report(planned, sandbox=sandbox)
+        page = write_report(planned, sandbox=workspace.sandbox)
     except CampaignError as exc:  # the videos and the lockfile are safe; only the page is missing
         click.echo(f"warning: the review gallery was not written: {exc}", err=True)
         return

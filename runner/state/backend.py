@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from runner.redact import redact_url
@@ -11,12 +12,21 @@ from runner.state.errors import StateBackendError
 if TYPE_CHECKING:
     from runner.state.postgres import PostgresState as StateBackend
 
-__all__ = ["DEFAULT_LEASE_SECONDS", "StateBackend", "StateBackendError", "lease_seconds", "state_backend_from_env"]
+__all__ = [
+    "DEFAULT_LEASE_SECONDS",
+    "NO_BACKEND",
+    "StateBackend",
+    "StateBackendError",
+    "lease_seconds",
+    "required_backend",
+    "state_backend_from_env",
+]
 
 DEFAULT_LEASE_SECONDS = 120.0
+NO_BACKEND = "no state backend: set CAMPAIGN_STATE_URL=postgresql://… (see docs/team.md)"
 
 
-def state_backend_from_env(environ: dict[str, str] | None = None) -> StateBackend | None:
+def state_backend_from_env(environ: Mapping[str, str] | None = None) -> StateBackend | None:
     """The PostgreSQL backend CAMPAIGN_STATE_URL names, or None (the lockfile in the checkout is the state)."""
     env = os.environ if environ is None else environ
     url = env.get("CAMPAIGN_STATE_URL", "").strip()
@@ -31,7 +41,15 @@ def state_backend_from_env(environ: dict[str, str] | None = None) -> StateBacken
     return PostgresState(url)
 
 
-def lease_seconds(spec_value: float | None, environ: dict[str, str] | None = None) -> float:
+def required_backend(environ: Mapping[str, str] | None = None) -> StateBackend:
+    """The backend CAMPAIGN_STATE_URL names; an error when it is not set."""
+    backend = state_backend_from_env(environ)
+    if backend is None:
+        raise StateBackendError(NO_BACKEND)
+    return backend
+
+
+def lease_seconds(spec_value: float | None, environ: Mapping[str, str] | None = None) -> float:
     """CAMPAIGN_LOCK_LEASE (seconds, or 90s / 2m) over the spec's apply.lock_lease over 2 minutes."""
     env = os.environ if environ is None else environ
     raw = env.get("CAMPAIGN_LOCK_LEASE", "").strip()

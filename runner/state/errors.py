@@ -7,3 +7,7 @@ from runner.errors import CampaignError
 
 class StateBackendError(CampaignError):
     """The state backend cannot be used (unreachable, lost lease, newer or foreign state)."""
+
+
+class LockHeld(StateBackendError):
+    """Another runner holds the campaign's lease."""

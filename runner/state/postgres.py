@@ -8,14 +8,11 @@ committed before the request it guards: `Journal.flush()` calls `append()` befor
 from __future__ import annotations
 
 import json
-import os
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -23,7 +20,8 @@ import psycopg
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.redact import redact_url
-from runner.state.errors import StateBackendError
+from runner.state.errors import LockHeld, StateBackendError
+from runner.state.lease import Lease, holder
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -42,34 +40,6 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (campaign, world));
     """,
 )
-
-
-class LockHeld(StateBackendError):
-    """Another runner holds the campaign's lease."""
-
-
-@dataclass(frozen=True, slots=True)
-class Lease:
-    """A held lock: who, doing what, since when, until when."""
-
-    campaign: str
-    world: str
-    lock_id: str
-    holder: dict[str, Any]
-    operation: str
-    since: str
-    expires_at: str
-
-    def describe(self) -> str:
-        """One line for people."""
-        who = ", ".join(f"{k} {v}" for k, v in self.holder.items() if v)
-        return f"{self.lock_id} ({self.operation}) held by {who} since {self.since}, lease until {self.expires_at}"
-
-
-def holder() -> dict[str, Any]:
-    """This process: host, pid and CI run id when there is one."""
-    run = os.environ.get("GITHUB_RUN_ID") or os.environ.get("CI_JOB_ID") or os.environ.get("BUILD_ID")
-    return {"host": socket.gethostname(), "pid": os.getpid(), "ci_run": run}
 
 
 class PostgresState:

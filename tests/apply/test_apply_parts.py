@@ -8,8 +8,8 @@ import click
 import pytest
 
 from runner.apply.notices import DOWNLOAD_NOTICE, UPLOAD_NOTICE, acknowledge
-from runner.apply.orchestrate import json_summary
 from runner.apply.progress import LogReporter
+from runner.apply.summary import json_summary
 from runner.errors import NoticeNotAcknowledged
 from runner.execute.engine import ApplyResult
 from runner.lock.lockfile import JobError, JobRecord, Lockfile

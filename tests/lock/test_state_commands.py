@@ -120,10 +120,12 @@ def test_a_saved_plan_with_avatar_names_applies_and_a_cancelled_apply_writes_not
     for name, value in sandbox.env().items():
         monkeypatch.setenv(name, value)
     terminal = types.SimpleNamespace(isatty=lambda: True)
-    import runner.apply.orchestrate as orchestrate
+    import runner.apply.context as context
+    import runner.apply.steps as steps
 
-    monkeypatch.setattr(orchestrate, "sys", types.SimpleNamespace(stdin=terminal, stdout=terminal))
-    monkeypatch.setattr(orchestrate.click, "confirm", lambda *a, **k: False)
+    monkeypatch.setattr(context, "sys", types.SimpleNamespace(stdin=terminal, stdout=terminal))
+    monkeypatch.setattr(steps, "sys", types.SimpleNamespace(stdin=terminal, stdout=terminal))
+    monkeypatch.setattr(steps.click, "confirm", lambda *a, **k: False)
     with pytest.raises(CampaignError, match="apply cancelled"):
         run_apply(ApplyRequest(spec, accept_notices=True))
     assert not lock_path.exists()  # the names were resolved, but nothing is recorded before the confirmation

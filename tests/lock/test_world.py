@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from runner.lock.world import Endpoint, World, WorldMismatch, check_world, world_from_env
-from runner.paths import lock_path_for, state_dir_for
+from runner.workspace import lock_path_for, state_dir_for
 
 REAL = {
     "TIKTOK_API_BASE_URL": "https://user:secret@Business-API.tiktok.com/open_api/v1.3",

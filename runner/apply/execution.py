@@ -1,0 +1,92 @@
+"""The execute step: the provider environment, the engine's clients and options, and the run under Ctrl-C handling."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import click
+
+from runner.apply.context import Context
+from runner.apply.progress import LogReporter
+from runner.apply.signals import interrupts
+from runner.environment import provider_environment
+from runner.execute.engine import ApplyResult, Engine, EngineStopped, ExecuteOptions, Providers, execute
+from runner.lock.lockfile import Lockfile
+from runner.plan.model import Plan, Resume
+from runner.providers.factory import ProviderFactory, factory_from_env
+from runner.state.store import StateStore
+
+DEFAULT_HEYGEN_MAX_IN_FLIGHT = 3  # HeyGen's plan tiers allow 1 / 3 / 6 / 10 concurrent renders
+
+
+@contextlib.contextmanager
+def provider_factory(ctx: Context) -> Iterator[ProviderFactory]:
+    """The clients' factory for this run: the environment's providers, or a bundled sandbox with `--sandbox`."""
+    spec, workspace = ctx.spec, ctx.workspace
+    with (
+        provider_environment(ctx.request.sandbox, workspace.sandbox_state_file(spec.campaign)) as env,
+        factory_from_env(
+            env,
+            attempts=spec.apply.transient_attempts,
+            seconds=spec.apply.transient_seconds,
+            state_dir=workspace.state_dir,
+        ) as factory,
+    ):
+        yield factory
+
+
+def run_engine(
+    ctx: Context, store: StateStore, plan: Plan, lock: Lockfile, factory: ProviderFactory
+) -> ApplyResult | EngineStopped:
+    """Execute the recorded plan, with live progress; a run that stops early returns why."""
+    options = ExecuteOptions(
+        parallelism=ctx.request.parallelism,
+        artifacts_dir=ctx.downloads_to,
+        retry_unknown=ctx.request.retry_unknown or _agree_to_pay_again(plan, ctx.interactive),
+        heygen_max_in_flight=int(ctx.spec.apply.max_in_flight.get("heygen", DEFAULT_HEYGEN_MAX_IN_FLIGHT)),
+        transient_attempts=factory.budget.limits.attempts,
+        transient_seconds=factory.budget.limits.seconds,
+        wait_consent_seconds=ctx.request.wait_consent_seconds,
+    )
+    providers = _providers(plan, factory, lock)
+    reporter = LogReporter()
+    engines: list[Engine] = []
+    try:
+        with interrupts(engines):
+            return execute(
+                plan,
+                lock,
+                ctx.workspace.lockfile,
+                providers,
+                options,
+                clock=factory.clock,
+                reporter=reporter,
+                engine_out=engines,
+                mirror=store.mirror(),
+            )
+    except EngineStopped as stopped:
+        return stopped
+    finally:
+        reporter.finish()
+
+
+def _agree_to_pay_again(plan: Plan, interactive: bool) -> bool:
+    """On a terminal, ask before re-creating pending refreshes (they may exist already: paying twice)."""
+    unknown = [c for c in plan.changes if c.resume == Resume.UNKNOWN and c.job is not None]
+    if not unknown or not interactive:
+        return False
+    videos = sum(c.job.expected_videos for c in unknown if c.job is not None)
+    return click.confirm(
+        f"{len(unknown)} refresh jobs were sent but their replies were lost; they may exist already. "
+        f"Create them again ({videos} videos paid again)?",
+        default=False,
+    )
+
+
+def _providers(plan: Plan, factory: ProviderFactory, lock: Lockfile) -> Providers:
+    """The clients the plan's and the lockfile's jobs need."""
+    kinds = {c.job.kind for c in plan.changes if c.job is not None} | {r.kind for r in lock.jobs.values()}
+    tiktok = factory.tiktok() if kinds & {"avatar_video", "upload", "refresh_video"} else None
+    heygen = factory.heygen() if kinds & {"heygen_video", "heygen_avatar"} else None
+    return Providers(tiktok=tiktok, heygen=heygen)

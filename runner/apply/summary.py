@@ -1,0 +1,152 @@
+"""The report step: what a run did, why it stopped, what waits, and the `--format json` summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from runner.apply.context import Context
+from runner.execute.context import TransientBudgetSpent
+from runner.execute.engine import ApplyResult, EngineStopped
+from runner.providers.errors import RunStopped
+from runner.vocabulary.errors import retryable
+from runner.vocabulary.kinds import JobKind
+from runner.wording import plural
+
+CONSENT_EXIT = 4  # apply did all it could; the rest waits on a person
+
+
+def exit_code(result: ApplyResult) -> int:
+    """0 all succeeded; 1 any failed, is blocked or waits for a decision; 4 the rest waits on a twin's consent."""
+    if result.failed or result.skipped or result.waiting or result.unfinished:
+        return 1
+    return CONSENT_EXIT if result.consent else 0
+
+
+def report(ctx: Context, outcome: ApplyResult | EngineStopped) -> int:
+    """Say how the run ended and return the exit code."""
+    if isinstance(outcome, EngineStopped):
+        return stopped(ctx, outcome)
+    return finished(ctx, outcome, exit_code(outcome))
+
+
+def finished(ctx: Context, result: ApplyResult | None, code: int) -> int:
+    """The summary of a run that got to its end (None: nothing was to be done); return `code`."""
+    if result is not None:
+        _result_lines(ctx, result)
+    if ctx.request.fmt == "json":
+        click.echo(json.dumps(json_summary(result, ctx.workspace.lockfile), indent=2, sort_keys=True))
+    return code
+
+
+def _result_lines(ctx: Context, result: ApplyResult) -> None:
+    """The "finished" line, then each failed, blocked and waiting job with its reason."""
+    failed = result.failed
+    click.echo(
+        f"Apply finished: {len(result.succeeded)} succeeded, {len(failed)} failed, {len(result.skipped)} skipped; "
+        f"{plural(result.videos_created, 'video')} generated, {plural(result.requests, 'request')}. "
+        f"Lockfile: {ctx.workspace.lockfile}",
+        err=ctx.to_stderr,
+    )
+    for key in failed:
+        record = result.lockfile.jobs.get(key)
+        reason = f"{record.error.code}: {record.error.message}" if record and record.error else "failed"
+        click.echo(f"  failed {key} ({', '.join(record.addresses) if record else ''}): {reason}", err=True)
+    for key in result.skipped:
+        click.echo(f"  blocked {key}: a job it depends on failed", err=True)
+    for key in result.waiting:
+        click.echo(
+            f"  waiting {key}: its refresh create's reply was lost and it may exist already; re-creating pays "
+            "again: pass --retry-unknown to do so",
+            err=True,
+        )
+    _consent_lines(result)
+    if any(_retryable(result, key) for key in failed):
+        click.echo("Run apply again to retry the failed jobs (within apply.max_retries).", err=True)
+
+
+def stopped(ctx: Context, stop: EngineStopped) -> int:
+    """A run that stopped before the end: say why, what is kept, and how to go on."""
+    cause, result, lock_path = stop.cause, stop.result, ctx.workspace.lockfile
+    if isinstance(cause, RunStopped):  # credentials, or the providers' own transient budget: its one message
+        click.echo(f"Apply stopped: every request sent is recorded in {lock_path}.", err=True)
+        raise cause
+    click.echo(
+        f"Apply stopped: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
+        f"{len(result.unfinished)} unfinished; every request sent is recorded in {lock_path}.",
+        err=True,
+    )
+    code = 130
+    if isinstance(cause, TransientBudgetSpent):
+        click.echo(
+            f"error: {cause.error.describe()}; still failing after {cause.attempts} tries over "
+            f"{cause.seconds:.0f} s (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS). Nothing is lost: "
+            f"run `{ctx.again}` again once the provider answers.",
+            err=True,
+        )
+        code = 1
+    else:
+        click.echo(f"Interrupted. Resume with: {ctx.again}", err=True)
+    if ctx.request.fmt == "json":  # a stopped run has no "finished" line, but JSON gets its summary
+        click.echo(json.dumps(json_summary(result, lock_path), indent=2, sort_keys=True))
+    return code
+
+
+def _consent_lines(result: ApplyResult) -> None:
+    """What waits on a digital twin's consent, the URL for its subject, and how to go on."""
+    if not result.consent:
+        return
+    twins = [k for k in result.consent if k in result.consent_urls or _is_twin(result, k)]
+    for key in twins:
+        record = result.lockfile.jobs.get(key)
+        where = record.addresses[0] if record and record.addresses else key
+        url = result.consent_urls.get(key)
+        ask = f"its subject must approve at {url}" if url else "its subject has not approved yet"
+        click.echo(f"  waiting {where} ({key}): digital twin; {ask}", err=True)
+    others = [k for k in result.consent if k not in twins]
+    if others:
+        click.echo(f"  waiting: {plural(len(others), 'video')} of these twins, made once they are ready", err=True)
+    click.echo(
+        "Apply did all it could; the rest waits on consent. Run apply again once the subject has approved "
+        "(or pass --wait-consent 30m to wait).",
+        err=True,
+    )
+
+
+def _is_twin(result: ApplyResult, key: str) -> bool:
+    record = result.lockfile.jobs.get(key)
+    return key.startswith("ha-") or (record is not None and record.kind == JobKind.HEYGEN_AVATAR)
+
+
+def _retryable(result: ApplyResult, key: str) -> bool:
+    record = result.lockfile.jobs.get(key)
+    return record is not None and record.error is not None and retryable(record.error.code)
+
+
+def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, object]:
+    """The `--format json` summary: counts, job keys, failed jobs with the provider's reason, totals."""
+    succeeded, failed, skipped = (
+        (list(result.succeeded), list(result.failed), list(result.skipped)) if result else ([], [], [])
+    )
+    reasons = {}
+    for key in failed:
+        record = result.lockfile.jobs.get(key) if result else None
+        reasons[key] = {
+            "addresses": list(record.addresses) if record else [],
+            "error": f"{record.error.code}: {record.error.message}" if record and record.error else "failed",
+        }
+    return {
+        "format_version": "1.0",
+        "lockfile": str(lock_path),
+        "counts": {"succeeded": len(succeeded), "failed": len(failed), "skipped": len(skipped)},
+        "waiting": list(result.waiting) if result else [],  # pending refreshes: re-created only with --retry-unknown
+        "unfinished": list(result.unfinished) if result else [],
+        "succeeded": succeeded,
+        "failed": failed,
+        "failed_jobs": reasons,
+        "skipped": skipped,
+        "videos_created": result.videos_created if result else 0,
+        "requests": result.requests if result else 0,
+    }
