@@ -1,4 +1,8 @@
-"""HeyGen v3 client: avatar groups and looks, digital twins and consent, video renders with Idempotency-Key."""
+"""HeyGen v3 client: avatar groups and looks, digital twins and consent, video renders with Idempotency-Key.
+
+The video calls follow HeyGen's reference (developers.heygen.com/reference/create-video, get-video,
+list-videos): a create body of the avatar shape, `type: "avatar"` included, and the VideoDetail reply.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
 
 PROVIDER = "heygen"
+VIDEO_TYPE = "avatar"  # POST /v3/videos: the body's required discriminator for a video of an avatar look
+VIDEO_PAGE_LIMIT = 100  # GET /v3/videos: `limit` 1-100
 
 
 class HeyGenClient(HttpApi):
@@ -70,11 +76,13 @@ class HeyGenClient(HttpApi):
             raise PermanentError(*args, http_status=status)
         raise ProviderError(*args, http_status=status)
 
-    def _pages(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    def _pages(
+        self, path: str, params: dict[str, str], limit: int = facts.HEYGEN_PAGE_LIMIT_MAX
+    ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            query = {**params, "limit": str(facts.HEYGEN_PAGE_LIMIT_MAX), **({"token": token} if token else {})}
+            query = {**params, "limit": str(limit), **({"token": token} if token else {})}
             body = self.send(Call("GET", path, params=query), self._classify, self._limit)
             items.extend(body.get("data") or [])
             token = body.get("next_token")
@@ -100,22 +108,37 @@ class HeyGenClient(HttpApi):
         return self.list_looks()
 
     def create_video(
-        self, *, avatar_id: str, script: str, voice_id: str, aspect_ratio: str, idempotency_key: str
+        self,
+        *,
+        avatar_id: str,
+        script: str,
+        voice_id: str,
+        aspect_ratio: str,
+        idempotency_key: str,
+        title: str | None = None,
     ) -> str:
         """Start a render; safe to retry on anything thanks to the Idempotency-Key."""
-        body = {"avatar_id": avatar_id, "script": script, "voice_id": voice_id, "aspect_ratio": aspect_ratio}
+        body = {
+            "type": VIDEO_TYPE,
+            "avatar_id": avatar_id,
+            "script": script,
+            "voice_id": voice_id,
+            "aspect_ratio": aspect_ratio,
+            **({"title": title} if title is not None else {}),
+        }
         call = Call("POST", "/v3/videos", json=body, headers={"Idempotency-Key": idempotency_key}, idempotent=True)
         data = self.send(call, self._classify, self._limit)
         return str(data["data"]["video_id"])
 
     def get_video(self, video_id: str) -> HeyGenVideo:
-        """A render's state; `video_url` once completed."""
-        data = self.send(Call("GET", f"/v3/videos/{video_id}"), self._classify, self._limit)["data"]
-        error = data.get("error")
-        message = error.get("message") if isinstance(error, dict) else error
-        return HeyGenVideo(
-            str(data.get("video_id", video_id)), str(data.get("status", "")), data.get("video_url"), message
-        )
+        """A render's state; `video_url` once completed, the failure's reason once failed."""
+        path = f"/v3/videos/{video_id}"
+        return _video(path, self.send(Call("GET", path), self._classify, self._limit).get("data"))
+
+    def list_videos(self, title: str | None = None) -> list[HeyGenVideo]:
+        """Every video of the account, or those whose title contains `title`."""
+        videos = self._pages("/v3/videos", {"title": title} if title is not None else {}, VIDEO_PAGE_LIMIT)
+        return [_video("/v3/videos", video) for video in videos]
 
     def create_digital_twin(self, name: str, footage: FootageSource, group_id: str | None = None) -> TwinCreated:
         """Create a digital twin from footage; no Idempotency-Key, so a lost reply is OutcomeUnknown (adopt by name)."""
@@ -154,3 +177,23 @@ class HeyGenClient(HttpApi):
             data.get("status"),
             str(message) if message else None,
         )
+
+
+def _video(path: str, data: Any) -> HeyGenVideo:
+    """A VideoDetail: `id`, `status`, `video_url`, `title`, and `failure_code`/`failure_message` when failed."""
+    if not isinstance(data, dict) or not data.get("id"):
+        raise ProviderError(PROVIDER, path, "HTTP 200", "unexpected reply: the video has no id")
+    code, message = data.get("failure_code"), data.get("failure_message")
+    legacy = data.get("error")  # not in the reference; read only when the documented fields are absent
+    if not (code or message) and legacy:
+        code, message = (legacy.get("code"), legacy.get("message")) if isinstance(legacy, dict) else (None, legacy)
+    reason = " ".join(str(part) for part in (message, f"({code})" if code else None) if part) or None
+    return HeyGenVideo(
+        str(data["id"]),
+        str(data.get("status", "")),
+        data.get("video_url"),
+        reason,
+        str(code) if code else None,
+        str(message) if message else None,
+        data.get("title"),
+    )

@@ -62,12 +62,15 @@ class VideoInfo:
 
 @dataclass(frozen=True, slots=True)
 class HeyGenVideo:
-    """The state of a HeyGen render."""
+    """The state of a HeyGen render; `error` says why a failed one failed (from `failure_code`/`failure_message`)."""
 
     video_id: str
     status: str
     video_url: str | None
     error: str | None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

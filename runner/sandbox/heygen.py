@@ -9,7 +9,7 @@ import asyncio
 import html
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from runner.sandbox.docs_facts import heygen as facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
-from runner.sandbox.heygen_videos import Videos, body_digest
+from runner.sandbox.heygen_videos import Videos
 from runner.sandbox.heygen_zego_common import (
     DroppedReply,
     EmulatorHooks,
@@ -35,9 +35,16 @@ from runner.sandbox.video import RenderError, render
 Handler = Callable[[Request], Awaitable[Response | DroppedReply]]
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """HeyGen's error shape: `{error: {code, message}}` with the HTTP status."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+ERROR_DOCS = "https://developers.heygen.com/docs/error-codes"
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, param: str | None = None
+) -> JSONResponse:
+    """HeyGen's error shape: `{error: {code, message, param?, doc_url}}` with the HTTP status."""
+    error = {"code": code, "message": message, **({"param": param} if param else {})}
+    error["doc_url"] = f"{ERROR_DOCS}#{code.replace('_', '-')}"
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 class HeyGenEmulator:
@@ -76,7 +83,7 @@ class HeyGenEmulator:
                     self.hooks.refused(f"heygen {endpoint}", app)
                     return error_response(
                         429,
-                        "rate_limited",
+                        facts.RATE_LIMITED,
                         f"too many requests (limit {facts.QPS}/s)",
                         {"Retry-After": retry_after_header(wait)},
                     )
@@ -92,7 +99,7 @@ class HeyGenEmulator:
             except HeyGenError as exc:
                 if exc.status == 429:
                     self.hooks.refused(f"heygen {endpoint}", app)
-                return error_response(exc.status, exc.code, exc.message, exc.headers)
+                return error_response(exc.status, exc.code, exc.message, exc.headers, exc.param)
 
         return guarded
 
@@ -103,7 +110,7 @@ class HeyGenEmulator:
             raise HeyGenError(400, "invalid_parameter", "ownership must be public or private")
         with self.lock:
             items = self.catalog.groups(ownership)
-        return _page(request, items, f"groups:{ownership or ''}")
+        return _page(request, items, f"groups:{ownership or ''}", GROUP_PAGE_LIMITS)
 
     async def get_group(self, request: Request) -> Response:
         with self.lock:
@@ -114,7 +121,7 @@ class HeyGenEmulator:
         group_id = request.query_params.get("group_id")
         with self.lock:
             items = self.catalog.looks(group_id)
-        return _page(request, items, f"looks:{group_id or ''}")
+        return _page(request, items, f"looks:{group_id or ''}", GROUP_PAGE_LIMITS)
 
     async def create_avatar(self, request: Request) -> Response | DroppedReply:
         body = await _json_object(request)
@@ -181,9 +188,8 @@ class HeyGenEmulator:
     async def create_video(self, request: Request) -> Response | DroppedReply:
         body = await _json_object(request)
         key = request.headers.get("idempotency-key")
-        digest = body_digest(body)
         with self.lock:
-            replay = self.videos.begin(key, digest)
+            replay = self.videos.begin(key)
         if replay is not None:
             return JSONResponse(replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"})
         app: str = request.state.app
@@ -193,7 +199,7 @@ class HeyGenEmulator:
             await self._maybe_slow()  # while the Idempotency-Key is in flight
             with self.lock:
                 self.videos.check_capacity(app)
-                reply = self.videos.create(normalised, key, digest, app)
+                reply = self.videos.create(normalised, key, app)
                 self.hooks.event("heygen_videos_created")
                 self.hooks.changed()
         except BaseException:
@@ -201,6 +207,17 @@ class HeyGenEmulator:
                 self.videos.abandon(key)
             raise
         return self._reply_after_create(JSONResponse(reply.body, status_code=reply.status))
+
+    async def list_videos(self, request: Request) -> Response:
+        title, folder_id = request.query_params.get("title"), request.query_params.get("folder_id")
+        app: str = request.state.app
+        with self.lock:
+            listed = self.videos.listing(app, title, folder_id)
+        query = f"videos:{app}:{title!r}:{folder_id!r}"
+        ids, more, token = _page_slice(request, listed, query, VIDEO_PAGE_LIMITS)
+        with self.lock:
+            page = self.videos.details(ids, lambda vid: str(request.url_for("heygen_media", video_id=vid)))
+        return JSONResponse({"data": page, "has_more": more, "next_token": token})
 
     async def get_video(self, request: Request) -> Response:
         video_id = request.path_params["video_id"]
@@ -252,6 +269,7 @@ def build_app(hooks: EmulatorHooks) -> Starlette:
             methods=["POST"],
         ),
         Route("/v3/videos", g("POST /v3/videos", emu.create_video, slow_inside=True), methods=["POST"]),
+        Route("/v3/videos", g("GET /v3/videos", emu.list_videos), methods=["GET"]),
         Route("/v3/videos/{video_id}", g("GET /v3/videos/{video_id}", emu.get_video), methods=["GET"]),
         Route(
             "/consent/{token}",
@@ -277,23 +295,31 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def _page(request: Request, items: list[dict[str, Any]], query: str) -> Response:
+PageLimits = tuple[int, int, int]  # (min, max, default) of a list's `limit`
+GROUP_PAGE_LIMITS: PageLimits = (facts.PAGE_LIMIT_MIN, facts.PAGE_LIMIT_MAX, facts.PAGE_LIMIT_DEFAULT)
+VIDEO_PAGE_LIMITS: PageLimits = (facts.VIDEO_LIST_LIMIT_MIN, facts.VIDEO_LIST_LIMIT_MAX, facts.VIDEO_LIST_LIMIT_DEFAULT)
+T = TypeVar("T")
+
+
+def _page(request: Request, items: list[dict[str, Any]], query: str, limits: PageLimits) -> Response:
+    page, more, token = _page_slice(request, items, query, limits)
+    return JSONResponse({"data": page, "has_more": more, "next_token": token})
+
+
+def _page_slice(request: Request, items: list[T], query: str, limits: PageLimits) -> tuple[list[T], bool, str | None]:
+    """One page of `items` by the request's `limit` and `token`: the page, has_more, next_token."""
     raw_limit = request.query_params.get("limit")
-    lo, hi = facts.PAGE_LIMIT_MIN, facts.PAGE_LIMIT_MAX
-    limit = facts.PAGE_LIMIT_DEFAULT
+    lo, hi, limit = limits
     if raw_limit is not None:
         if not raw_limit.isdigit() or not lo <= int(raw_limit) <= hi:
-            raise HeyGenError(400, "invalid_parameter", f"limit must be an integer from {lo} to {hi}")
+            raise HeyGenError(400, "invalid_parameter", f"'limit' must be between {lo} and {hi}.", param="limit")
         limit = int(raw_limit)
     offset = 0
     token = request.query_params.get("token")
     if token:
         decoded = decode_cursor(token, query)
         if decoded is None:
-            raise HeyGenError(400, "invalid_parameter", "invalid pagination token")
+            raise HeyGenError(400, "invalid_parameter", "invalid pagination token", param="token")
         offset = decoded
-    page = items[offset : offset + limit]
     more = offset + limit < len(items)
-    return JSONResponse(
-        {"data": page, "has_more": more, "next_token": encode_cursor(offset + limit, query) if more else None}
-    )
+    return items[offset : offset + limit], more, encode_cursor(offset + limit, query) if more else None

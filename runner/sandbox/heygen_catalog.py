@@ -18,14 +18,22 @@ OTHER_CREATE_TYPES = ("photo_avatar", "prompt")
 
 
 class HeyGenError(Exception):
-    """An API error reply: HTTP status, `error.code`, `error.message`."""
+    """An API error reply: HTTP status, `error.code`, `error.message` and, for a bad field, `error.param`."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        param: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.param = param
 
 
 def load_public_catalog() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:

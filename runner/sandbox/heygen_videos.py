@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from runner.sandbox.docs_facts import heygen as facts
 from runner.sandbox.heygen_catalog import Catalog, HeyGenError
+from runner.sandbox.heygen_video_request import check_avatar_video, invalid
 from runner.sandbox.heygen_zego_common import EmulatorHooks, retry_after_header
 from runner.sandbox.video import VideoSpec, spoken_seconds
 
 PENDING_SECONDS = 5.0  # virtual seconds a new render stays "pending" before "processing"
+AUDIO_CAPTION = "(lip-sync to the given audio)"  # what the sandbox shows for an audio video: it has no speech
 IDEMPOTENCY_KEY = re.compile(
     rf"[{facts.IDEMPOTENCY_KEY_CHARACTERS}]{{{facts.IDEMPOTENCY_KEY_MIN_CHARS},{facts.IDEMPOTENCY_KEY_MAX_CHARS}}}"
 )
@@ -28,11 +28,6 @@ class Reply:
     body: dict[str, Any]
 
 
-def body_digest(body: Mapping[str, Any]) -> str:
-    """A digest of a request body, independent of key order."""
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 class Videos:
     """Renders and idempotency records (persisted); in-flight keys live in memory only."""
 
@@ -44,60 +39,50 @@ class Videos:
         state.setdefault("idempotency", {})
         self._in_flight: set[str] = set()
 
-    def validate(self, body: Any) -> dict[str, Any]:
-        """Check a POST /v3/videos body; return the normalised request."""
-        if not isinstance(body, dict):
-            raise HeyGenError(400, "invalid_parameter", "the body must be a JSON object")
-        # The docs make `type` required; the client does not send it yet, so only a wrong value is refused.
-        if body.get("type", facts.VIDEO_TYPE) != facts.VIDEO_TYPE:
-            raise HeyGenError(400, "invalid_parameter", f"type must be {facts.VIDEO_TYPE!r} (an avatar video)")
-        avatar_id = body.get("avatar_id")
-        if not isinstance(avatar_id, str) or not avatar_id:
-            raise HeyGenError(400, "invalid_parameter", "avatar_id (a look id) is required")
-        script = body.get("script")
-        lo, hi = facts.SCRIPT_MIN_CHARS, facts.SCRIPT_MAX_CHARS
-        if not isinstance(script, str) or not script.strip() or not lo <= len(script) <= hi:
-            raise HeyGenError(400, "invalid_parameter", f"script must be {lo}-{hi} characters")
-        voice_id = body.get("voice_id")
-        if not isinstance(voice_id, str) or not voice_id:
-            raise HeyGenError(400, "invalid_parameter", "voice_id is required")
-        aspect = body.get("aspect_ratio", facts.DEFAULT_ASPECT_RATIO)
-        if aspect not in facts.ASPECT_RATIOS:
-            allowed = ", ".join(facts.ASPECT_RATIOS)
-            raise HeyGenError(400, "invalid_parameter", f"aspect_ratio must be one of {allowed}")
-        title = body.get("title")
-        if title is not None and not isinstance(title, str):
-            raise HeyGenError(400, "invalid_parameter", "title must be a string")
-        look = self._catalog.look(avatar_id)
+    def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Check a POST /v3/videos body and its look; return the normalised request."""
+        request = check_avatar_video(body)
+        look = self._catalog.look(request["avatar_id"])
         if look is None:
-            raise HeyGenError(404, "not_found", f"avatar look {avatar_id!r} not found")
+            raise HeyGenError(
+                404, facts.NOT_FOUND, f"avatar look {request['avatar_id']!r} not found", param="avatar_id"
+            )
         if not self._catalog.look_usable(look):
             raise HeyGenError(
-                403, "consent_required", f"the avatar group of look {avatar_id!r} has no approved consent"
+                403, "consent_required", f"the avatar group of look {request['avatar_id']!r} has no approved consent"
             )
-        return {"avatar_id": avatar_id, "script": script, "voice_id": voice_id, "aspect_ratio": aspect, "title": title}
+        if request["script"] is not None and request["voice_id"] is None:
+            # "`voice_id` may be left out when the look has a default voice"
+            request["voice_id"] = self._catalog.group(str(look["group_id"])).get("default_voice_id")
+            if request["voice_id"] is None:
+                raise invalid("voice_id", "'voice_id' is required: this look has no default voice")
+        return request
 
-    def begin(self, key: str | None, digest: str) -> Reply | None:
-        """Claim an Idempotency-Key: a stored reply to replay, or None to go ahead (key now in flight)."""
+    def begin(self, key: str | None) -> Reply | None:
+        """Claim an Idempotency-Key: a stored reply to replay, or None to go ahead (key now in flight).
+
+        A repeat within the window replays the first reply whatever its body ("even if the request
+        body differs"), so a retry of a failed render gets the failed video back.
+        """
         if key is None:
             return None
         if not IDEMPOTENCY_KEY.fullmatch(key):
             lo, hi = facts.IDEMPOTENCY_KEY_MIN_CHARS, facts.IDEMPOTENCY_KEY_MAX_CHARS
             raise HeyGenError(
-                400, "invalid_parameter", f"Idempotency-Key must be {lo}-{hi} of [{facts.IDEMPOTENCY_KEY_CHARACTERS}]"
+                400,
+                "invalid_parameter",
+                f"Idempotency-Key must be {lo}-{hi} of [{facts.IDEMPOTENCY_KEY_CHARACTERS}]",
+                param="Idempotency-Key",
             )
-        now = self._hooks.clock.time()
         record = self._state["idempotency"].get(key)
-        if record is not None and now - record["at"] >= facts.IDEMPOTENCY_WINDOW_SECONDS:
+        if record is not None and self._hooks.clock.time() - record["at"] >= facts.IDEMPOTENCY_WINDOW_SECONDS:
             del self._state["idempotency"][key]
             record = None
         if key in self._in_flight:
-            raise HeyGenError(409, "idempotency_conflict", "a request with this Idempotency-Key is still in progress")
+            raise HeyGenError(
+                409, facts.REQUEST_IN_PROGRESS, "a request with this Idempotency-Key is still being processed"
+            )
         if record is not None:
-            if record["digest"] != digest:
-                raise HeyGenError(
-                    422, "idempotency_key_reused", "this Idempotency-Key was used with a different request body"
-                )
             return Reply(record["status"], record["body"])
         self._in_flight.add(key)
         return None
@@ -125,12 +110,12 @@ class Videos:
             wait = min(running) - now
             raise HeyGenError(
                 429,
-                "concurrency_limit_exceeded",
+                facts.RATE_LIMITED,
                 f"{cap} videos are already rendering, the limit of this plan; retry when one finishes",
                 {"Retry-After": retry_after_header(wait)},
             )
 
-    def create(self, request: Mapping[str, Any], key: str | None, digest: str, app: str | None = None) -> Reply:
+    def create(self, request: Mapping[str, Any], key: str | None, app: str | None = None) -> Reply:
         """Start a render; record the reply under the key."""
         video_id = f"{self._hooks.rng.getrandbits(128):032x}"
         fails = self._hooks.rng.random() < self._hooks.config.task_failure_rate
@@ -144,14 +129,9 @@ class Videos:
             "app": app,
         }
         self._hooks.will_be_ready(now + duration)
-        reply = Reply(200, {"data": {"video_id": video_id, "status": "pending"}})
+        reply = Reply(200, {"data": {"video_id": video_id, "status": facts.CREATE_STATUS}})
         if key is not None:
-            self._state["idempotency"][key] = {
-                "digest": digest,
-                "at": self._hooks.clock.time(),
-                "status": reply.status,
-                "body": reply.body,
-            }
+            self._state["idempotency"][key] = {"at": now, "status": reply.status, "body": reply.body}
             self._in_flight.discard(key)
         if self._hooks.config.forget_rate and self._hooks.chance(self._hooks.config.forget_rate):
             self.forget({video_id})
@@ -167,29 +147,49 @@ class Videos:
         return len(lost)
 
     def view(self, video_id: str, media_url: str) -> dict[str, Any]:
-        """GET /v3/videos/{id}: status on the virtual clock; video_url once completed."""
+        """GET /v3/videos/{id}: the documented VideoDetail, status on the virtual clock."""
         video = self._state["videos"].get(video_id)
         if video is None:
-            raise HeyGenError(404, "not_found", f"video {video_id!r} not found")
+            raise HeyGenError(404, facts.NOT_FOUND, f"video {video_id!r} not found")
+        return self._detail(video_id, video, media_url)
+
+    def listing(self, app: str, title: str | None, folder_id: str | None) -> list[tuple[str, dict[str, Any]]]:
+        """GET /v3/videos: the account's videos, newest first (sandbox choice: the order is not documented)."""
+        return [
+            (video_id, video)
+            for video_id, video in reversed(self._state["videos"].items())
+            if video.get("app") == app
+            and (title is None or title in (video.get("title") or ""))  # "Filter videos by title substring"
+            and folder_id is None  # no video of the sandbox is in a folder
+        ]
+
+    def details(
+        self, videos: list[tuple[str, dict[str, Any]]], media_url: Callable[[str], str]
+    ) -> list[dict[str, Any]]:
+        """The VideoDetail of each listed video."""
+        return [self._detail(video_id, video, media_url(video_id)) for video_id, video in videos]
+
+    def _detail(self, video_id: str, video: Mapping[str, Any], media_url: str) -> dict[str, Any]:
         elapsed = self._hooks.clock.time() - video["created_at"]
-        done = elapsed >= video.get("duration", facts.RENDER_SECONDS)
-        if not done:
+        duration = video.get("duration", facts.RENDER_SECONDS)
+        if elapsed < duration:
             status = "pending" if elapsed < PENDING_SECONDS else "processing"
         else:
             status = "failed" if video["fails"] else "completed"
         completed = status == "completed"
-        return {
-            "video_id": video_id,
+        detail: dict[str, Any] = {
             "id": video_id,
-            "status": status,
             "title": video.get("title"),
-            "avatar_id": video["avatar_id"],
-            "aspect_ratio": video["aspect_ratio"],
+            "status": status,
             "created_at": int(video["created_at"]),
+            "completed_at": int(video["created_at"] + duration) if status in ("completed", "failed") else None,
             "video_url": media_url if completed else None,
-            "duration": spoken_seconds(video["script"]) if completed else None,
-            **_failure(status == "failed"),
+            "duration": spoken_seconds(video["script"] or AUDIO_CAPTION) if completed else None,
         }
+        if status == "failed":  # "Only present when status is failed"
+            detail["failure_code"] = facts.FAILURE_CODE
+            detail["failure_message"] = "the avatar video could not be rendered"
+        return detail
 
     def video_spec(self, video_id: str) -> VideoSpec:
         """What a rendered video shows: its look's name and the script."""
@@ -197,7 +197,7 @@ class Videos:
         look = self._catalog.look(video["avatar_id"]) or {}
         return VideoSpec(
             title=str(look.get("name") or video["avatar_id"]),
-            script=video["script"],
+            script=video["script"] or AUDIO_CAPTION,
             aspect_ratio=video["aspect_ratio"],
             seed=video["avatar_id"],
             label=video_id[:12],
@@ -209,12 +209,3 @@ class Videos:
         if video is None or video["fails"]:
             return False
         return bool(self._hooks.clock.time() - video["created_at"] >= video.get("duration", facts.RENDER_SECONDS))
-
-
-def _failure(failed: bool) -> dict[str, Any]:
-    """A failed render's documented `failure_code` and `failure_message`; `error` is always there."""
-    if not failed:
-        return {"error": None}
-    code, message = "render_failed", "the video could not be rendered"
-    # `error` is not in the docs: the client reads it today, so it stays until the client reads the documented fields
-    return {"failure_code": code, "failure_message": message, "error": {"code": code, "message": message}}

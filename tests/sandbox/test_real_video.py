@@ -108,6 +108,7 @@ def test_avatar_video_is_h264_9_16_as_long_as_its_script(sb: SandboxServer, tmp_
 
 def test_heygen_video_follows_its_aspect_ratio(sb: SandboxServer, tmp_path: Path) -> None:
     body = {
+        "type": "avatar",
         "avatar_id": "look_0001_1",
         "script": "Hello from the sandbox.",
         "voice_id": "voice_0001",

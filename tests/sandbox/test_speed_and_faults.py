@@ -24,7 +24,13 @@ TASK_GET = "/creative/digital_avatar/video/task/get/"
 UPLOAD = "/file/video/ad/upload/"
 REFRESH = "/creative/aigc/refresh_video/task/create/"
 REFRESH_GET = "/creative/aigc/video/task/list/"
-HEYGEN_VIDEO = {"avatar_id": "look_0001_1", "script": "Hello there.", "voice_id": "voice_0001", "aspect_ratio": "9:16"}
+HEYGEN_VIDEO = {
+    "type": "avatar",
+    "avatar_id": "look_0001_1",
+    "script": "Hello there.",
+    "voice_id": "voice_0001",
+    "aspect_ratio": "9:16",
+}
 
 
 @pytest.fixture
@@ -232,7 +238,7 @@ def test_heygen_caps_renders_in_progress_per_key_with_retry_after(start: Any) ->
     second = httpx.post(
         sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "sandbox-token", "Idempotency-Key": "k2"}
     )
-    assert second.status_code == 429 and second.json()["error"]["code"] == "concurrency_limit_exceeded"
+    assert second.status_code == 429 and second.json()["error"]["code"] == "rate_limit_exceeded"
     assert 1 <= int(second.headers["Retry-After"]) <= 6  # 0.05 x 120 s = 6 s
     other = httpx.post(sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "other-key"})
     assert other.status_code == 200  # another account has its own cap

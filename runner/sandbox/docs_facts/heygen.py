@@ -1,16 +1,67 @@
-"""HeyGen v3 facts, as api-docs/heygen-*.md and DESIGN.md state them (sandbox choices are marked)."""
+"""HeyGen v3 facts, as api-docs/heygen-*.md and DESIGN.md state them (sandbox choices are marked).
+
+A few facts the summary in api-docs leaves out come from HeyGen's own reference, which the summary
+names as its source: developers.heygen.com/reference/create-video (the current page, rendered from
+`external-api.json`) and the OpenAPI document `codegen/external-api.json` of heygen-com/heygen-cli.
+Each is marked "reference:" below.
+"""
 
 from __future__ import annotations
 
-# --- POST /v3/videos -----------------------------------------------------------------------------
-# "`type` is the constant `"avatar"` and is **required**": heygen_videos refuses a wrong one; an absent
-# one too once the client sends it
+# --- POST /v3/videos: the avatar shape -----------------------------------------------------------
+# "`type` is the constant `"avatar"` and is **required**"; the other documented shape, `image`, is not emulated
 VIDEO_TYPE = "avatar"
+# Every field the summary names for the avatar shape; `type` and `avatar_id` are required.
+AVATAR_FIELDS = (  # sorted
+    "aspect_ratio",
+    "audio_asset_id",
+    "audio_url",
+    "avatar_id",
+    "background",
+    "callback_id",
+    "callback_url",
+    "caption",
+    "engine",
+    "output_format",
+    "remove_background",
+    "resolution",
+    "script",
+    "title",
+    "type",
+    "voice_id",
+    "voice_settings",
+)
+# reference: fields of CreateVideoFromAvatar the summary does not name
+REFERENCE_AVATAR_FIELDS = ("fit", "watermark", "motion_prompt", "expressiveness")
 SCRIPT_MIN_CHARS = 1  # "`script` (1–5,000 characters)"
 SCRIPT_MAX_CHARS = 5000
+AUDIO_FIELDS = (
+    "audio_url",
+    "audio_asset_id",
+)  # "Audio (`audio_url` / `audio_asset_id`) is the alternative to a script"
+RESOLUTIONS = ("4k", "1080p", "720p")  # "`resolution` (`4k`, `1080p`, `720p`)"
 ASPECT_RATIOS = ("16:9", "9:16", "4:5", "5:4", "1:1", "auto")  # "`aspect_ratio` (`16:9`, ... `auto`; default `16:9`)"
 DEFAULT_ASPECT_RATIO = "16:9"
+OUTPUT_FORMATS = ("mp4", "webm")  # "`output_format` (`mp4` default, `webm`)"
+ENGINES = ("avatar_iv", "avatar_v")  # "`engine` (`avatar_iv` default, `avatar_v`)"; reference: sent as {"type": ...}
+VOICE_SPEED = (0.5, 1.5)  # "`voice_settings` (speed 0.5–1.5, pitch −50…50, locale)"
+VOICE_PITCH = (-50.0, 50.0)
+FIT_MODES = ("contain", "cover")  # reference: `fit`, "How the subject is fitted to the output canvas"
+EXPRESSIVENESS_LEVELS = ("high", "medium", "low")  # reference: `expressiveness` (Expressiveness enum)
+BACKGROUND_TYPES = ("color", "image")  # reference: BackgroundSetting `type`
+CREATE_STATUS = "waiting"  # reference: CreateAvatarVideoResponse `status` example; not a GET status
+
+# --- GET /v3/videos/{video_id} and GET /v3/videos ---------------------------------------------------
 VIDEO_STATUSES = ("pending", "processing", "completed", "failed")  # GET /v3/videos/{video_id} `status`
+FAILURE_CODE = "rendering_failed"  # reference: VideoDetail `failure_code` example
+VIDEO_LIST_LIMIT_MIN = 1  # "`limit` 1–100 (default 10)"
+VIDEO_LIST_LIMIT_MAX = 100
+VIDEO_LIST_LIMIT_DEFAULT = 10
+
+# --- errors: `{"error": {"code", "message", "param"?, "doc_url"?}}` ----------------------------------
+NOT_FOUND = "not_found"  # "Unknown id: 404 `not_found`"
+RATE_LIMITED = "rate_limit_exceeded"  # "429 (`rate_limit_exceeded`) carries `Retry-After`"
+REQUEST_IN_PROGRESS = "request_in_progress"  # "a repeat while the first is still being processed gets 409"
 
 # --- Idempotency-Key: "1–255 of `[A-Za-z0-9_:.-]`", replayed "within 24 hours" ----------------------
 IDEMPOTENCY_KEY_MIN_CHARS = 1
