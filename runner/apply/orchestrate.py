@@ -23,7 +23,6 @@ from runner.campaignfile.model import Spec
 from runner.environment import provider_environment
 from runner.errors import CampaignError, PlanMismatch
 from runner.execute import adoption
-from runner.execute.context import TransientBudgetSpent
 from runner.execute.engine import (
     ApplyResult,
     Engine,
@@ -371,15 +370,6 @@ def _stopped(request: ApplyRequest, stopped: EngineStopped, lock_path: Path) -> 
         f"{len(result.unfinished)} unfinished; every request sent is recorded in {lock_path}.",
         err=True,
     )
-    if isinstance(cause, TransientBudgetSpent):
-        click.echo(
-            f"error: {cause.error.describe()}; still failing after {cause.attempts} tries over "
-            f"{cause.seconds:.0f} s (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS). Nothing is lost: "
-            f"run `{_again(request)}` again once the provider answers.",
-            err=True,
-        )
-        _stopped_summary(request, result, lock_path)
-        return 1
     click.echo(f"Interrupted. Resume with: {_again(request)}", err=True)
     _stopped_summary(request, result, lock_path)
     return 130
@@ -393,7 +383,7 @@ def _providers(plan: Plan, factory: ProviderFactory, lock: lockfile.Lockfile) ->
     kinds = {c.job.kind for c in plan.changes if c.job is not None} | {r.kind for r in lock.jobs.values()}
     tiktok = factory.tiktok() if kinds & {"avatar_video", "upload", "refresh_video"} else None
     heygen = factory.heygen() if kinds & {"heygen_video", "heygen_avatar"} else None
-    return Providers(tiktok=tiktok, heygen=heygen)
+    return Providers(tiktok=tiktok, heygen=heygen, budget=factory.budget)
 
 
 def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path, code: int) -> int:

@@ -20,6 +20,7 @@ from runner.execute.ports import ExecuteOptions, Providers, Reporter
 from runner.execute.requests import Request, request_for
 from runner.lock.lockfile import JobError, JobRecord
 from runner.plan.job import Job
+from runner.providers.budget import TransientBudget, TransientLimits
 from runner.providers.errors import NotSent, PermanentError, ProviderError, RunStopped, TransientError
 from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.kinds import JobKind
@@ -32,16 +33,6 @@ BACKOFF_CAP = 30.0
 
 class Interrupted(Exception):
     """Raised inside a create that had not been sent when the run was asked to stop."""
-
-
-class TransientBudgetSpent(Exception):
-    """Transient trouble outlasted the run's budget."""
-
-    def __init__(self, error: ProviderError, attempts: int, seconds: float) -> None:
-        self.error = error
-        self.attempts = attempts
-        self.seconds = seconds
-        super().__init__(error.describe())
 
 
 def not_sent(exc: BaseException) -> bool:
@@ -76,31 +67,9 @@ class JobRun:
         return JobKind(self.job.kind)
 
 
-@dataclass
-class TransientBudget:
-    """Transient failures in a row (any success resets it), bounded in count and in seconds."""
-
-    attempts: int
-    seconds: float
-    clock: Clock
-    streak: int = 0
-    since: float | None = None
-
-    def success(self) -> None:
-        """A reply arrived."""
-        self.streak, self.since = 0, None
-
-    def backoff(self) -> float:
-        """Seconds to hold creates after the latest transient failure (doubling, capped)."""
-        return float(min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, self.streak - 1)))
-
-    def spend(self, exc: ProviderError) -> None:
-        """One more transient failure; raises TransientBudgetSpent when the budget is gone."""
-        now = self.clock.monotonic()
-        self.streak += 1
-        self.since = now if self.since is None else self.since
-        if self.streak >= self.attempts or now - self.since >= self.seconds:
-            raise TransientBudgetSpent(exc, self.streak, now - self.since)
+def backoff(streak: int) -> float:
+    """Seconds to hold creates after the latest transient failure (doubling with the streak, capped)."""
+    return float(min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, streak - 1)))
 
 
 class Context:
@@ -124,7 +93,9 @@ class Context:
         self.creates_in_flight: dict[JobKind, int] = {kind: 0 for kind in JobKind}
         self.stopping = threading.Event()
         self.pacers: dict[JobKind, PollPacer] = {kind: PollPacer() for kind in JobKind}
-        self.budget = TransientBudget(options.transient_attempts, options.transient_seconds, clock)
+        self.budget = providers.budget or TransientBudget(
+            clock, TransientLimits(options.transient_attempts, options.transient_seconds)
+        )
         self.ready: dict[JobKind, list[tuple[int, int, JobRun]]] = {kind: [] for kind in JobKind}
         self.timers: dict[JobKind, list[tuple[float, int, JobRun]]] = {kind: [] for kind in JobKind}
         self._seq = itertools.count(1)
@@ -330,9 +301,9 @@ class Context:
         if isinstance(exc, RunStopped):
             raise exc
         if isinstance(exc, ProviderError) and not isinstance(exc, PermanentError):
-            self.budget.spend(exc)
+            self.budget.failed(exc)
             for kind in {run.kind for run in runs}:
-                self.hold_until[kind] = self.clock.monotonic() + self.budget.backoff()
+                self.hold_until[kind] = self.clock.monotonic() + backoff(self.budget.streak)
 
     def poll_failed(self, runs: list[JobRun], exc: BaseException) -> None:
         """A poll raised: free to repeat, within the transient budget."""
@@ -340,7 +311,7 @@ class Context:
             raise exc
         for run in runs:
             self.schedule(run, self.pacers[run.kind].next(self.clock.monotonic() - run.accepted_at, 60.0))
-        self.budget.spend(exc)
+        self.budget.failed(exc)
 
     def replace_record(self, run: JobRun, **changes: Any) -> None:
         """Change fields of the job's record without a state change."""

@@ -134,7 +134,7 @@ class AvatarVideos:
         if exc is not None:
             ctx.create_failed(runs, exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         by_package = {t.package_id: t for t in future.result()}
         for run in runs:
             created = by_package.get(run.job.key)
@@ -202,7 +202,7 @@ class AvatarVideos:
         if exc is not None:
             ctx.poll_failed(runs, exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         tasks = {t.task_id: t for t in future.result()}
         for run in runs:
             task = tasks.get(ctx.task_ids(run)[0])
@@ -229,7 +229,7 @@ class AvatarVideos:
         if exc is not None:
             ctx.poll_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         video = adoption.find(adoption.by_tag(future.result()), run.job.key)
         if video is not None:
             if video.preview_url:
@@ -294,12 +294,12 @@ class Uploads:
         if isinstance(exc, OutcomeUnknown):
             ctx.roll_back(run, Event.NOT_SENT)  # free, and makes nothing: send it again
             ctx.make_ready(run)
-            ctx.budget.spend(exc)
+            ctx.budget.failed(exc)
             return
         if exc is not None:
             ctx.create_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         ctx.accept(run, ())
         ctx.succeed(run, Event.TASK_SUCCEEDED, (), stock_video_id=str(future.result()))
 
@@ -371,7 +371,7 @@ class RefreshVideos:
         if exc is not None:
             ctx.create_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         task_ids = tuple(str(t) for t in future.result())
         ctx.videos_created += len(task_ids)
         ctx.accept(run, task_ids)
@@ -400,7 +400,7 @@ class RefreshVideos:
         if exc is not None:
             ctx.poll_failed(runs, exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         tasks = {t.task_id: t for t in future.result()}
         for run in runs:
             mine = [tasks.get(t) for t in ctx.task_ids(run)]
@@ -488,7 +488,7 @@ class HeyGenVideos:
         if isinstance(exc, OutcomeUnknown):
             ctx.roll_back(run, Event.NOT_SENT)  # the Idempotency-Key makes a repeat safe
             ctx.make_ready(run)
-            ctx.budget.spend(exc)
+            ctx.budget.failed(exc)
             return
         if exc is not None:
             slots = self._slots(ctx)
@@ -496,7 +496,7 @@ class HeyGenVideos:
                 slots.release(run.job.key)
             ctx.create_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         ctx.videos_created += 1
         ctx.accept(run, (str(future.result()),))
         ctx.rendering[self.kind].add(run.job.key)
@@ -522,7 +522,7 @@ class HeyGenVideos:
         if exc is not None:
             ctx.poll_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         outcome = heygen_outcome(future.result())
         if outcome is None:
             if slots is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from runner import api_facts as facts
 from runner.clock import Clock
-from runner.execute.context import Context, JobRun, TransientBudgetSpent
+from runner.execute.context import Context, JobRun
 from runner.execute.downloads import Downloads, needs_downloads
 from runner.execute.drivers import DRIVERS, Driver
 from runner.execute.journal import Journal, Mirror
@@ -189,7 +189,7 @@ class Engine:
                     if not self.ctx.in_flight and not self.work_left():
                         break
                     self.wait()
-                except (TransientBudgetSpent, RunStopped) as exc:
+                except RunStopped as exc:
                     cause = exc
                     self.stop()
                     break
@@ -212,7 +212,7 @@ class Engine:
         while self.ctx.in_flight and time.monotonic() < deadline:
             try:
                 self.drain(block_for=min(0.1, max(0.0, deadline - time.monotonic())))
-            except (TransientBudgetSpent, RunStopped):
+            except RunStopped:
                 continue
             self.journal.flush()
 

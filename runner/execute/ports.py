@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from runner.lock.lockfile import Lockfile
-from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS
+from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS, TransientBudget
 from runner.providers.footage import FootageSource
 from runner.providers.models import (
     AvatarGroup,
@@ -77,6 +77,7 @@ class Providers:
 
     tiktok: TikTokApi | None = None
     heygen: HeyGenApi | None = None
+    budget: TransientBudget | None = None  # the clients' transient budget, which the engine shares (None: its own)
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ class HeyGenTwins:
         if exc is not None:
             ctx.create_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         made: TwinCreated = future.result()
         self.accepted(ctx, run, made.group_id, made.look_id, made.consent_status)
 
@@ -123,7 +123,7 @@ class HeyGenTwins:
         if exc is not None:
             ctx.poll_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         url, _status = future.result()
         ctx.consent_urls[run.job.key] = url
         ctx.reporter.job_event(
@@ -151,7 +151,7 @@ class HeyGenTwins:
         if exc is not None:
             ctx.poll_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         group: AvatarGroup = future.result()
         state, reason = twin_state(group)
         record = ctx.journal.record(run.job.key)
@@ -194,7 +194,7 @@ class HeyGenTwins:
         if exc is not None:
             ctx.poll_failed([run], exc)
             return
-        ctx.budget.success()
+        ctx.budget.answered()
         hit: tuple[str, str, str | None] | None = future.result()
         if hit is None:
             ctx.roll_back(run, Event.NEVER_HAPPENED)
