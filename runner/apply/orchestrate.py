@@ -381,9 +381,7 @@ def _jobs(count: int) -> str:
 
 def _providers(plan: Plan, factory: ProviderFactory, lock: lockfile.Lockfile) -> Providers:
     kinds = {c.job.kind for c in plan.changes if c.job is not None} | {r.kind for r in lock.jobs.values()}
-    tiktok = factory.tiktok() if kinds & {"avatar_video", "upload", "refresh_video"} else None
-    heygen = factory.heygen() if kinds & {"heygen_video", "heygen_avatar"} else None
-    return Providers(tiktok=tiktok, heygen=heygen, budget=factory.budget)
+    return Providers.for_kinds(kinds, factory.catalog, budget=factory.budget)
 
 
 def _summary(request: ApplyRequest, result: ApplyResult | None, lock_path: Path, code: int) -> int:

@@ -28,7 +28,7 @@ from runner.vocabulary.states import Event, JobState, transition
 
 def _twin_now(heygen: HeyGenClient, record: JobRecord) -> JobRecord:
     """A digital twin's consent and training now; while consent is pending, a fresh URL for its subject."""
-    from runner.execute.twins import twin_state
+    from runner.execute.drivers.twins import twin_state
 
     assert record.twin is not None
     group = heygen.get_avatar_group(str(record.twin["group_id"]))

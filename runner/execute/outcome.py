@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runner.providers.models import AvatarTask, HeyGenVideo, RefreshTask
+from runner.vocabulary.errors import ErrorCode
+from runner.vocabulary.tasks import RenderResult, TaskStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,17 @@ def refresh_outcome(tasks: list[RefreshTask | None]) -> Outcome | None:
         return Outcome(ids, urls)
     errors = "; ".join(t.error or "task failed" for t in finished if t not in made)
     return Outcome(ids, urls, "TASK_FAILED", errors)
+
+
+def render_outcome(result: RenderResult) -> Outcome | None:
+    """None while the render runs (or its status is a word the client does not know)."""
+    if result.status == TaskStatus.SUCCEEDED:
+        video_id = result.video_id or result.render_id
+        return Outcome((video_id,), ((video_id, result.url),) if result.url else ())
+    if result.status == TaskStatus.FAILED:
+        code = f" ({result.error_code})" if result.error_code else ""
+        return Outcome((), (), ErrorCode.RENDER_FAILED, result.error or f"the render failed{code}")
+    return None
 
 
 def heygen_outcome(video: HeyGenVideo) -> Outcome | None:
