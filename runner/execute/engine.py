@@ -282,5 +282,10 @@ def refresh_submitted(lock: Lockfile, lock_path: Path, providers: Providers, *, 
     """Look once at every `submitted` job of the lockfile and record the finished ones (no creates, no downloads)."""
     ports = Ports(providers, ExecuteOptions(artifacts_dir=None, downloads=False), clock, SilentReporter())
     engine = Engine(Journal(lock_path, lock), ports, poll_only=True)
-    result = engine.run(from_lockfile)
+    try:
+        result = engine.run(from_lockfile)
+    except EngineStopped as stopped:  # what was seen is recorded; the reason is the one message
+        if stopped.cause is not None:
+            raise stopped.cause from None
+        raise
     return Refreshed(result.lockfile, dict(result.consent_urls))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner.providers.models import AvatarTask, HeyGenVideo, RefreshTask
+from runner.providers.models import AvatarTask, RefreshTask
 from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.tasks import RenderResult, TaskStatus
 
@@ -61,13 +61,4 @@ def render_outcome(result: RenderResult) -> Outcome | None:
     if result.status == TaskStatus.FAILED:
         code = f" ({result.error_code})" if result.error_code else ""
         return Outcome((), (), ErrorCode.RENDER_FAILED, result.error or f"the render failed{code}")
-    return None
-
-
-def heygen_outcome(video: HeyGenVideo) -> Outcome | None:
-    """None while the render runs."""
-    if video.status == "completed":
-        return Outcome((video.video_id,), ((video.video_id, video.video_url),) if video.video_url else ())
-    if video.status == "failed":
-        return Outcome((), (), "RENDER_FAILED", video.error or "the render failed")
     return None

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from runner.clock import FakeClock
 from runner.execute.engine import Providers, refresh_submitted
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
+from runner.providers.errors import AuthError
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
 
 
@@ -77,3 +80,18 @@ def test_each_submitted_job_is_looked_at_once_and_finished_ones_are_recorded(tmp
     assert jobs["rf-0000000000000002"].video_ids == ("v-t2", "v-t3", "v-t4", "v-t5")
     assert jobs["av-0000000000000003"].state == "pending"
     assert lockfile.read(lock_path, "c").jobs == second.lockfile.jobs  # on disk, not only in memory
+
+
+class RefusingTikTok(OneLookTikTok):
+    """The token is refused."""
+
+    def get_avatar_tasks(self, task_ids: list[str]) -> list[AvatarTask]:
+        raise AuthError("tiktok", "/task/get/", "40105", "token invalid", hint="set TIKTOK_ACCESS_TOKEN")
+
+
+def test_a_refused_token_ends_a_poll_only_run_with_its_one_message(tmp_path: Path) -> None:
+    lock_path = tmp_path / "c.lock.yaml"
+    lock = Lockfile("c", jobs={"av-0000000000000001": _record("avatar_video", "submitted", ("t1",))})
+    with pytest.raises(AuthError, match="TIKTOK_ACCESS_TOKEN"):
+        refresh_submitted(lock, lock_path, Providers({"tiktok": RefusingTikTok()}), clock=FakeClock())
+    assert lockfile.read(lock_path, "c").jobs == lock.jobs  # nothing changed, and nothing lost
