@@ -41,9 +41,7 @@ class KindSpec:
     notices: tuple[Notice, ...] = ()  # acknowledged before a run creates (UPLOAD) or downloads (DOWNLOAD) it
     renamable: bool = False  # the provider can rename its video, so a new name is a rename, not a replace
     tagged_name: bool = False  # its provider-side name carries the key's `~tag`, so a lost create is found by it
-    processing_seconds: float | None = (
-        None  # documented (or assumed) time its task takes: paces a generic driver's polls
-    )
+    processing_seconds: float | None = None  # its task's documented (or assumed) time: paces polls
 
 
 _KINDS: dict[str, KindSpec] = {}
