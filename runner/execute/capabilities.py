@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
+from runner.execute.ports import MissingClient
 from runner.vocabulary.tasks import RenderResult
 
 
@@ -75,7 +76,7 @@ class RenderApi(Protocol):
 
 
 def render_api(client: object) -> RenderApi:
-    """The client as a render API (TypeError when it is not one: its kind names the wrong driver)."""
+    """The client as a render API (MissingClient when it is not one: its kind names the wrong driver)."""
     if not isinstance(client, RenderApi):
-        raise TypeError(f"{type(client).__name__} does not offer create_render / get_render")
+        raise MissingClient(f"{type(client).__name__} does not offer create_render / get_render")
     return client
