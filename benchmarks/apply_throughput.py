@@ -111,7 +111,7 @@ def ours(
             planned.plan,
             Lockfile(campaign="bench"),
             planned.lock_path,
-            Providers(tiktok=client),
+            Providers({"tiktok": client}),
             ExecuteOptions(parallelism=8, artifacts_dir=None, downloads=False),
             clock=RealClock(),
         )

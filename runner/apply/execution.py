@@ -87,6 +87,4 @@ def _agree_to_pay_again(plan: Plan, interactive: bool) -> bool:
 def _providers(plan: Plan, factory: ProviderFactory, lock: Lockfile) -> Providers:
     """The clients the plan's and the lockfile's jobs need."""
     kinds = {c.job.kind for c in plan.changes if c.job is not None} | {r.kind for r in lock.jobs.values()}
-    tiktok = factory.tiktok() if kinds & {"avatar_video", "upload", "refresh_video"} else None
-    heygen = factory.heygen() if kinds & {"heygen_video", "heygen_avatar"} else None
-    return Providers(tiktok=tiktok, heygen=heygen)
+    return Providers.for_kinds(kinds, factory.catalog, budget=factory.budget)

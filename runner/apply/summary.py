@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from runner.apply.context import Context
-from runner.execute.context import TransientBudgetSpent
 from runner.execute.engine import ApplyResult, EngineStopped
 from runner.providers.errors import RunStopped
 from runner.vocabulary.errors import retryable
@@ -79,16 +78,7 @@ def stopped(ctx: Context, stop: EngineStopped) -> int:
         err=True,
     )
     code = 130
-    if isinstance(cause, TransientBudgetSpent):
-        click.echo(
-            f"error: {cause.error.describe()}; still failing after {cause.attempts} tries over "
-            f"{cause.seconds:.0f} s (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS). Nothing is lost: "
-            f"run `{ctx.again}` again once the provider answers.",
-            err=True,
-        )
-        code = 1
-    else:
-        click.echo(f"Interrupted. Resume with: {ctx.again}", err=True)
+    click.echo(f"Interrupted. Resume with: {ctx.again}", err=True)
     if ctx.request.fmt == "json":  # a stopped run has no "finished" line, but JSON gets its summary
         click.echo(json.dumps(json_summary(result, lock_path), indent=2, sort_keys=True))
     return code

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,50 +12,25 @@ from runner.campaignfile.load import load_spec
 from runner.campaignfile.model import Spec
 from runner.errors import SpecError
 from runner.execute.artifacts import artifact_ok
-from runner.execute.outcome import Outcome, avatar_outcome, heygen_outcome, refresh_outcome
 from runner.lock import lockfile
-from runner.lock.lockfile import JobError, JobRecord, Lockfile
+from runner.lock.lockfile import Lockfile
 from runner.lock.orphans import find_orphans
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
-from runner.providers.heygen import HeyGenClient
 from runner.state.store import StateStore, state_store
-from runner.vocabulary.kinds import JobKind
-from runner.vocabulary.states import Event, JobState, transition
+from runner.vocabulary.states import JobState
 from runner.wording import plural
 from runner.workspace import Workspace
 
 
-def _twin_now(heygen: HeyGenClient, record: JobRecord) -> JobRecord:
-    """A digital twin's consent and training now; while consent is pending, a fresh URL for its subject."""
-    from runner.execute.twins import twin_state
-
-    assert record.twin is not None
-    group = heygen.get_avatar_group(str(record.twin["group_id"]))
-    state, reason = twin_state(group)
-    twin = {**record.twin, "consent_status": group.consent_status}
-    where = record.addresses[0] if record.addresses else ""
-    if state == "consent":
-        url, _ = heygen.start_consent(str(record.twin["group_id"]))
-        click.echo(f"{where}: waits for its subject's consent; the subject must approve at {url}", err=True)
-        return replace(record, twin=twin, waiting="consent")
-    if state == "training":
-        return replace(record, twin=twin, waiting="training")
-    if state == "ready":
-        assert transition(record.state, Event.TASK_SUCCEEDED).to == JobState.SUCCEEDED
-        return replace(record, state=JobState.SUCCEEDED, twin=twin, waiting=None, finished_at=time.time())
-    code = "TRAINING_FAILED" if state == "failed" else "CONSENT_REFUSED"
-    return replace(record, state=JobState.FAILED, twin=twin, waiting=None, error=JobError(code, str(reason)))
-
-
 def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: bool) -> Lockfile:
-    """Ask the provider once about each submitted task and record the finished ones."""
+    """Ask the provider once about each submitted task and record the finished ones (the engine, poll-only)."""
     from runner.environment import provider_environment
+    from runner.execute.engine import Providers, refresh_submitted
     from runner.providers.factory import factory_from_env
 
     workspace = Workspace(spec.path, sandbox=sandbox)
-
-    submitted = {k: r for k, r in lock.jobs.items() if r.state == "submitted" and r.task_ids}
+    submitted = {k: r for k, r in lock.jobs.items() if r.state == JobState.SUBMITTED and r.task_ids}
     if not submitted:
         return lock
     with (
@@ -67,41 +40,12 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
         check_world(
             lock.world, world_from_env(env, {r.provider for r in submitted.values()}, sandbox=sandbox), lock_path
         )
-        needs = {r.provider for r in submitted.values()}
-        client = factory.tiktok() if "tiktok" in needs else None
-        heygen = factory.heygen() if "heygen" in needs else None
-        for key, record in sorted(submitted.items()):
-            outcome: Outcome | None
-            if record.kind == JobKind.HEYGEN_AVATAR and heygen is not None:
-                lock = lock.with_job(key, _twin_now(heygen, record))
-                lockfile.write(lock_path, lock)
-                continue
-            if record.provider == "heygen" and heygen is not None:
-                outcome = heygen_outcome(heygen.get_video(record.task_ids[0]))
-            elif client is None:
-                continue
-            elif record.kind == JobKind.AVATAR_VIDEO:
-                outcome = avatar_outcome(next(iter(client.get_avatar_tasks(list(record.task_ids))), None))
-            else:
-                tasks = {t.task_id: t for t in client.get_refresh_tasks(list(record.task_ids)[:5])}
-                outcome = refresh_outcome([tasks.get(t) for t in record.task_ids])
-            if outcome is None:
-                continue
-            state, event = JobState.SUCCEEDED, Event.TASK_SUCCEEDED
-            if not outcome.succeeded:
-                state, event = JobState.FAILED, Event.TASK_FAILED
-            assert transition(record.state, event).to == state  # the engine's table
-            error = None if outcome.succeeded else JobError(str(outcome.error_code), str(outcome.error))
-            record = replace(
-                record,
-                state=state,
-                video_ids=record.video_ids + outcome.video_ids,
-                error=error,
-                finished_at=time.time(),
-            )
-            lock = lock.with_job(key, record)
-            lockfile.write(lock_path, lock)
-    return lock
+        providers = Providers.for_kinds({r.kind for r in submitted.values()}, factory.catalog, budget=factory.budget)
+        refreshed = refresh_submitted(lock, lock_path, providers, clock=factory.clock)
+    for key, url in sorted(refreshed.consent_urls.items()):
+        where = submitted[key].addresses[0] if submitted[key].addresses else ""
+        click.echo(f"{where}: waits for its subject's consent; the subject must approve at {url}", err=True)
+    return refreshed.lockfile
 
 
 def _load_for_status(spec: Path, refresh: bool) -> tuple[Spec | None, str | None]:

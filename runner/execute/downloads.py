@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import collections
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from runner.execute import artifacts
-from runner.execute.context import Context
-from runner.lock.lockfile import Artifact, JobError, Lockfile
+from runner.execute.ledger import Ledger
+from runner.execute.ports import Ports
+from runner.execute.replies import Replies
+from runner.execute.scheduler import Scheduler
+from runner.lock.lockfile import Artifact, JobRecord, Lockfile
 from runner.media.video_check import VideoCheck, check_video
+from runner.plan.job import Job
 from runner.providers.errors import RunStopped
-from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.kinds import JobKind
-from runner.vocabulary.states import Event, JobState, Phase, transition
+from runner.vocabulary.states import JobState
+
+FreshUrls = Callable[[JobRecord], list[tuple[str, str]]]  # (video id, fresh URL) of a finished job's videos
 
 
 def needs_downloads(lock: Lockfile, lock_dir: Path) -> list[str]:
@@ -39,21 +44,59 @@ def fetch_and_check(
     return artifact, check_video(target, feeds_refresh)
 
 
+class DownloadQueue:
+    """What drivers hand over: finished videos with fresh URLs, and jobs whose videos need fresh URLs first."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.videos: collections.deque[tuple[str, str, str]] = collections.deque()  # (key, video id, url)
+        self.fresh_url_wanted: collections.deque[str] = collections.deque()
+
+    def video(self, key: str, video_id: str, url: str) -> None:
+        """Download a finished video at once (its URL expires)."""
+        if self.enabled:
+            self.videos.append((key, video_id, url))
+
+    def want_fresh_urls(self, key: str) -> None:
+        """Fetch the job's missing videos by fresh URLs."""
+        if self.enabled:
+            self.fresh_url_wanted.append(key)
+
+    def pending(self) -> bool:
+        """Whether anything is left to fetch."""
+        return bool(self.videos or self.fresh_url_wanted)
+
+
 class Downloads:
     """Each finished video downloaded at once; missing ones fetched again by fresh URLs."""
 
-    def __init__(self, ctx: Context, lock_dir: Path) -> None:
-        self.ctx = ctx
-        self.lock_dir = lock_dir
+    def __init__(
+        self,
+        queue: DownloadQueue,
+        scheduler: Scheduler,
+        ledger: Ledger,
+        replies: Replies,
+        ports: Ports,
+        fresh_urls: Callable[[str], FreshUrls],
+        jobs: Mapping[str, Job],
+    ) -> None:
+        self.queue = queue
+        self.scheduler = scheduler
+        self.ledger = ledger
+        self.replies = replies
+        self.ports = ports
+        self.fresh_urls = fresh_urls  # by the record's kind: how its driver asks for fresh URLs
+        self.lock_dir = ledger.journal.path.parent
         self.http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
         self.requests = 0
+        self.jobs = jobs
         self._refresh_sources: frozenset[str] | None = None
 
     def refresh_sources(self) -> frozenset[str]:
         """Keys of the jobs whose videos feed a refresh (an upload depends on them); computed once."""
         if self._refresh_sources is None:
             self._refresh_sources = frozenset(
-                dep for job in self.ctx.jobs.values() if job.kind == JobKind.UPLOAD for dep in job.depends_on
+                dep for job in self.jobs.values() if job.kind == JobKind.UPLOAD for dep in job.depends_on
             )
         return self._refresh_sources
 
@@ -61,70 +104,61 @@ class Downloads:
         """Close the connection pool."""
         self.http.close()
 
-    def pending(self) -> bool:
-        """Whether anything is left to fetch."""
-        return bool(self.ctx.downloads or self.ctx.fresh_url_wanted)
-
     def launch(self) -> None:
         """Start what room allows."""
-        ctx = self.ctx
-        folder = ctx.options.artifacts_dir
-        if folder is None or not ctx.options.downloads:
-            ctx.downloads.clear()
-            ctx.fresh_url_wanted.clear()
+        queue, scheduler = self.queue, self.scheduler
+        folder = self.ports.options.artifacts_dir
+        if folder is None or not self.ports.downloads:
+            queue.videos.clear()
+            queue.fresh_url_wanted.clear()
             return
-        while ctx.fresh_url_wanted and ctx.room():
-            key = ctx.fresh_url_wanted.popleft()
-            record = ctx.journal.record(key)
+        while queue.fresh_url_wanted and scheduler.room():
+            key = queue.fresh_url_wanted.popleft()
+            record = self.ledger.record(key)
             if record is not None:
-                ctx.submit(partial(ctx.fresh_urls, record), partial(self.fetched, key))
-        while ctx.downloads and ctx.room():
-            key, video_id, url = ctx.downloads.popleft()
+                scheduler.submit(
+                    partial(self.fresh_urls(record.kind), record),
+                    self.replies.route(partial(self.fetched, key), partial(self.not_fetched, key), from_provider=False),
+                )
+        while queue.videos and scheduler.room():
+            key, video_id, url = queue.videos.popleft()
             self.requests += 1
             target = artifacts.artifact_path(folder, key, video_id)
-            feeds_refresh = key in self.refresh_sources()
-            ctx.submit(
-                partial(fetch_and_check, url, target, self.lock_dir, video_id, self.http, feeds_refresh),
-                partial(self.downloaded, key),
+            scheduler.submit(
+                partial(
+                    fetch_and_check, url, target, self.lock_dir, video_id, self.http, key in self.refresh_sources()
+                ),
+                self.replies.route(
+                    partial(self.downloaded, key), partial(self.not_downloaded, key), from_provider=False
+                ),
             )
 
-    def fetched(self, key: str, future: cf.Future[Any]) -> None:
+    def fetched(self, key: str, urls: list[tuple[str, str]]) -> None:
         """Queue the videos still missing."""
-        exc = future.exception()
-        if exc is not None:
-            if isinstance(exc, RunStopped):
-                raise exc
-            self.ctx.reporter.job_event(key, "download failed", str(exc))
-            return
-        record = self.ctx.journal.record(key)
+        record = self.ledger.record(key)
         have = {a.video_id for a in record.artifacts if artifacts.artifact_ok(a, self.lock_dir)} if record else set()
-        for video_id, url in future.result():
+        for video_id, url in urls:
             if video_id not in have:
-                self.ctx.queue_download(key, video_id, url)
+                self.queue.video(key, video_id, url)
 
-    def downloaded(self, key: str, future: cf.Future[Any]) -> None:
+    def not_fetched(self, key: str, exc: BaseException) -> None:
+        """No fresh URLs this time: the next apply tries again (unless the whole run must stop)."""
+        if isinstance(exc, RunStopped):
+            raise exc
+        self.ports.reporter.job_event(key, "download failed", str(exc))
+
+    def downloaded(self, key: str, result: tuple[Artifact, VideoCheck]) -> None:
         """Record the artifact (a failed download does not fail the job: the next apply retries it)."""
-        exc = future.exception()
-        if exc is not None:
-            self.ctx.reporter.job_event(key, "download failed", f"{type(exc).__name__}; the next apply retries it")
-            return
-        artifact, check = future.result()
-        record = self.ctx.journal.record(key)
+        artifact, check = result
+        record = self.ledger.record(key)
         if record is None:
             return
         kept = tuple(a for a in record.artifacts if a.video_id != artifact.video_id)
-        self.ctx.journal.update(key, artifacts=tuple(sorted(kept + (artifact,), key=lambda a: a.video_id)))
-        self.ctx.reporter.job_event(key, "downloaded", artifact.path)
+        self.ledger.amend(key, artifacts=tuple(sorted(kept + (artifact,), key=lambda a: a.video_id)))
+        self.ports.reporter.job_event(key, "downloaded", artifact.path)
         if not check.ok and record.state == JobState.SUCCEEDED:
-            self.reject(key, f"video {artifact.video_id} failed the post-render check: {check.reason}")
+            self.ledger.reject(key, f"video {artifact.video_id} failed the post-render check: {check.reason}")
 
-    def reject(self, key: str, message: str) -> None:
-        """A paid video that is unusable: the job fails (the next plan makes it again, -/+)."""
-        ctx = self.ctx
-        row = transition(JobState.SUCCEEDED, Event.CHECK_FAILED)
-        ctx.journal.update(key, state=JobState(row.to), error=JobError(ErrorCode.CHECK_FAILED, message))
-        ctx.reporter.job_event(key, "failed", f"{ErrorCode.CHECK_FAILED}: {message}")
-        run = ctx.runs.get(key)
-        if run is not None:  # counted as finished when it succeeded; now failed, with its dependents blocked
-            run.phase = Phase.FAILED
-            ctx.block_dependents(run, f"{key} failed its post-render check")
+    def not_downloaded(self, key: str, exc: BaseException) -> None:
+        """A failed download: reported; the next apply fetches it again."""
+        self.ports.reporter.job_event(key, "download failed", f"{type(exc).__name__}; the next apply retries it")

@@ -1,56 +1,53 @@
 """The apply engine: a scheduler that knows nothing of job kinds, driving one driver per kind.
 
 Replies are handled the moment they arrive (journaled before anything that depends on them);
-creates go out before polls; polls take at most half of the app's rate while creates wait.
+creates go out before polls; while an app's creates wait, its polls take at most half of its rate.
 """
 
 from __future__ import annotations
 
-import collections
-import heapq
-import queue
-import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner import api_facts as facts
 from runner.clock import Clock
-from runner.execute.context import Context, JobRun, TransientBudgetSpent
-from runner.execute.downloads import Downloads, needs_downloads
-from runner.execute.drivers import DRIVERS, Driver
+from runner.execute.capabilities import CountsRequests
+from runner.execute.downloads import DownloadQueue, Downloads, needs_downloads
+from runner.execute.drivers import Drivers
+from runner.execute.drivers.base import DriverParts
 from runner.execute.journal import Journal, Mirror
-from runner.execute.ports import (
-    ApplyResult,
-    ExecuteOptions,
-    HeyGenApi,
-    Providers,
-    Reporter,
-    SilentReporter,
-    TikTokApi,
-)
-from runner.execute.requests import request_for
+from runner.execute.ledger import Ledger
+from runner.execute.poll_share import poll_shares
+from runner.execute.ports import ApplyResult, ExecuteOptions, Ports, Providers, Reporter, SilentReporter
+from runner.execute.replies import Replies
+from runner.execute.runs import RunGraph
+from runner.execute.scheduler import Scheduler
+from runner.execute.setup import RunParts, from_lockfile, from_plan
 from runner.lock.lockfile import Lockfile
-from runner.plan.model import Action, Plan, Resume
+from runner.plan.model import Plan
+from runner.providers.budget import TransientBudget, TransientLimits
 from runner.providers.errors import RunStopped
-from runner.vocabulary.kinds import JobKind
-from runner.vocabulary.states import JobState, Phase
+from runner.vocabulary.kinds import KindSpec
+from runner.vocabulary.states import Phase
 
 __all__ = [
     "ApplyResult",
     "Engine",
     "EngineStopped",
     "ExecuteOptions",
-    "HeyGenApi",
     "Providers",
+    "Refreshed",
     "Reporter",
     "SilentReporter",
-    "TikTokApi",
     "execute",
     "needs_downloads",
+    "refresh_submitted",
 ]
 
 POLL_HORIZON = 1.0  # a task due this soon joins a poll that is going out now (fewer calls, same latency)
 IDLE_SLICE = 0.25  # longest sleep between looks at the interrupt flag
-TIKTOK_KINDS = (JobKind.AVATAR_VIDEO, JobKind.UPLOAD, JobKind.REFRESH_VIDEO)
+STOP_SLICE = 0.1  # after a stop, how long each wait for a reply lasts
+REPORT_EVERY = 0.5  # seconds between progress reports
 
 
 class EngineStopped(Exception):
@@ -63,311 +60,192 @@ class EngineStopped(Exception):
 
 
 class Engine:
-    """One apply run; see docs/apply.md for the state machine and the scheduling rules."""
+    """One run; see docs/apply.md for the state machine and the scheduling rules."""
 
-    def __init__(
-        self,
-        plan: Plan,
-        journal: Journal,
-        providers: Providers,
-        options: ExecuteOptions,
-        clock: Clock,
-        reporter: Reporter,
-    ) -> None:
-        self.plan = plan
+    def __init__(self, journal: Journal, ports: Ports, *, poll_only: bool = False, eta_seconds: float = 0.0) -> None:
         self.journal = journal
-        self.clock = clock
-        self.ctx = Context(journal, providers, options, clock, reporter)
-        self.downloads = Downloads(self.ctx, journal.path.parent)
-        self.poll_budget = max(1, int(getattr(providers.tiktok, "qps", facts.TIKTOK_APP_QPS)) // 2)
-        self.recent_polls: collections.deque[float] = collections.deque()
-        self.replaces: dict[str, str] = {}
-        self.started = clock.monotonic()
-        self.last_report = 0.0
+        self.ports = ports
+        self.clock = ports.clock
+        self.poll_only = poll_only  # look at submitted jobs once: no creates, no downloads
+        self.eta_seconds = eta_seconds
+        options = ports.options
+        self.graph = RunGraph()
+        self.scheduler = Scheduler(options.parallelism, self.clock, journal.flush, once=poll_only)
+        self.ledger = Ledger(journal, self.graph, self.scheduler.make_ready, self.clock, ports.reporter)
+        budget = ports.providers.budget or TransientBudget(
+            self.clock, TransientLimits(options.transient_attempts, options.transient_seconds)
+        )
+        self.replies = Replies(self.ledger, self.scheduler, budget, self.clock)
+        self.queue = DownloadQueue(ports.downloads and not poll_only)
+        self.drivers = Drivers(self._driver_parts)
+        self.downloads = Downloads(
+            self.queue,
+            self.scheduler,
+            self.ledger,
+            self.replies,
+            ports,
+            lambda kind: self.drivers.get(kind).fresh_urls,
+            self.graph.jobs,
+        )
+        self.parts = RunParts(journal, self.graph, self.ledger, self.scheduler, self.drivers, self.queue, ports)
+        self.shares = poll_shares(ports.providers, ports.providers.clients)
+        self.started = self.clock.monotonic()
+        self.last_report: float | None = None
+
+    def _driver_parts(self, spec: KindSpec) -> DriverParts:
+        return DriverParts(
+            spec, self.scheduler, self.ledger, self.graph, self.replies, self.queue, self.ports, self.drivers.get
+        )
 
     @property
     def stopping(self) -> bool:
         """Whether the run was asked to stop (first interrupt)."""
-        return self.ctx.stopping.is_set()
+        return self.scheduler.stopping.is_set()
 
     def stop(self) -> None:
         """Stop sending creates and polls; replies of requests already sent are still recorded."""
-        self.ctx.stopping.set()
-
-    # --- setup ---------------------------------------------------------------------------------
-    def prepare(self) -> None:
-        """Runs for the plan's creates; renames, forgets, history for the pacers, missing downloads."""
-        ctx = self.ctx
-        ctx.jobs = {c.key: c.job for c in self.plan.changes if c.job is not None}
-        feeds = {d for job in ctx.jobs.values() for d in job.depends_on}
-        creates = [c for c in self.plan.changes if c.action in (Action.CREATE, Action.REPLACE) and c.job is not None]
-        for change in self.plan.changes:
-            if change.action is Action.FORGET:
-                self.journal.drop([change.key])
-                ctx.reporter.job_event(change.key, "forgotten")
-            elif change.action is Action.RENAME:
-                ctx.rename(change.key)
-            elif change.action is Action.BLOCKED and change.job is not None:
-                run = ctx.new_run(change.job)
-                run.phase = Phase.BLOCKED
-                ctx.finished += 1
-                ctx.reporter.job_event(change.key, "blocked", change.reason or "")
-        for change in creates:
-            assert change.job is not None
-            run = JobRun(change.job, request_for(change.job), Phase.WAITING, priority=0 if change.key in feeds else 1)
-            ctx.runs[change.key] = run
-            if change.replaces:
-                self.replaces[change.key] = change.replaces
-            if change.reason:
-                ctx.reasons[change.key] = change.reason
-        ctx.replaces = self.replaces
-        self.learn_history()
-        now_wall, now = self.clock.time(), self.clock.monotonic()
-        for change in creates:
-            run = ctx.runs[change.key]
-            record = self.journal.record(change.key)
-            for dep in run.job.depends_on:
-                dep_record = self.journal.record(dep)
-                if dep_record is None or dep_record.state != JobState.SUCCEEDED:
-                    run.unmet += 1
-                    ctx.dependents.setdefault(dep, []).append(run)
-            if (
-                record is not None
-                and record.state in (JobState.PENDING, JobState.SUBMITTED)
-                and record.name != run.job.name
-            ):
-                run.rename = True  # renamed in the spec while in flight: the name follows once it finishes
-            if change.resume == Resume.SUBMITTED and record is not None:
-                run.phase = Phase.POLLING
-                run.accepted_at = now - max(0.0, now_wall - (record.submitted_at or now_wall))
-                if run.kind == JobKind.HEYGEN_VIDEO:
-                    ctx.rendering[run.kind].add(change.key)
-                if run.kind == JobKind.HEYGEN_AVATAR:
-                    run.accepted_at = 0.0  # training is timed from when it is first seen
-                ctx.schedule(run, 0.0)
-            elif change.resume in (Resume.PENDING, Resume.UNKNOWN) and record is not None:
-                DRIVERS[run.kind].resume(ctx, run, record)
-            elif run.unmet == 0:
-                ctx.make_ready(run)
-        for run in list(ctx.runs.values()):
-            if run.phase == Phase.WAITING and any(
-                ctx.runs.get(d) is None
-                and (self.journal.record(d) is None or self.journal.record(d).state != JobState.SUCCEEDED)  # type: ignore[union-attr]
-                for d in run.job.depends_on
-            ):
-                run.phase = Phase.BLOCKED  # a dependency this run will not make
-                ctx.finished += 1
-                ctx.block_dependents(run, f"{run.job.key} is blocked")
-        if ctx.options.downloads and ctx.options.artifacts_dir is not None:
-            for key in needs_downloads(self.journal.snapshot(), self.journal.path.parent):
-                if key not in ctx.runs:
-                    ctx.fresh_url_wanted.append(key)
-        self.journal.flush()
-
-    def learn_history(self) -> None:
-        """Completion times recorded by earlier runs shape the first polls of this one."""
-        for key, record in self.journal.snapshot().jobs.items():
-            job = self.ctx.jobs.get(key)
-            if job is None or record.submitted_at is None or record.finished_at is None or not record.task_ids:
-                continue
-            run = JobRun(job, request_for(job), Phase.DONE)
-            driver = DRIVERS[run.kind]
-            self.ctx.pacers[run.kind].observe(record.finished_at - record.submitted_at, driver.bound(run))
+        self.scheduler.stopping.set()
 
     # --- the loop ------------------------------------------------------------------------------
-    def run(self) -> ApplyResult:
-        """Run until every job finished, or stop cleanly (EngineStopped) on interrupt or spent budget."""
+    def run(self, prepare: Callable[[RunParts], None]) -> ApplyResult:
+        """Prepare, then run until every job finished, or stop cleanly (EngineStopped) on interrupt or refusal."""
         cause: BaseException | None = None
         try:
-            self.prepare()
-            while True:
-                try:
-                    self.drain(block_for=0.0)
-                    if self.stopping:
-                        break
-                    self.launch()
-                    if not self.ctx.in_flight and not self.work_left():
-                        break
-                    self.wait()
-                except (TransientBudgetSpent, RunStopped) as exc:
-                    cause = exc
-                    self.stop()
-                    break
-                self.report()
+            prepare(self.parts)
+            cause = self._loop()
             if self.stopping:
                 self.finish_in_flight()
         finally:
             self.journal.flush()
             self.journal.compact()
-            self.ctx.pool.shutdown(wait=False, cancel_futures=True)
+            self.scheduler.shutdown()
             self.downloads.close()
         result = self.result()
         if self.stopping:
             raise EngineStopped(result, cause)
         return result
 
-    def finish_in_flight(self) -> None:
-        """After a stop: record the replies of requests already sent, for a bounded time."""
-        deadline = time.monotonic() + self.ctx.options.stop_grace_seconds
-        while self.ctx.in_flight and time.monotonic() < deadline:
-            try:
-                self.drain(block_for=min(0.1, max(0.0, deadline - time.monotonic())))
-            except (TransientBudgetSpent, RunStopped):
-                continue
-            self.journal.flush()
-
-    def drain(self, block_for: float) -> None:
-        """Handle every reply that has arrived (waiting up to `block_for` seconds for the first), then flush."""
-        try:
-            handler, future = (
-                self.ctx.completions.get(timeout=block_for) if block_for > 0 else self.ctx.completions.get_nowait()
-            )
-        except queue.Empty:
-            return
-        handled = [(handler, future)]
+    def _loop(self) -> BaseException | None:
+        """Drain, launch, wait, until nothing is left; the reason it stopped early, if any."""
         while True:
             try:
-                handled.append(self.ctx.completions.get_nowait())
-            except queue.Empty:
-                break
-        try:
-            for handler, future in handled:
-                handler(future)
-        finally:
-            self.journal.flush()  # every reply reaches the journal before anything that depends on it is sent
+                self.scheduler.drain(block_for=0.0)
+                if self.stopping:
+                    return None
+                self.launch()
+                if not self.scheduler.in_flight and not self.work_left():
+                    return None
+                self.wait()
+            except RunStopped as exc:
+                self.stop()
+                return exc
+            self.report()
+
+    def finish_in_flight(self) -> None:
+        """After a stop: record the replies of requests already sent, for a bounded time.
+
+        Bounded on the run's clock, and by the time spent waiting with nothing arriving (a clock that
+        only moves when slept on does not move while the engine waits for replies).
+        """
+        grace = self.ports.options.stop_grace_seconds
+        deadline = self.clock.monotonic() + grace
+        idle = 0.0
+        while self.scheduler.in_flight and self.clock.monotonic() < deadline and idle < grace:
+            block = min(STOP_SLICE, max(0.0, deadline - self.clock.monotonic()))
+            try:
+                if not self.scheduler.drain(block_for=block):
+                    idle += block
+            except RunStopped:
+                continue
 
     def work_left(self) -> bool:
         """Whether anything is queued: creates, timers or downloads."""
-        for kind in JobKind:
-            self.clean_timers(kind)
-        return (
-            any(self.ctx.ready[k] for k in JobKind)
-            or any(self.ctx.timers[k] for k in JobKind)
-            or self.downloads.pending()
-        )
+        return self.scheduler.busy() or self.queue.pending()
 
     def wait(self) -> None:
         """Until the next reply or timer (in slices, so an interrupt is seen at once)."""
         now = self.clock.monotonic()
-        dues = [self.ctx.timers[k][0][0] for k in JobKind if self.ctx.timers[k]]
+        dues = [due for d in self.drivers if (due := self.scheduler.next_due(d.kind)) is not None]
         wait = max(0.0, min(dues) - now) if dues else IDLE_SLICE
-        held = [self.ctx.hold_until[k] - now for k in JobKind if self.ctx.ready[k] and self.ctx.hold_until[k] > now]
+        ready = [d for d in self.drivers if self.scheduler.ready[d.kind]]
+        held = [self.scheduler.hold_until[d.kind] - now for d in ready if self.scheduler.hold_until[d.kind] > now]
         if held:
             wait = min(wait, min(held))
-        elif any(self.ctx.ready[k] for k in JobKind):
-            wait = min(wait, self.refresh_slot_in())
+        elif ready:
+            wait = min(wait, min(d.create_ready_in() for d in ready))
         wait = min(wait, IDLE_SLICE)
-        if self.ctx.in_flight:
-            self.drain(block_for=max(wait, 0.001))
+        if self.scheduler.in_flight:
+            self.scheduler.drain(block_for=max(wait, 0.001))
         elif wait > 0:
             self.clock.sleep(wait)
-
-    def refresh_slot_in(self) -> float:
-        """Seconds until a waiting create could go (the refresh window), small when unknown."""
-        tiktok = self.ctx.providers.tiktok
-        ready_in = getattr(tiktok, "refresh_create_ready_in", None)
-        return max(0.01, float(ready_in())) if ready_in is not None else 0.05
 
     # --- launching -----------------------------------------------------------------------------
     def launch(self) -> None:
         """Creates first (never delayed by polls), then due polls within their share, then downloads."""
-        ctx = self.ctx
-        creates_wait = False
         now = self.clock.monotonic()
-        for kind, driver in DRIVERS.items():
-            heap = ctx.ready[kind]
-            while heap and ctx.room() and ctx.hold_until[kind] <= now and driver.can_create(ctx):
-                batch = self.pop_ready(heap, driver.create_batch)
+        waiting = set() if self.poll_only else self.launch_creates(now)
+        scheduler = self.scheduler
+        for driver in self.drivers:
+            share = self.shares.get(driver.spec.provider) if driver.spec.provider in waiting else None
+            while scheduler.room():
+                due = scheduler.next_due(driver.kind)
+                if due is None or due > now or (share is not None and not share.take(now)):
+                    break
+                batch = scheduler.due(driver.kind, driver.poll_batch, now, POLL_HORIZON)
                 if batch:
-                    driver.create(ctx, batch)
-            creates_wait |= bool(heap) and kind in TIKTOK_KINDS
-        for kind, driver in DRIVERS.items():
-            timers = ctx.timers[kind]
-            while ctx.room():
-                self.clean_timers(kind)
-                if not timers or timers[0][0] > now:
-                    break
-                if creates_wait and kind in TIKTOK_KINDS and not self.poll_slot(now):
-                    break
-                self.launch_polls(driver, timers, now)
-        self.downloads.launch()
+                    driver.poll(batch)
+        if not self.poll_only:
+            self.downloads.launch()
 
-    @staticmethod
-    def pop_ready(heap: list[tuple[int, int, JobRun]], size: int) -> list[JobRun]:
-        """Up to `size` ready jobs, skipping entries that are no longer ready."""
-        batch: list[JobRun] = []
-        while heap and len(batch) < size:
-            run = heapq.heappop(heap)[2]
-            if run.phase == Phase.READY and run not in batch:
-                batch.append(run)
-        return batch
-
-    def clean_timers(self, kind: JobKind) -> None:
-        """Drop stale timer entries at the head."""
-        timers = self.ctx.timers[kind]
-        while timers and (
-            timers[0][1] != timers[0][2].timer or timers[0][2].phase not in (Phase.POLLING, Phase.ADOPTING)
-        ):
-            heapq.heappop(timers)
-
-    def launch_polls(self, driver: Driver, timers: list[tuple[float, int, JobRun]], now: float) -> None:
-        """One poll call: due jobs first, topped up with jobs due within the horizon."""
-        batch: list[JobRun] = []
-        while timers and len(batch) < driver.poll_batch:
-            self.clean_timers(driver.kind)
-            if not timers or timers[0][0] > now + (POLL_HORIZON if batch else 0.0):
-                break
-            run = heapq.heappop(timers)[2]
-            run.timer = 0
-            batch.append(run)
-        if batch:
-            driver.poll(self.ctx, batch)
-
-    def poll_slot(self, now: float) -> bool:
-        """While creates wait, polls get at most half of the app's requests per second."""
-        while self.recent_polls and self.recent_polls[0] <= now - 1.0:
-            self.recent_polls.popleft()
-        if len(self.recent_polls) >= self.poll_budget:
-            return False
-        self.recent_polls.append(now)
-        return True
+    def launch_creates(self, now: float) -> set[str]:
+        """Send the creates that may go; the providers whose creates still wait."""
+        scheduler = self.scheduler
+        waiting: set[str] = set()
+        for driver in self.drivers:
+            kind = driver.kind
+            while (
+                scheduler.ready[kind] and scheduler.room() and scheduler.hold_until[kind] <= now and driver.can_create()
+            ):
+                batch = scheduler.pop_ready(kind, driver.create_batch)
+                if batch:
+                    driver.create(batch)
+            if scheduler.ready[kind]:
+                waiting.add(driver.spec.provider)
+        return waiting
 
     # --- results ---------------------------------------------------------------------------------
     def report(self) -> None:
         """Progress, at most a few times a second (it counts every job)."""
-        now = time.monotonic()
-        if now - self.last_report < 0.5:
+        now = self.clock.monotonic()
+        if self.last_report is not None and now - self.last_report < REPORT_EVERY:
             return
         self.last_report = now
-        runs = self.ctx.runs.values()
+        runs = self.graph.runs.values()
         done = sum(r.phase == Phase.DONE for r in runs)
         failed = sum(r.phase in (Phase.FAILED, Phase.BLOCKED) for r in runs)
         busy = sum(r.phase in (Phase.CREATING, Phase.POLLING, Phase.ADOPTING) for r in runs)
-        elapsed = self.clock.monotonic() - self.started
-        eta = max(0.0, self.plan.estimate.eta_seconds - elapsed) if done + failed < len(self.ctx.runs) else 0.0
-        self.ctx.reporter.progress(done, busy, failed, len(self.ctx.runs), eta)
+        eta = max(0.0, self.eta_seconds - (now - self.started)) if done + failed < len(self.graph.runs) else 0.0
+        self.ports.reporter.progress(done, busy, failed, len(self.graph.runs), eta)
 
     def result(self) -> ApplyResult:
         """What the run did."""
-        runs = self.ctx.runs.values()
-        providers = self.ctx.providers
+        runs = self.graph.runs.values()
 
         def keys(*phases: Phase) -> tuple[str, ...]:
-            return tuple(sorted(r.job.key for r in runs if r.phase in phases))
+            return tuple(sorted(r.key for r in runs if r.phase in phases))
 
-        requests = self.downloads.requests + sum(
-            p.request_count for p in (providers.tiktok, providers.heygen) if p is not None
-        )
+        clients = self.ports.providers.clients.values()
+        requests = self.downloads.requests + sum(c.request_count for c in clients if isinstance(c, CountsRequests))
         return ApplyResult(
             lockfile=self.journal.snapshot(),
             succeeded=keys(Phase.DONE),
             failed=keys(Phase.FAILED),
             skipped=keys(Phase.BLOCKED),
-            videos_created=self.ctx.videos_created,
+            videos_created=self.ledger.videos_created,
             requests=requests,
             waiting=keys(Phase.ASKING),
             consent=keys(Phase.CONSENT),
-            consent_urls=dict(self.ctx.consent_urls),
+            consent_urls=dict(self.ledger.consent_urls),
             unfinished=keys(Phase.WAITING, Phase.READY, Phase.CREATING, Phase.POLLING, Phase.ADOPTING),
         )
 
@@ -385,8 +263,29 @@ def execute(
     mirror: Mirror | None = None,
 ) -> ApplyResult:
     """Run the plan; every state change reaches the journal before any request that depends on it."""
-    journal = Journal(lock_path, lock, mirror)
-    engine = Engine(plan, journal, providers, options, clock, reporter or SilentReporter())
+    ports = Ports(providers, options, clock, reporter or SilentReporter())
+    engine = Engine(Journal(lock_path, lock, mirror), ports, eta_seconds=plan.estimate.eta_seconds)
     if engine_out is not None:
         engine_out.append(engine)  # lets the caller ask it to stop (signal handlers)
-    return engine.run()
+    return engine.run(lambda parts: from_plan(parts, plan))
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a poll-only run found: the lockfile as it now stands, and URLs a person must visit (never stored)."""
+
+    lockfile: Lockfile
+    consent_urls: dict[str, str] = field(default_factory=dict)
+
+
+def refresh_submitted(lock: Lockfile, lock_path: Path, providers: Providers, *, clock: Clock) -> Refreshed:
+    """Look once at every `submitted` job of the lockfile and record the finished ones (no creates, no downloads)."""
+    ports = Ports(providers, ExecuteOptions(artifacts_dir=None, downloads=False), clock, SilentReporter())
+    engine = Engine(Journal(lock_path, lock), ports, poll_only=True)
+    try:
+        result = engine.run(from_lockfile)
+    except EngineStopped as stopped:  # what was seen is recorded; the reason is the one message
+        if stopped.cause is not None:
+            raise stopped.cause from None
+        raise
+    return Refreshed(result.lockfile, dict(result.consent_urls))

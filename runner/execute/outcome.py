@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner.providers.models import AvatarTask, HeyGenVideo, RefreshTask
+from runner.providers.models import AvatarTask, RefreshTask
+from runner.vocabulary.errors import ErrorCode
+from runner.vocabulary.tasks import RenderResult, TaskStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +53,12 @@ def refresh_outcome(tasks: list[RefreshTask | None]) -> Outcome | None:
     return Outcome(ids, urls, "TASK_FAILED", errors)
 
 
-def heygen_outcome(video: HeyGenVideo) -> Outcome | None:
-    """None while the render runs."""
-    if video.status == "completed":
-        return Outcome((video.video_id,), ((video.video_id, video.video_url),) if video.video_url else ())
-    if video.status == "failed":
-        return Outcome((), (), "RENDER_FAILED", video.error or "the render failed")
+def render_outcome(result: RenderResult) -> Outcome | None:
+    """None while the render runs (or its status is a word the client does not know)."""
+    if result.status == TaskStatus.SUCCEEDED:
+        video_id = result.video_id or result.render_id
+        return Outcome((video_id,), ((video_id, result.url),) if result.url else ())
+    if result.status == TaskStatus.FAILED:
+        code = f" ({result.error_code})" if result.error_code else ""
+        return Outcome((), (), ErrorCode.RENDER_FAILED, result.error or f"the render failed{code}")
     return None

@@ -16,6 +16,11 @@ CAP_SHARE = 0.1  # and at most 10 % of the documented bound later
 SAMPLES_TO_TRUST = 3
 
 
+def next_interval(age: float, bound: float) -> float:
+    """Seconds until the next look at a task created `age` seconds ago, documented to take up to `bound`."""
+    return max(MIN_INTERVAL, min(GROWTH * age, CAP_SHARE * bound))
+
+
 @dataclass
 class PollPacer:
     """Poll schedule of one kind of task; `observe` each completion."""
@@ -41,7 +46,7 @@ class PollPacer:
 
     def next(self, age: float, bound: float) -> float:
         """Seconds until the next poll of a task created `age` seconds ago."""
-        return max(MIN_INTERVAL, min(GROWTH * age, CAP_SHARE * bound))
+        return next_interval(age, bound)
 
     def longest(self, bound: float) -> float:
         """The longest completion seen, in seconds for this bound (0 when none)."""

@@ -1,31 +1,32 @@
-"""What the engine needs from the outside: the provider clients, a reporter, options and results."""
+"""What the engine needs from the outside: the provider clients by name, a reporter, the clock, options and results."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from runner.clock import Clock
 from runner.lock.lockfile import Lockfile
-from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS
+from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS, TransientBudget
 from runner.providers.footage import FootageSource
 from runner.providers.models import (
     AvatarGroup,
     AvatarTask,
     CatalogAvatar,
     CreatedTask,
-    HeyGenVideo,
     RefreshTask,
     TwinCreated,
     VideoInfo,
 )
+from runner.vocabulary.kinds import kind
+from runner.vocabulary.providers import HEYGEN
 
 
+@runtime_checkable
 class TikTokApi(Protocol):
     """The TikTok client methods the engine uses (a fake implements them in tests)."""
-
-    request_count: int
 
     def create_avatar_videos(self, packages: list[dict[str, str]]) -> list[CreatedTask]: ...
     def get_avatar_tasks(self, task_ids: list[str]) -> list[AvatarTask]: ...
@@ -38,20 +39,29 @@ class TikTokApi(Protocol):
     def get_refresh_tasks(self, task_ids: list[str]) -> list[RefreshTask]: ...
 
 
-class HeyGenApi(Protocol):
-    """The HeyGen client methods the engine uses."""
+@runtime_checkable
+class TwinApi(Protocol):
+    """The HeyGen client methods digital twins use."""
 
-    request_count: int
-
-    def create_video(
-        self, *, avatar_id: str, script: str, voice_id: str, aspect_ratio: str, idempotency_key: str
-    ) -> str: ...
-    def get_video(self, video_id: str) -> HeyGenVideo: ...
     def create_digital_twin(self, name: str, footage: FootageSource, group_id: str | None = None) -> TwinCreated: ...
     def start_consent(self, group_id: str, reroute_url: str | None = None) -> tuple[str, str | None]: ...
     def get_avatar_group(self, group_id: str) -> AvatarGroup: ...
     def list_avatar_groups(self, ownership: str | None = None) -> list[dict[str, Any]]: ...
     def list_looks(self, group_id: str | None = None) -> list[CatalogAvatar]: ...
+
+
+def tiktok_api(client: object) -> TikTokApi:
+    """The client as the TikTok API (MissingClient when it is not one)."""
+    if not isinstance(client, TikTokApi):
+        raise MissingClient(f"{type(client).__name__} does not offer the TikTok methods the engine uses")
+    return client
+
+
+def twin_api(client: object) -> TwinApi:
+    """The client as HeyGen's digital-twin API (MissingClient when it is not one)."""
+    if not isinstance(client, TwinApi):
+        raise MissingClient(f"{type(client).__name__} does not offer the digital-twin methods the engine uses")
+    return client
 
 
 class Reporter(Protocol):
@@ -71,12 +81,35 @@ class SilentReporter:
         """Ignore."""
 
 
+class MissingClient(Exception):
+    """A job needs a provider whose client the run was not given: a bug of the caller."""
+
+
 @dataclass(frozen=True)
 class Providers:
-    """The clients a run may use (None: not needed or not configured)."""
+    """The clients a run may use, by provider name (a provider not listed is not needed or not configured)."""
 
-    tiktok: TikTokApi | None = None
-    heygen: HeyGenApi | None = None
+    clients: Mapping[str, object] = field(default_factory=dict)
+    budget: TransientBudget | None = None  # the clients' transient budget, which the engine shares (None: its own)
+
+    def client(self, name: str) -> object | None:
+        """The client of a provider, or None."""
+        return self.clients.get(name)
+
+    def need(self, name: str) -> object:
+        """The client of a provider a job needs (MissingClient when the run was given none)."""
+        client = self.clients.get(name)
+        if client is None:
+            raise MissingClient(f"no {name} client was given to this run")
+        return client
+
+    @classmethod
+    def for_kinds(
+        cls, kinds: Iterable[str], build: Callable[[str], object], budget: TransientBudget | None = None
+    ) -> Providers:
+        """One client for each provider the kinds' jobs talk to, built by `build(provider name)`."""
+        names = sorted({kind(name).provider for name in kinds})
+        return cls({name: build(name) for name in names}, budget)
 
 
 @dataclass(frozen=True)
@@ -91,9 +124,31 @@ class ExecuteOptions:
     )
     transient_seconds: float = DEFAULT_TRANSIENT_SECONDS  # or seconds since the first of them
     retry_unknown: bool = False  # re-create pending refreshes (pays again): the user agreed
-    heygen_max_in_flight: int = 3  # concurrent HeyGen renders the plan tier allows
+    heygen_max_in_flight: int = 3  # concurrent HeyGen renders the plan tier allows (apply.max_in_flight.heygen)
+    max_in_flight: Mapping[str, int] = field(default_factory=dict)  # renders in flight per provider, when capped
     stop_grace_seconds: float = 5.0  # after an interrupt, how long replies of requests already sent are awaited
     wait_consent_seconds: float = 0.0  # how long a digital twin's consent is waited for before the run parks it
+
+    def in_flight_cap(self, provider: str) -> int | None:
+        """Renders a provider may have in flight at once (None: only `parallelism` bounds them)."""
+        if provider in self.max_in_flight:
+            return self.max_in_flight[provider]
+        return self.heygen_max_in_flight if provider == HEYGEN else None
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The outside world of one run: clients, options, clock and reporter."""
+
+    providers: Providers
+    options: ExecuteOptions
+    clock: Clock
+    reporter: Reporter
+
+    @property
+    def downloads(self) -> bool:
+        """Whether finished videos are fetched to disk."""
+        return self.options.downloads and self.options.artifacts_dir is not None
 
 
 @dataclass(frozen=True)

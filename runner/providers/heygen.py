@@ -6,6 +6,7 @@ list-videos): a create body of the avatar shape, `type: "avatar"` included, and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from runner.providers.models import AvatarGroup, CatalogAvatar, HeyGenVideo, Twi
 from runner.providers.pacing import Pacing, limiter_scope
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
+from runner.vocabulary.tasks import RenderResult, TaskStatus
 
 PROVIDER = "heygen"
 VIDEO_TYPE = "avatar"  # POST /v3/videos: the body's required discriminator for a video of an avatar look
@@ -177,6 +179,28 @@ class HeyGenClient(HttpApi):
             data.get("status"),
             str(message) if message else None,
         )
+
+    # --- renders as the engine's generic render driver asks for them (RenderApi) --------------------
+    def create_render(self, request: Mapping[str, str], idempotency_key: str) -> str:
+        """Start a render of a job's request (`avatar_id`, `script`, `voice_id`, `aspect_ratio`); its video id."""
+        return self.create_video(
+            avatar_id=request["avatar_id"],
+            script=request["script"],
+            voice_id=request["voice_id"],
+            aspect_ratio=request["aspect_ratio"],
+            idempotency_key=idempotency_key,
+        )
+
+    def get_render(self, render_id: str) -> RenderResult:
+        """A render's state in the tool's words (a status HeyGen's docs do not name is UNKNOWN: not finished)."""
+        video = self.get_video(render_id)
+        status = {
+            "pending": TaskStatus.QUEUED,
+            "processing": TaskStatus.RUNNING,
+            "completed": TaskStatus.SUCCEEDED,
+            "failed": TaskStatus.FAILED,
+        }.get(video.status, TaskStatus.UNKNOWN)
+        return RenderResult(render_id, status, video.video_id, video.video_url, video.failure_code, video.error)
 
 
 def _video(path: str, data: Any) -> HeyGenVideo:

@@ -41,6 +41,7 @@ class KindSpec:
     notices: tuple[Notice, ...] = ()  # acknowledged before a run creates (UPLOAD) or downloads (DOWNLOAD) it
     renamable: bool = False  # the provider can rename its video, so a new name is a rename, not a replace
     tagged_name: bool = False  # its provider-side name carries the key's `~tag`, so a lost create is found by it
+    processing_seconds: float | None = None  # its task's documented (or assumed) time: paces polls
 
 
 _KINDS: dict[str, KindSpec] = {}
@@ -88,7 +89,7 @@ register_kind(
         HEYGEN,
         0,
         "digital twin",
-        "runner.execute.twins:HeyGenTwins",
+        f"{_DRIVERS}.twins:HeyGenTwins",
         makes_videos=False,
         tagged_name=True,
     )
@@ -100,20 +101,43 @@ register_kind(
         TIKTOK,
         1,
         "avatar video",
-        f"{_DRIVERS}:AvatarVideos",
+        f"{_DRIVERS}.avatar:AvatarVideos",
         notices=(Notice.DOWNLOAD,),
         renamable=True,
         tagged_name=True,
     )
 )
-register_kind(KindSpec(JobKind.HEYGEN_VIDEO, "hg", HEYGEN, 1, "HeyGen video", f"{_DRIVERS}:HeyGenVideos"))
 register_kind(
     KindSpec(
-        JobKind.UPLOAD, "up", TIKTOK, 2, "upload", f"{_DRIVERS}:Uploads", makes_videos=False, notices=(Notice.UPLOAD,)
+        JobKind.HEYGEN_VIDEO,
+        "hg",
+        HEYGEN,
+        1,
+        "HeyGen video",
+        f"{_DRIVERS}.render:RenderVideos",  # HeyGen renders through the generic render driver
+        processing_seconds=120.0,  # undocumented: api_facts.HEYGEN_PROCESSING_SECONDS
     )
 )
 register_kind(
     KindSpec(
-        JobKind.REFRESH_VIDEO, "rf", TIKTOK, 3, "refresh video", f"{_DRIVERS}:RefreshVideos", notices=(Notice.DOWNLOAD,)
+        JobKind.UPLOAD,
+        "up",
+        TIKTOK,
+        2,
+        "upload",
+        f"{_DRIVERS}.upload:Uploads",
+        makes_videos=False,
+        notices=(Notice.UPLOAD,),
+    )
+)
+register_kind(
+    KindSpec(
+        JobKind.REFRESH_VIDEO,
+        "rf",
+        TIKTOK,
+        3,
+        "refresh video",
+        f"{_DRIVERS}.refresh:RefreshVideos",
+        notices=(Notice.DOWNLOAD,),
     )
 )

@@ -42,6 +42,7 @@ class ProviderSpec:
     qps: float | None = None  # documented (or enforced) requests per second per app; None: only 429s say so
     private_avatars: bool = False  # `campaign avatars --private` lists the account's own avatars
     request_budget_key: str = ""  # the credential variable whose value identifies the app (hashed) for shared rates
+    polls_yield_to_creates: bool = False  # creates and polls share one app rate: while creates wait, polls get half
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -95,6 +96,7 @@ register_provider(
         script_max_chars=2000,
         qps=10,
         request_budget_key="TIKTOK_ACCESS_TOKEN",
+        polls_yield_to_creates=True,
     )
 )
 register_provider(

@@ -1,7 +1,8 @@
-"""A provider task's status, as every client reports it (each maps its provider's own words to these)."""
+"""A provider task's status, as every client reports it (each maps its provider's own words to these), and a render's reply."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -18,3 +19,15 @@ class TaskStatus(StrEnum):
     def finished(self) -> bool:
         """True once the task will not change any more."""
         return self in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """A render as its provider reports it: where it stands and, once finished, its video or why it failed."""
+
+    render_id: str
+    status: TaskStatus
+    video_id: str | None = None
+    url: str | None = None  # a signed URL of the finished video (never stored)
+    error_code: str | None = None  # the provider's own code, when it gives one
+    error: str | None = None

@@ -131,7 +131,7 @@ def _apply(tmp_path: Path, fake_kwargs: dict[str, Any] | None = None, name: str 
         planned.plan,
         planned.lock,
         planned.lock_path,
-        Providers(tiktok=fake),
+        Providers({"tiktok": fake}),
         ExecuteOptions(parallelism=1),
         clock=FakeClock(),
     )
@@ -193,7 +193,7 @@ def test_rename_then_forget(tmp_path: Path) -> None:
         planned.plan,
         planned.lock,
         planned.lock_path,
-        Providers(tiktok=FakeTikTok(planned.lock_path)),
+        Providers({"tiktok": FakeTikTok(planned.lock_path)}),
         ExecuteOptions(),
         clock=FakeClock(),
     )

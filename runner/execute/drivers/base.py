@@ -1,0 +1,191 @@
+"""What every driver is: the protocol the scheduler drives, what it is handed, and the steps drivers share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from runner.execute.downloads import DownloadQueue
+from runner.execute.ledger import Ledger
+from runner.execute.outcome import Outcome
+from runner.execute.pacing import PollPacer
+from runner.execute.ports import Ports
+from runner.execute.replies import Replies
+from runner.execute.runs import JobRun, RunGraph
+from runner.execute.scheduler import Scheduler
+from runner.lock.lockfile import JobRecord
+from runner.vocabulary.kinds import KindSpec
+from runner.vocabulary.states import Event, Phase
+
+LOST_AFTER_MISSES = 3  # polls in a row that leave a task out before it counts as forgotten by the provider
+SOON = 0.05  # seconds: when a driver cannot tell when its next create could go, look again this soon
+DEFAULT_BOUND = 60.0  # seconds a task is taken to need when its kind's entry does not say
+
+
+class Driver(Protocol):
+    """What the scheduler asks of a kind."""
+
+    kind: str
+    spec: KindSpec
+    create_batch: int  # ready jobs per create call
+    poll_batch: int  # due jobs per poll call
+    pacer: PollPacer
+
+    def bound(self, run: JobRun) -> float:
+        """The documented processing bound of the job's tasks (seconds)."""
+
+    def can_create(self) -> bool:
+        """Whether a create may go out now (pacing windows, concurrency caps)."""
+
+    def create_ready_in(self) -> float:
+        """Seconds until a waiting create could go (small when unknown)."""
+
+    def create(self, runs: list[JobRun]) -> None:
+        """Write ahead and send one create for these ready jobs."""
+
+    def poll(self, runs: list[JobRun]) -> None:
+        """Look at due jobs (polls, adoption look-ups)."""
+
+    def resume_pending(self, run: JobRun, record: JobRecord) -> None:
+        """Continue a job the lockfile left `pending` (its create's reply was never recorded)."""
+
+    def resume_submitted(self, run: JobRun, record: JobRecord) -> None:
+        """Poll a job the lockfile left `submitted`."""
+
+    def rename(self, key: str) -> None:
+        """Give a finished job its current name (at the provider when it can rename, else in the lockfile)."""
+
+    def fresh_urls(self, record: JobRecord) -> list[tuple[str, str]]:
+        """(video id, fresh URL) of a finished job's videos; runs on a worker (reads only the record given)."""
+
+
+@dataclass(frozen=True)
+class DriverParts:
+    """What a driver is handed: its kind's entry, the run's parts, and the drivers of other kinds."""
+
+    spec: KindSpec
+    scheduler: Scheduler
+    ledger: Ledger
+    graph: RunGraph
+    replies: Replies
+    downloads: DownloadQueue
+    ports: Ports
+    driver_of: Callable[[str], Driver]  # another kind's driver (an upload asks its source's for a fresh URL)
+
+
+class DriverBase:
+    """Defaults and the steps every driver shares: pacing polls, finishing a job, noticing forgotten tasks."""
+
+    create_batch = 1
+    poll_batch = 1
+
+    def __init__(self, parts: DriverParts) -> None:
+        self.spec = parts.spec
+        self.kind = parts.spec.name
+        self.parts = parts
+        self.scheduler = parts.scheduler
+        self.ledger = parts.ledger
+        self.graph = parts.graph
+        self.replies = parts.replies
+        self.downloads = parts.downloads
+        self.options = parts.ports.options
+        self.clock = parts.ports.clock
+        self.reporter = parts.ports.reporter
+        self.pacer = PollPacer()
+
+    # --- defaults ------------------------------------------------------------------------------
+    def bound(self, run: JobRun) -> float:
+        """The kind's documented processing time (its registry entry's)."""
+        return self.spec.processing_seconds or DEFAULT_BOUND
+
+    def client(self) -> object:
+        """This kind's provider's client."""
+        return self.parts.ports.providers.need(self.spec.provider)
+
+    def has_client(self) -> bool:
+        """Whether the run was given a client for this kind's provider."""
+        return self.parts.ports.providers.client(self.spec.provider) is not None
+
+    def can_create(self) -> bool:
+        """The client paces its provider's rate."""
+        return self.has_client()
+
+    def create_ready_in(self) -> float:
+        """Unknown: look again soon."""
+        return SOON
+
+    def create(self, runs: list[JobRun]) -> None:
+        """A kind that is only ever polled."""
+        raise NotImplementedError(f"{self.kind} jobs are not created by this driver")
+
+    def poll(self, runs: list[JobRun]) -> None:
+        """Nothing to poll."""
+
+    def resume_pending(self, run: JobRun, record: JobRecord) -> None:
+        """Create it again."""
+        run.before = None
+        self.scheduler.make_ready(run)
+
+    def resume_submitted(self, run: JobRun, record: JobRecord) -> None:
+        """Poll at once; the task's age counts from its recorded create."""
+        now_wall, now = self.clock.time(), self.clock.monotonic()
+        run.phase = Phase.POLLING
+        run.accepted_at = now - max(0.0, now_wall - (record.submitted_at or now_wall))
+        self.scheduler.schedule(run, 0.0)
+
+    def rename(self, key: str) -> None:
+        """No rename endpoint: the lockfile keeps the new name."""
+        if self.ledger.record(key) is not None:
+            self.ledger.amend(key, name=self.graph.jobs[key].name)
+
+    def fresh_urls(self, record: JobRecord) -> list[tuple[str, str]]:
+        """Nothing to fetch."""
+        return []
+
+    def after_success(self, run: JobRun) -> None:
+        """What follows a job's success (nothing by default)."""
+
+    # --- shared steps --------------------------------------------------------------------------
+    def observe(self, run: JobRun) -> None:
+        """Feed a finished task's time into this kind's pacer."""
+        if run.accepted_at:
+            self.pacer.observe(self.clock.monotonic() - run.accepted_at, self.bound(run))
+
+    def first_poll(self, run: JobRun) -> None:
+        """Schedule the first look after a create."""
+        self.scheduler.schedule(run, self.pacer.first(self.bound(run)))
+
+    def poll_again(self, run: JobRun) -> None:
+        """Schedule the next look at an unfinished task."""
+        age = self.clock.monotonic() - run.accepted_at
+        self.scheduler.schedule(run, self.pacer.next(age, self.bound(run)))
+
+    def finish(self, run: JobRun, outcome: Outcome, **fields: Any) -> None:
+        """Record a finished job (videos of failed tasks' siblings are kept: they were paid for)."""
+        self.observe(run)
+        record = self.ledger.record(run.key)
+        earlier = tuple(v for v in (record.video_ids if record else ()) if v not in outcome.video_ids)
+        video_ids = earlier + outcome.video_ids
+        for video_id, url in outcome.urls:
+            run.preview[video_id] = url
+            self.downloads.video(run.key, video_id, url)
+        if outcome.succeeded:
+            self.ledger.succeed(run, Event.TASK_SUCCEEDED, video_ids, **fields)
+            self.after_success(run)
+        else:
+            self.ledger.fail(run, Event.TASK_FAILED, str(outcome.error_code), str(outcome.error), video_ids=video_ids)
+
+    def tasks_missing(self, run: JobRun) -> bool:
+        """Count a poll that left the job's tasks out; True once the provider has clearly forgotten them."""
+        run.missing += 1
+        if run.missing < LOST_AFTER_MISSES:
+            return False
+        ids = ", ".join(self.ledger.task_ids(run))
+        self.ledger.fail(
+            run,
+            Event.TASK_LOST,
+            "TASK_LOST",
+            f"the provider no longer knows task {ids}; the next apply creates it again",
+        )
+        return True

@@ -1,0 +1,104 @@
+"""The jobs of one run (memory only; the journal has the durable part) and who waits for whom."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import cast
+
+from runner.execute.requests import Request, request_for
+from runner.lock.lockfile import JobRecord
+from runner.plan.job import Job
+from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.states import Phase
+
+
+@dataclass(eq=False)
+class JobRun:
+    """One job within this run."""
+
+    job: Job
+    phase: Phase
+    priority: int = 1  # 0: feeds a refresh chain (the critical path)
+    before: JobRecord | None = None  # the record before this run's write-ahead: what a rollback restores
+    unmet: int = 0  # dependencies not yet succeeded
+    due: float = 0.0
+    timer: int = 0  # the live timer entry's number (older entries are stale)
+    accepted_at: float = 0.0  # monotonic time of the create's reply (poll ages)
+    lost_at: float = 0.0  # monotonic time a create's reply was lost (adoption)
+    missing: int = 0  # polls in a row whose reply left its tasks out
+    looks: int = 0  # polls sent for it in this run
+    rename: bool = False  # the name changed while the job was in flight
+    consent_asked: bool = False  # a digital twin's consent URL was shown in this run
+    preview: dict[str, str] = field(default_factory=dict)  # video id -> fresh signed URL (memory only)
+    _request: Request | None = None
+
+    @property
+    def kind(self) -> str:
+        """The job's kind."""
+        return str(self.job.kind)
+
+    @property
+    def key(self) -> str:
+        """The job's key."""
+        return self.job.key
+
+    @property
+    def request(self) -> Request:
+        """The typed provider request (built when first needed: a poll needs none)."""
+        if self._request is None:
+            self._request = request_for(self.job)
+        return self._request
+
+
+def job_of_record(key: str, record: JobRecord) -> Job:
+    """The job a lockfile record stands for, as far as polling it needs (no plan at hand)."""
+    return Job(
+        key,
+        cast(JobKind, record.kind),  # any registered kind's name
+        record.provider,
+        dict(record.request or {}),
+        record.addresses,
+        name=record.name,
+        depends_on=record.depends_on,
+    )
+
+
+class RunGraph:
+    """Every run by key, the plan's jobs, and the runs waiting on each job (counted, so a release is O(1))."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, JobRun] = {}
+        self.jobs: dict[str, Job] = {}  # every job of the plan, run or not (a forgotten upload is run again)
+        self._dependents: dict[str, list[JobRun]] = {}
+
+    def add(self, run: JobRun) -> JobRun:
+        """Track a run."""
+        self.runs[run.key] = run
+        return run
+
+    def run_for(self, key: str) -> JobRun:
+        """The run of a job, made on demand for a plan job this run did not list (e.g. a forgotten upload)."""
+        run = self.runs.get(key)
+        if run is None:
+            run = self.add(JobRun(self.jobs[key], Phase.WAITING, priority=0))
+        return run
+
+    def wait_for(self, run: JobRun, key: str) -> None:
+        """`run` starts only once job `key` succeeded."""
+        run.unmet += 1
+        self._dependents.setdefault(key, []).append(run)
+
+    def dependents(self, key: str) -> list[JobRun]:
+        """The runs waiting on job `key`."""
+        return self._dependents.get(key, [])
+
+    def downstream(self, key: str) -> Iterator[JobRun]:
+        """Every run not yet started that depends, directly or not, on job `key`; the caller moves each out of
+        waiting or ready as it goes (the walk stops at runs already under way)."""
+        stack = list(self.dependents(key))
+        while stack:
+            run = stack.pop()
+            if run.phase in (Phase.WAITING, Phase.READY):
+                yield run
+                stack.extend(self.dependents(run.key))
