@@ -17,8 +17,22 @@ from runner.providers.models import AvatarGroup, CatalogAvatar, HeyGenVideo, Twi
 from runner.providers.pacing import Pacing, limiter_scope
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
+from runner.vocabulary.providers import HEYGEN
+from runner.vocabulary.tasks import TaskStatus
 
-PROVIDER = "heygen"
+PROVIDER = HEYGEN
+# A render's `status` in GET /v3/videos/{id}.
+_RENDER_STATUSES = {
+    "pending": TaskStatus.QUEUED,
+    "processing": TaskStatus.RUNNING,
+    "completed": TaskStatus.SUCCEEDED,
+    "failed": TaskStatus.FAILED,
+}
+
+
+def render_status(word: object) -> TaskStatus:
+    """A render's status word as the one status every client reports."""
+    return _RENDER_STATUSES.get(str(word or ""), TaskStatus.UNKNOWN)
 
 
 class HeyGenClient(HttpApi):
@@ -36,21 +50,20 @@ class HeyGenClient(HttpApi):
         budget: TransientBudget | None = None,
         pacing: Pacing | None = None,
     ) -> None:
-        settings.require("heygen")
-        assert settings.heygen_api_key is not None
+        settings.require(PROVIDER)
+        key, base_url = settings.credential("HEYGEN_API_KEY"), settings.base_url(PROVIDER)
+        assert key is not None
         super().__init__(
-            settings.heygen_base_url,
+            base_url,
             clock=clock,
             retry=retry,
             transport=transport,
             budget=budget,
-            headers={"X-Api-Key": settings.heygen_api_key},
+            headers={"X-Api-Key": key},
         )
         pacing = pacing or Pacing(self.clock)
         self.render_slots = pacing.render_slots(PROVIDER)  # shared across runners, or None
-        self._limit = Limiters(
-            pacing.limiter(f"{limiter_scope(PROVIDER, settings.heygen_base_url)} app", facts.HEYGEN_QPS, 1.0)
-        )
+        self._limit = Limiters(pacing.limiter(f"{limiter_scope(PROVIDER, base_url)} app", facts.HEYGEN_QPS, 1.0))
 
     def _classify(self, call: Call, response: httpx.Response) -> Any:
         status = response.status_code
@@ -114,7 +127,7 @@ class HeyGenClient(HttpApi):
         error = data.get("error")
         message = error.get("message") if isinstance(error, dict) else error
         return HeyGenVideo(
-            str(data.get("video_id", video_id)), str(data.get("status", "")), data.get("video_url"), message
+            str(data.get("video_id", video_id)), render_status(data.get("status")), data.get("video_url"), message
         )
 
     def create_digital_twin(self, name: str, footage: FootageSource, group_id: str | None = None) -> TwinCreated:

@@ -20,13 +20,15 @@ from runner.providers.zego import ZegoClient
 
 RUNNER = Path(__file__).resolve().parents[2] / "runner"
 SETTINGS = ProviderSettings(
-    tiktok_base_url="https://api.test/open_api/v1.3",
-    tiktok_access_token="tok",
-    heygen_base_url="https://heygen.test",
-    heygen_api_key="key",
-    zego_base_url="https://zego.test",
-    zego_app_id="1",
-    zego_server_secret="s",
+    {
+        "TIKTOK_API_BASE_URL": "https://api.test/open_api/v1.3",
+        "TIKTOK_ACCESS_TOKEN": "tok",
+        "HEYGEN_API_BASE_URL": "https://heygen.test",
+        "HEYGEN_API_KEY": "key",
+        "ZEGO_API_BASE_URL": "https://zego.test",
+        "ZEGO_APP_ID": "1",
+        "ZEGO_SERVER_SECRET": "s",
+    }
 )
 
 
