@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 
 import click
 
 from runner.errors import NoticeNotAcknowledged
-
-
-class Notice(StrEnum):
-    """A notice a run may need: both are TikTok's; HeyGen and ZEGO ask for none."""
-
-    UPLOAD = "upload"
-    DOWNLOAD = "download"
-
+from runner.vocabulary.kinds import Notice, known_kind
 
 UPLOAD_NOTICE = (
     "By uploading assets, you confirm that you have the necessary legal rights to these assets, the assets do not "
@@ -27,18 +19,21 @@ DOWNLOAD_NOTICE = (
     "TikTok-branded platforms, and that you will not intentionally remove or modify any watermarks contained therein."
 )
 TEXTS = {Notice.UPLOAD: UPLOAD_NOTICE, Notice.DOWNLOAD: DOWNLOAD_NOTICE}
-TIKTOK_UPLOAD_KINDS = frozenset({"upload"})  # assets sent to TikTok for AI generation
-TIKTOK_OUTPUT_KINDS = frozenset({"avatar_video", "refresh_video"})  # videos TikTok's AI made
 
 
 def notices_for(uploading: Iterable[str], downloading: Iterable[str]) -> list[Notice]:
     """Which notices a run needs, given the job kinds it creates and the job kinds whose videos it downloads."""
     needed = []
-    if TIKTOK_UPLOAD_KINDS & {str(kind) for kind in uploading}:
+    if Notice.UPLOAD in _notices(uploading):  # assets sent to the provider for AI generation
         needed.append(Notice.UPLOAD)
-    if TIKTOK_OUTPUT_KINDS & {str(kind) for kind in downloading}:
+    if Notice.DOWNLOAD in _notices(downloading):  # videos the provider's AI made
         needed.append(Notice.DOWNLOAD)
     return needed
+
+
+def _notices(names: Iterable[str]) -> set[Notice]:
+    """The notices the named kinds ask for."""
+    return {notice for name in names if (spec := known_kind(str(name))) for notice in spec.notices}
 
 
 def acknowledge(kinds: Iterable[str], *, accepted: bool, interactive: bool) -> None:

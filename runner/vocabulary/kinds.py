@@ -33,6 +33,7 @@ class Costs:
 
     create_batch: int = 1  # jobs one create request carries
     poll_batch: int = 0  # task ids one status request carries; 0: the job is never polled
+    task_per_video: bool = False  # a job has a task per video it makes (a RECOMMENDED refresh: 4), not just one
     per_job: int = 0  # further requests each job makes (a twin's consent)
     resumed_creates: bool = True  # a job that resumes a pending or submitted record still counts its create
     processing_seconds: float = 0.0  # the provider's processing time once created
@@ -153,7 +154,9 @@ register_kind(
         f"{_DRIVERS}:RefreshVideos",
         notices=(Notice.DOWNLOAD,),
         tally=("refresh", "refresh"),
-        costs=Costs(poll_batch=5, resumed_creates=False, processing_seconds=60.0, creates_per_minute=5),
+        costs=Costs(
+            poll_batch=5, task_per_video=True, resumed_creates=False, processing_seconds=60.0, creates_per_minute=5
+        ),
     )
 )
 register_kind(
