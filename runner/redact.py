@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-SECRET_VARIABLES = ("TIKTOK_ACCESS_TOKEN", "HEYGEN_API_KEY", "ZEGO_SERVER_SECRET")
+from runner.vocabulary.providers import secret_variables
+
 URL_VARIABLES = ("CAMPAIGN_STATE_URL", "CAMPAIGN_RATE_URL")
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|API_KEY|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 _MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; no real credential is that short
@@ -17,7 +18,7 @@ MASK = "***"
 def secret_values(env: Mapping[str, str] | None = None) -> list[str]:
     """The values of the credential variables set in `env`, longest first."""
     env = os.environ if env is None else env
-    names = set(SECRET_VARIABLES) | {name for name in env if _SECRET_NAME.search(name)}
+    names = set(secret_variables()) | {name for name in env if _SECRET_NAME.search(name)}
     values = set()
     for name in URL_VARIABLES:  # the password inside a backend URL
         try:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 
 import click
 
 from runner.errors import NoticeNotAcknowledged
 from runner.lock.lockfile import Lockfile
 from runner.plan.model import Action, Plan
-
-
-class Notice(StrEnum):
-    """A notice a run may need: both are TikTok's; HeyGen and ZEGO ask for none."""
-
-    UPLOAD = "upload"
-    DOWNLOAD = "download"
-
+from runner.vocabulary.kinds import JobKind, Notice, known_kind
 
 UPLOAD_NOTICE = (
     "By uploading assets, you confirm that you have the necessary legal rights to these assets, the assets do not "
@@ -29,18 +21,21 @@ DOWNLOAD_NOTICE = (
     "TikTok-branded platforms, and that you will not intentionally remove or modify any watermarks contained therein."
 )
 TEXTS = {Notice.UPLOAD: UPLOAD_NOTICE, Notice.DOWNLOAD: DOWNLOAD_NOTICE}
-TIKTOK_UPLOAD_KINDS = frozenset({"upload"})  # assets sent to TikTok for AI generation
-TIKTOK_OUTPUT_KINDS = frozenset({"avatar_video", "refresh_video"})  # videos TikTok's AI made
 
 
 def notices_for(uploading: Iterable[str], downloading: Iterable[str]) -> list[Notice]:
     """Which notices a run needs, given the job kinds it creates and the job kinds whose videos it downloads."""
     needed = []
-    if TIKTOK_UPLOAD_KINDS & {str(kind) for kind in uploading}:
+    if Notice.UPLOAD in _notices(uploading):  # assets sent to the provider for AI generation
         needed.append(Notice.UPLOAD)
-    if TIKTOK_OUTPUT_KINDS & {str(kind) for kind in downloading}:
+    if Notice.DOWNLOAD in _notices(downloading):  # videos the provider's AI made
         needed.append(Notice.DOWNLOAD)
     return needed
+
+
+def _notices(names: Iterable[str]) -> set[Notice]:
+    """The notices the named kinds ask for."""
+    return {notice for name in names if (spec := known_kind(str(name))) for notice in spec.notices}
 
 
 def notices_needed(plan: Plan, downloads: bool, missing: list[str], lock: Lockfile | None = None) -> list[str]:
@@ -49,7 +44,7 @@ def notices_needed(plan: Plan, downloads: bool, missing: list[str], lock: Lockfi
     downloading: list[str] = []
     if downloads:
         records = lock.jobs if lock is not None else {}
-        downloading = [*creating, *(records[key].kind if key in records else "avatar_video" for key in missing)]
+        downloading = [*creating, *(records[key].kind if key in records else JobKind.AVATAR_VIDEO for key in missing)]
     return [str(notice) for notice in notices_for(creating, downloading)]
 
 

@@ -45,28 +45,20 @@ def _describe(chars: Sequence[str]) -> str:
     return ", ".join(shown) + (" ..." if len(chars) > 5 else "")
 
 
-def tiktok_script(text: str) -> list[str]:
-    """TikTok avatar scripts: 1-2,000 characters, no emoji, control or format characters."""
+def script(text: str, provider: str, max_chars: int | None, *, emoji: bool) -> list[str]:
+    """A rendered script: not empty, within `max_chars`, no control or format characters, no emoji unless `emoji`."""
     if not text.strip():
         return ["script is empty after rendering"]
     problems = []
-    if len(text) > facts.SCRIPT_MAX_CHARS:
-        problems.append(f"script is {len(text):,} characters; the TikTok limit is {facts.SCRIPT_MAX_CHARS:,}")
-    bad = script_bad_characters(text)
-    if bad:
-        problems.append(
-            f"script contains emoji or special characters the TikTok API cannot read: {_describe(bad)}; remove them"
-        )
-    return problems
-
-
-def heygen_script(text: str) -> list[str]:
-    """HeyGen scripts: 1-5,000 characters, no control or format characters."""
-    if not text.strip():
-        return ["script is empty after rendering"]
-    problems = []
-    if len(text) > facts.HEYGEN_SCRIPT_MAX_CHARS:
-        problems.append(f"script is {len(text):,} characters; the HeyGen limit is {facts.HEYGEN_SCRIPT_MAX_CHARS:,}")
+    if max_chars is not None and len(text) > max_chars:
+        problems.append(f"script is {len(text):,} characters; the {provider} limit is {max_chars:,}")
+    if not emoji:
+        bad = script_bad_characters(text)
+        if bad:
+            problems.append(
+                f"script contains emoji or special characters the {provider} API cannot read: {_describe(bad)}; remove them"
+            )
+        return problems
     hidden = [c for c in dict.fromkeys(text) if _invisible(c)]
     if hidden:
         problems.append(f"script contains control or format characters: {_describe(hidden)}; remove them")

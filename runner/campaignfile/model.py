@@ -79,8 +79,7 @@ class VideoGroup:
     exclude: tuple[Mapping[str, Scalar], ...]
     include: tuple[Mapping[str, Scalar], ...]
     name: str | None
-    voice: str | None = None
-    aspect_ratio: str | None = None
+    options: Mapping[str, str | None] = field(default_factory=dict)  # render request fields (`voice_id`...)
 
 
 @dataclass(frozen=True, slots=True)

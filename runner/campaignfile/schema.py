@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import jsonschema
@@ -12,14 +13,21 @@ from runner.campaignfile import values
 from runner.campaignfile.templates import did_you_mean
 from runner.campaignfile.yaml_source import child_path
 from runner.paths import package_json
+from runner.vocabulary.providers import campaign_providers
+from runner.vocabulary.schemas import filled_campaign_schema
 
-CAMPAIGN_SCHEMA: dict[str, Any] = package_json("schemas", "campaign.schema.json")
-_VALIDATOR = jsonschema.Draft202012Validator(CAMPAIGN_SCHEMA)
+CAMPAIGN_SCHEMA: dict[str, Any] = package_json("schemas", "campaign.schema.json")  # as editors read it
+
+
+@cache
+def _validator(names: tuple[str, ...]) -> jsonschema.Draft202012Validator:
+    """The validator of the schema for these campaign providers (built again when a provider is registered)."""
+    return jsonschema.Draft202012Validator(filled_campaign_schema(CAMPAIGN_SCHEMA))
 
 
 def schema_problems(data: Any) -> Iterator[tuple[str, str]]:
     """Yield (data path, message) for every schema violation, most specific first."""
-    for error in _VALIDATOR.iter_errors(data):
+    for error in _validator(campaign_providers()).iter_errors(data):
         yield from _explain(error)
 
 
@@ -32,7 +40,8 @@ def without_invalid(data: dict[str, Any], rounds: int = 5) -> tuple[dict[str, An
     data = copy.deepcopy(data)
     removed: set[tuple[Any, ...]] = set()
     for _ in range(rounds):
-        errors = [e for e in _VALIDATOR.iter_errors(data) if not _hole(e)]
+        validator = _validator(campaign_providers())
+        errors = [e for e in validator.iter_errors(data) if not _hole(e)]
         if not errors:
             return data, removed
         targets: set[tuple[Any, ...]] = set()

@@ -11,16 +11,16 @@ from runner.environment import provider_environment
 from runner.errors import CampaignError
 from runner.options import format_option, sandbox_option
 from runner.providers.factory import factory_from_env
+from runner.vocabulary.providers import default_provider, provider, providers
 from runner.wording import plural
-
-ZEGO_NOTE = " (for reference: ZEGO is not a campaign provider, so these ids cannot go in a campaign file)"
 
 
 @click.command()
 @click.option(
     "--provider",
-    type=click.Choice(["tiktok", "heygen", "zego"]),
-    default="tiktok",
+    "name",
+    type=click.Choice([spec.name for spec in providers()]),
+    default=default_provider(),
     show_default=True,
     help="Whose catalog to list; tiktok and heygen ids go in campaign files, zego is listed for reference only.",
 )
@@ -31,7 +31,7 @@ ZEGO_NOTE = " (for reference: ZEGO is not a campaign provider, so these ids cann
 )
 @format_option("text", "json")
 @sandbox_option
-def command(provider: str, private: bool, fmt: str, sandbox: bool) -> None:
+def command(name: str, private: bool, fmt: str, sandbox: bool) -> None:
     """List a provider's avatars: ids and names.
 
     TikTok and HeyGen ids go in a campaign file's `avatars:` (`{id: ...}`, with
@@ -39,12 +39,15 @@ def command(provider: str, private: bool, fmt: str, sandbox: bool) -> None:
     digital humans are listed for reference only.
     """
     if private:
-        if provider != "heygen":
-            raise CampaignError(f"--private lists HeyGen's own avatars; {provider} has none: use --provider heygen")
+        if not provider(name).private_avatars:
+            owners = [spec for spec in providers() if spec.private_avatars]
+            whose = " and ".join(f"{spec.title}'s" for spec in owners)
+            choices = " or ".join(f"--provider {spec.name}" for spec in owners)
+            raise CampaignError(f"--private lists {whose} own avatars; {name} has none: use {choices}")
         _private(fmt, sandbox)
         return
-    with provider_environment(sandbox) as env, factory_from_env(env) as providers:
-        avatars = providers.catalog(provider).list_avatars()
+    with provider_environment(sandbox) as env, factory_from_env(env) as factory:
+        avatars = factory.catalog(name).list_avatars()
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -56,13 +59,14 @@ def command(provider: str, private: bool, fmt: str, sandbox: bool) -> None:
     click.echo(f"{'ID'.ljust(width)}  NAME")
     for avatar in avatars:
         click.echo(f"{avatar.id.ljust(width)}  {avatar.name}")
-    click.echo(f"{plural(len(avatars), provider + ' avatar')}" + (ZEGO_NOTE if provider == "zego" else ""), err=True)
+    note = provider(name).catalog_note
+    click.echo(plural(len(avatars), name + " avatar") + (f" ({note})" if note else ""), err=True)
 
 
 def _private(fmt: str, sandbox: bool) -> None:
     """The team's avatar groups with their looks, consent and training status."""
-    with provider_environment(sandbox) as env, factory_from_env(env) as providers:
-        heygen = providers.heygen()
+    with provider_environment(sandbox) as env, factory_from_env(env) as factory:
+        heygen = factory.heygen()
         groups = heygen.list_avatar_groups("private")
         rows: list[dict[str, Any]] = [
             {

@@ -40,7 +40,7 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
         check_world(
             lock.world, world_from_env(env, {r.provider for r in submitted.values()}, sandbox=sandbox), lock_path
         )
-        providers = Providers.for_kinds({r.kind for r in submitted.values()}, factory.catalog, budget=factory.budget)
+        providers = Providers.for_kinds({r.kind for r in submitted.values()}, factory.client, budget=factory.budget)
         refreshed = refresh_submitted(lock, lock_path, providers, clock=factory.clock)
     for key, url in sorted(refreshed.consent_urls.items()):
         where = submitted[key].addresses[0] if submitted[key].addresses else ""

@@ -17,6 +17,7 @@ from runner.options import format_option
 from runner.plan.budget import budget_problems, implied_videos
 from runner.plan.expand import checked_graph
 from runner.terminal import github_annotation, in_github_actions
+from runner.vocabulary.kinds import kinds
 from runner.wording import plural
 
 LOCK_SUFFIXES = (".lock.yaml", ".lock.yml")
@@ -155,12 +156,14 @@ def summary(result: FileResult) -> str:
     count = plural(sum(result.jobs.values()), "job")
     if result.kind == "lockfile":
         return f"lockfile of campaign '{result.campaign}' with {count}"
-    kinds = result.jobs
-    avatar_videos = kinds.get("avatar_video", 0) + kinds.get("heygen_video", 0)
-    twins = kinds.get("heygen_avatar", 0)
-    return (
-        f"{count} ({plural(avatar_videos, 'avatar video')}, {plural(kinds.get('upload', 0), 'upload')}, "
-        f"{kinds.get('refresh_video', 0)} refresh{', ' + plural(twins, 'digital twin') if twins else ''}); "
-        f"{plural(result.videos, 'video')} to generate in all"
-        + ("; a twin's videos are made once its subject consents" if twins else "")
+    tallies: dict[tuple[str, str], int] = {}
+    twins = 0
+    for spec in kinds():
+        jobs = result.jobs.get(spec.name, 0)
+        if jobs or spec.tally_when_none:
+            tallies[spec.counted_as] = tallies.get(spec.counted_as, 0) + jobs
+        twins += jobs if spec.twin else 0
+    counted = ", ".join(plural(jobs, one, many) for (one, many), jobs in tallies.items())
+    return f"{count} ({counted}); {plural(result.videos, 'video')} to generate in all" + (
+        "; a twin's videos are made once its subject consents" if twins else ""
     )

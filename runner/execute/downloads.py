@@ -28,7 +28,7 @@ def needs_downloads(lock: Lockfile, lock_dir: Path) -> list[str]:
     """Succeeded jobs whose videos are not all on disk."""
     missing = []
     for key, record in lock.jobs.items():
-        if record.state != "succeeded" or record.kind == "upload":
+        if record.state != "succeeded" or record.kind == JobKind.UPLOAD:
             continue
         have = {a.video_id for a in record.artifacts if artifacts.artifact_ok(a, lock_dir)}
         if any(v not in have for v in record.video_ids):

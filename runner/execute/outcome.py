@@ -27,14 +27,14 @@ class Outcome:
         return self.error_code is None
 
 
-UNFINISHED = ("SUBMITTED", "PROCESSING")
+UNFINISHED = (TaskStatus.QUEUED, TaskStatus.RUNNING)  # a TikTok task in any other status has ended
 
 
 def avatar_outcome(task: AvatarTask | None) -> Outcome | None:
     """None while the task runs (or the reply left it out)."""
     if task is None or task.status in UNFINISHED:
         return None
-    if task.status == "SUCCESS" and task.video_id:
+    if task.status is TaskStatus.SUCCEEDED and task.video_id:
         return Outcome((task.video_id,), ((task.video_id, task.preview_url),) if task.preview_url else ())
     return Outcome((), (), "TASK_FAILED", task.error or "the avatar video task failed")
 
@@ -44,7 +44,7 @@ def refresh_outcome(tasks: list[RefreshTask | None]) -> Outcome | None:
     if not tasks or any(t is None or t.status in UNFINISHED for t in tasks):
         return None
     finished = [t for t in tasks if t is not None]
-    made = [t for t in finished if t.status == "SUCCESS" and t.video_id]
+    made = [t for t in finished if t.status is TaskStatus.SUCCEEDED and t.video_id]
     ids = tuple(str(t.video_id) for t in made)
     urls = tuple((str(t.video_id), t.preview_url) for t in made if t.preview_url)
     if len(made) == len(finished):

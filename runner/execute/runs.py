@@ -9,6 +9,7 @@ from typing import cast
 from runner.execute.requests import Request, request_for
 from runner.lock.lockfile import JobRecord
 from runner.plan.job import Job
+from runner.plan.requests import from_canonical
 from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.states import Phase
 
@@ -57,7 +58,7 @@ def job_of_record(key: str, record: JobRecord) -> Job:
         key,
         cast(JobKind, record.kind),  # any registered kind's name
         record.provider,
-        dict(record.request or {}),
+        from_canonical(record.kind, record.request or {}),
         record.addresses,
         name=record.name,
         depends_on=record.depends_on,

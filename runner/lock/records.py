@@ -15,6 +15,7 @@ from runner.lock import world as worlds
 from runner.lock.world import World
 from runner.paths import package_json
 from runner.vocabulary import kinds
+from runner.vocabulary.schemas import filled_lockfile_schema
 from runner.vocabulary.states import JobState
 
 LOCK_VERSION = 2  # 2 added serial, lineage and world; version 1 files are read and migrated
@@ -103,8 +104,8 @@ class Lockfile:
 
 
 def _schema() -> dict[str, Any]:
-    schema: dict[str, Any] = package_json("schemas", "lockfile.schema.json")
-    return schema
+    """The lockfile schema with the job kinds, providers and states registered now."""
+    return filled_lockfile_schema(package_json("schemas", "lockfile.schema.json"))
 
 
 def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from runner import api_facts as facts
 from runner.campaignfile.model import Spec
 from runner.errors import CampaignError
+from runner.vocabulary.kinds import JobKind, kind
+from runner.vocabulary.providers import ProviderSpec, provider
 
 SANDBOX_HOST = "sandbox"  # the bundled emulator listens on a random loopback port: its host says nothing
 
@@ -71,30 +72,33 @@ def _host(url: str) -> str:
     return f"{host}:{port}" if port else host
 
 
-_BASE_URLS = {
-    "tiktok": ("TIKTOK_API_BASE_URL", facts.TIKTOK_DEFAULT_BASE_URL),
-    "heygen": ("HEYGEN_API_BASE_URL", facts.HEYGEN_DEFAULT_BASE_URL),
-}
-
-
 def world_from_env(env: Mapping[str, str], providers: Iterable[str], *, sandbox: bool) -> World:
-    """The world the given environment points the named providers at."""
+    """The world the given environment points the named (campaign) providers at."""
     endpoints: dict[str, Endpoint] = {}
     for name in sorted(set(providers)):
-        if name not in _BASE_URLS:
+        spec = _campaign_provider(name)
+        if spec is None:
             continue
-        variable, default = _BASE_URLS[name]
-        host = SANDBOX_HOST if sandbox else _host(env.get(variable) or default)
-        advertiser = (env.get("TIKTOK_ADVERTISER_ID") or "").strip() or None if name == "tiktok" else None
-        endpoints[name] = Endpoint(host=host, advertiser_id=advertiser)
+        host = SANDBOX_HOST if sandbox else _host(env.get(spec.base_url_variable) or spec.default_base_url)
+        account = (env.get(spec.account) or "").strip() or None if spec.account else None
+        endpoints[name] = Endpoint(host=host, advertiser_id=account)
     return World(sandbox=sandbox, providers=endpoints)
 
 
+def _campaign_provider(name: str) -> ProviderSpec | None:
+    """The entry of a provider whose ids a lockfile can hold."""
+    try:
+        spec = provider(name)
+    except KeyError:
+        return None
+    return spec if spec.campaign else None
+
+
 def spec_providers(spec: Spec) -> set[str]:
-    """The providers a campaign talks to: its video groups', its avatars', TikTok for refreshes."""
+    """The providers a campaign talks to: its video groups', its avatars', the refresh kind's for refreshes."""
     used = {group.provider for group in spec.videos}
     used |= {spec.avatars[alias].provider for group in spec.videos for alias in group.avatars if alias in spec.avatars}
-    return used | ({"tiktok"} if spec.refresh else set())
+    return used | ({kind(JobKind.REFRESH_VIDEO).provider} if spec.refresh else set())
 
 
 def current_world(spec: Spec, recorded: Iterable[str], env: Mapping[str, str], *, sandbox: bool) -> World:

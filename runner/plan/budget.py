@@ -10,6 +10,7 @@ from runner.campaignfile.model import BudgetSettings, Spec
 from runner.errors import CampaignError
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.model import Action, Change, JobGraph
+from runner.vocabulary import kinds
 
 WORDS_PER_SECOND = 2.5  # 150 words a minute, a plausible speaking rate
 CHARS_PER_SECOND = 15.0  # for scripts without spaces between words (CJK)
@@ -28,7 +29,7 @@ def paid(change: Change) -> bool:
     """True when applying the change generates (and pays for) new videos."""
     return (
         change.job is not None
-        and change.job.kind != "upload"
+        and not kinds.kind(change.job.kind).free
         and change.action in (Action.CREATE, Action.REPLACE)
         and change.resume not in ("submitted", "pending")
     )
@@ -38,7 +39,7 @@ def recorded_videos(records: Iterable[JobRecord]) -> int:
     """Videos the lockfile holds as generated or being generated (uploads generate nothing)."""
     total = 0
     for record in records:
-        if record.kind == "upload" or record.state == "failed":
+        if kinds.kind(record.kind).free or record.state == "failed":
             continue
         if record.state == "succeeded":
             total += len(record.video_ids) or 1
@@ -111,7 +112,7 @@ def _where(spec: Spec, path: str) -> str:
 
 def implied_videos(graph: JobGraph) -> int:
     """Videos the whole campaign generates (a RECOMMENDED hook counts 4; uploads generate none)."""
-    return sum(job.expected_videos for job in graph.jobs.values() if job.kind != "upload")
+    return sum(job.expected_videos for job in graph.jobs.values() if not kinds.kind(job.kind).free)
 
 
 def budget_problems(spec: Spec, videos: int) -> list[str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from runner import api_facts as facts
 from runner.plan.model import Action, Change, Estimate
+from runner.vocabulary import kinds
+from runner.vocabulary.kinds import Costs
 
 POLL_ROUNDS = 2  # one poll near the expected finish, one more on average
 
@@ -15,49 +18,59 @@ def _paid(change: Change) -> bool:
     return change.action in (Action.CREATE, Action.REPLACE) and change.resume not in ("submitted", "pending")
 
 
+@dataclass
+class _Tally:
+    """One kind's share of a plan: jobs created, creates sent, task ids to poll, the longest script."""
+
+    jobs: int = 0
+    creates: int = 0
+    tasks: int = 0
+    longest_script: int = 0
+
+
 def estimate(changes: Sequence[Change]) -> Estimate:
-    """Estimate videos, API calls and seconds; see docs/plan-format.md for the formula."""
-    videos = 0
-    avatar_creates = avatar_tasks = uploads = refresh_creates = refresh_tasks = heygen = renames = twins = 0
-    longest_script = 0
+    """Estimate videos, API calls and seconds from each kind's costs; see docs/plan-format.md for the formula."""
+    videos = renames = 0
+    tallies: dict[str, _Tally] = {}
     for change in changes:
         job = change.job
         if change.action is Action.RENAME:
             renames += 1
         if job is None or change.action not in (Action.CREATE, Action.REPLACE):
             continue
-        paid = _paid(change)
-        if paid and job.kind != "upload":  # an upload generates nothing
+        spec, paid = kinds.kind(job.kind), _paid(change)
+        if paid and not spec.free:  # an upload generates nothing
             videos += job.expected_videos
-        if job.kind == "avatar_video":
-            avatar_creates += int(paid)
-            avatar_tasks += 1
-            longest_script = max(longest_script, len(str(job.request.get("script", ""))))
-        elif job.kind == "upload":
-            uploads += 1
-        elif job.kind == "refresh_video":
-            refresh_creates += int(paid)
-            refresh_tasks += job.expected_videos
-        elif job.kind == "heygen_video":
-            heygen += 1
-        elif job.kind == "heygen_avatar":
-            twins += 1
-    calls = (
-        math.ceil(avatar_creates / facts.MAX_PACKAGES_PER_CREATE)
-        + POLL_ROUNDS * math.ceil(avatar_tasks / facts.MAX_TASK_IDS_PER_GET)
-        + uploads
-        + refresh_creates
-        + POLL_ROUNDS * math.ceil(refresh_tasks / facts.MAX_TASK_IDS_PER_GET)
-        + renames
-        + (1 + POLL_ROUNDS) * heygen
-        + (2 + POLL_ROUNDS) * twins  # create, consent, then look at the group
-    )
-    eta = calls / facts.TIKTOK_APP_QPS
-    if avatar_tasks:
-        eta += facts.avatar_processing_bound(longest_script)
-    elif heygen:
-        eta += facts.HEYGEN_PROCESSING_SECONDS
-    if refresh_creates:
-        # 5 per minute after the first: the refresh endpoint is the bottleneck.
-        eta += (refresh_creates - 1) // facts.REFRESH_CREATE_QPM * 60.0 + facts.REFRESH_PROCESSING_SECONDS
+        tally = tallies.setdefault(job.kind, _Tally())
+        tally.jobs += 1
+        tally.creates += int(paid or spec.costs.resumed_creates)
+        tally.tasks += job.expected_videos if spec.costs.task_per_video else 1
+        tally.longest_script = max(tally.longest_script, len(str(job.request.get("script", ""))))
+    calls = renames + sum(_calls(kinds.kind(name).costs, tally) for name, tally in tallies.items())
+    eta = _eta(calls / facts.TIKTOK_APP_QPS, tallies)
     return Estimate(videos=videos, api_calls=calls, eta_seconds=round(eta, 1) if calls else 0.0)
+
+
+def _calls(costs: Costs, tally: _Tally) -> int:
+    """Creates in batches, POLL_ROUNDS rounds of status requests in batches, and each job's further requests."""
+    polls = POLL_ROUNDS * math.ceil(tally.tasks / costs.poll_batch) if costs.poll_batch else 0
+    return math.ceil(tally.creates / costs.create_batch) + polls + costs.per_job * tally.jobs
+
+
+def _eta(seconds: float, tallies: Mapping[str, _Tally]) -> float:
+    """`seconds` plus the first made kind's render time (registration order) plus each paced kind's waits."""
+    made = [(spec.costs, tallies[spec.name]) for spec in kinds.kinds() if spec.name in tallies]
+    rendering = [
+        (costs, tally)
+        for costs, tally in made
+        if not costs.creates_per_minute and (costs.processing_by_script or costs.processing_seconds)
+    ]
+    if rendering:
+        costs, tally = rendering[0]
+        by_script = facts.avatar_processing_bound(tally.longest_script)
+        seconds += by_script if costs.processing_by_script else costs.processing_seconds
+    for costs, tally in made:
+        if costs.creates_per_minute and tally.creates:
+            # the paced endpoint is the bottleneck: a minute per `creates_per_minute` after the first
+            seconds += (tally.creates - 1) // costs.creates_per_minute * 60.0 + costs.processing_seconds
+    return seconds

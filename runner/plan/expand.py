@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -11,51 +10,28 @@ from typing import Any
 from runner import api_facts as facts
 from runner.campaignfile import limits
 from runner.campaignfile.load import read_spec
-from runner.campaignfile.model import RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
-from runner.campaignfile.templates import Renderer, RenderError, slug
-from runner.campaignfile.values import address_text, typed_key
+from runner.campaignfile.model import AvatarRef, RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
+from runner.campaignfile.templates import Renderer, RenderError
+from runner.campaignfile.values import typed_key
 from runner.errors import Problem, SpecError
+from runner.plan.cells import Cell, cell_label, default_name, described, matrix_cells
 from runner.plan.job import Job, job_key
 from runner.plan.model import JobGraph
+from runner.plan.requests import (
+    Avatar,
+    RefreshRequest,
+    Request,
+    TwinRequest,
+    UploadRequest,
+    for_job,
+    video_request,
+)
 from runner.vocabulary import kinds
 from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.names import VISIBLE_NAME_CHARS, visible_name
+from runner.vocabulary.providers import ProviderSpec, provider
 
-Cell = dict[str, Scalar]
 Resolved = Mapping[str, Mapping[str, str]]
-
-
-def matrix_cells(group: VideoGroup) -> list[Cell]:
-    """Every cell of a group: avatars x scripts x axes, minus `exclude`, plus `include` (values compared as typed)."""
-    axes = [("avatar", group.avatars), ("script", group.scripts), *group.matrix]
-    names = [name for name, _ in axes]
-    excludes = [[(k, typed_key(v)) for k, v in ex.items()] for ex in group.exclude]
-    cells: list[Cell] = []
-    seen: set[tuple[tuple[str, object], ...]] = set()
-    for values in itertools.product(*(values for _, values in axes)):
-        cell = dict(zip(names, values, strict=True))
-        typed = {k: typed_key(v) for k, v in cell.items()}
-        if any(all(typed.get(k) == v for k, v in ex) for ex in excludes):
-            continue
-        cells.append(cell)
-        seen.add(tuple(typed.items()))
-    for extra in group.include:
-        cell = {name: extra[name] for name in names if name in extra}
-        key = tuple((k, typed_key(v)) for k, v in cell.items())
-        if key not in seen:
-            seen.add(key)
-            cells.append(cell)
-    return cells
-
-
-def default_name(group_id: str, cell: Mapping[str, Scalar]) -> str:
-    """`promo-isabelle-teaser-city-boot`: the group and the cell's values, slugged."""
-    return "-".join([group_id, *(slug(v) or f"{k}-x" for k, v in cell.items())])
-
-
-def cell_label(cell: Mapping[str, Scalar]) -> str:
-    """`avatar=tom,script=story,product=City Boot`: the stable, readable form of a cell."""
-    return ",".join(f"{k}={address_text(v)}" for k, v in cell.items())
 
 
 def unresolved_avatars(spec: Spec, resolved: Resolved | None = None) -> dict[str, set[str]]:
@@ -68,6 +44,18 @@ def unresolved_avatars(spec: Spec, resolved: Resolved | None = None) -> dict[str
         if ref.name is not None and ref.name not in resolved.get(ref.provider, {}):
             missing.setdefault(ref.provider, set()).add(ref.name)
     return missing
+
+
+def make_job(kind: JobKind, payload: Request, addresses: tuple[str, ...], **fields: Any) -> Job:
+    """A job of `kind`, for its kind's provider, keyed by its payload's canonical request."""
+    maker = kinds.kind(kind).provider
+    key = job_key(kind, maker, payload.canonical())
+    return Job(key, kind, maker, for_job(payload, key, fields.get("name")), addresses, **fields)
+
+
+def script_problems(script: str, spec: ProviderSpec) -> list[str]:
+    """A rendered script checked against its provider's documented limits."""
+    return limits.script(script, spec.title, spec.script_max_chars, emoji=spec.script_emoji)
 
 
 class _Builder:
@@ -107,79 +95,67 @@ class _Builder:
         return merged
 
     def videos(self, group: VideoGroup) -> None:
-        where = f"videos[{group.index}]"
         made: list[tuple[Cell, str]] = []
-        check = limits.heygen_script if group.provider == "heygen" else limits.tiktok_script
         for cell in matrix_cells(group):
-            label = f"for {where}, cell ({cell_label(cell).replace(',', ', ')})"
-            ref = self.spec.avatars[str(cell["avatar"])]
-            script_def = self.spec.scripts[str(cell["script"])]
-            script_at = f"scripts.{script_def.id}." + ("text" if script_def.origin == "inline" else "template")
-            context = {**self.base, **cell}
-            script = self.render(script_at, label, script_def.source, context)
-            ok = script is not None
-            for message in check(script) if script is not None else ():
-                self.problem(script_at, label, message)
-                ok = False
-            if group.name is not None:
-                name = self.render(f"{where}.name", label, group.name, context)
-                ok = ok and name is not None
-                for message in limits.video_name(name) if name is not None else ():
-                    self.problem(f"{where}.name", label, message)
-                    ok = False
-            else:
-                name = default_name(group.id, cell)
-            if not ok or script is None:
-                continue
-            depends_on: tuple[str, ...] = ()
-            if ref.twin is not None:
-                twin_key = self.twin(ref.alias, ref.twin)
-                avatar_ref: Any = {"job": twin_key}
-                unresolved: tuple[str, ...] = ()
-                depends_on = (twin_key,)
-            else:
-                avatar_ref, unresolved = self.avatar_id(ref.provider, ref.id, ref.name)
-            request: dict[str, Any] = {"avatar_id": avatar_ref, "script": script}
-            kind = JobKind.AVATAR_VIDEO
-            if group.provider == "heygen":
-                kind = JobKind.HEYGEN_VIDEO
-                request.update(voice_id=group.voice, aspect_ratio=group.aspect_ratio)
-            address = f"videos.{group.id}[{cell_label(cell)}]"
-            job = self.add(
-                Job(
-                    job_key(kind, group.provider, request),
-                    kind,
-                    group.provider,
-                    request,
-                    (address,),
-                    name=name,
-                    depends_on=depends_on,
-                    unresolved=unresolved,
-                )
-            )
-            made.append((cell, job.key))
+            job = self.video(group, cell)
+            if job is not None:
+                made.append((cell, job.key))
         self.cells_by_group[group.id] = made
 
-    def twin(self, alias: str, twin: TwinDef) -> str:
+    def video(self, group: VideoGroup, cell: Cell) -> Job | None:
+        """The job of one cell of a video group; None (with problems recorded) when a rendered value is wrong."""
+        where, label = f"videos[{group.index}]", f"for videos[{group.index}], cell ({described(cell)})"
+        maker = provider(group.provider)
+        script_def = self.spec.scripts[str(cell["script"])]
+        script_at = f"scripts.{script_def.id}." + ("text" if script_def.origin == "inline" else "template")
+        context = {**self.base, **cell}
+        script = self.render(script_at, label, script_def.source, context)
+        ok = script is not None
+        for message in script_problems(script, maker) if script is not None else ():
+            self.problem(script_at, label, message)
+            ok = False
+        name: str | None = default_name(group.id, cell)
+        if group.name is not None:
+            name = self.render(f"{where}.name", label, group.name, context)
+            ok = ok and name is not None
+            for message in limits.video_name(name) if name is not None else ():
+                self.problem(f"{where}.name", label, message)
+                ok = False
+        if not ok or script is None or maker.video_kind is None:
+            return None
+        avatar = self.avatar(self.spec.avatars[str(cell["avatar"])])
+        if avatar is None:
+            return None
+        reference, depends_on, unresolved = avatar
+        kind = JobKind(maker.video_kind)
+        request = video_request(kind, reference, script, group.options)
+        address = (f"videos.{group.id}[{cell_label(cell)}]",)
+        return self.add(make_job(kind, request, address, name=name, depends_on=depends_on, unresolved=unresolved))
+
+    def avatar(self, ref: AvatarRef) -> tuple[Avatar, tuple[str, ...], tuple[str, ...]] | None:
+        """(the avatar, the jobs it waits for, its names not resolved yet); None for a twin no kind can make."""
+        if ref.twin is not None:
+            twin_key = self.twin(ref, ref.twin)
+            return None if twin_key is None else (Avatar(twin_job=twin_key), (twin_key,), ())
+        if ref.id is not None:
+            return Avatar(ref.id), (), ()
+        assert ref.name is not None
+        found = self.resolved.get(ref.provider, {}).get(ref.name)
+        return (Avatar(found), (), ()) if found else (Avatar(f"name:{ref.name}"), (), (ref.name,))
+
+    def twin(self, ref: AvatarRef, twin: TwinDef) -> str | None:
         """The digital twin's job (once per alias): keyed by its footage and group, never by its name."""
-        footage = {"url": twin.footage_url} if twin.footage_url is not None else {"sha256": twin.footage_sha256}
-        request: dict[str, Any] = {"footage": footage, "group": twin.group}
-        key = job_key(JobKind.HEYGEN_AVATAR, "heygen", request)
-        if key not in self.jobs:
-            address = (f"avatars.{alias}",)
+        kind = next((k for k in kinds.twin_kinds() if k.provider == ref.provider), None)
+        if kind is None:  # the campaign file's check has said so
+            return None
+        request = TwinRequest(twin.group, twin.footage_url, twin.footage_sha256)
+        job = make_job(JobKind(kind.name), request, (f"avatars.{ref.alias}",), name=twin.name, expected_videos=0)
+        if job.key not in self.jobs:
             local = {"footage_file": str(twin.footage_file)} if twin.footage_file is not None else {}
             if twin.reroute_url:
                 local["reroute_url"] = twin.reroute_url
-            job = Job(key, JobKind.HEYGEN_AVATAR, "heygen", request, address, name=twin.name, expected_videos=0)
             self.add(replace(job, local=local))
-        return key
-
-    def avatar_id(self, provider: str, avatar_id: str | None, name: str | None) -> tuple[str, tuple[str, ...]]:
-        if avatar_id is not None:
-            return avatar_id, ()
-        assert name is not None
-        found = self.resolved.get(provider, {}).get(name)
-        return (found, ()) if found else (f"name:{name}", (name,))
+        return job.key
 
     def matching_cells(self, origin: str, where: Mapping[str, Scalar]) -> list[tuple[Cell, str]]:
         """The cells of group `origin` whose values equal all of `where`, via a (key, value) index."""
@@ -200,92 +176,77 @@ class _Builder:
         return [cells[p] for p in sorted(positions or ())]
 
     def refresh(self, group: RefreshGroup) -> None:
-        where = f"refresh[{group.index}]"
-        sources: list[tuple[str, str, dict[str, Any], str]] = []  # (upload key, address stem, context, label)
-        if group.source.url is not None:
-            request = {"source": {"url": group.source.url}}
-            upload = self.add(
-                Job(
-                    job_key("upload", "tiktok", request),
-                    JobKind.UPLOAD,
-                    "tiktok",
-                    request,
-                    (f"refresh.{group.id}.source",),
-                )
-            )
-            sources.append((upload.key, f"refresh.{group.id}", {}, ""))
-        else:
-            origin = str(group.source.from_group)
-            for cell, key in self.matching_cells(origin, group.source.where):
-                request = {"source": {"job": key}}
-                stem = f"refresh.{group.id}[{cell_label(cell)}]"
-                upload = self.add(
-                    Job(
-                        job_key("upload", "tiktok", request),
-                        JobKind.UPLOAD,
-                        "tiktok",
-                        request,
-                        (f"{stem}.source",),
-                        depends_on=(key,),
-                        unresolved=self.jobs[key].unresolved,
-                    )
-                )
-                sources.append(
-                    (upload.key, stem, dict(cell), f"for {where}, source ({cell_label(cell).replace(',', ', ')})")
-                )
         themes: tuple[str | None, ...] = (
             group.hook.holiday_themes if group.hook and group.hook.holiday_themes else (None,)
         )
-        for upload_key, stem, cell, label in sources:
+        for upload_key, stem, cell, label in self.sources(group):
             for theme in themes:
-                context = {**self.base, **cell, "holiday_theme": theme or ""}
-                add_hook = self.hook(where, label, group, theme, context)
-                if add_hook is False:
-                    continue
-                name = None
-                if group.name is not None:
-                    name = self.render(f"{where}.name", label, group.name, context)
-                    if name is None:
-                        continue
-                    message = limits.name_characters(name) or limits.rename_name(name)
-                    if message:
-                        self.problem(f"{where}.name", label, message)
-                        continue
-                refresh_request: dict[str, Any] = {
-                    "video": {"job": upload_key},
-                    "video_refresh_strategy_list": list(group.strategies),
-                    "add_hook": add_hook,
-                }
-                address = (
-                    stem
-                    if theme is None
-                    else (
-                        f"{stem[:-1]},holiday_theme={theme}]"
-                        if stem.endswith("]")
-                        else f"{stem}[holiday_theme={theme}]"
-                    )
-                )
-                expected = facts.RECOMMENDED_HOOK_VIDEOS if group.hook and group.hook.type == "RECOMMENDED" else 1
-                self.add(
-                    Job(
-                        job_key("refresh_video", "tiktok", refresh_request),
-                        JobKind.REFRESH_VIDEO,
-                        "tiktok",
-                        refresh_request,
-                        (address,),
-                        name=name,
-                        depends_on=(upload_key,),
-                        expected_videos=expected,
-                        unresolved=self.jobs[upload_key].unresolved,
-                    )
-                )
+                self.refresh_job(group, upload_key, stem, cell, label, theme)
+
+    def sources(self, group: RefreshGroup) -> list[tuple[str, str, dict[str, Any], str]]:
+        """The uploads a refresh group starts from: (upload key, address stem, template context, label)."""
+        if group.source.url is not None:
+            upload = self.add(
+                make_job(JobKind.UPLOAD, UploadRequest(group.source.url, None), (f"refresh.{group.id}.source",))
+            )
+            return [(upload.key, f"refresh.{group.id}", {}, "")]
+        sources = []
+        for cell, key in self.matching_cells(str(group.source.from_group), group.source.where):
+            stem = f"refresh.{group.id}[{cell_label(cell)}]"
+            request = UploadRequest(None, key)
+            unresolved = self.jobs[key].unresolved
+            upload = self.add(
+                make_job(JobKind.UPLOAD, request, (f"{stem}.source",), depends_on=(key,), unresolved=unresolved)
+            )
+            sources.append((upload.key, stem, dict(cell), f"for refresh[{group.index}], source ({described(cell)})"))
+        return sources
+
+    def refresh_job(
+        self, group: RefreshGroup, upload_key: str, stem: str, cell: Mapping[str, Any], label: str, theme: str | None
+    ) -> None:
+        """One refresh of one source (and one holiday theme); nothing, with problems recorded, when a value is wrong."""
+        where = f"refresh[{group.index}]"
+        context = {**self.base, **cell, "holiday_theme": theme or ""}
+        add_hook, ok = self.hook(where, label, group, theme, context)
+        if not ok:
+            return
+        name = None
+        if group.name is not None:
+            name = self.render(f"{where}.name", label, group.name, context)
+            if name is None:
+                return
+            message = limits.name_characters(name) or limits.rename_name(name)
+            if message:
+                self.problem(f"{where}.name", label, message)
+                return
+        request = RefreshRequest(upload_key, group.strategies, add_hook)
+        if theme is None:
+            address = stem
+        elif stem.endswith("]"):
+            address = f"{stem[:-1]},holiday_theme={theme}]"
+        else:
+            address = f"{stem}[holiday_theme={theme}]"
+        expected = facts.RECOMMENDED_HOOK_VIDEOS if group.hook and group.hook.type == "RECOMMENDED" else 1
+        unresolved = self.jobs[upload_key].unresolved
+        self.add(
+            make_job(
+                JobKind.REFRESH_VIDEO,
+                request,
+                (address,),
+                name=name,
+                depends_on=(upload_key,),
+                expected_videos=expected,
+                unresolved=unresolved,
+            )
+        )
 
     def hook(
         self, where: str, label: str, group: RefreshGroup, theme: str | None, context: Mapping[str, Any]
-    ) -> dict[str, str] | None | bool:
+    ) -> tuple[dict[str, str] | None, bool]:
+        """The `add_hook` of one refresh, and False when a rendered value of it is wrong."""
         hook = group.hook
         if hook is None:
-            return None
+            return None, True
         add_hook: dict[str, str] = {"hook_type": hook.type}
         if hook.product_category:
             add_hook["product_category"] = hook.product_category
@@ -293,14 +254,14 @@ class _Builder:
             at = f"{where}.hook.product_description"
             text = self.render(at, label, hook.product_description, context)
             if text is None:
-                return False
+                return None, False
             for message in limits.product_description(text):
                 self.problem(at, label, message)
-                return False
+                return None, False
             add_hook["product_description"] = text
         if theme is not None:
             add_hook["holiday_theme"] = theme
-        return add_hook
+        return add_hook, True
 
 
 def _collapse(spec: Spec, problems: list[tuple[str, str, str]]) -> list[Problem]:
@@ -317,10 +278,11 @@ def _collapse(spec: Spec, problems: list[tuple[str, str, str]]) -> list[Problem]
 
 
 def _name_collisions(jobs: Mapping[str, Job]) -> list[str]:
-    """Warnings for TikTok videos whose names look the same once cut to fit the `~tag`."""
+    """Warnings for videos whose names carry the `~tag` and look the same once cut to fit it."""
     by_visible: dict[str, list[Job]] = {}
     for job in jobs.values():
-        if job.kind == "avatar_video" and job.name is not None:
+        spec = kinds.kind(job.kind)
+        if spec.tagged_name and spec.makes_videos and job.name is not None:
             by_visible.setdefault(visible_name(job.name), []).append(job)
     warnings = []
     for shown_as, same in sorted(by_visible.items()):
@@ -332,7 +294,8 @@ def _name_collisions(jobs: Mapping[str, Job]) -> list[str]:
                 )
             else:
                 why = "give each video its own name"
-            warnings.append(f"{len(same)} videos would show as {shown_as!r} in TikTok (e.g. {first}): {why}")
+            where = provider(same[0].provider).title
+            warnings.append(f"{len(same)} videos would show as {shown_as!r} in {where} (e.g. {first}): {why}")
     return warnings
 
 

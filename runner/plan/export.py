@@ -11,6 +11,7 @@ from runner.campaignfile.model import Spec
 from runner.lock.lockfile import Lockfile
 from runner.plan.model import JobGraph
 from runner.plan.select import LAST, places, shown
+from runner.vocabulary import kinds
 
 COLUMNS = (
     "address",
@@ -32,7 +33,7 @@ def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, An
     known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
     rows: list[dict[str, Any]] = []
     for job in graph.jobs.values():
-        if job.kind == "upload":
+        if kinds.kind(job.kind).free:
             continue
         record = lock.jobs.get(job.key)
         video_ids = list(record.video_ids) if record and record.video_ids else [""]

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from runner.vocabulary.kinds import known_kind
 from runner.vocabulary.names import tagged_video_name
 
 _ALIAS = re.compile(r"[\[,]avatar=([^,\]]+)")
@@ -55,7 +56,8 @@ def request_fields(kind: str, request: Mapping[str, Any] | None, addresses: Sequ
 
 def provider_name(kind: str, key: str, name: str | None) -> str | None:
     """The video name as the provider will see it (avatar videos carry the key tag)."""
-    if kind in ("avatar_video", "heygen_avatar"):  # a twin's name carries the tag too: its create is adopted by it
+    spec = known_kind(kind)
+    if spec is not None and spec.tagged_name:  # a twin's name carries the tag too: its create is adopted by it
         return tagged_video_name(name or key, key)
     return name
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.plan.requests import Request
 from runner.vocabulary import kinds
 from runner.vocabulary.kinds import JobKind
 
@@ -29,7 +30,8 @@ def job_key(kind: str, provider: str, request: Mapping[str, Any]) -> str:
 class Job:
     """One thing to generate (or upload), exactly once.
 
-    `request` is the provider request with every reference resolved: for avatar videos
+    `payload` is the typed provider request with every reference resolved (runner/plan/requests.py);
+    `request` is its canonical mapping, the one the key hashes: for avatar videos
     `{"avatar_id", "script"}`; for uploads `{"source": {"url": U}}` or
     `{"source": {"job": AVATAR_JOB_KEY}}`; for refresh `{"video": {"job": UPLOAD_JOB_KEY},
     "video_refresh_strategy_list": [...sorted], "add_hook": {...} | None}`; for HeyGen
@@ -40,7 +42,7 @@ class Job:
     key: str
     kind: JobKind
     provider: str
-    request: Mapping[str, Any]
+    payload: Request
     addresses: tuple[str, ...]
     name: str | None = None
     depends_on: tuple[str, ...] = ()
@@ -49,6 +51,11 @@ class Job:
     unresolved: tuple[str, ...] = field(default=())
     # Facts of this checkout that do not make the job what it is (not in the key): a twin's footage file.
     local: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def request(self) -> Mapping[str, Any]:
+        """The canonical request: what the key hashes, what plans and lockfiles show."""
+        return self.payload.canonical()
 
     @property
     def provisional(self) -> bool:

@@ -12,6 +12,7 @@ import click
 from runner.plan.budget import budget_lines, speaking_seconds
 from runner.plan.fielddiff import changed_fields, excerpts, provider_name, request_fields, word_diff
 from runner.plan.model import Plan
+from runner.vocabulary.kinds import JobKind
 
 FORMAT_VERSION = "1.0"
 SYMBOLS = {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " ", "blocked": "!"}
@@ -266,7 +267,7 @@ def render_text_data(data: Mapping[str, Any], *, color: bool = False) -> str:
 def notes(data: Mapping[str, Any]) -> list[str]:
     """What a reviewer should know that is not a problem: refresh creates cannot be found again by name."""
     fresh = sum(
-        1 for c in data["changes"] if c["action"] == "create" and c["kind"] == "refresh_video" and not c["resume"]
+        1 for c in data["changes"] if c["action"] == "create" and c["kind"] == JobKind.REFRESH_VIDEO and not c["resume"]
     )
     if not fresh:
         return []

@@ -11,7 +11,7 @@ from runner.campaignfile.model import RefreshGroup, Scalar, Spec
 from runner.campaignfile.values import kind_name as type_name
 from runner.campaignfile.values import same_value, scalar_from_text
 from runner.errors import CampaignError
-from runner.plan.expand import cell_label, matrix_cells
+from runner.plan.cells import cell_label, matrix_cells
 from runner.plan.model import JobGraph
 
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from runner.clock import Clock
 from runner.providers.errors import ProviderError, TransientBudgetExhausted
+from runner.vocabulary.providers import provider
 
 DEFAULT_TRANSIENT_ATTEMPTS = 50
 DEFAULT_TRANSIENT_SECONDS = 300.0
-BASE_URL_VARIABLES = {"tiktok": "TIKTOK_API_BASE_URL", "heygen": "HEYGEN_API_BASE_URL", "zego": "ZEGO_API_BASE_URL"}
 _REMEMBERED = 64  # recent failures kept to recognise one seen twice (clients run on a few threads at most)
 
 
@@ -87,8 +87,16 @@ def _exhausted(error: ProviderError, failures: int, lasted: float) -> TransientB
         error.code,
         f"gave up after {failures} transient failures in a row over {lasted:.0f} s "
         f"(last: {error.message or 'no message'}); the provider is down or unreachable. Check "
-        f"{BASE_URL_VARIABLES.get(error.provider, 'the base URL')} and the network, then run again; to wait longer, raise "
+        f"{_base_url_variable(error.provider)} and the network, then run again; to wait longer, raise "
         "apply.transient_attempts / apply.transient_seconds (CAMPAIGN_TRANSIENT_ATTEMPTS / CAMPAIGN_TRANSIENT_SECONDS)",
         error.request_id,
         error.http_status,
     )
+
+
+def _base_url_variable(name: str) -> str:
+    """The variable that points a provider's client at its API, for messages."""
+    try:
+        return provider(name).base_url_variable
+    except KeyError:
+        return "the base URL"

@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import httpx
 
-from runner import api_facts as facts
 from runner.errors import ConfigError
 from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS, TransientLimits
 from runner.settings import campaign_number
-
-HEYGEN_DEFAULT_BASE_URL = facts.HEYGEN_DEFAULT_BASE_URL
-ZEGO_DEFAULT_BASE_URL = facts.ZEGO_DEFAULT_BASE_URL
+from runner.vocabulary.providers import Credential, provider, providers
 
 
-URL_VARIABLES = {
-    "tiktok_base_url": "TIKTOK_API_BASE_URL",
-    "heygen_base_url": "HEYGEN_API_BASE_URL",
-    "zego_base_url": "ZEGO_API_BASE_URL",
-}
-DEFAULT_URLS = {
-    "TIKTOK_API_BASE_URL": facts.TIKTOK_DEFAULT_BASE_URL,
-    "HEYGEN_API_BASE_URL": facts.HEYGEN_DEFAULT_BASE_URL,
-    "ZEGO_API_BASE_URL": facts.ZEGO_DEFAULT_BASE_URL,
-}
-CREDENTIAL_VARIABLES = {
-    "tiktok_access_token": "TIKTOK_ACCESS_TOKEN",
-    "tiktok_advertiser_id": "TIKTOK_ADVERTISER_ID",
-    "heygen_api_key": "HEYGEN_API_KEY",
-    "zego_app_id": "ZEGO_APP_ID",
-    "zego_server_secret": "ZEGO_SERVER_SECRET",
-}
+def _default_url(variable: str) -> str:
+    """The documented base URL a base-URL variable stands for, as an example in messages."""
+    return next((p.default_base_url for p in providers() if p.base_url_variable == variable), "https://host/path")
 
 
 def check_base_url(variable: str, value: str) -> None:
@@ -56,7 +38,7 @@ def check_base_url(variable: str, value: str) -> None:
     if problem:
         raise ConfigError(
             f"{variable} is not a usable base URL: {problem}; "
-            f"set it like {DEFAULT_URLS.get(variable, 'https://host/path')}, or unset it for the provider's default"
+            f"set it like {_default_url(variable)}, or unset it for the provider's default"
         )
 
 
@@ -74,70 +56,59 @@ def check_credential(variable: str, value: str) -> None:
         )
 
 
-@dataclass(frozen=True)
 class ProviderSettings:
-    """Where each provider lives and the credentials for it."""
+    """Where each registered provider lives and the credentials for it, read from its variables and checked."""
 
-    tiktok_base_url: str = facts.TIKTOK_DEFAULT_BASE_URL
-    tiktok_access_token: str | None = None
-    tiktok_advertiser_id: str | None = None
-    heygen_base_url: str = HEYGEN_DEFAULT_BASE_URL
-    heygen_api_key: str | None = None
-    zego_base_url: str = ZEGO_DEFAULT_BASE_URL
-    zego_app_id: str | None = None
-    zego_server_secret: str | None = None
+    __slots__ = ("_values",)
 
-    def __repr__(self) -> str:
-        def mask(value: str | None) -> str:
-            return "unset" if value is None else "***"
+    def __init__(self, variables: Mapping[str, str | None] | None = None) -> None:
+        known = {v for spec in providers() for v in (spec.base_url_variable, *(c.variable for c in spec.credentials))}
+        self._values: dict[str, str] = {k: v for k, v in (variables or {}).items() if k in known and v}
+        for spec in providers():
+            check_base_url(spec.base_url_variable, self.base_url(spec.name))
+        for spec in providers():
+            for credential in spec.credentials:
+                value = self._values.get(credential.variable)
+                if value is not None:
+                    check_credential(credential.variable, value)
 
-        return (
-            f"ProviderSettings(tiktok={self.tiktok_base_url} token={mask(self.tiktok_access_token)}, "
-            f"heygen={self.heygen_base_url} key={mask(self.heygen_api_key)}, "
-            f"zego={self.zego_base_url} app_id={self.zego_app_id} secret={mask(self.zego_server_secret)})"
-        )
+    def base_url(self, name: str) -> str:
+        """The provider's base URL: its variable, else its documented default."""
+        spec = provider(name)
+        return self._values.get(spec.base_url_variable) or spec.default_base_url
 
-    __str__ = __repr__
+    def credential(self, variable: str) -> str | None:
+        """A credential variable's value; None when unset."""
+        return self._values.get(variable)
 
-    def __post_init__(self) -> None:
-        for field_name, variable in URL_VARIABLES.items():
-            check_base_url(variable, getattr(self, field_name))
-        for field_name, variable in CREDENTIAL_VARIABLES.items():
-            value = getattr(self, field_name)
-            if value is not None:
-                check_credential(variable, value)
-
-    def require(self, provider: str) -> None:
+    def require(self, name: str) -> None:
         """Raise ConfigError naming the variables to set when a provider's credentials are missing."""
-        missing = {
-            "tiktok": ["TIKTOK_ACCESS_TOKEN"] if not self.tiktok_access_token else [],
-            "heygen": ["HEYGEN_API_KEY"] if not self.heygen_api_key else [],
-            "zego": [
-                n
-                for n, v in (("ZEGO_APP_ID", self.zego_app_id), ("ZEGO_SERVER_SECRET", self.zego_server_secret))
-                if not v
-            ],
-        }[provider]
+        missing = [variable for variable in provider(name).required if not self._values.get(variable)]
         if missing:
             raise ConfigError(
-                f"{provider} credentials are not set: export {' and '.join(missing)} "
+                f"{name} credentials are not set: export {' and '.join(missing)} "
                 "(or run with --sandbox to use the bundled emulator)"
             )
 
+    def __repr__(self) -> str:
+        def shown(credential: Credential) -> str:
+            value = self._values.get(credential.variable)
+            return "unset" if value is None else "***" if credential.secret else value
+
+        parts = [
+            " ".join(
+                [f"{spec.name}={self.base_url(spec.name)}", *(f"{c.variable}={shown(c)}" for c in spec.credentials)]
+            )
+            for spec in providers()
+        ]
+        return f"ProviderSettings({', '.join(parts)})"
+
+    __str__ = __repr__
+
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> ProviderSettings:
-    """Read DESIGN.md's environment variables."""
-    env = os.environ if environ is None else environ
-    return ProviderSettings(
-        tiktok_base_url=env.get("TIKTOK_API_BASE_URL") or facts.TIKTOK_DEFAULT_BASE_URL,
-        tiktok_access_token=env.get("TIKTOK_ACCESS_TOKEN") or None,
-        tiktok_advertiser_id=env.get("TIKTOK_ADVERTISER_ID") or None,
-        heygen_base_url=env.get("HEYGEN_API_BASE_URL") or HEYGEN_DEFAULT_BASE_URL,
-        heygen_api_key=env.get("HEYGEN_API_KEY") or None,
-        zego_base_url=env.get("ZEGO_API_BASE_URL") or ZEGO_DEFAULT_BASE_URL,
-        zego_app_id=env.get("ZEGO_APP_ID") or None,
-        zego_server_secret=env.get("ZEGO_SERVER_SECRET") or None,
-    )
+    """Read every registered provider's variables (DESIGN.md's environment)."""
+    return ProviderSettings(os.environ if environ is None else environ)
 
 
 def transient_limits(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ from runner.providers.pacing import Pacing, PacingFile
 from runner.providers.protocol import CatalogProvider
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
+from runner.vocabulary.providers import HEYGEN, TIKTOK, ZEGO, provider
 
 ClientT = TypeVar("ClientT", bound=HttpApi)
 
@@ -46,37 +48,32 @@ class ProviderFactory:
         self._transport = transport
         self._clients: list[HttpApi] = []
 
+    def client(self, name: str) -> HttpApi:
+        """The client of a registered provider, built from its entry's import path (ConfigError when unset)."""
+        module, _, cls = provider(name).client.partition(":")
+        built: HttpApi = getattr(importlib.import_module(module), cls)(
+            self.settings, clock=self.clock, transport=self._transport, budget=self.budget, pacing=self.pacing
+        )
+        return self._keep(built)
+
     def tiktok(self) -> TikTokClient:
         """A TikTok client (ConfigError naming the variable when the token is not set)."""
-        return self._keep(
-            TikTokClient(
-                self.settings, clock=self.clock, transport=self._transport, budget=self.budget, pacing=self.pacing
-            )
-        )
+        return self._typed(TIKTOK, TikTokClient)
 
     def heygen(self) -> HeyGenClient:
         """A HeyGen client."""
-        return self._keep(
-            HeyGenClient(
-                self.settings, clock=self.clock, transport=self._transport, budget=self.budget, pacing=self.pacing
-            )
-        )
+        return self._typed(HEYGEN, HeyGenClient)
 
     def zego(self) -> ZegoClient:
         """A ZEGO client."""
-        return self._keep(
-            ZegoClient(
-                self.settings, clock=self.clock, transport=self._transport, budget=self.budget, pacing=self.pacing
-            )
-        )
+        return self._typed(ZEGO, ZegoClient)
 
-    def catalog(self, provider: str) -> CatalogProvider:
+    def catalog(self, name: str) -> CatalogProvider:
         """The client whose avatar catalog `campaign avatars` and name resolution read."""
-        if provider == "tiktok":
-            return self.tiktok()
-        if provider == "heygen":
-            return self.heygen()
-        return self.zego()
+        client = self.client(name)
+        if not isinstance(client, CatalogProvider):
+            raise TypeError(f"{provider(name).client} has no avatar catalog (list_avatars)")
+        return client
 
     def request_count(self) -> int:
         """Requests sent by every client built so far."""
@@ -97,6 +94,12 @@ class ProviderFactory:
 
     def _keep(self, client: ClientT) -> ClientT:
         self._clients.append(client)
+        return client
+
+    def _typed(self, name: str, cls: type[ClientT]) -> ClientT:
+        client = self.client(name)
+        if not isinstance(client, cls):
+            raise TypeError(f"the {name} client is {type(client).__name__}, not {cls.__name__}")
         return client
 
 

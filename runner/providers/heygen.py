@@ -22,11 +22,24 @@ from runner.providers.models import AvatarGroup, CatalogAvatar, HeyGenVideo, Twi
 from runner.providers.pacing import Pacing, limiter_scope
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
+from runner.vocabulary.providers import HEYGEN
 from runner.vocabulary.tasks import RenderResult, TaskStatus
 
-PROVIDER = "heygen"
+PROVIDER = HEYGEN
 VIDEO_TYPE = "avatar"  # POST /v3/videos: the body's required discriminator for a video of an avatar look
 VIDEO_PAGE_LIMIT = 100  # GET /v3/videos: `limit` 1-100
+# A render's `status` in GET /v3/videos/{id}.
+_RENDER_STATUSES = {
+    "pending": TaskStatus.QUEUED,
+    "processing": TaskStatus.RUNNING,
+    "completed": TaskStatus.SUCCEEDED,
+    "failed": TaskStatus.FAILED,
+}
+
+
+def render_status(word: object) -> TaskStatus:
+    """A render's status word as the one status every client reports."""
+    return _RENDER_STATUSES.get(str(word or ""), TaskStatus.UNKNOWN)
 
 
 class HeyGenClient(HttpApi):
@@ -44,21 +57,20 @@ class HeyGenClient(HttpApi):
         budget: TransientBudget | None = None,
         pacing: Pacing | None = None,
     ) -> None:
-        settings.require("heygen")
-        assert settings.heygen_api_key is not None
+        settings.require(PROVIDER)
+        key, base_url = settings.credential("HEYGEN_API_KEY"), settings.base_url(PROVIDER)
+        assert key is not None
         super().__init__(
-            settings.heygen_base_url,
+            base_url,
             clock=clock,
             retry=retry,
             transport=transport,
             budget=budget,
-            headers={"X-Api-Key": settings.heygen_api_key},
+            headers={"X-Api-Key": key},
         )
         pacing = pacing or Pacing(self.clock)
         self.render_slots = pacing.render_slots(PROVIDER)  # shared across runners, or None
-        self._limit = Limiters(
-            pacing.limiter(f"{limiter_scope(PROVIDER, settings.heygen_base_url)} app", facts.HEYGEN_QPS, 1.0)
-        )
+        self._limit = Limiters(pacing.limiter(f"{limiter_scope(PROVIDER, base_url)} app", facts.HEYGEN_QPS, 1.0))
 
     def _classify(self, call: Call, response: httpx.Response) -> Any:
         status = response.status_code
@@ -194,13 +206,7 @@ class HeyGenClient(HttpApi):
     def get_render(self, render_id: str) -> RenderResult:
         """A render's state in the tool's words (a status HeyGen's docs do not name is UNKNOWN: not finished)."""
         video = self.get_video(render_id)
-        status = {
-            "pending": TaskStatus.QUEUED,
-            "processing": TaskStatus.RUNNING,
-            "completed": TaskStatus.SUCCEEDED,
-            "failed": TaskStatus.FAILED,
-        }.get(video.status, TaskStatus.UNKNOWN)
-        return RenderResult(render_id, status, video.video_id, video.video_url, video.failure_code, video.error)
+        return RenderResult(render_id, video.status, video.video_id, video.video_url, video.failure_code, video.error)
 
 
 def _video(path: str, data: Any) -> HeyGenVideo:
@@ -214,7 +220,7 @@ def _video(path: str, data: Any) -> HeyGenVideo:
     reason = " ".join(str(part) for part in (message, f"({code})" if code else None) if part) or None
     return HeyGenVideo(
         str(data["id"]),
-        str(data.get("status", "")),
+        render_status(data.get("status")),
         data.get("video_url"),
         reason,
         str(code) if code else None,

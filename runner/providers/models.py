@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from runner.vocabulary.tasks import TaskStatus
+
 
 @dataclass(frozen=True, slots=True)
 class CatalogAvatar:
@@ -30,7 +32,7 @@ class AvatarTask:
     """The state of an avatar-video task."""
 
     task_id: str
-    status: str
+    status: TaskStatus
     video_name: str
     video_id: str | None
     preview_url: str | None
@@ -42,7 +44,7 @@ class RefreshTask:
     """The state of a refresh task."""
 
     task_id: str
-    status: str
+    status: TaskStatus
     video_id: str | None
     video_name: str
     preview_url: str | None
@@ -65,7 +67,7 @@ class HeyGenVideo:
     """The state of a HeyGen render; `error` says why a failed one failed (from `failure_code`/`failure_message`)."""
 
     video_id: str
-    status: str
+    status: TaskStatus
     video_url: str | None
     error: str | None
     failure_code: str | None = None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from runner.providers.models import CatalogAvatar
 
 
+@runtime_checkable
 class CatalogProvider(Protocol):
     """A provider whose avatar catalog can be listed."""
 

@@ -21,6 +21,7 @@ import redis
 from runner.providers.errors import RunStopped
 from runner.providers.ratelimit import Slot
 from runner.redact import redact_url
+from runner.vocabulary.providers import providers
 
 # KEYS[1] window (sorted set of slot ids by time in ms), KEYS[2] pause; ARGV limit, window ms, slot id, mode,
 # in-flight ms.
@@ -212,9 +213,5 @@ def shared_rate_from_env(environ: Mapping[str, str] | None = None) -> SharedRate
         raise SharedRateError(
             "rate", "redis", "URL", f"CAMPAIGN_RATE_URL must be a redis:// URL, not {redact_url(url)!r}"
         )
-    apps = {
-        "tiktok": env.get("TIKTOK_ACCESS_TOKEN", ""),
-        "heygen": env.get("HEYGEN_API_KEY", ""),
-        "zego": env.get("ZEGO_APP_ID", ""),
-    }
+    apps = {spec.name: env.get(spec.request_budget_key, "") for spec in providers() if spec.request_budget_key}
     return SharedRate(url, apps)

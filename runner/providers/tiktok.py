@@ -18,9 +18,23 @@ from runner.providers.models import AvatarTask, CatalogAvatar, CreatedTask, Refr
 from runner.providers.pacing import Pacing, limiter_scope
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
+from runner.vocabulary.providers import TIKTOK
+from runner.vocabulary.tasks import TaskStatus
 
-PROVIDER = "tiktok"
+PROVIDER = TIKTOK
+# The task status words of both APIs' task lists ("SUBMITTED", "PROCESSING", "SUCCESS", "FAILED").
+_STATUSES = {
+    "SUBMITTED": TaskStatus.QUEUED,
+    "PROCESSING": TaskStatus.RUNNING,
+    "SUCCESS": TaskStatus.SUCCEEDED,
+    "FAILED": TaskStatus.FAILED,
+}
 QPM_BACKOFF = 12.0  # after a per-minute refusal, wait for a slot of the 60 s window to free
+
+
+def task_status(word: object) -> TaskStatus:
+    """A task's status word as the one status every client reports."""
+    return _STATUSES.get(str(word or ""), TaskStatus.UNKNOWN)
 
 
 def _q(value: Any) -> str:
@@ -44,18 +58,19 @@ class TikTokClient(HttpApi):
         pacing: Pacing | None = None,
         qps: float = facts.TIKTOK_APP_QPS,
     ) -> None:
-        settings.require("tiktok")
-        assert settings.tiktok_access_token is not None
+        settings.require(PROVIDER)
+        token, base_url = settings.credential("TIKTOK_ACCESS_TOKEN"), settings.base_url(PROVIDER)
+        assert token is not None
         super().__init__(
-            settings.tiktok_base_url,
+            base_url,
             clock=clock,
             retry=retry,
             transport=transport,
             budget=budget,
-            headers={"Access-Token": settings.tiktok_access_token},
+            headers={"Access-Token": token},
         )
         pacing = pacing or Pacing(self.clock)
-        where = limiter_scope(PROVIDER, settings.tiktok_base_url)
+        where = limiter_scope(PROVIDER, base_url)
         app = pacing.limiter(f"{where} app", int(qps), 1.0)
         self._app = Limiters(app)
         self._refresh = Limiters(
@@ -155,7 +170,7 @@ class TikTokClient(HttpApi):
         return [
             AvatarTask(
                 str(t["task_id"]),
-                str(t.get("status", "")),
+                task_status(t.get("status")),
                 str(t.get("video_name") or ""),
                 t.get("avatar_video_id") or None,
                 t.get("preview_url") or None,
@@ -215,7 +230,7 @@ class TikTokClient(HttpApi):
         return [
             RefreshTask(
                 str(t["task_id"]),
-                str(t.get("status", "")),
+                task_status(t.get("status")),
                 t.get("video_id") or None,
                 str(t.get("video_name") or ""),
                 t.get("preview_url") or None,

@@ -18,8 +18,9 @@ from runner.providers.models import CatalogAvatar
 from runner.providers.pacing import Pacing, limiter_scope
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
+from runner.vocabulary.providers import ZEGO
 
-PROVIDER = "zego"
+PROVIDER = ZEGO
 _AUTH_CODES = frozenset({100000001, 100000005, 100000010})
 _TRANSIENT_CODES = frozenset({facts.ZEGO_CODE_INTERNAL_ERROR, facts.ZEGO_CODE_SIGNATURE_EXPIRED})
 
@@ -44,17 +45,15 @@ class ZegoClient(HttpApi):
         budget: TransientBudget | None = None,
         pacing: Pacing | None = None,
     ) -> None:
-        settings.require("zego")
-        assert settings.zego_app_id is not None and settings.zego_server_secret is not None
-        super().__init__(
-            settings.zego_base_url, clock=clock, retry=retry, transport=transport, budget=budget, headers={}
-        )
-        self._app_id = settings.zego_app_id
-        self._secret = settings.zego_server_secret
+        settings.require(PROVIDER)
+        app_id, secret = settings.credential("ZEGO_APP_ID"), settings.credential("ZEGO_SERVER_SECRET")
+        base_url = settings.base_url(PROVIDER)
+        assert app_id is not None and secret is not None
+        super().__init__(base_url, clock=clock, retry=retry, transport=transport, budget=budget, headers={})
+        self._app_id = app_id
+        self._secret = secret
         pacing = pacing or Pacing(self.clock)
-        self._limit = Limiters(
-            pacing.limiter(f"{limiter_scope(PROVIDER, settings.zego_base_url)} app", facts.ZEGO_QPS, 1.0)
-        )
+        self._limit = Limiters(pacing.limiter(f"{limiter_scope(PROVIDER, base_url)} app", facts.ZEGO_QPS, 1.0))
 
     def _signed(self) -> dict[str, str]:
         nonce = secrets.token_hex(8)

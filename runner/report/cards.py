@@ -12,9 +12,11 @@ from typing import Any
 from runner.lock.lockfile import JobRecord
 from runner.plan.job import Job
 from runner.plan.model import Action, Change, Plan
+from runner.plan.requests import RefreshRequest, UploadRequest
 from runner.report.address import parse_address
+from runner.vocabulary.kinds import known_kind
+from runner.vocabulary.states import JobState
 
-SHOWN_KINDS = ("heygen_avatar", "avatar_video", "refresh_video", "heygen_video")
 # Filter keys taken from the address that are not matrix axes.
 NON_AXIS_KEYS = frozenset({"avatar", "script", "holiday_theme"})
 
@@ -86,29 +88,26 @@ def build_cards(
 ) -> tuple[Card, ...]:
     """Cards in plan order; video paths relative to `out_dir` so the page works from file://."""
     cards = []
-    uploads = {c.key: c.job for c in plan.changes if c.job is not None and c.job.kind == "upload"}
+    jobs = {c.key: c.job for c in plan.changes if c.job is not None}
     for change in plan.changes:
-        kind = change.job.kind if change.job else change.record.kind if change.record else ""
-        if kind in SHOWN_KINDS:
+        kind = known_kind(change.job.kind if change.job else change.record.kind if change.record else "")
+        if kind is not None and not kind.free:
             card = _card(change, lock_jobs, lock_dir, out_dir)
-            if kind == "heygen_avatar":
+            if kind.twin:
                 card = _twin(card, lock_jobs.get(change.key), (consent_urls or {}).get(change.key))
-            source = _source(change, uploads, lock_jobs)
+            source = _source(change, jobs, lock_jobs)
             cards.append(replace(card, details=(*source, *card.details)) if source else card)
     return tuple(cards)
 
 
-def _source(
-    change: Change, uploads: Mapping[str, Job | None], lock_jobs: Mapping[str, JobRecord]
-) -> tuple[tuple[str, str], ...]:
+def _source(change: Change, jobs: Mapping[str, Job], lock_jobs: Mapping[str, JobRecord]) -> tuple[tuple[str, str], ...]:
     """For a refresh: the video it starts from (a job of this campaign or a URL) and its stock video id."""
-    video = change.job.request.get("video") if change.job is not None else None
-    upload_key = video.get("job") if isinstance(video, Mapping) else None
-    upload = uploads.get(upload_key) if isinstance(upload_key, str) else None
-    if upload is None:
+    refresh = change.job.payload if change.job is not None else None
+    upload = jobs.get(refresh.upload_job) if isinstance(refresh, RefreshRequest) else None
+    if upload is None or not isinstance(upload.payload, UploadRequest):
         return ()
-    source = upload.request.get("source", {})
-    shown = [("source", str(source.get("job") or source.get("url") or upload.key))]
+    source = upload.payload
+    shown = [("source", str(source.source_job or source.url or upload.key))]
     stock = lock_jobs.get(upload.key)
     if stock is not None and stock.stock_video_id:
         shown.append(("stock video id", stock.stock_video_id))
@@ -166,12 +165,12 @@ def _state(change: Change, record: JobRecord | None) -> tuple[CardState, str]:
         return CardState.PLANNED, f"the request changed: apply makes a new video (replaces {change.replaces})"
     if record is None:
         return CardState.PLANNED, "not generated yet: apply will create it"
-    if record.state == "failed":
+    if record.state == JobState.FAILED:
         reason = f"{record.error.code}: {record.error.message}" if record.error else "no reason recorded"
         return CardState.FAILED, f"failed: {reason}"
-    if record.state == "submitted":
+    if record.state == JobState.SUBMITTED:
         return CardState.SUBMITTED, "rendering: submitted to the provider, not finished yet"
-    if record.state == "pending":
+    if record.state == JobState.PENDING:
         return CardState.PENDING, "pending: apply was interrupted before the provider answered"
     if change.action is Action.RENAME and change.job is not None:
         return CardState.SUCCEEDED, f"will be renamed to {change.job.name}"

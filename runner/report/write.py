@@ -13,6 +13,7 @@ from runner.providers.errors import ProviderError
 from runner.report.cards import build_cards
 from runner.report.html import render_gallery
 from runner.state.store import planned_from_state
+from runner.vocabulary import kinds
 from runner.workspace import Workspace, artifacts_dir_for
 
 PAGE_NAME = "index.html"
@@ -26,7 +27,7 @@ def default_report_dir(planned: Planned) -> Path:
 
 def consent_urls(planned: Planned, sandbox: bool) -> dict[str, str]:
     """Fresh consent URLs of the twins that wait for one (asked of HeyGen now; never stored). None offline."""
-    waiting = {k: r for k, r in planned.lock.jobs.items() if r.kind == "heygen_avatar" and r.waiting == "consent"}
+    waiting = {k: r for k, r in planned.lock.jobs.items() if kinds.kind(r.kind).twin and r.waiting == "consent"}
     if not waiting or sandbox:  # the bundled sandbox's URLs die with it: `status --refresh` asks while one runs
         return {}
     from runner.environment import provider_environment

@@ -28,6 +28,20 @@ class Notice(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Costs:
+    """What a kind's jobs cost a run in requests and time: the plan's estimate (docs/plan-format.md)."""
+
+    create_batch: int = 1  # jobs one create request carries
+    poll_batch: int = 0  # task ids one status request carries; 0: the job is never polled
+    task_per_video: bool = False  # a job has a task per video it makes (a RECOMMENDED refresh: 4), not just one
+    per_job: int = 0  # further requests each job makes (a twin's consent)
+    resumed_creates: bool = True  # a job that resumes a pending or submitted record still counts its create
+    processing_seconds: float = 0.0  # the provider's processing time once created
+    processing_by_script: bool = False  # its documented processing bound grows with the longest script
+    creates_per_minute: int = 0  # a create endpoint paced per minute, whose waits add to the run (0: not paced)
+
+
+@dataclass(frozen=True, slots=True)
 class KindSpec:
     """Everything about one job kind that is not its driver's code."""
 
@@ -37,11 +51,20 @@ class KindSpec:
     level: int  # plan order: twins (0) before videos (1) before uploads (2) before refreshes (3)
     label: str  # "avatar video", for summaries
     driver: str  # "module:Class" of its engine driver, imported when a run needs it
-    makes_videos: bool = True  # paid videos: counted in budgets, downloaded, shown in the gallery
+    makes_videos: bool = True  # its jobs end in videos the provider made, which apply downloads
     notices: tuple[Notice, ...] = ()  # acknowledged before a run creates (UPLOAD) or downloads (DOWNLOAD) it
     renamable: bool = False  # the provider can rename its video, so a new name is a rename, not a replace
     tagged_name: bool = False  # its provider-side name carries the key's `~tag`, so a lost create is found by it
-    processing_seconds: float | None = None  # its task's documented (or assumed) time: paces polls
+    free: bool = False  # sends the provider an asset and makes nothing: no quota, no export row, no gallery card
+    twin: bool = False  # a digital twin made from footage: it waits for its subject's consent
+    tally: tuple[str, str] = ("", "")  # (one, many) as `campaign validate` counts it; empty: the label
+    tally_when_none: bool = True  # `campaign validate` names it even when the campaign has none
+    costs: Costs = Costs()
+
+    @property
+    def counted_as(self) -> tuple[str, str]:
+        """How `campaign validate` counts its jobs: (one, many)."""
+        return self.tally if self.tally[0] else (self.label, self.label + "s")
 
 
 _KINDS: dict[str, KindSpec] = {}
@@ -68,6 +91,16 @@ def kinds() -> Iterator[KindSpec]:
     return iter(tuple(_KINDS.values()))
 
 
+def known_kind(name: str) -> KindSpec | None:
+    """The entry of a kind, or None for a name no kind has."""
+    return _KINDS.get(name)
+
+
+def twin_kinds() -> tuple[KindSpec, ...]:
+    """The kinds that make digital twins."""
+    return tuple(k for k in _KINDS.values() if k.twin)
+
+
 def key_pattern() -> re.Pattern[str]:
     """`^(av|up|...)-[0-9a-f]{16}$`: what a job key looks like."""
     prefixes = "|".join(sorted(k.prefix for k in _KINDS.values()))
@@ -81,19 +114,9 @@ def kind_of_key(key: str) -> KindSpec | None:
 
 
 # --- the built-in kinds --------------------------------------------------------------------------------
+# Registration order (JobKind's) is the order the lockfile schema lists them, `campaign validate` counts them and
+# the estimate looks for a processing time in.
 _DRIVERS = "runner.execute.drivers"
-register_kind(
-    KindSpec(
-        JobKind.HEYGEN_AVATAR,
-        "ha",
-        HEYGEN,
-        0,
-        "digital twin",
-        f"{_DRIVERS}.twins:HeyGenTwins",
-        makes_videos=False,
-        tagged_name=True,
-    )
-)
 register_kind(
     KindSpec(
         JobKind.AVATAR_VIDEO,
@@ -105,17 +128,7 @@ register_kind(
         notices=(Notice.DOWNLOAD,),
         renamable=True,
         tagged_name=True,
-    )
-)
-register_kind(
-    KindSpec(
-        JobKind.HEYGEN_VIDEO,
-        "hg",
-        HEYGEN,
-        1,
-        "HeyGen video",
-        f"{_DRIVERS}.render:RenderVideos",  # HeyGen renders through the generic render driver
-        processing_seconds=120.0,  # undocumented: api_facts.HEYGEN_PROCESSING_SECONDS
+        costs=Costs(create_batch=5, poll_batch=5, resumed_creates=False, processing_by_script=True),
     )
 )
 register_kind(
@@ -128,6 +141,7 @@ register_kind(
         f"{_DRIVERS}.upload:Uploads",
         makes_videos=False,
         notices=(Notice.UPLOAD,),
+        free=True,
     )
 )
 register_kind(
@@ -139,5 +153,36 @@ register_kind(
         "refresh video",
         f"{_DRIVERS}.refresh:RefreshVideos",
         notices=(Notice.DOWNLOAD,),
+        tally=("refresh", "refresh"),
+        costs=Costs(
+            poll_batch=5, task_per_video=True, resumed_creates=False, processing_seconds=60.0, creates_per_minute=5
+        ),
+    )
+)
+register_kind(
+    KindSpec(
+        JobKind.HEYGEN_VIDEO,
+        "hg",
+        HEYGEN,
+        1,
+        "HeyGen video",
+        f"{_DRIVERS}.render:RenderVideos",  # the generic render driver,
+        tally=("avatar video", "avatar videos"),
+        costs=Costs(poll_batch=1, processing_seconds=120.0),  # undocumented: api_facts.HEYGEN_PROCESSING_SECONDS
+    )
+)
+register_kind(
+    KindSpec(
+        JobKind.HEYGEN_AVATAR,
+        "ha",
+        HEYGEN,
+        0,
+        "digital twin",
+        f"{_DRIVERS}.twins:HeyGenTwins",
+        makes_videos=False,
+        tagged_name=True,
+        twin=True,
+        tally_when_none=False,
+        costs=Costs(poll_batch=1, per_job=1),  # create, consent, then look at the group
     )
 )

@@ -25,6 +25,16 @@ class Credential:
 
 
 @dataclass(frozen=True, slots=True)
+class VideoOption:
+    """A video-group field a provider's renders take: `voice` in the campaign file, sent as `voice_id`."""
+
+    field: str  # the key in a video group of the campaign file
+    request: str  # the key in the render request (and so in the job key)
+    default: str | None = None  # None: the group must give it
+    hint: str = ""  # what the value is, for the message when it is missing
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderSpec:
     """Everything about one provider that is not its client's code."""
 
@@ -35,10 +45,13 @@ class ProviderSpec:
     credentials: tuple[Credential, ...]
     client: str  # "module:Class", built as Class(settings, clock=, transport=, budget=, pacing=)
     campaign: bool = True  # a campaign may name it (`provider:`); False: its catalog is listed for reference only
-    catalog_note: str = ""  # printed under `campaign avatars --provider NAME`
+    campaign_default: bool = False  # the provider of a campaign file that names none
+    catalog_note: str = ""  # printed after `campaign avatars --provider NAME`'s count
     video_kind: str | None = None  # the kind a video group of this provider makes
-    video_options: tuple[str, ...] = ()  # video-group fields sent with each render (e.g. `voice_id`)
+    video_options: tuple[VideoOption, ...] = ()  # video-group fields sent with each render
     script_max_chars: int | None = None
+    script_emoji: bool = True  # a script may carry emoji and pictographs (TikTok's API cannot read them)
+    max_in_flight: int | None = None  # renders in progress at once the account allows (`apply.max_in_flight`)
     qps: float | None = None  # documented (or enforced) requests per second per app; None: only 429s say so
     private_avatars: bool = False  # `campaign avatars --private` lists the account's own avatars
     request_budget_key: str = ""  # the credential variable whose value identifies the app (hashed) for shared rates
@@ -49,6 +62,16 @@ class ProviderSpec:
     def secrets(self) -> tuple[str, ...]:
         """The variables whose values are never shown."""
         return tuple(c.variable for c in self.credentials if c.secret)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The variables a run that talks to this provider needs set."""
+        return tuple(c.variable for c in self.credentials if c.required)
+
+    @property
+    def account(self) -> str | None:
+        """The variable naming the account its ids live in (recorded in a lockfile's world), if any."""
+        return next((c.variable for c in self.credentials if c.world), None)
 
 
 _PROVIDERS: dict[str, ProviderSpec] = {}
@@ -80,6 +103,16 @@ def campaign_providers() -> tuple[str, ...]:
     return tuple(p.name for p in _PROVIDERS.values() if p.campaign)
 
 
+def default_provider() -> str:
+    """The provider of a campaign file (and of `campaign avatars`) that names none."""
+    return next(p.name for p in _PROVIDERS.values() if p.campaign_default)
+
+
+def secret_variables() -> tuple[str, ...]:
+    """Every registered provider's secret variables."""
+    return tuple(v for p in _PROVIDERS.values() for v in p.secrets)
+
+
 # --- the built-in providers ------------------------------------------------------------------------
 register_provider(
     ProviderSpec(
@@ -92,8 +125,10 @@ register_provider(
             Credential("TIKTOK_ADVERTISER_ID", secret=False, required=False, world=True),
         ),
         client="runner.providers.tiktok:TikTokClient",
+        campaign_default=True,
         video_kind="avatar_video",
         script_max_chars=2000,
+        script_emoji=False,
         qps=10,
         request_budget_key="TIKTOK_ACCESS_TOKEN",
         polls_yield_to_creates=True,
@@ -108,8 +143,12 @@ register_provider(
         credentials=(Credential("HEYGEN_API_KEY"),),
         client="runner.providers.heygen:HeyGenClient",
         video_kind="heygen_video",
-        video_options=("voice_id", "aspect_ratio"),
+        video_options=(
+            VideoOption("voice", "voice_id", hint="a HeyGen voice id"),
+            VideoOption("aspect_ratio", "aspect_ratio", default="9:16"),
+        ),
         script_max_chars=5000,
+        max_in_flight=3,  # HeyGen's plan tiers allow 1 / 3 / 6 / 10 renders in progress
         qps=10,
         private_avatars=True,
         request_budget_key="HEYGEN_API_KEY",
@@ -124,6 +163,7 @@ register_provider(
         credentials=(Credential("ZEGO_APP_ID", secret=False), Credential("ZEGO_SERVER_SECRET")),
         client="runner.providers.zego:ZegoClient",
         campaign=False,
+        catalog_note="for reference: ZEGO is not a campaign provider, so these ids cannot go in a campaign file",
         qps=10,
         request_budget_key="ZEGO_APP_ID",
     )

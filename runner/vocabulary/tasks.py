@@ -13,7 +13,9 @@ class TaskStatus(StrEnum):
     RUNNING = "running"  # being made
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    UNKNOWN = "unknown"  # a word the client does not know: treated as not finished
+    UNKNOWN = (
+        "unknown"  # a word the client does not know: each outcome rule says what it means (runner/execute/outcome.py)
+    )
 
     @property
     def finished(self) -> bool:

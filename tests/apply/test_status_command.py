@@ -12,6 +12,7 @@ from runner.lock.lockfile import JobError, JobRecord, Lockfile
 from runner.providers.config import settings_from_env
 from runner.providers.heygen import HeyGenClient
 from runner.providers.tiktok import TikTokClient
+from runner.vocabulary.tasks import TaskStatus
 
 SPEC = """version: 1
 campaign: st
@@ -42,7 +43,7 @@ def test_refresh_records_a_finished_task_under_the_state_lock(
         )
         assert task.task_id
         deadline = time.monotonic() + 30
-        while client.get_avatar_tasks([task.task_id])[0].status != "SUCCESS":
+        while client.get_avatar_tasks([task.task_id])[0].status != TaskStatus.SUCCEEDED:
             assert time.monotonic() < deadline
             time.sleep(0.05)
     finally:
@@ -103,7 +104,7 @@ def test_refresh_records_a_finished_heygen_render(sandbox_factory: Any, write_ca
             idempotency_key="hg-0000000000000003",
         )
         deadline = time.monotonic() + 30
-        while heygen.get_video(video_id).status != "completed":
+        while heygen.get_video(video_id).status != TaskStatus.SUCCEEDED:
             assert time.monotonic() < deadline
             time.sleep(0.05)
     finally:

@@ -5,6 +5,12 @@ from __future__ import annotations
 import pytest
 
 from runner.campaignfile import limits
+from runner.plan.expand import script_problems
+from runner.vocabulary.providers import TIKTOK, provider
+
+
+def tiktok_script(script: str) -> list[str]:
+    return script_problems(script, provider(TIKTOK))
 
 
 @pytest.mark.parametrize(
@@ -23,7 +29,7 @@ from runner.campaignfile import limits
     ],
 )
 def test_every_script_s_punctuation_passes(script: str) -> None:
-    assert limits.tiktok_script(script) == []
+    assert tiktok_script(script) == []
 
 
 @pytest.mark.parametrize(
@@ -39,12 +45,12 @@ def test_every_script_s_punctuation_passes(script: str) -> None:
     ],
 )
 def test_emoji_and_invisible_characters_are_refused_by_name(script: str, named: str) -> None:
-    problems = limits.tiktok_script(script)
+    problems = tiktok_script(script)
     assert len(problems) == 1 and named in problems[0]
 
 
 def test_too_long_and_emoji_are_both_reported() -> None:
-    assert len(limits.tiktok_script("👢" + "a" * 2000)) == 2
+    assert len(tiktok_script("👢" + "a" * 2000)) == 2
 
 
 @pytest.mark.parametrize("name", ["two\nlines", "tab\there", "`code`", "<b>bold</b>", "bidi\u202eflip"])

@@ -7,6 +7,7 @@ from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.estimate import estimate
 from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Plan, Resume
+from runner.plan.requests import AvatarRequest
 from runner.providers.models import VideoInfo
 from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.names import name_tag, tagged_video_name
@@ -16,7 +17,8 @@ from runner.vocabulary.states import JobState
 def _job(script: str) -> Job:
     request = {"avatar_id": "7295705233773068290", "script": script}
     key = job_key("avatar_video", "tiktok", request)
-    return Job(key, JobKind.AVATAR_VIDEO, "tiktok", request, (f"videos.promo[script={script}]",), name=script)
+    payload = AvatarRequest(request["avatar_id"], script, tagged_video_name(script, key))
+    return Job(key, JobKind.AVATAR_VIDEO, "tiktok", payload, (f"videos.promo[script={script}]",), name=script)
 
 
 def _video(video_id: str, name: str) -> VideoInfo:

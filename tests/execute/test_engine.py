@@ -11,6 +11,7 @@ from runner.lock import lockfile
 from runner.plan.make import make_plan
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
+from runner.vocabulary.tasks import TaskStatus
 
 
 class FakeTikTok:
@@ -44,12 +45,12 @@ class FakeTikTok:
             raise OutcomeUnknown("tiktok", "create", "NO_REPLY", "lost")
         return created
 
-    def _status(self, task_id: str) -> str:
+    def _status(self, task_id: str) -> TaskStatus:
         task = self.tasks[task_id]
         task["polls"] += 1
         if task["polls"] < 2:
-            return "PROCESSING"
-        return "FAILED" if task.get("script") in self.fail_scripts else "SUCCESS"
+            return TaskStatus.RUNNING
+        return TaskStatus.FAILED if task.get("script") in self.fail_scripts else TaskStatus.SUCCEEDED
 
     def get_avatar_tasks(self, task_ids: list[str]) -> list[AvatarTask]:
         self._call("poll", list(task_ids))
@@ -57,7 +58,7 @@ class FakeTikTok:
         out = []
         for t in task_ids:
             status = self._status(t)
-            done = status == "SUCCESS"
+            done = status == TaskStatus.SUCCEEDED
             out.append(
                 AvatarTask(
                     t,
@@ -65,7 +66,7 @@ class FakeTikTok:
                     self.tasks[t]["video_name"],
                     self.tasks[t]["video_id"] if done else None,
                     f"http://media.invalid/{t}.mp4" if done else None,
-                    "bad" if status == "FAILED" else None,
+                    "bad" if status == TaskStatus.FAILED else None,
                 )
             )
         return out
@@ -99,7 +100,7 @@ class FakeTikTok:
     def get_refresh_tasks(self, task_ids: list[str]) -> list[RefreshTask]:
         self._call("refresh_poll", list(task_ids))
         return [
-            RefreshTask(t, s, self.tasks[t]["video_id"] if s == "SUCCESS" else None, "refresh_video-x", None)
+            RefreshTask(t, s, self.tasks[t]["video_id"] if s == TaskStatus.SUCCEEDED else None, "refresh_video-x", None)
             for t in task_ids
             for s in [self._status(t)]
         ]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from runner.lock.world import Endpoint, World, WorldMismatch, check_world, world_from_env
+from runner.vocabulary.providers import Credential, ProviderSpec, register_provider, unregister_provider
 from runner.workspace import lock_path_for, state_dir_for
 
 REAL = {
@@ -64,3 +65,20 @@ def test_paths_beside_the_spec() -> None:
     assert lock_path_for(spec, sandbox=True) == Path("campaigns/demo.sandbox.lock.yaml")
     assert lock_path_for(Path("x.yml"), sandbox=True) == Path("x.sandbox.lock.yaml")
     assert state_dir_for(spec) == Path("campaigns/.campaign")
+
+
+def test_a_registered_campaign_provider_is_located_by_its_entry_and_others_are_left_out() -> None:
+    spec = ProviderSpec(
+        "acme",
+        "Acme",
+        "ACME_API_BASE_URL",
+        "https://api.acme.test/v2",
+        (Credential("ACME_KEY"), Credential("ACME_ACCOUNT", secret=False, required=False, world=True)),
+        "runner.providers.zego:ZegoClient",
+    )
+    register_provider(spec)
+    try:
+        world = world_from_env({"ACME_ACCOUNT": " 42 ", "ACME_KEY": "k-1"}, ["acme", "zego", "nobody"], sandbox=False)
+    finally:
+        unregister_provider("acme")
+    assert world == World(sandbox=False, providers={"acme": Endpoint("api.acme.test", "42")})

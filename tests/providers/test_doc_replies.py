@@ -21,6 +21,7 @@ from runner.providers.config import ProviderSettings
 from runner.providers.heygen import HeyGenClient
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
+from runner.vocabulary.tasks import TaskStatus
 
 # TikTok Digital Avatar API, "Get available digital avatars", Example (first three entries of the page).
 AVATARS = """{
@@ -98,13 +99,15 @@ HEYGEN_GROUPS = [
 ]
 
 SETTINGS = ProviderSettings(
-    tiktok_base_url="https://business-api.tiktok.com/open_api/v1.3",
-    tiktok_access_token="tok",
-    heygen_base_url="https://api.heygen.com",
-    heygen_api_key="key",
-    zego_base_url="https://aigc-digitalhuman-api.zegotech.cn",
-    zego_app_id="1",
-    zego_server_secret="s",
+    {
+        "TIKTOK_API_BASE_URL": "https://business-api.tiktok.com/open_api/v1.3",
+        "TIKTOK_ACCESS_TOKEN": "tok",
+        "HEYGEN_API_BASE_URL": "https://api.heygen.com",
+        "HEYGEN_API_KEY": "key",
+        "ZEGO_API_BASE_URL": "https://aigc-digitalhuman-api.zegotech.cn",
+        "ZEGO_APP_ID": "1",
+        "ZEGO_SERVER_SECRET": "s",
+    }
 )
 
 
@@ -157,10 +160,10 @@ def test_tiktok_create_then_processing_then_success() -> None:
     )
     assert [(t.task_id, t.package_id, t.error_msg) for t in created] == [("{{task_id}}", "{{package_id}}", None)]
     processing = client.get_avatar_tasks(["{{task_id}}"])[0]
-    assert (processing.status, processing.video_id, processing.preview_url) == ("PROCESSING", None, None)
+    assert (processing.status, processing.video_id, processing.preview_url) == (TaskStatus.RUNNING, None, None)
     done = client.get_avatar_tasks(["{{task_id}}"])[0]
     assert (done.status, done.video_id, done.preview_url, done.video_name) == (
-        "SUCCESS",
+        TaskStatus.SUCCEEDED,
         "{{avatar_video_id}}",
         "{{preview_url}}",
         "{{video_name}}",
@@ -187,7 +190,7 @@ def test_tiktok_refresh_chain() -> None:
         "{{task_id}}"
     ]
     task = client.get_refresh_tasks(["{{task_id}}"])[0]
-    assert (task.status, task.video_id, task.preview_url) == ("SUCCESS", "{{video_id}}", "{{preview_url}}")
+    assert (task.status, task.video_id, task.preview_url) == (TaskStatus.SUCCEEDED, "{{video_id}}", "{{preview_url}}")
     assert [v.video_id for v in client.list_refresh_videos()] == ["{{video_id}}", "{{video_id}}}"]
     assert client.list_refresh_videos() == []  # data: {} when no refresh succeeded
     assert seen[2].url.params["aigc_video_type"] == "REFRESH_VIDEO"

@@ -17,16 +17,19 @@ from runner.providers.heygen import HeyGenClient
 from runner.providers.pacing import PACING_FILE
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
+from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
 
 RUNNER = Path(__file__).resolve().parents[2] / "runner"
 SETTINGS = ProviderSettings(
-    tiktok_base_url="https://api.test/open_api/v1.3",
-    tiktok_access_token="tok",
-    heygen_base_url="https://heygen.test",
-    heygen_api_key="key",
-    zego_base_url="https://zego.test",
-    zego_app_id="1",
-    zego_server_secret="s",
+    {
+        "TIKTOK_API_BASE_URL": "https://api.test/open_api/v1.3",
+        "TIKTOK_ACCESS_TOKEN": "tok",
+        "HEYGEN_API_BASE_URL": "https://heygen.test",
+        "HEYGEN_API_KEY": "key",
+        "ZEGO_API_BASE_URL": "https://zego.test",
+        "ZEGO_APP_ID": "1",
+        "ZEGO_SERVER_SECRET": "s",
+    }
 )
 
 
@@ -71,3 +74,16 @@ def test_catalog_picks_the_provider_and_env_settings_flow_in() -> None:
     env = {"TIKTOK_ACCESS_TOKEN": "tok", "CAMPAIGN_TRANSIENT_ATTEMPTS": "4"}
     with factory_from_env(env, attempts=9, seconds=30.0) as configured:
         assert (configured.budget.limits.attempts, configured.budget.limits.seconds) == (4, 30.0)
+
+
+def test_a_registered_provider_s_client_is_built_from_its_import_path() -> None:
+    spec = ProviderSpec(
+        "acme", "Acme", "ACME_API_BASE_URL", "https://acme.test", (), "runner.providers.zego:ZegoClient"
+    )
+    register_provider(spec)
+    try:
+        with ProviderFactory(SETTINGS, FakeClock()) as factory:
+            assert isinstance(factory.client("acme"), ZegoClient)
+            assert isinstance(factory.catalog("acme"), ZegoClient)
+    finally:
+        unregister_provider("acme")

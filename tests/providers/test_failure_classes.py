@@ -39,7 +39,7 @@ def tiktok(
     clock: FakeClock | None = None,
 ) -> TikTokClient:
     clock = clock or FakeClock()
-    settings = ProviderSettings(tiktok_base_url=base_url, tiktok_access_token=TOKEN)
+    settings = ProviderSettings({"TIKTOK_API_BASE_URL": base_url, "TIKTOK_ACCESS_TOKEN": TOKEN})
     return TikTokClient(
         settings,
         clock=clock,
@@ -117,7 +117,7 @@ def test_definite_refusals_keep_the_providers_words(scripted: Scripted) -> None:
 
 def test_heygen_create_with_idempotency_key_is_retried_after_a_gateway_5xx(scripted: Scripted) -> None:
     scripted.reply((502, "bad gateway"), (200, {"data": {"video_id": "v1"}}))
-    settings = ProviderSettings(heygen_base_url=scripted.base_url, heygen_api_key=TOKEN)
+    settings = ProviderSettings({"HEYGEN_API_BASE_URL": scripted.base_url, "HEYGEN_API_KEY": TOKEN})
     client = HeyGenClient(settings, clock=FakeClock(), retry=RetryPolicy(max_attempts=3))
     assert (
         client.create_video(avatar_id="a", script="s", voice_id="v", aspect_ratio="9:16", idempotency_key="k") == "v1"

@@ -13,6 +13,7 @@ from runner.providers.errors import AuthError
 from runner.providers.heygen import HeyGenClient
 from runner.providers.zego import ZegoClient
 from runner.sandbox.server import SandboxServer
+from runner.vocabulary.tasks import TaskStatus
 
 SCALE = 0.002  # a virtual second lasts 2 ms: a 120 s render takes 0.24 s
 
@@ -37,10 +38,14 @@ def test_heygen_catalog_idempotent_render_and_media(sandbox: SandboxServer) -> N
         assert heygen.create_video(**args, idempotency_key="k") == video_id  # replayed, not re-made
         for _ in range(200):
             video = heygen.get_video(video_id)
-            if video.status in ("completed", "failed"):
+            if video.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED):
                 break
             clock.sleep(10)
-        assert video.status == "completed" and video.video_url and video.video_url.endswith(f"/media/{video_id}.mp4")
+        assert (
+            video.status == TaskStatus.SUCCEEDED
+            and video.video_url
+            and video.video_url.endswith(f"/media/{video_id}.mp4")
+        )
         media = httpx.get(video.video_url)
         assert media.status_code == 200 and media.headers["content-type"] == "video/mp4"
     stats = sandbox.stats()

@@ -36,7 +36,9 @@ def test_a_resumed_run_draws_no_refusal_from_the_refresh_create_minute(sandbox_f
 
 def test_saved_slots_are_reply_times_by_limiter_and_hold_no_secret(tmp_path: Path) -> None:
     clock = FakeClock()
-    settings = ProviderSettings(tiktok_base_url="https://api.test/open_api/v1.3", tiktok_access_token="tok-SECRET-7")
+    settings = ProviderSettings(
+        {"TIKTOK_API_BASE_URL": "https://api.test/open_api/v1.3", "TIKTOK_ACCESS_TOKEN": "tok-SECRET-7"}
+    )
     with ProviderFactory(settings, clock, state_dir=tmp_path) as factory:
         limiter = factory.pacing.limiter("tiktok api.test:443 app", 10, 1.0)
         for _ in range(3):

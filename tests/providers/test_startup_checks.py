@@ -141,8 +141,10 @@ def test_settings_refuse_bad_values_of_every_url_and_credential_variable() -> No
     for name in ("TIKTOK_ACCESS_TOKEN", "TIKTOK_ADVERTISER_ID", "HEYGEN_API_KEY", "ZEGO_APP_ID", "ZEGO_SERVER_SECRET"):
         with pytest.raises(ConfigError, match=name):
             settings_from_env({name: "value\n"})
-    assert settings_from_env({"TIKTOK_API_BASE_URL": "http://127.0.0.1:8/open_api/v1.3"}).tiktok_base_url.endswith(
-        "v1.3"
+    assert (
+        settings_from_env({"TIKTOK_API_BASE_URL": "http://127.0.0.1:8/open_api/v1.3"})
+        .base_url("tiktok")
+        .endswith("v1.3")
     )
 
 

@@ -15,8 +15,11 @@ from runner.providers.errors import AuthError, OutcomeUnknown, PermanentError, T
 from runner.providers.retry import RetryPolicy
 from runner.providers.tiktok import TikTokClient
 from runner.sandbox.server import SandboxServer
+from runner.vocabulary.tasks import TaskStatus
 
-SETTINGS = ProviderSettings(tiktok_base_url="https://api.test/open_api/v1.3", tiktok_access_token="tok-SECRET")
+SETTINGS = ProviderSettings(
+    {"TIKTOK_API_BASE_URL": "https://api.test/open_api/v1.3", "TIKTOK_ACCESS_TOKEN": "tok-SECRET"}
+)
 
 
 def client(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> TikTokClient:
@@ -143,7 +146,7 @@ def test_every_method_over_real_http(sandbox: SandboxServer) -> None:
     )
     assert created[0].package_id == "k" and created[0].task_id
     task = c.get_avatar_tasks([created[0].task_id])[0]
-    while task.status != "SUCCESS":
+    while task.status != TaskStatus.SUCCEEDED:
         c.clock.sleep(10)
         task = c.get_avatar_tasks([created[0].task_id])[0]
     assert task.video_id and task.preview_url
@@ -152,7 +155,7 @@ def test_every_method_over_real_http(sandbox: SandboxServer) -> None:
     stock = c.upload_video_by_url(task.preview_url)
     task_ids = c.create_refresh_task(stock, ["SWAP_MUSIC"], None)
     refresh = c.get_refresh_tasks(task_ids)[0]
-    while refresh.status != "SUCCESS":
+    while refresh.status != TaskStatus.SUCCEEDED:
         c.clock.sleep(10)
         refresh = c.get_refresh_tasks(task_ids)[0]
     assert [v.video_id for v in c.list_refresh_videos()] == [refresh.video_id]

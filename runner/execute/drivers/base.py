@@ -97,7 +97,7 @@ class DriverBase:
     # --- defaults ------------------------------------------------------------------------------
     def bound(self, run: JobRun) -> float:
         """The kind's documented processing time (its registry entry's)."""
-        return self.spec.processing_seconds or DEFAULT_BOUND
+        return self.spec.costs.processing_seconds or DEFAULT_BOUND
 
     def client(self) -> object:
         """This kind's provider's client."""

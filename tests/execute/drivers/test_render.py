@@ -19,7 +19,7 @@ from runner.lock.lockfile import Lockfile
 from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Estimate, Plan
 from runner.providers.errors import OutcomeUnknown
-from runner.vocabulary.kinds import JobKind, KindSpec, kind, register_kind, unregister_kind
+from runner.vocabulary.kinds import Costs, JobKind, KindSpec, kind, register_kind, unregister_kind
 from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
 from runner.vocabulary.tasks import RenderResult, TaskStatus
 
@@ -30,7 +30,17 @@ RENDER_DRIVER = "runner.execute.drivers.render:RenderVideos"
 def acme() -> Iterator[str]:
     """A provider and a kind registered from outside the tool; the kind names the generic render driver."""
     register_provider(ProviderSpec("acme", "Acme", "ACME_API_BASE_URL", "https://acme.invalid", (), "x:Y"))
-    register_kind(KindSpec("acme_video", "ac", "acme", 1, "Acme video", RENDER_DRIVER, processing_seconds=10.0))
+    register_kind(
+        KindSpec(
+            "acme_video",
+            "ac",
+            "acme",
+            1,
+            "Acme video",
+            RENDER_DRIVER,
+            costs=Costs(poll_batch=1, processing_seconds=10.0),
+        )
+    )
     yield "acme_video"
     unregister_kind("acme_video")
     unregister_provider("acme")
@@ -114,4 +124,4 @@ def test_a_lost_create_reply_is_sent_again_under_the_same_key(acme: str, tmp_pat
 def test_heygen_videos_use_the_generic_driver_with_the_documented_bound() -> None:
     spec = kind(JobKind.HEYGEN_VIDEO)
     assert spec.driver == RENDER_DRIVER
-    assert spec.processing_seconds == facts.HEYGEN_PROCESSING_SECONDS
+    assert spec.costs.processing_seconds == facts.HEYGEN_PROCESSING_SECONDS
