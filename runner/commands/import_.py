@@ -24,7 +24,7 @@ from runner.vocabulary.kinds import JobKind
 from runner.wording import plural
 from runner.workspace import Workspace
 
-NOT_FINDABLE = {
+NOT_FINDABLE: dict[str, str] = {
     JobKind.UPLOAD: "uploads carry no name the provider lists",
     JobKind.REFRESH_VIDEO: "refresh creates take no name",
     JobKind.HEYGEN_VIDEO: "HeyGen offers no list of renders",
@@ -87,5 +87,5 @@ def _report_the_rest(changes: tuple[Change, ...], adopted: set[str]) -> None:
         if job is not None and change.action in (Action.CREATE, Action.REPLACE) and job.key not in adopted:
             missing[job.kind] += 1
     for kind, count in sorted(missing.items()):
-        why = NOT_FINDABLE.get(JobKind(kind), "no video in the account carries its tag")
+        why = NOT_FINDABLE.get(kind, "no video in the account carries its tag")
         click.echo(f"  {plural(count, str(kind).replace('_', ' ') + ' job')} not found ({why}): apply will create them")

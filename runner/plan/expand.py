@@ -46,7 +46,7 @@ def unresolved_avatars(spec: Spec, resolved: Resolved | None = None) -> dict[str
     return missing
 
 
-def make_job(kind: JobKind, payload: Request, addresses: tuple[str, ...], **fields: Any) -> Job:
+def make_job(kind: str, payload: Request, addresses: tuple[str, ...], **fields: Any) -> Job:
     """A job of `kind`, for its kind's provider, keyed by its payload's canonical request."""
     maker = kinds.kind(kind).provider
     key = job_key(kind, maker, payload.canonical())
@@ -127,7 +127,7 @@ class _Builder:
         if avatar is None:
             return None
         reference, depends_on, unresolved = avatar
-        kind = JobKind(maker.video_kind)
+        kind = maker.video_kind
         request = video_request(kind, reference, script, group.options)
         address = (f"videos.{group.id}[{cell_label(cell)}]",)
         return self.add(make_job(kind, request, address, name=name, depends_on=depends_on, unresolved=unresolved))
@@ -149,7 +149,7 @@ class _Builder:
         if kind is None:  # the campaign file's check has said so
             return None
         request = TwinRequest(twin.group, twin.footage_url, twin.footage_sha256)
-        job = make_job(JobKind(kind.name), request, (f"avatars.{ref.alias}",), name=twin.name, expected_videos=0)
+        job = make_job(kind.name, request, (f"avatars.{ref.alias}",), name=twin.name, expected_videos=0)
         if job.key not in self.jobs:
             local = {"footage_file": str(twin.footage_file)} if twin.footage_file is not None else {}
             if twin.reroute_url:

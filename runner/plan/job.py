@@ -10,7 +10,6 @@ from typing import Any
 
 from runner.plan.requests import Request
 from runner.vocabulary import kinds
-from runner.vocabulary.kinds import JobKind
 
 
 def canonical_json(value: Any) -> str:
@@ -40,7 +39,7 @@ class Job:
     """
 
     key: str
-    kind: JobKind
+    kind: str  # a JobKind, or a kind registered from outside
     provider: str
     payload: Request
     addresses: tuple[str, ...]

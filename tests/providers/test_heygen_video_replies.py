@@ -19,8 +19,9 @@ import pytest
 from runner.clock import FakeClock
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import PermanentError, ProviderError
-from runner.providers.heygen import HeyGenClient
+from runner.providers.heygen import HeyGenClient, render_status
 from runner.providers.retry import RetryPolicy
+from runner.vocabulary.tasks import TaskStatus
 
 # CreateAvatarVideoResponse, its `examples`: the first status is not one of the GET statuses.
 CREATED = {"data": {"video_id": "v_abc123def456", "status": "waiting"}}
@@ -118,7 +119,7 @@ DOCUMENTED = REQUIRED | {
 ASPECT_RATIOS = {"16:9", "9:16", "4:5", "5:4", "1:1", "auto"}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 
-SETTINGS = ProviderSettings(heygen_base_url="https://api.heygen.com", heygen_api_key="key")
+SETTINGS = ProviderSettings({"HEYGEN_API_BASE_URL": "https://api.heygen.com", "HEYGEN_API_KEY": "key"})
 
 
 class SleepLog(FakeClock):
@@ -188,14 +189,14 @@ def test_a_title_is_sent_when_given() -> None:
 def test_a_render_in_progress(status: str) -> None:
     client, seen = replaying(ok(_in_progress(status)))
     video = client.get_video("v_abc123def456")
-    assert (video.video_id, video.status, video.video_url, video.error) == ("v_abc123def456", status, None, None)
+    assert (video.video_id, video.status, video.video_url, video.error) == ("v_abc123def456", render_status(status), None, None)
     assert (seen[0].method, seen[0].url.path) == ("GET", "/v3/videos/v_abc123def456")
 
 
 def test_a_completed_render_reads_the_documented_fields() -> None:
     client, _ = replaying(ok(COMPLETED))
     video = client.get_video("v_abc123def456")
-    assert (video.video_id, video.status, video.title) == ("v_abc123def456", "completed", "My Generated Video")
+    assert (video.video_id, video.status, video.title) == ("v_abc123def456", TaskStatus.SUCCEEDED, "My Generated Video")
     assert video.video_url == "https://files.heygen.ai/video/abc123.mp4"
     assert (video.error, video.failure_code, video.failure_message) == (None, None, None)
 
@@ -204,7 +205,7 @@ def test_a_failed_render_says_why() -> None:
     client, _ = replaying(ok(FAILED))
     video = client.get_video("v_abc123def456")
     assert (video.status, video.failure_code, video.failure_message) == (
-        "failed",
+        TaskStatus.FAILED,
         "rendering_failed",
         "Avatar rendering timed out",
     )
@@ -242,7 +243,7 @@ def test_a_429_waits_as_long_as_retry_after_says() -> None:
 def test_the_list_follows_next_token_and_filters_by_title() -> None:
     client, seen = replaying(*(ok(page) for page in LISTED))
     videos = client.list_videos(title="~hg-0003")
-    assert [(v.video_id, v.status) for v in videos] == [("<string>", "pending"), ("v_abc123def456", "completed")]
+    assert [(v.video_id, v.status) for v in videos] == [("<string>", TaskStatus.QUEUED), ("v_abc123def456", TaskStatus.SUCCEEDED)]
     assert videos[0].failure_code == "rendering_failed" and videos[1].title == "My Generated Video"
     assert [(r.method, r.url.path) for r in seen] == [("GET", "/v3/videos")] * 2
     first, second = (dict(r.url.params) for r in seen)
