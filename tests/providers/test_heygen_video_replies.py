@@ -189,7 +189,12 @@ def test_a_title_is_sent_when_given() -> None:
 def test_a_render_in_progress(status: str) -> None:
     client, seen = replaying(ok(_in_progress(status)))
     video = client.get_video("v_abc123def456")
-    assert (video.video_id, video.status, video.video_url, video.error) == ("v_abc123def456", render_status(status), None, None)
+    assert (video.video_id, video.status, video.video_url, video.error) == (
+        "v_abc123def456",
+        render_status(status),
+        None,
+        None,
+    )
     assert (seen[0].method, seen[0].url.path) == ("GET", "/v3/videos/v_abc123def456")
 
 
@@ -243,7 +248,10 @@ def test_a_429_waits_as_long_as_retry_after_says() -> None:
 def test_the_list_follows_next_token_and_filters_by_title() -> None:
     client, seen = replaying(*(ok(page) for page in LISTED))
     videos = client.list_videos(title="~hg-0003")
-    assert [(v.video_id, v.status) for v in videos] == [("<string>", TaskStatus.QUEUED), ("v_abc123def456", TaskStatus.SUCCEEDED)]
+    assert [(v.video_id, v.status) for v in videos] == [
+        ("<string>", TaskStatus.QUEUED),
+        ("v_abc123def456", TaskStatus.SUCCEEDED),
+    ]
     assert videos[0].failure_code == "rendering_failed" and videos[1].title == "My Generated Video"
     assert [(r.method, r.url.path) for r in seen] == [("GET", "/v3/videos")] * 2
     first, second = (dict(r.url.params) for r in seen)
