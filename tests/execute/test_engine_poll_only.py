@@ -13,6 +13,7 @@ from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.providers.errors import AuthError
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
+from runner.vocabulary.tasks import TaskStatus
 
 
 class OneLookTikTok:
@@ -29,15 +30,18 @@ class OneLookTikTok:
     def get_avatar_tasks(self, task_ids: list[str]) -> list[AvatarTask]:
         self.calls.append("get_avatar_tasks")
         return [
-            AvatarTask(t, "SUCCESS", "n", f"v-{t}", None)
+            AvatarTask(t, TaskStatus.SUCCEEDED, "n", f"v-{t}", None)
             if self._look(t)
-            else AvatarTask(t, "PROCESSING", "n", None, None)
+            else AvatarTask(t, TaskStatus.RUNNING, "n", None, None)
             for t in task_ids
         ]
 
     def get_refresh_tasks(self, task_ids: list[str]) -> list[RefreshTask]:
         self.calls.append("get_refresh_tasks")
-        return [RefreshTask(t, "SUCCESS" if self._look(t) else "PROCESSING", f"v-{t}", "r", None) for t in task_ids]
+        return [
+            RefreshTask(t, TaskStatus.SUCCEEDED if self._look(t) else TaskStatus.RUNNING, f"v-{t}", "r", None)
+            for t in task_ids
+        ]
 
     def create_avatar_videos(self, packages: list[dict[str, str]]) -> list[CreatedTask]:
         raise AssertionError("poll-only sends no create")

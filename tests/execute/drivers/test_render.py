@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -18,6 +18,7 @@ from runner.lock import lockfile
 from runner.lock.lockfile import Lockfile
 from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Estimate, Plan
+from runner.plan.requests import RenderRequest
 from runner.providers.errors import OutcomeUnknown
 from runner.vocabulary.kinds import Costs, JobKind, KindSpec, kind, register_kind, unregister_kind
 from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
@@ -81,8 +82,8 @@ class FakeRenders:
 def _plan(scripts: tuple[str, ...]) -> Plan:
     changes = []
     for script in scripts:
-        request = {"avatar_id": "a1", "script": script}
-        job = Job(job_key("acme_video", "acme", request), cast(JobKind, "acme_video"), "acme", request, (script,))
+        payload = RenderRequest("a1", script)
+        job = Job(job_key("acme_video", "acme", payload.canonical()), "acme_video", "acme", payload, (script,))
         changes.append(Change(Action.CREATE, job.key, job))
     return Plan("acme", tuple(changes), Estimate(len(changes), 2 * len(changes), 10.0))
 
