@@ -48,7 +48,8 @@ NUMBER_VARIABLES: dict[str, NumberVariable] = {
     )
 }
 CHOICE_VARIABLES: dict[str, tuple[str, ...]] = {"CAMPAIGN_DEBUG": ("0", "1")}
-TEXT_VARIABLES = frozenset({"CAMPAIGN_STATE_URL", "CAMPAIGN_RATE_URL"})
+# Checked where they are read: the backend URLs when a backend is opened, the lease when one is taken.
+TEXT_VARIABLES = frozenset({"CAMPAIGN_STATE_URL", "CAMPAIGN_RATE_URL", "CAMPAIGN_LOCK_LEASE"})
 RETIRED_VARIABLES: dict[str, str] = {
     "CAMPAIGN_TIME_SCALE": "clients run on the real clock; set the sandbox's pace with `campaign sandbox --speed`",
 }
@@ -85,3 +86,8 @@ def check_at_start(environ: Mapping[str, str] | None = None) -> None:
     """Check the `CAMPAIGN_*` variables before a command runs; warnings go to stderr."""
     for warning in check_campaign_variables(environ):
         click.echo(warning, err=True)
+
+
+def known_settings() -> frozenset[str]:
+    """Every `CAMPAIGN_*` setting this version reads or knows as retired."""
+    return frozenset({*NUMBER_VARIABLES, *CHOICE_VARIABLES, *TEXT_VARIABLES, *RETIRED_VARIABLES})
