@@ -93,7 +93,12 @@ def test_pull_request_then_merge_applies_the_saved_plan_and_the_next_plan_has_no
     # A pull request adds the demo campaign.
     git(repo, "checkout", "-q", "-b", "add-demo")
     (repo / "campaigns").mkdir()
-    shutil.copy(ROOT / "campaigns" / "demo.yaml", repo / "campaigns" / "demo.yaml")
+    (repo / "templates").mkdir()
+    (repo / "templates" / "promise.j2").write_text("Dry feet or your money back. {{ brand }}, built for real winters.")
+    demo = (ROOT / "campaigns" / "demo.yaml").read_text()
+    promise = '  promise: {text: "Dry feet or your money back. {{ brand }}, built for real winters."}'
+    assert promise in demo
+    (repo / "campaigns" / "demo.yaml").write_text(demo.replace(promise, "  promise: {template: promise.j2}"))
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "Add the demo campaign")
     for name in ("Validate", "Plan"):
@@ -113,7 +118,7 @@ def test_pull_request_then_merge_applies_the_saved_plan_and_the_next_plan_has_no
     git(repo, "merge", "-q", "--no-ff", "add-demo", "-m", "Merge pull request #1 from add-demo")
     git(repo, "push", "-q", "origin", "main")
     outputs = tmp_path / "github-output"
-    done = run_step(apply_steps["List changed campaign files"], repo, {"GITHUB_OUTPUT": str(outputs)})
+    done = run_step(apply_steps["List campaigns whose plan has changes"], repo, {"GITHUB_OUTPUT": str(outputs)})
     assert done.returncode == 0, done.stderr
     matrix = json.loads(outputs.read_text().strip().partition("campaigns=")[2])
     assert matrix == ["campaigns/demo.yaml"]
@@ -138,6 +143,22 @@ def test_pull_request_then_merge_applies_the_saved_plan_and_the_next_plan_has_no
     assert done.returncode == 0, done.stderr
     assert (plans / "demo.labels").read_text().splitlines() == ["campaign:no-changes"]
     assert "No changes" in (plans / "demo.md").read_text()
+
+    # A merge that changes only a template applies the campaigns that use it.
+    assert listed(apply_steps, repo, tmp_path) == []
+    (repo / "templates" / "promise.j2").write_text("Dry feet, or your money back. {{ brand }}.")
+    git(repo, "commit", "-q", "-am", "Reword the promise")
+    assert listed(apply_steps, repo, tmp_path) == ["campaigns/demo.yaml"]
+
+
+def listed(apply_steps: dict[str, str], repo: Path, tmp_path: Path) -> list[str]:
+    """The campaigns the apply workflow's first job hands to its matrix."""
+    outputs = tmp_path / "github-output-listed"
+    outputs.unlink(missing_ok=True)
+    done = run_step(apply_steps["List campaigns whose plan has changes"], repo, {"GITHUB_OUTPUT": str(outputs)})
+    assert done.returncode == 0, done.stderr
+    found: list[str] = json.loads(outputs.read_text().strip().partition("campaigns=")[2])
+    return found
 
 
 def test_a_stale_saved_plan_is_refused(repo: Path, sandbox: SandboxServer) -> None:
