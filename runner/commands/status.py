@@ -18,6 +18,7 @@ from runner.lock.orphans import find_orphans
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
 from runner.state.store import StateStore, state_store
+from runner.vocabulary.kinds import known_kind
 from runner.vocabulary.states import JobState
 from runner.wording import plural
 from runner.workspace import Workspace
@@ -127,6 +128,12 @@ def _show_nothing_yet(workspace: Workspace, fmt: str) -> None:
     )
 
 
+def _free(kind: str) -> bool:
+    """Whether a kind's jobs make nothing to download (an upload)."""
+    spec = known_kind(kind)
+    return spec is not None and spec.free
+
+
 def _rows(lock: Lockfile, lock_path: Path) -> list[dict[str, Any]]:
     """One row per job: key, kind, state, addresses, video ids, downloads present, error."""
     rows = []
@@ -139,7 +146,7 @@ def _rows(lock: Lockfile, lock_path: Path) -> list[dict[str, Any]]:
                 "state": record.state,
                 "addresses": list(record.addresses),
                 "video_ids": list(record.video_ids) or ([record.stock_video_id] if record.stock_video_id else []),
-                "artifacts": f"{present}/{len(record.video_ids)}" if record.kind != "upload" else "-",
+                "artifacts": f"{present}/{len(record.video_ids)}" if not _free(record.kind) else "-",
                 "error": f"{record.error.code}: {record.error.message}" if record.error else None,
             }
         )
