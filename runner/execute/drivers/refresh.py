@@ -9,9 +9,9 @@ from runner.execute.capabilities import RefreshPacing
 from runner.execute.drivers.base import SOON, DriverBase, DriverParts
 from runner.execute.outcome import refresh_outcome
 from runner.execute.ports import tiktok_api
-from runner.execute.requests import RefreshRequest
 from runner.execute.runs import JobRun
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
+from runner.plan.requests import RefreshRequest
 from runner.providers.errors import OutcomeUnknown, PermanentError
 from runner.providers.models import RefreshTask
 from runner.vocabulary.states import Event, JobState, Phase
