@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from runner.lock import lockfile, wal
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 
 COMPACT_MIN_BYTES = 256 * 1024
 

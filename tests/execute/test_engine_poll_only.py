@@ -10,7 +10,7 @@ import pytest
 from runner.clock import FakeClock
 from runner.execute.engine import Providers, refresh_submitted
 from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.providers.errors import AuthError
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from runner.execute.journal import Journal
 from runner.lock import lockfile, wal
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 
 
 def _record(i: int) -> JobRecord:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from runner.commands.graph import command as graph_command
 from runner.commands.plan import command as plan_command
 from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.plan.formats import MARKDOWN_LIMIT, render_markdown
 from runner.plan.make import make_plan
 from runner.plan.planfile import read_plan_file

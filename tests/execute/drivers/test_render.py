@@ -15,7 +15,7 @@ from runner import api_facts as facts
 from runner.clock import FakeClock
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Estimate, Plan
 from runner.providers.errors import OutcomeUnknown
