@@ -53,7 +53,6 @@ class KindSpec:
     driver: str  # "module:Class" of its engine driver, imported when a run needs it
     makes_videos: bool = True  # its jobs end in videos the provider made, which apply downloads
     notices: tuple[Notice, ...] = ()  # acknowledged before a run creates (UPLOAD) or downloads (DOWNLOAD) it
-    renamable: bool = False  # the provider can rename its video, so a new name is a rename, not a replace
     tagged_name: bool = False  # its provider-side name carries the key's `~tag`, so a lost create is found by it
     free: bool = False  # sends the provider an asset and makes nothing: no quota, no export row, no gallery card
     twin: bool = False  # a digital twin made from footage: it waits for its subject's consent
@@ -126,7 +125,6 @@ register_kind(
         "avatar video",
         f"{_DRIVERS}.avatar:AvatarVideos",
         notices=(Notice.DOWNLOAD,),
-        renamable=True,
         tagged_name=True,
         costs=Costs(create_batch=5, poll_batch=5, resumed_creates=False, processing_by_script=True),
     )
