@@ -166,7 +166,7 @@ register_kind(
         "HeyGen video",
         f"{_DRIVERS}.render:RenderVideos",  # the generic render driver,
         tally=("avatar video", "avatar videos"),
-        costs=Costs(poll_batch=1, processing_seconds=120.0),  # undocumented: api_facts.HEYGEN_PROCESSING_SECONDS
+        costs=Costs(poll_batch=1, processing_seconds=120.0),  # undocumented; the sandbox renders in as long
     )
 )
 register_kind(

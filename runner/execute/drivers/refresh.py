@@ -28,10 +28,6 @@ class RefreshVideos(DriverBase):
         super().__init__(parts)
         self.reuploaded: set[str] = set()  # uploads sent again in this run after the provider forgot them
 
-    def bound(self, run: JobRun) -> float:
-        """\"Usually within one minute\"."""
-        return facts.REFRESH_PROCESSING_SECONDS
-
     def _pacing(self) -> RefreshPacing | None:
         client = self.parts.ports.providers.client(self.spec.provider)
         return client if isinstance(client, RefreshPacing) else None
