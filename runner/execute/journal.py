@@ -38,7 +38,6 @@ class Journal:
         self._jobs = dict(lock.jobs)
         self._changed: dict[str, None] = {}
         self._resolutions: list[tuple[str, str, str]] = []
-        self.writes = 0
         self.bytes_appended = 0
         self._log_bytes = 0
         self._compact_at = COMPACT_MIN_BYTES
@@ -88,7 +87,6 @@ class Journal:
             self.mirror.append(self.lock, [(key, self._jobs.get(key)) for key in self._changed])
         self._changed.clear()
         self._resolutions.clear()
-        self.writes += 1
         self.bytes_appended += written
         self._log_bytes += written
         if self._log_bytes > self._compact_at:
