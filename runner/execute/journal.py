@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from runner.lock import lockfile, wal
 from runner.lock.records import JobRecord, Lockfile
+from runner.workspace import journal_for
 
 COMPACT_MIN_BYTES = 256 * 1024
 
@@ -34,7 +35,7 @@ class Journal:
         self.path = path
         self.lock = lock
         self.mirror = mirror  # a shared state backend: written after the local journal, before any request
-        self.log_path = wal.journal_path(path)
+        self.log_path = journal_for(path)
         self._jobs = dict(lock.jobs)
         self._changed: dict[str, None] = {}
         self._resolutions: list[tuple[str, str, str]] = []
