@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runner.clock import FakeClock
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.lock import lockfile, records
 from runner.plan.make import make_plan
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
 from runner.vocabulary.tasks import TaskStatus
+from tests.fake_clock import FakeClock
 
 
 class FakeTikTok:

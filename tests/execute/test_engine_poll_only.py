@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from runner.clock import FakeClock
 from runner.execute.engine import Providers, refresh_submitted
 from runner.lock import lockfile
 from runner.lock.records import JobRecord, Lockfile
 from runner.providers.errors import AuthError
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
+from tests.fake_clock import FakeClock
 
 
 class OneLookTikTok:

@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from runner import api_facts as facts
-from runner.clock import FakeClock
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
 from runner.sandbox.zego import signature
 from runner.vocabulary.kinds import JobKind, kind
+from tests.fake_clock import FakeClock
 
 AVATAR = "7295705233773068290"
 H = {"Access-Token": "sandbox-token"}

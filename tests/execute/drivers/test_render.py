@@ -11,7 +11,6 @@ from typing import Any, cast
 
 import pytest
 
-from runner.clock import FakeClock
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.lock import lockfile
 from runner.lock.records import Lockfile
@@ -22,6 +21,7 @@ from runner.sandbox.docs_facts import heygen as heygen_docs
 from runner.vocabulary.kinds import Costs, JobKind, KindSpec, kind, register_kind, unregister_kind
 from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
 from runner.vocabulary.tasks import RenderResult, TaskStatus
+from tests.fake_clock import FakeClock
 
 RENDER_DRIVER = "runner.execute.drivers.render:RenderVideos"
 
