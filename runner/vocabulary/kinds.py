@@ -106,12 +106,6 @@ def key_pattern() -> re.Pattern[str]:
     return re.compile(rf"^({prefixes})-[0-9a-f]{{16}}$")
 
 
-def kind_of_key(key: str) -> KindSpec | None:
-    """The kind a job key's prefix names (None when no kind has it)."""
-    prefix = key.split("-", 1)[0]
-    return next((k for k in _KINDS.values() if k.prefix == prefix), None)
-
-
 # --- the built-in kinds --------------------------------------------------------------------------------
 # Registration order (JobKind's) is the order the lockfile schema lists them, `campaign validate` counts them and
 # the estimate looks for a processing time in.
