@@ -1,16 +1,14 @@
-"""The providers' documented limits, enums, rate limits and processing times, in one place.
+"""The providers' documented limits, return codes and rates that validation, the clients and the drivers read.
 
-Validation, the sandbox, the clients and the scheduler all read these, so they cannot
-disagree about what the APIs accept.
+A provider's base URL and script length live in its registry entry (runner/vocabulary/providers.py), a
+kind's processing time in its entry (runner/vocabulary/kinds.py), the campaign file's enums in its schema.
 """
 
 from __future__ import annotations
 
 # --- TikTok Digital Avatar API -------------------------------------------------------
-TIKTOK_DEFAULT_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3"
 MAX_PACKAGES_PER_CREATE = 5
 MAX_TASK_IDS_PER_GET = 5
-SCRIPT_MAX_CHARS = 2000
 VIDEO_NAME_MAX_CHARS = 50
 RENAME_MIN_CHARS = 1
 RENAME_MAX_CHARS = 100
@@ -19,65 +17,19 @@ PREVIEW_URL_TTL_SECONDS = 6 * 3600
 
 # --- TikTok Refresh Ads API ----------------------------------------------------------
 PRODUCT_DESCRIPTION_MAX_CHARS = 3000
-REFRESH_STRATEGIES = ("ADD_HOOK", "SWAP_MUSIC")
 # The documented combinations, order-insensitive.
 REFRESH_STRATEGY_COMBINATIONS = (
     frozenset({"ADD_HOOK"}),
     frozenset({"SWAP_MUSIC"}),
     frozenset({"ADD_HOOK", "SWAP_MUSIC"}),
 )
-HOOK_TYPES = ("EMOTIONAL", "COMMENT", "BILLO", "TEXT_TO_VIDEO", "RECOMMENDED", "HOLIDAY")
 RECOMMENDED_HOOK_VIDEOS = 4  # one each of EMOTIONAL, COMMENT, BILLO, TEXT_TO_VIDEO
-PRODUCT_CATEGORIES = (
-    "AUTOMOTIVE",
-    "CATERING_SERVICES",
-    "CLOTHING_AND_ACCESSORIES",
-    "CONSUMER_ELECTRONICS_AND_ELECTRIC_APPLIANCES",
-    "CONSUMER_GOODS",
-    "CONVENIENCE_SERVICES",
-    "CULTURE_SPORTS_AND_ENTERTAINMENT",
-    "EDUCATION_AND_TRAINING",
-    "ELECTRONICS_AND_ELECTRICAL",
-    "FOOD_AND_DRINKS",
-    "GAMES",
-    "HEALTHCARE_AND_PHARMACEUTICAL",
-    "HOME_FURNISHING_MATERIALS",
-    "INTERNET_FINANCE",
-    "MEDIA_AND_CONTENT",
-    "PROFESSIONAL_SERVICES",
-    "PUBLIC_ADMINISTRATION",
-    "RETAIL_AND_ECOMMERCE",
-    "TELECOMMUNICATIONS",
-    "TRADITIONAL_FINANCE",
-    "TRAVEL",
-    "UTILITY_SOFTWARE",
-)
-HOLIDAY_THEMES = (
-    "NEW_YEARS_DAY",
-    "VALENTINES_DAY",
-    "NATIONAL_PET_DAY",
-    "EASTER",
-    "MOTHERS_DAY",
-    "PRIDE",
-    "FATHERS_DAY",
-    "GRANDPARENTS_DAY",
-    "BACK_TO_SCHOOL",
-    "HALLOWEEN",
-    "SINGLES_DAY",
-    "THANKSGIVING",
-    "BLACK_FRIDAY",
-    "SMALL_BUSINESS_SATURDAY",
-    "CYBER_MONDAY",
-    "CHRISTMAS_DAY",
-    "BOXING_DAY",
-)
 UPLOAD_TIMEOUT_SECONDS = 10.0
 # A video fed to a refresh task: "Duration: must be between 2 and 180 seconds", "Within 70 MB"
 # (decimal MB, the stricter reading).
 REFRESH_INPUT_MIN_SECONDS = 2.0
 REFRESH_INPUT_MAX_SECONDS = 180.0
 REFRESH_INPUT_MAX_BYTES = 70_000_000
-TASK_STATUSES = ("SUBMITTED", "PROCESSING", "SUCCESS", "FAILED")
 
 # --- Rate limits (per developer app) ---------------------------------------------------
 TIKTOK_APP_QPS = 10  # global default tier; configurable
@@ -91,24 +43,18 @@ TRANSIENT_CODES = frozenset({40200, 40201, 40202, 40700, 50000, 50002, 60001} | 
 AUTH_CODES = {40104: "token missing", 40105: "token invalid", 40102: "token expired"}
 
 # --- HeyGen ------------------------------------------------------------------------------
-HEYGEN_DEFAULT_BASE_URL = "https://api.heygen.com"
-HEYGEN_SCRIPT_MAX_CHARS = 5000
 HEYGEN_PAGE_LIMIT_MIN = 1
 HEYGEN_PAGE_LIMIT_MAX = 50
 HEYGEN_PAGE_LIMIT_DEFAULT = 20
 HEYGEN_IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
-HEYGEN_ASPECT_RATIOS = ("9:16", "16:9", "1:1")
-HEYGEN_PROCESSING_SECONDS = 120.0  # undocumented; the sandbox and the scheduler use this
 
 # --- ZEGO ----------------------------------------------------------------------------------
-ZEGO_DEFAULT_BASE_URL = "https://aigc-digitalhuman-api.zegotech.cn"
 ZEGO_LIMIT_MIN = 1
 ZEGO_LIMIT_MAX = 20
 ZEGO_OFFSET_MAX = 1_000_000
 ZEGO_SIGNATURE_WINDOW_SECONDS = 600
 
 # --- Processing times ------------------------------------------------------------------------
-REFRESH_PROCESSING_SECONDS = 60.0  # "usually within one minute"
 
 
 def avatar_processing_bound(script_chars: int) -> float:

@@ -55,7 +55,3 @@ class ConfigError(CampaignError):
 
 class NoticeNotAcknowledged(CampaignError):
     """A provider notice must be acknowledged before uploading or downloading."""
-
-
-class JobsFailed(CampaignError):
-    """Apply finished, but some jobs ended failed."""

@@ -79,6 +79,16 @@ def selection_options(func: FC) -> FC:
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 
 
+def duration_seconds(text: str) -> float:
+    """The seconds `90s`, `15m`, `2h` or a bare number stands for; -1 when it is none of these."""
+    text = text.strip().lower()
+    unit = _UNITS.get(text[-1:])
+    try:
+        return float(text[:-1] if unit is not None else text) * (unit or 1.0)
+    except ValueError:
+        return -1.0
+
+
 class Duration(click.ParamType):  # type: ignore[type-arg]
     """A duration such as `90s`, `15m` or `2h` (a bare number is seconds), as seconds."""
 
@@ -88,13 +98,7 @@ class Duration(click.ParamType):  # type: ignore[type-arg]
         """Seconds, or a usage error naming the accepted forms."""
         if isinstance(value, float):
             return value
-        text = str(value).strip().lower()
-        unit = _UNITS.get(text[-1:])
-        number = text[:-1] if unit is not None else text
-        try:
-            seconds = float(number) * (unit or 1.0)
-        except ValueError:
-            seconds = -1.0
+        seconds = duration_seconds(str(value))
         if not 0 <= seconds <= 7 * 24 * 3600 or seconds != seconds:
             self.fail(f"{value!r} is not a duration from 0s to 168h; write e.g. 90s, 15m or 2h", param, ctx)
         return seconds

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import time
 
-from runner.clock import FakeClock, RealClock
+from runner.clock import RealClock
+from tests.fake_clock import FakeClock
 
 
 def test_real_clock_is_the_wall_clock() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner.lock import wal
 from runner.workspace import Workspace, artifacts_dir_for, journal_for, scratch_dir_for
 
 
@@ -23,7 +22,7 @@ def test_state_folder_journal_and_scratch_are_untracked_companions() -> None:
     workspace = Workspace(Path("campaigns/boots.yml"), lock_override=Path("elsewhere/s.lock.yaml"))
     assert workspace.state_dir == Path("campaigns/.campaign")  # beside the spec
     assert workspace.journal == Path("elsewhere/.campaign/s.lock.yaml.journal")  # beside the lockfile
-    assert wal.journal_path(workspace.lockfile) == workspace.journal == journal_for(workspace.lockfile)
+    assert workspace.journal == journal_for(workspace.lockfile)
     assert scratch_dir_for(Path("a/b.lock.yaml")) == Path("a/.campaign/tmp")
 
 

@@ -12,7 +12,7 @@ from runner.apply.progress import LogReporter
 from runner.apply.signals import interrupts
 from runner.environment import provider_environment
 from runner.execute.engine import ApplyResult, Engine, EngineStopped, ExecuteOptions, Providers, execute
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.plan.model import Plan, Resume
 from runner.providers.factory import ProviderFactory, factory_from_env
 from runner.state.store import StateStore

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import click
 
 from runner.errors import NoticeNotAcknowledged
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.plan.model import Action, Plan
 from runner.vocabulary.kinds import JobKind, Notice, known_kind
 

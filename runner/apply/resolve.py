@@ -6,7 +6,7 @@ import difflib
 
 from runner.campaignfile.model import Spec
 from runner.errors import Problem, SpecError
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.plan.expand import unresolved_avatars
 from runner.providers.factory import ProviderFactory
 

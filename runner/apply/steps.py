@@ -20,7 +20,7 @@ from runner.errors import CampaignError, PlanMismatch
 from runner.execute import adoption
 from runner.execute.downloads import needs_downloads
 from runner.lock import world as worlds
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.lock.world import World
 from runner.plan.budget import check_budget
 from runner.plan.expand import unresolved_avatars

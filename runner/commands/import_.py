@@ -12,7 +12,7 @@ from runner.campaignfile.load import load_spec
 from runner.campaignfile.model import Spec
 from runner.environment import provider_environment
 from runner.execute import adoption
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.lock.world import World, check_world, current_world
 from runner.options import lock_option, sandbox_option, spec_argument
 from runner.plan.expand import unresolved_avatars

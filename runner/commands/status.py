@@ -13,8 +13,8 @@ from runner.campaignfile.model import Spec
 from runner.errors import SpecError
 from runner.execute.artifacts import artifact_ok
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
 from runner.lock.orphans import find_orphans
+from runner.lock.records import Lockfile
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
 from runner.state.store import StateStore, state_store

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from runner.errors import LockfileError, Problem, SpecError
-from runner.lock import lockfile
+from runner.lock import records
 from runner.options import format_option
 from runner.plan.budget import budget_problems, implied_videos
 from runner.plan.expand import checked_graph
@@ -92,7 +92,7 @@ def check(path: Path) -> FileResult:
     if path.name.endswith(LOCK_SUFFIXES):  # `campaign validate campaigns/*.yaml` also matches the lockfiles
         result = FileResult(str(path), "lockfile")
         try:
-            lock = lockfile.loads(path.read_text(encoding="utf-8"), str(path))
+            lock = records.loads(path.read_text(encoding="utf-8"), str(path))
         except (LockfileError, OSError, UnicodeDecodeError) as exc:
             message = str(exc) if isinstance(exc, LockfileError) else f"{path}: cannot read lockfile: {exc}"
             result.problems.append(_located(str(path), message))

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from runner.atomic import atomic_file
-from runner.lock.lockfile import Artifact
+from runner.lock.records import Artifact
 
 
 def artifact_path(folder: Path, key: str, video_id: str) -> Path:

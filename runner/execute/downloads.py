@@ -14,7 +14,7 @@ from runner.execute.ledger import Ledger
 from runner.execute.ports import Ports
 from runner.execute.replies import Replies
 from runner.execute.scheduler import Scheduler
-from runner.lock.lockfile import Artifact, JobRecord, Lockfile
+from runner.lock.records import Artifact, JobRecord, Lockfile
 from runner.media.video_check import VideoCheck, check_video
 from runner.plan.job import Job
 from runner.providers.errors import RunStopped

@@ -23,7 +23,7 @@ from runner.execute.replies import Replies
 from runner.execute.runs import RunGraph
 from runner.execute.scheduler import Scheduler
 from runner.execute.setup import RunParts, from_lockfile, from_plan
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.plan.model import Plan
 from runner.providers.budget import TransientBudget, TransientLimits
 from runner.providers.errors import RunStopped

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from runner.lock import lockfile, wal
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
+from runner.workspace import journal_for
 
 COMPACT_MIN_BYTES = 256 * 1024
 
@@ -34,11 +35,10 @@ class Journal:
         self.path = path
         self.lock = lock
         self.mirror = mirror  # a shared state backend: written after the local journal, before any request
-        self.log_path = wal.journal_path(path)
+        self.log_path = journal_for(path)
         self._jobs = dict(lock.jobs)
         self._changed: dict[str, None] = {}
         self._resolutions: list[tuple[str, str, str]] = []
-        self.writes = 0
         self.bytes_appended = 0
         self._log_bytes = 0
         self._compact_at = COMPACT_MIN_BYTES
@@ -88,7 +88,6 @@ class Journal:
             self.mirror.append(self.lock, [(key, self._jobs.get(key)) for key in self._changed])
         self._changed.clear()
         self._resolutions.clear()
-        self.writes += 1
         self.bytes_appended += written
         self._log_bytes += written
         if self._log_bytes > self._compact_at:

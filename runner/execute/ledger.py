@@ -13,7 +13,7 @@ from runner.clock import Clock
 from runner.execute.journal import Journal
 from runner.execute.ports import Reporter
 from runner.execute.runs import JobRun, RunGraph
-from runner.lock.lockfile import JobError, JobRecord
+from runner.lock.records import JobError, JobRecord
 from runner.providers.errors import PermanentError
 from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.states import BEFORE, NONE, Event, JobState, Phase, transition

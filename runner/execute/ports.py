@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from runner.clock import Clock
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS, TransientBudget
 from runner.providers.footage import FootageSource
 from runner.providers.models import (

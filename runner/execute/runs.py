@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
-from runner.execute.requests import Request, request_for
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
 from runner.plan.job import Job
-from runner.plan.requests import from_canonical
+from runner.plan.requests import Request, from_canonical
 from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.states import Phase
 
@@ -32,7 +31,6 @@ class JobRun:
     rename: bool = False  # the name changed while the job was in flight
     consent_asked: bool = False  # a digital twin's consent URL was shown in this run
     preview: dict[str, str] = field(default_factory=dict)  # video id -> fresh signed URL (memory only)
-    _request: Request | None = None
 
     @property
     def kind(self) -> str:
@@ -46,10 +44,8 @@ class JobRun:
 
     @property
     def request(self) -> Request:
-        """The typed provider request (built when first needed: a poll needs none)."""
-        if self._request is None:
-            self._request = request_for(self.job)
-        return self._request
+        """The typed provider request, built once when the campaign was expanded."""
+        return self.job.payload
 
 
 def job_of_record(key: str, record: JobRecord) -> Job:

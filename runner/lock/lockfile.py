@@ -11,36 +11,11 @@ from pathlib import Path
 from runner.atomic import atomic_file, remove_stale_temps
 from runner.errors import LockfileError
 from runner.lock import wal
-from runner.lock.records import (
-    LOCK_VERSION,
-    Artifact,
-    JobError,
-    JobRecord,
-    Lockfile,
-    dumps,
-    from_data,
-    loads,
-    to_data,
-)
+from runner.lock.records import LOCK_VERSION, JobRecord, Lockfile, dumps, loads
 from runner.workspace import scratch_dir_for
 
-__all__ = [
-    "LOCK_VERSION",
-    "Artifact",
-    "JobError",
-    "JobRecord",
-    "Lockfile",
-    "digest_of_file",
-    "dumps",
-    "from_data",
-    "loads",
-    "next_version",
-    "read",
-    "read_existing",
-    "to_data",
-    "write",
-    "write_atomic",
-]
+# render.py and adoption.py still import the two record types from here.
+__all__ = ["JobRecord", "Lockfile", "digest_of_file", "next_version", "read", "read_existing", "write", "write_atomic"]
 
 
 def read_existing(path: Path) -> Lockfile | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from runner.atomic import TEMP_SUFFIX
 from runner.errors import LockfileError
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.workspace import Workspace
 
 # What the engine names a download (`<key>-<video id>.mp4`); nothing else in the folder is ever touched.

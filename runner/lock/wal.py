@@ -20,11 +20,6 @@ from runner.lock.records import JobRecord, Lockfile
 from runner.workspace import journal_for
 
 
-def journal_path(lock_path: Path) -> Path:
-    """Where a lockfile's write-ahead log lives."""
-    return journal_for(lock_path)
-
-
 def record_line(campaign: str, key: str, record: JobRecord | None) -> dict[str, Any]:
     """One job's change as plain data (None: the job was dropped)."""
     data = None if record is None else records.to_data(Lockfile(campaign=campaign, jobs={key: record}))["jobs"][key]
@@ -48,7 +43,7 @@ def append(path: Path, lines: Iterable[dict[str, Any]]) -> int:
 
 def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
     """The lockfile with the journal's changes applied (unchanged when there is no journal)."""
-    path = journal_path(lock_path)
+    path = journal_for(lock_path)
     try:
         raw = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
@@ -79,4 +74,4 @@ def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
 
 def discard(lock_path: Path) -> None:
     """Drop the journal once the lockfile holds everything in it."""
-    journal_path(lock_path).unlink(missing_ok=True)
+    journal_for(lock_path).unlink(missing_ok=True)

@@ -8,9 +8,10 @@ from typing import Any
 
 from runner.campaignfile.model import BudgetSettings, Spec
 from runner.errors import CampaignError
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.plan.model import Action, Change, JobGraph
 from runner.vocabulary import kinds
+from runner.wording import plural
 
 WORDS_PER_SECOND = 2.5  # 150 words a minute, a plausible speaking rate
 CHARS_PER_SECOND = 15.0  # for scripts without spaces between words (CJK)
@@ -133,7 +134,7 @@ def budget_lines(budget: Mapping[str, Any]) -> list[str]:
         return []
     new, lifetime = budget["new_videos"], budget["lifetime_videos"]
     line = (
-        f"Quota: +{new} video{'s' if new != 1 else ''} ({budget['new_script_seconds']:g} s of script); "
+        f"Quota: +{plural(new, 'video')} ({budget['new_script_seconds']:g} s of script); "
         f"lifetime {lifetime} (recorded {budget['recorded_videos']})"
     )
     cost = budget.get("cost")

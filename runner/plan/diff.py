@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.plan.estimate import estimate
 from runner.plan.job import Job
 from runner.plan.model import Action, Change, JobGraph, Plan, Resume
@@ -23,7 +23,7 @@ def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
     if record.state == JobState.PENDING and job.kind == JobKind.REFRESH_VIDEO:
         reason = (
             f"the refresh create was sent but its reply was lost; it may exist in the account and cannot be matched. "
-            f"Re-creating costs {job.expected_videos} video{'s' if job.expected_videos != 1 else ''} again: "
+            f"Re-creating costs {plural(job.expected_videos, 'video')} again: "
             "apply asks on a terminal, or needs --retry-unknown"
         )
         return Change(Action.CREATE, key, job, record=record, resume=Resume.UNKNOWN, reason=reason)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -332,16 +332,3 @@ def checked_graph(path: Path, resolved: Resolved | None = None) -> tuple[Spec, J
     """Load and expand a campaign file, with every problem of both steps in one SpecError."""
     spec = load_checked(path)
     return spec, build_graph(spec, resolved)
-
-
-def iter_dependents(graph: JobGraph, key: str) -> Iterator[str]:
-    """Every job that depends, directly or not, on `key`."""
-    children: dict[str, list[str]] = {}
-    for job in graph.jobs.values():
-        for dep in job.depends_on:
-            children.setdefault(dep, []).append(job.key)
-    stack = list(children.get(key, []))
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(children.get(current, []))

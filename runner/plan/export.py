@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from runner.campaignfile.model import Spec
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.plan.model import JobGraph
 from runner.plan.select import LAST, places, shown
 from runner.vocabulary import kinds

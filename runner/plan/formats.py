@@ -13,11 +13,6 @@ from runner.plan.render import plan_data, render_text_data
 MARKDOWN_LIMIT = 65_000
 
 
-def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT, *, full_plan: str | None = None) -> str:
-    """A PR comment under `limit` characters (see runner/plan/markdown.py)."""
-    return render_markdown_data(plan_data(plan), limit, full_plan=full_plan)
-
-
 def render_data(data: Mapping[str, Any], fmt: str, *, color: bool = False, full_plan: str | None = None) -> str:
     """Render plan data (a fresh plan's or a saved one's) in one of the three formats."""
     if fmt == "json":

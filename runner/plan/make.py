@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runner.campaignfile.model import Spec
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.plan.diff import diff
 from runner.plan.expand import build_graph, load_checked
 from runner.plan.model import JobGraph, Plan

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
 from runner.plan.job import Job
 
 

@@ -47,11 +47,6 @@ class SavedPlan:
         return str(self.data.get("spec") or "")
 
 
-def change_signature(plan: Plan) -> tuple[tuple[str, str], ...]:
-    """What must match between a saved plan and a fresh one: each change's action and key."""
-    return tuple((c.action.value, c.key) for c in plan.changes)
-
-
 def _by_address(action: str, kind: object, addresses: object) -> tuple[str, str, tuple[str, ...]]:
     return (
         (action, str(kind), tuple(sorted(str(a) for a in addresses)))

@@ -13,6 +13,7 @@ from runner.plan.budget import budget_lines, speaking_seconds
 from runner.plan.fielddiff import changed_fields, excerpts, provider_name, request_fields, word_diff
 from runner.plan.model import Plan
 from runner.vocabulary.kinds import JobKind
+from runner.wording import plural
 
 FORMAT_VERSION = "1.0"
 SYMBOLS = {"create": "+", "rename": "~", "replace": "-/+", "forget": "-", "no-op": " ", "blocked": "!"}
@@ -48,10 +49,6 @@ def duration(seconds: float) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def summary(data: Mapping[str, Any] | Plan) -> str:
     """The one-line summary: counts, quota cost, API calls, ETA."""
     if isinstance(data, Plan):
@@ -67,7 +64,7 @@ def summary(data: Mapping[str, Any] | Plan) -> str:
         return line + " No changes."
     est = data["estimate"]
     return line + (
-        f" {_plural(est['videos'], 'video')} will be generated (quota),"
+        f" {plural(est['videos'], 'video')} will be generated (quota),"
         f" ~{est['api_calls']} API calls, ETA ~{duration(est['eta_seconds'])}."
     )
 
@@ -272,7 +269,7 @@ def notes(data: Mapping[str, Any]) -> list[str]:
     if not fresh:
         return []
     return [
-        f"{_plural(fresh, 'refresh create')} {'carries' if fresh == 1 else 'carry'} no name, so apply cannot find "
+        f"{plural(fresh, 'refresh create')} {'carries' if fresh == 1 else 'carry'} no name, so apply cannot find "
         f"{'it' if fresh == 1 else 'them'} in "
         "the account: with a lockfile older than the account (a checkout taken before the last apply committed its "
         "lockfile) they are paid for again. Avatar videos are adopted by their tag; for several runners keep state "

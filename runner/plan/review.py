@@ -13,6 +13,7 @@ from runner.plan.make import Planned
 from runner.plan.model import Action, Change, Plan
 from runner.plan.select import LAST, Position, Selection, choose, places
 from runner.vocabulary import kinds
+from runner.wording import plural
 
 
 class InflightForget(CampaignError):
@@ -56,7 +57,7 @@ def reviewed(planned: Planned, review: Review = Review()) -> Plan:
     inflight = inflight_forgets(changes)
     if inflight:
         warnings.append(
-            f"{_jobs(len(inflight))} to forget {'is' if len(inflight) == 1 else 'are'} still rendering (paid for): {', '.join(inflight)}; "
+            f"{plural(len(inflight), 'job')} to forget {'is' if len(inflight) == 1 else 'are'} still rendering (paid for): {', '.join(inflight)}; "
             "their videos would be lost from the lockfile. Apply refuses unless --allow-forget-inflight"
         )
     budget = budget_data(changes, planned.lock, planned.spec, review.max_new_videos)
@@ -89,7 +90,7 @@ def check_inflight(plan: Plan, allowed: bool) -> None:
     inflight = inflight_forgets(plan.changes)
     if inflight and not allowed:
         raise InflightForget(
-            f"{_jobs(len(inflight))} that left the spec {'is' if len(inflight) == 1 else 'are'} still rendering (paid for): {', '.join(inflight)}; "
+            f"{plural(len(inflight), 'job')} that left the spec {'is' if len(inflight) == 1 else 'are'} still rendering (paid for): {', '.join(inflight)}; "
             "forgetting them loses their video ids. Put them back in the spec and apply to collect them, "
             "or pass --allow-forget-inflight"
         )
@@ -113,7 +114,3 @@ def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
         return (0, first, kinds.kind(change.job.kind).level, change.key)
 
     return sorted(changes, key=position)
-
-
-def _jobs(count: int) -> str:
-    return f"{count} job{'' if count == 1 else 's'}"

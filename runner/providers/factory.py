@@ -18,8 +18,7 @@ from runner.providers.http import HttpApi
 from runner.providers.pacing import Pacing, PacingFile
 from runner.providers.protocol import CatalogProvider
 from runner.providers.tiktok import TikTokClient
-from runner.providers.zego import ZegoClient
-from runner.vocabulary.providers import HEYGEN, TIKTOK, ZEGO, provider
+from runner.vocabulary.providers import HEYGEN, TIKTOK, provider
 
 ClientT = TypeVar("ClientT", bound=HttpApi)
 
@@ -63,10 +62,6 @@ class ProviderFactory:
     def heygen(self) -> HeyGenClient:
         """A HeyGen client."""
         return self._typed(HEYGEN, HeyGenClient)
-
-    def zego(self) -> ZegoClient:
-        """A ZEGO client."""
-        return self._typed(ZEGO, ZegoClient)
 
     def catalog(self, name: str) -> CatalogProvider:
         """The client whose avatar catalog `campaign avatars` and name resolution read."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
 from runner.plan.job import Job
 from runner.plan.model import Action, Change, Plan
 from runner.plan.requests import RefreshRequest, UploadRequest

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from runner.options import duration_seconds
 from runner.redact import redact_url
 from runner.state.errors import StateBackendError
 
@@ -54,12 +55,7 @@ def lease_seconds(spec_value: float | None, environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     raw = env.get("CAMPAIGN_LOCK_LEASE", "").strip()
     if raw:
-        units = {"s": 1.0, "m": 60.0, "h": 3600.0}
-        unit = units.get(raw[-1:].lower())
-        try:
-            value = float(raw[:-1] if unit else raw) * (unit or 1.0)
-        except ValueError:
-            value = -1.0
+        value = duration_seconds(raw)
         if not 1.0 <= value <= 24 * 3600:
             raise StateBackendError(f"CAMPAIGN_LOCK_LEASE must be from 1s to 24h (e.g. 90s or 2m), not {raw!r}")
         return value

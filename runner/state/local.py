@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from runner.campaignfile.load import load_spec
 from runner.campaignfile.model import Spec
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.lock.statelock import StateLock, force_unlock
 from runner.state.backend import NO_BACKEND
 from runner.state.errors import StateBackendError

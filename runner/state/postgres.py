@@ -17,8 +17,8 @@ from typing import Any
 
 import psycopg
 
-from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock import records
+from runner.lock.records import JobRecord, Lockfile
 from runner.redact import redact_url
 from runner.state.errors import LockHeld, StateBackendError
 from runner.state.lease import Lease, holder
@@ -198,7 +198,7 @@ class PostgresState:
                 return None
             cur.execute("SELECT key, record FROM campaign_jobs WHERE campaign = %s AND world = %s", (campaign, world))
             jobs = {key: record for key, record in cur.fetchall()}
-        return lockfile.from_data({**row[0], "jobs": jobs}, f"state backend {self.shown}")
+        return records.from_data({**row[0], "jobs": jobs}, f"state backend {self.shown}")
 
     def append(self, lock: Lockfile, world: str, changes: Iterable[tuple[str, JobRecord | None]]) -> None:
         """Commit write-ahead rows and the jobs they change, before the requests they guard."""
@@ -229,7 +229,7 @@ class PostgresState:
     def write(self, lock: Lockfile, world: str) -> None:
         """Replace the whole state (compaction, `state push`): metadata, every job; the journal is trimmed."""
         with self._tx() as cur:
-            meta = {k: v for k, v in lockfile.to_data(lock).items() if k != "jobs"}
+            meta = {k: v for k, v in records.to_data(lock).items() if k != "jobs"}
             cur.execute(
                 "INSERT INTO campaign_states (campaign, world, lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
                 " ON CONFLICT (campaign, world) DO UPDATE SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial,"
@@ -245,7 +245,7 @@ class PostgresState:
             cur.execute("DELETE FROM campaign_journal WHERE campaign = %s AND world = %s", (lock.campaign, world))
 
     def _ensure(self, cur: psycopg.Cursor[Any], lock: Lockfile, world: str) -> None:
-        meta = {k: v for k, v in lockfile.to_data(lock).items() if k != "jobs"}
+        meta = {k: v for k, v in records.to_data(lock).items() if k != "jobs"}
         cur.execute(
             "INSERT INTO campaign_states (campaign, world, lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
             " ON CONFLICT (campaign, world) DO NOTHING",
@@ -263,7 +263,7 @@ class PostgresState:
 
 
 def _record_data(campaign: str, key: str, record: JobRecord) -> dict[str, Any]:
-    data: dict[str, Any] = lockfile.to_data(Lockfile(campaign=campaign, jobs={key: record}))["jobs"][key]
+    data: dict[str, Any] = records.to_data(Lockfile(campaign=campaign, jobs={key: record}))["jobs"][key]
     return data
 
 

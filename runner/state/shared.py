@@ -12,7 +12,7 @@ from runner.campaignfile.model import Spec
 from runner.errors import CampaignError, LockfileError
 from runner.lock import lockfile
 from runner.lock import world as worlds
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.state.backend import lease_seconds
 from runner.state.lease import Lease
 from runner.state.local import LocalStore

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Protocol
 
 from runner.campaignfile.model import Spec
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.plan.expand import load_checked
 from runner.plan.make import Planned, plan_for
 from runner.state.backend import state_backend_from_env

@@ -53,7 +53,6 @@ class KindSpec:
     driver: str  # "module:Class" of its engine driver, imported when a run needs it
     makes_videos: bool = True  # its jobs end in videos the provider made, which apply downloads
     notices: tuple[Notice, ...] = ()  # acknowledged before a run creates (UPLOAD) or downloads (DOWNLOAD) it
-    renamable: bool = False  # the provider can rename its video, so a new name is a rename, not a replace
     tagged_name: bool = False  # its provider-side name carries the key's `~tag`, so a lost create is found by it
     free: bool = False  # sends the provider an asset and makes nothing: no quota, no export row, no gallery card
     twin: bool = False  # a digital twin made from footage: it waits for its subject's consent
@@ -107,12 +106,6 @@ def key_pattern() -> re.Pattern[str]:
     return re.compile(rf"^({prefixes})-[0-9a-f]{{16}}$")
 
 
-def kind_of_key(key: str) -> KindSpec | None:
-    """The kind a job key's prefix names (None when no kind has it)."""
-    prefix = key.split("-", 1)[0]
-    return next((k for k in _KINDS.values() if k.prefix == prefix), None)
-
-
 # --- the built-in kinds --------------------------------------------------------------------------------
 # Registration order (JobKind's) is the order the lockfile schema lists them, `campaign validate` counts them and
 # the estimate looks for a processing time in.
@@ -126,7 +119,6 @@ register_kind(
         "avatar video",
         f"{_DRIVERS}.avatar:AvatarVideos",
         notices=(Notice.DOWNLOAD,),
-        renamable=True,
         tagged_name=True,
         costs=Costs(create_batch=5, poll_batch=5, resumed_creates=False, processing_by_script=True),
     )
@@ -168,7 +160,7 @@ register_kind(
         "HeyGen video",
         f"{_DRIVERS}.render:RenderVideos",  # the generic render driver,
         tally=("avatar video", "avatar videos"),
-        costs=Costs(poll_batch=1, processing_seconds=120.0),  # undocumented: api_facts.HEYGEN_PROCESSING_SECONDS
+        costs=Costs(poll_batch=1, processing_seconds=120.0),  # undocumented; the sandbox renders in as long
     )
 )
 register_kind(

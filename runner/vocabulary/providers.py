@@ -7,7 +7,7 @@ The client is named by import path and built only when a run needs it, so this f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 TIKTOK = "tiktok"
 HEYGEN = "heygen"
@@ -56,7 +56,6 @@ class ProviderSpec:
     private_avatars: bool = False  # `campaign avatars --private` lists the account's own avatars
     request_budget_key: str = ""  # the credential variable whose value identifies the app (hashed) for shared rates
     polls_yield_to_creates: bool = False  # creates and polls share one app rate: while creates wait, polls get half
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def secrets(self) -> tuple[str, ...]:

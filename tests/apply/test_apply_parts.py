@@ -12,7 +12,7 @@ from runner.apply.progress import LogReporter
 from runner.apply.summary import json_summary
 from runner.errors import NoticeNotAcknowledged
 from runner.execute.engine import ApplyResult
-from runner.lock.lockfile import JobError, JobRecord, Lockfile
+from runner.lock.records import JobError, JobRecord, Lockfile
 
 
 def test_notices_are_the_providers_words() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 
 Moment = Callable[[Lockfile], bool]
 

@@ -10,15 +10,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from runner.lock import lockfile
-from runner.lock.lockfile import JobError
+from runner.lock import lockfile, records
+from runner.lock.records import JobError
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
 
 REFRESH = "{avatar: a0, script: s0}"
 
 
-def lock_of(spec: Path, campaign: str) -> lockfile.Lockfile:
+def lock_of(spec: Path, campaign: str) -> records.Lockfile:
     """The lockfile beside a spec, write-ahead journal replayed."""
     return lockfile.read(spec.with_name(spec.stem + ".lock.yaml"), campaign)
 

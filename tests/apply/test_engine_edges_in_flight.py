@@ -12,11 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from runner.lock import lockfile
-from runner.lock.lockfile import JobError
+from runner.lock import lockfile, records
+from runner.lock.records import JobError
 
 
-def lock_of(spec: Path, campaign: str) -> lockfile.Lockfile:
+def lock_of(spec: Path, campaign: str) -> records.Lockfile:
     """The lockfile beside a spec, write-ahead journal replayed."""
     return lockfile.read(spec.with_name(spec.stem + ".lock.yaml"), campaign)
 

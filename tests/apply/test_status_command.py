@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.lock import lockfile
-from runner.lock.lockfile import JobError, JobRecord, Lockfile
+from runner.lock.records import JobError, JobRecord, Lockfile
 from runner.providers.config import settings_from_env
 from runner.providers.heygen import HeyGenClient
 from runner.providers.tiktok import TikTokClient

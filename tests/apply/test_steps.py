@@ -11,7 +11,7 @@ from runner.apply import steps
 from runner.apply.context import ApplyRequest, load
 from runner.apply.orchestrate import run_apply
 from runner.errors import CampaignError
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.lock.world import Endpoint, World, WorldMismatch
 from runner.plan.budget import OverBudget
 from runner.plan.make import plan_for

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from runner import api_facts
 from runner.campaignfile.load import load_spec
 from runner.campaignfile.schema import CAMPAIGN_SCHEMA
 from runner.campaignfile.templates import Renderer, RenderError, slug
 from runner.commands.validate import command as validate
+from runner.sandbox.docs_facts import tiktok as tiktok_docs
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -45,13 +45,13 @@ def test_spec_is_typed_and_immutable() -> None:
         spec.campaign = "x"  # type: ignore[misc]
 
 
-def test_schema_enums_match_api_facts() -> None:
+def test_schema_enums_match_the_emulators_reading_of_the_docs() -> None:
     defs = CAMPAIGN_SCHEMA["$defs"]
     hook = defs["refresh_group"]["properties"]["hook"]["properties"]
-    assert tuple(hook["type"]["enum"]) == api_facts.HOOK_TYPES
-    assert tuple(hook["product_category"]["enum"]) == api_facts.PRODUCT_CATEGORIES
-    assert tuple(hook["holiday_themes"]["items"]["enum"]) == api_facts.HOLIDAY_THEMES
-    assert tuple(defs["refresh_group"]["properties"]["strategies"]["items"]["enum"]) == api_facts.REFRESH_STRATEGIES
+    assert tuple(hook["type"]["enum"]) == tiktok_docs.HOOK_TYPES
+    assert tuple(hook["product_category"]["enum"]) == tiktok_docs.PRODUCT_CATEGORIES
+    assert tuple(hook["holiday_themes"]["items"]["enum"]) == tiktok_docs.HOLIDAY_THEMES
+    assert tuple(defs["refresh_group"]["properties"]["strategies"]["items"]["enum"]) == tiktok_docs.REFRESH_STRATEGIES
 
 
 def test_every_schema_property_has_a_description() -> None:

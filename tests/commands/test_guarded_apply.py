@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
 
 
 def test_target_then_replace_re_renders_only_what_was_asked(cli: Any, sandbox: Any, tmp_path: Path) -> None:

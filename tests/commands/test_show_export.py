@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from runner.lock import lockfile
-from runner.lock.lockfile import Artifact, JobRecord
+from runner.lock.records import Artifact, JobRecord
 from runner.plan.make import make_plan
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from runner.cli import cli
-from runner.lock.lockfile import dumps, loads
+from runner.lock.records import dumps, loads
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "release_0_1_0"
 CAMPAIGNS = ("demo", "winter-boots", "holiday-refresh", "founder-twin")

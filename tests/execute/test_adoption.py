@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runner.execute import adoption
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.plan.estimate import estimate
 from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Plan, Resume

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runner.clock import FakeClock
 from runner.execute.engine import ExecuteOptions, Providers, execute
-from runner.lock import lockfile
+from runner.lock import lockfile, records
 from runner.plan.make import make_plan
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
 from runner.vocabulary.tasks import TaskStatus
+from tests.fake_clock import FakeClock
 
 
 class FakeTikTok:
@@ -159,7 +159,7 @@ def test_recommended_hook_records_4_videos_and_refresh_chain_order(tmp_path: Pat
     assert names.index("upload") < names.index("refresh")
     upload_call = next(c for c in fake.calls if c[0] == "upload")
     assert upload_call[1].startswith("http://media.invalid/")  # the fresh preview URL of the source video
-    assert "media.invalid" not in lockfile.dumps(result.lockfile)  # signed URLs are never stored
+    assert "media.invalid" not in records.dumps(result.lockfile)  # signed URLs are never stored
 
 
 def test_failed_task_is_recorded_and_its_dependents_skipped(tmp_path: Path) -> None:

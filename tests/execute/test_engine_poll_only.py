@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from runner.clock import FakeClock
 from runner.execute.engine import Providers, refresh_submitted
 from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.providers.errors import AuthError
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
 from runner.vocabulary.tasks import TaskStatus
+from tests.fake_clock import FakeClock
 
 
 class OneLookTikTok:

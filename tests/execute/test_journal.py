@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from runner.execute.journal import Journal
-from runner.lock import lockfile, wal
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock import lockfile
+from runner.lock.records import JobRecord, Lockfile
+from runner.workspace import journal_for
 
 
 def _record(i: int) -> JobRecord:
@@ -47,10 +48,10 @@ def test_a_journal_left_by_a_killed_run_is_replayed_by_every_reader_and_compacte
     journal = Journal(path, Lockfile(campaign="c"))
     journal.put(_key(1), _record(1))
     journal.flush()
-    with open(wal.journal_path(path), "ab") as torn:  # a crash mid-append leaves a partial last line
+    with open(journal_for(path), "ab") as torn:  # a crash mid-append leaves a partial last line
         torn.write(b'{"job": "av-00000000000000')
     assert not path.exists()  # nothing compacted yet: only the journal holds the record
     assert lockfile.read(path, "c").jobs[_key(1)].task_ids == ("7400000000000000001",)
     journal.compact()
     assert lockfile.read(path, "c").jobs[_key(1)].state == "submitted"
-    assert not wal.journal_path(path).exists()
+    assert not journal_for(path).exists()

@@ -8,8 +8,8 @@ import pytest
 
 from runner.atomic import StorageError
 from runner.errors import LockfileError
-from runner.lock import lockfile
-from runner.lock.lockfile import Artifact, JobError, JobRecord, Lockfile
+from runner.lock import lockfile, records
+from runner.lock.records import Artifact, JobError, JobRecord, Lockfile
 
 
 def _sample() -> Lockfile:
@@ -44,11 +44,11 @@ def _sample() -> Lockfile:
 
 def test_round_trip_is_lossless_and_byte_stable() -> None:
     lock = _sample()
-    text = lockfile.dumps(lock)
-    again = lockfile.loads(text)
+    text = records.dumps(lock)
+    again = records.loads(text)
     assert again.jobs["rf-00000000000000aa"].error == JobError(code="40002", message="bad hook")
     assert again.resolved_avatars == {"tiktok": {"Tom in blue shirt": "7295759871838797825"}}
-    assert lockfile.dumps(again) == text
+    assert records.dumps(again) == text
 
 
 def test_output_is_sorted_whatever_the_insertion_order() -> None:
@@ -56,8 +56,8 @@ def test_output_is_sorted_whatever_the_insertion_order() -> None:
     reversed_lock = Lockfile(
         campaign=lock.campaign, jobs=dict(reversed(list(lock.jobs.items()))), resolved_avatars=lock.resolved_avatars
     )
-    text = lockfile.dumps(reversed_lock)
-    assert text == lockfile.dumps(lock)
+    text = records.dumps(reversed_lock)
+    assert text == records.dumps(lock)
     assert text.index("av-00000000000000bb") < text.index("rf-00000000000000aa")
     # addresses sorted, empty fields left out
     assert text.index("avatar=isabelle") < text.index("avatar=tom")
@@ -112,7 +112,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
 )
 def test_bad_lockfiles_get_one_clear_message(text: str, expected: str) -> None:
     with pytest.raises(LockfileError) as info:
-        lockfile.loads(text, "x.lock.yaml")
+        records.loads(text, "x.lock.yaml")
     assert expected in str(info.value)
     assert str(info.value).startswith("x.lock.yaml")
 
@@ -133,10 +133,10 @@ def test_digest_changes_with_content(tmp_path: Path) -> None:
 
 def test_output_is_yaml_and_block_yaml_is_still_read() -> None:
     lock = _sample()
-    text = lockfile.dumps(lock)
+    text = records.dumps(lock)
     import yaml
 
     data = yaml.safe_load(text)
-    assert data == json.loads(json.dumps(lockfile.to_data(lock)))
+    assert data == json.loads(json.dumps(records.to_data(lock)))
     block = yaml.safe_dump(data, sort_keys=False)
-    assert lockfile.dumps(lockfile.loads(block)) == text
+    assert records.dumps(records.loads(block)) == text

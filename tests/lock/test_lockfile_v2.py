@@ -14,7 +14,7 @@ import pytest
 from runner.atomic import StorageError, atomic_file
 from runner.errors import LockfileError
 from runner.lock import lockfile, records
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.lock.world import Endpoint, World
 from runner.paths import package_json
 
@@ -76,7 +76,7 @@ def test_the_world_round_trips_and_matches_the_schema(tmp_path: Path) -> None:
         },
     }
     jsonschema.Draft202012Validator(package_json("schemas", "lockfile.schema.json")).validate(data)
-    assert lockfile.dumps(lockfile.loads(text)) == text
+    assert records.dumps(records.loads(text)) == text
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_the_world_round_trips_and_matches_the_schema(tmp_path: Path) -> None:
 def test_bad_version_2_fields_are_named(field: str, value: object, where: str) -> None:
     data = {"version": 2, "campaign": "demo", "serial": 1, "jobs": {}, field: value}
     with pytest.raises(LockfileError, match=f"corrupt lockfile at {where}"):
-        lockfile.from_data(data, "x.lock.yaml")
+        records.from_data(data, "x.lock.yaml")
 
 
 def test_random_bytes_and_truncated_lockfiles_are_one_clear_error(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from runner.apply.orchestrate import ApplyRequest, run_apply
 from runner.errors import CampaignError
 from runner.lock import lockfile
-from runner.lock.lockfile import Artifact, JobRecord, Lockfile
+from runner.lock.records import Artifact, JobRecord, Lockfile
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
 
@@ -327,7 +327,7 @@ def test_a_killed_write_leaves_nothing_git_shows_and_the_next_write_cleans_up(tm
 import os, sys, time
 from pathlib import Path
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 def stuck(fd):
     print("writing", flush=True)
     time.sleep(60)

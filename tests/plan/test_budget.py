@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.plan.budget import speaking_seconds
 
 SPEC = """\

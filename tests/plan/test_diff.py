@@ -4,7 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runner.campaignfile.load import load_spec
-from runner.lock.lockfile import JobError, JobRecord, Lockfile
+from runner.lock.records import JobError, JobRecord, Lockfile
 from runner.plan.diff import diff
 from runner.plan.expand import build_graph
 from runner.plan.model import Action, JobGraph

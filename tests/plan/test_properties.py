@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner.campaignfile.load import load_spec
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.plan.diff import diff
 from runner.plan.expand import build_graph
 from runner.plan.render import render_json

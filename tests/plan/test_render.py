@@ -12,10 +12,12 @@ from click.testing import CliRunner
 from runner.commands.graph import command as graph_command
 from runner.commands.plan import command as plan_command
 from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord, Lockfile
-from runner.plan.formats import MARKDOWN_LIMIT, render_markdown
+from runner.lock.records import JobRecord, Lockfile
+from runner.plan.formats import MARKDOWN_LIMIT, render_plan
 from runner.plan.make import make_plan
+from runner.plan.markdown import render_markdown_data
 from runner.plan.planfile import read_plan_file
+from runner.plan.render import plan_data
 from runner.plan.review import reviewed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -100,7 +102,7 @@ videos:
 """)
     plan = make_plan(spec).plan
     assert plan.counts["create"] == 8000
-    text = render_markdown(plan)
+    text = render_plan(plan, "markdown")
     assert len(text) < MARKDOWN_LIMIT
     assert text.startswith("### campaign `big`") and "Plan: 8000 to create" in text.splitlines()[2]
     assert "Plan truncated" in text
@@ -242,13 +244,13 @@ videos:
 def test_200_job_markdown_plan_fits_and_shrinks_scripts_first(write_spec: Callable[..., Path]) -> None:
     spec = _big_spec(write_spec, 200)
     plan = reviewed(make_plan(spec))
-    text = render_markdown(plan)
+    text = render_plan(plan, "markdown")
     assert len(text) < MARKDOWN_LIMIT and text.count("<p><code>+</code>") == 200
     assert "script bodies left out" in text and "more changes not listed" not in text
-    small = render_markdown(make_plan(_big_spec(write_spec, 20)).plan)
+    small = render_plan(make_plan(_big_spec(write_spec, 20)).plan, "markdown")
     assert small.count("<details>") == 20 and "truncated" not in small
     # under a tighter limit the script bodies go first, from the end; every entry stays listed and closed
-    tight = render_markdown(plan, limit=60_000, full_plan="campaign show p.plan")
+    tight = render_markdown_data(plan_data(plan), 60_000, full_plan="campaign show p.plan")
     assert len(tight) <= 60_000 and tight.count("<p><code>+</code>") == 200
     dropped = 200 - tight.count("<details>")
     assert dropped > 0 and f"{dropped} script bodies left out" in tight and "<code>campaign show p.plan</code>" in tight
@@ -258,7 +260,7 @@ def test_200_job_markdown_plan_fits_and_shrinks_scripts_first(write_spec: Callab
     last = next(b for b in blocks if "product=Product 99&#93;" in b and "avatar=b" in b)
     assert "<details>" in first and "<details>" not in last  # bodies go from the end
     # under a very tight limit whole entries go too, at entry boundaries
-    tiny = render_markdown(plan, limit=5_000)
+    tiny = render_markdown_data(plan_data(plan), 5_000)
     assert len(tiny) <= 5_000 and "more changes not listed" in tiny and tiny.count("<p>") == tiny.count("</p>")
 
 

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runner.campaignfile.load import load_spec
-from runner.execute.requests import request_for
 from runner.plan.expand import build_graph
 from runner.plan.job import job_key
-from runner.plan.requests import AvatarRequest, RefreshRequest, RenderRequest, TwinRequest, UploadRequest
+from runner.plan.requests import AvatarRequest, RefreshRequest, RenderRequest, Request, TwinRequest, UploadRequest
 from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.names import tagged_video_name
 
@@ -49,7 +48,7 @@ def test_every_job_carries_its_typed_request_and_its_key_hashes_the_canonical_ma
     graph = build_graph(load_spec(write_spec(SPEC)))
     by_kind: dict[str, list[object]] = {}
     for job in graph.jobs.values():
-        assert request_for(job) is job.payload
+        assert isinstance(job.payload, Request)
         assert job.key == job_key(job.kind, job.provider, job.request)
         by_kind.setdefault(job.kind, []).append(job.payload)
     [avatar] = by_kind[JobKind.AVATAR_VIDEO]

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from runner.clock import FakeClock, RealClock
+from runner.clock import RealClock
 from runner.providers.config import settings_from_env
 from runner.providers.heygen import HeyGenClient
 from runner.providers.retry import RetryPolicy
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
+from tests.fake_clock import FakeClock
 
 
 @pytest.mark.parametrize("kind", [TikTokClient, HeyGenClient, ZegoClient])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from runner.clock import FakeClock
 from runner.providers.budget import TransientBudget, TransientLimits
 from runner.providers.errors import OutcomeUnknown, TransientBudgetExhausted, TransientError
+from tests.fake_clock import FakeClock
 
 
 def test_a_failure_seen_by_the_client_and_the_engine_counts_once() -> None:

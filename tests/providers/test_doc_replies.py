@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.clock import FakeClock
 from runner.providers.config import ProviderSettings
 from runner.providers.heygen import HeyGenClient
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
 from runner.vocabulary.tasks import TaskStatus
+from tests.fake_clock import FakeClock
 
 # TikTok Digital Avatar API, "Get available digital avatars", Example (first three entries of the page).
 AVATARS = """{

@@ -8,7 +8,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runner.clock import FakeClock
 from runner.providers.budget import TransientLimits
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import TransientBudgetExhausted, TransientError
@@ -18,6 +17,7 @@ from runner.providers.pacing import PACING_FILE
 from runner.providers.tiktok import TikTokClient
 from runner.providers.zego import ZegoClient
 from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
+from tests.fake_clock import FakeClock
 
 RUNNER = Path(__file__).resolve().parents[2] / "runner"
 SETTINGS = ProviderSettings(

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.clock import FakeClock
 from runner.providers.budget import TransientBudget, TransientLimits
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import (
@@ -22,6 +21,7 @@ from runner.providers.errors import (
 from runner.providers.heygen import HeyGenClient
 from runner.providers.retry import RetryPolicy
 from runner.providers.tiktok import TikTokClient
+from tests.fake_clock import FakeClock
 from tests.providers.conftest import Scripted
 
 TOKEN = "tok-SECRET-1"

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.clock import FakeClock
 from runner.providers.config import ProviderSettings
 from runner.providers.errors import PermanentError, ProviderError
 from runner.providers.heygen import HeyGenClient, render_status
 from runner.providers.retry import RetryPolicy
 from runner.vocabulary.tasks import TaskStatus
+from tests.fake_clock import FakeClock
 
 # CreateAvatarVideoResponse, its `examples`: the first status is not one of the GET statuses.
 CREATED = {"data": {"video_id": "v_abc123def456", "status": "waiting"}}

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from runner.clock import FakeClock
 from runner.providers.config import ProviderSettings, settings_from_env
 from runner.providers.factory import ProviderFactory
 from runner.providers.pacing import PACING_FILE, Pacing, PacingFile
+from tests.fake_clock import FakeClock
 
 
 def test_a_resumed_run_draws_no_refusal_from_the_refresh_create_minute(sandbox_factory: Any, tmp_path: Path) -> None:

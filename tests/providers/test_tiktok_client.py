@@ -9,13 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.clock import FakeClock, RealClock
+from runner.clock import RealClock
 from runner.providers.config import ProviderSettings, settings_from_env
 from runner.providers.errors import AuthError, OutcomeUnknown, PermanentError, TransientError
 from runner.providers.retry import RetryPolicy
 from runner.providers.tiktok import TikTokClient
 from runner.sandbox.server import SandboxServer
 from runner.vocabulary.tasks import TaskStatus
+from tests.fake_clock import FakeClock
 
 SETTINGS = ProviderSettings(
     {"TIKTOK_API_BASE_URL": "https://api.test/open_api/v1.3", "TIKTOK_ACCESS_TOKEN": "tok-SECRET"}

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from runner.lock import lockfile
-from runner.lock.lockfile import Artifact, JobError, JobRecord, Lockfile
+from runner.lock.records import Artifact, JobError, JobRecord, Lockfile
 from runner.media.probe import ffmpeg_exe
 from runner.plan.make import make_plan
 

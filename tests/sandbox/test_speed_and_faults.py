@@ -12,10 +12,11 @@ import httpx
 import pytest
 
 from runner import api_facts as facts
-from runner.clock import FakeClock
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
 from runner.sandbox.zego import signature
+from runner.vocabulary.kinds import JobKind, kind
+from tests.fake_clock import FakeClock
 
 AVATAR = "7295705233773068290"
 H = {"Access-Token": "sandbox-token"}
@@ -127,11 +128,11 @@ def test_refresh_and_heygen_renders_follow_speed_too(start: Any) -> None:
     peaks = stats(sb)["apps"]["app1"]
     assert peaks["peak_refresh_creates_per_second"] == peaks["peak_refresh_creates_per_minute"] == 2
     [task] = sb.world.state["tiktok"]["refresh_tasks"].values()
-    assert task["duration"] == pytest.approx(0.01 * 0.5 * facts.REFRESH_PROCESSING_SECONDS)
+    assert task["duration"] == pytest.approx(0.01 * 0.5 * kind(JobKind.REFRESH_VIDEO).costs.processing_seconds)
     reply = httpx.post(sb.heygen_url + "/v3/videos", json=HEYGEN_VIDEO, headers={"X-Api-Key": "sandbox-token"})
     assert reply.status_code == 200
     [video] = sb.world.state["heygen"]["videos"].values()
-    assert video["duration"] == pytest.approx(0.01 * 0.5 * facts.HEYGEN_PROCESSING_SECONDS)
+    assert video["duration"] == pytest.approx(0.01 * 0.5 * kind(JobKind.HEYGEN_VIDEO).costs.processing_seconds)
     assert stats(sb)["ready_at_latest"] == pytest.approx(video["created_at"] + video["duration"])
 
 

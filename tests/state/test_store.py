@@ -12,7 +12,7 @@ import pytest
 
 from runner.errors import StateLockHeld
 from runner.lock import lockfile
-from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.lock.statelock import ForceUnlockError, read_info
 from runner.state.errors import StateBackendError
 from runner.state.local import LocalStore

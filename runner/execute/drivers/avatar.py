@@ -10,9 +10,9 @@ from runner.execute.drivers.base import DriverBase
 from runner.execute.outcome import avatar_outcome
 from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.ports import tiktok_api
-from runner.execute.requests import AvatarRequest
 from runner.execute.runs import JobRun
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
+from runner.plan.requests import AvatarRequest
 from runner.providers.errors import OutcomeUnknown, PermanentError
 from runner.providers.models import AvatarTask, CreatedTask, VideoInfo
 from runner.vocabulary.names import tagged_video_name

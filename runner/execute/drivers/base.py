@@ -14,7 +14,7 @@ from runner.execute.ports import Ports
 from runner.execute.replies import Replies
 from runner.execute.runs import JobRun, RunGraph
 from runner.execute.scheduler import Scheduler
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
 from runner.vocabulary.kinds import KindSpec
 from runner.vocabulary.states import Event, Phase
 

@@ -9,9 +9,9 @@ from runner.execute.capabilities import RefreshPacing
 from runner.execute.drivers.base import SOON, DriverBase, DriverParts
 from runner.execute.outcome import refresh_outcome
 from runner.execute.ports import tiktok_api
-from runner.execute.requests import RefreshRequest
 from runner.execute.runs import JobRun
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
+from runner.plan.requests import RefreshRequest
 from runner.providers.errors import OutcomeUnknown, PermanentError
 from runner.providers.models import RefreshTask
 from runner.vocabulary.states import Event, JobState, Phase
@@ -27,10 +27,6 @@ class RefreshVideos(DriverBase):
     def __init__(self, parts: DriverParts) -> None:
         super().__init__(parts)
         self.reuploaded: set[str] = set()  # uploads sent again in this run after the provider forgot them
-
-    def bound(self, run: JobRun) -> float:
-        """\"Usually within one minute\"."""
-        return facts.REFRESH_PROCESSING_SECONDS
 
     def _pacing(self) -> RefreshPacing | None:
         client = self.parts.ports.providers.client(self.spec.provider)

@@ -14,7 +14,7 @@ from runner import api_facts as facts
 from runner.execute.drivers.base import DriverBase, DriverParts
 from runner.execute.ports import TwinApi, twin_api
 from runner.execute.runs import JobRun
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.footage import FootageFile, FootageSource, FootageUrl
 from runner.providers.models import AvatarGroup, TwinCreated

@@ -7,9 +7,9 @@ from functools import partial
 from runner import api_facts as facts
 from runner.execute.drivers.base import DriverBase
 from runner.execute.ports import tiktok_api
-from runner.execute.requests import UploadRequest
 from runner.execute.runs import JobRun
-from runner.lock.lockfile import JobRecord
+from runner.lock.records import JobRecord
+from runner.plan.requests import UploadRequest
 from runner.providers.errors import OutcomeUnknown, PermanentError
 from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.states import Event

@@ -11,18 +11,18 @@ from typing import Any
 
 import pytest
 
-from runner import api_facts as facts
-from runner.clock import FakeClock
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.lock import lockfile
-from runner.lock.lockfile import Lockfile
+from runner.lock.records import Lockfile
 from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Estimate, Plan
 from runner.plan.requests import RenderRequest
 from runner.providers.errors import OutcomeUnknown
+from runner.sandbox.docs_facts import heygen as heygen_docs
 from runner.vocabulary.kinds import Costs, JobKind, KindSpec, kind, register_kind, unregister_kind
 from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
 from runner.vocabulary.tasks import RenderResult, TaskStatus
+from tests.fake_clock import FakeClock
 
 RENDER_DRIVER = "runner.execute.drivers.render:RenderVideos"
 
@@ -125,4 +125,4 @@ def test_a_lost_create_reply_is_sent_again_under_the_same_key(acme: str, tmp_pat
 def test_heygen_videos_use_the_generic_driver_with_the_documented_bound() -> None:
     spec = kind(JobKind.HEYGEN_VIDEO)
     assert spec.driver == RENDER_DRIVER
-    assert spec.costs.processing_seconds == facts.HEYGEN_PROCESSING_SECONDS
+    assert spec.costs.processing_seconds == heygen_docs.RENDER_SECONDS

@@ -1,4 +1,4 @@
-"""The emulator's reading of the docs against the client's (runner/api_facts.py): where they must agree.
+"""The emulator's reading of the docs against the client's (runner/api_facts.py, the registries, the schema).
 
 Known differences, where the emulator follows the docs:
 - HeyGen `aspect_ratio`: the docs list 16:9, 9:16, 4:5, 5:4, 1:1 and auto; the client knows three. The
@@ -13,39 +13,35 @@ from typing import Any
 import pytest
 
 from runner import api_facts as client
+from runner.campaignfile.schema import CAMPAIGN_SCHEMA
+from runner.providers.tiktok import task_status
 from runner.sandbox.docs_facts import heygen, tiktok, zego
+from runner.vocabulary.kinds import JobKind, kind
+from runner.vocabulary.providers import HEYGEN, TIKTOK, provider
+from runner.vocabulary.tasks import TaskStatus
 
 SAME: list[tuple[Any, str, str]] = [
     (tiktok, "MAX_PACKAGES_PER_CREATE", "MAX_PACKAGES_PER_CREATE"),
     (tiktok, "MAX_TASK_IDS_PER_GET", "MAX_TASK_IDS_PER_GET"),
-    (tiktok, "SCRIPT_MAX_CHARS", "SCRIPT_MAX_CHARS"),
     (tiktok, "VIDEO_NAME_MAX_CHARS", "VIDEO_NAME_MAX_CHARS"),
     (tiktok, "RENAME_MIN_CHARS", "RENAME_MIN_CHARS"),
     (tiktok, "RENAME_MAX_CHARS", "RENAME_MAX_CHARS"),
     (tiktok, "PAGE_SIZE_MAX", "PAGE_SIZE_MAX"),
     (tiktok, "PREVIEW_URL_TTL_SECONDS", "PREVIEW_URL_TTL_SECONDS"),
     (tiktok, "PRODUCT_DESCRIPTION_MAX_CHARS", "PRODUCT_DESCRIPTION_MAX_CHARS"),
-    (tiktok, "REFRESH_STRATEGIES", "REFRESH_STRATEGIES"),
     (tiktok, "REFRESH_STRATEGY_COMBINATIONS", "REFRESH_STRATEGY_COMBINATIONS"),
-    (tiktok, "HOOK_TYPES", "HOOK_TYPES"),
-    (tiktok, "PRODUCT_CATEGORIES", "PRODUCT_CATEGORIES"),
-    (tiktok, "HOLIDAY_THEMES", "HOLIDAY_THEMES"),
     (tiktok, "UPLOAD_TIMEOUT_SECONDS", "UPLOAD_TIMEOUT_SECONDS"),
     (tiktok, "REFRESH_INPUT_MIN_SECONDS", "REFRESH_INPUT_MIN_SECONDS"),
     (tiktok, "REFRESH_INPUT_MAX_SECONDS", "REFRESH_INPUT_MAX_SECONDS"),
-    (tiktok, "TASK_STATUSES", "TASK_STATUSES"),
     (tiktok, "APP_QPS", "TIKTOK_APP_QPS"),
     (tiktok, "REFRESH_CREATE_QPS", "REFRESH_CREATE_QPS"),
     (tiktok, "REFRESH_CREATE_QPM", "REFRESH_CREATE_QPM"),
-    (tiktok, "REFRESH_PROCESSING_SECONDS", "REFRESH_PROCESSING_SECONDS"),
-    (heygen, "SCRIPT_MAX_CHARS", "HEYGEN_SCRIPT_MAX_CHARS"),
     (heygen, "PAGE_LIMIT_MIN", "HEYGEN_PAGE_LIMIT_MIN"),
     (heygen, "PAGE_LIMIT_MAX", "HEYGEN_PAGE_LIMIT_MAX"),
     (heygen, "PAGE_LIMIT_DEFAULT", "HEYGEN_PAGE_LIMIT_DEFAULT"),
     (heygen, "IDEMPOTENCY_WINDOW_SECONDS", "HEYGEN_IDEMPOTENCY_WINDOW_SECONDS"),
     (heygen, "DEFAULT_ASPECT_RATIO", "HEYGEN_DEFAULT_ASPECT_RATIO"),
     (heygen, "QPS", "HEYGEN_QPS"),
-    (heygen, "RENDER_SECONDS", "HEYGEN_PROCESSING_SECONDS"),
     (zego, "QPS", "ZEGO_QPS"),
     (zego, "LIMIT_MIN", "ZEGO_LIMIT_MIN"),
     (zego, "LIMIT_MAX", "ZEGO_LIMIT_MAX"),
@@ -68,6 +64,17 @@ def test_emulator_and_client_read_the_same(emulator: Any, name: str, client_name
     assert getattr(emulator, name) == getattr(client, client_name)
 
 
+def test_facts_the_registries_hold_agree_with_the_emulator() -> None:
+    assert provider(TIKTOK).script_max_chars == tiktok.SCRIPT_MAX_CHARS
+    assert provider(HEYGEN).script_max_chars == heygen.SCRIPT_MAX_CHARS
+    assert kind(JobKind.REFRESH_VIDEO).costs.processing_seconds == tiktok.REFRESH_PROCESSING_SECONDS
+    assert kind(JobKind.HEYGEN_VIDEO).costs.processing_seconds == heygen.RENDER_SECONDS
+
+
+def test_every_task_status_word_is_one_the_client_reads() -> None:
+    assert all(task_status(word) is not TaskStatus.UNKNOWN for word in tiktok.TASK_STATUSES)
+
+
 def test_every_hook_type_of_recommended_is_one_video_the_client_expects() -> None:
     assert len(tiktok.RECOMMENDED_HOOK_TYPES) == client.RECOMMENDED_HOOK_VIDEOS
 
@@ -86,4 +93,5 @@ def test_avatar_processing_bounds_agree(chars: int) -> None:
 
 
 def test_every_aspect_ratio_the_client_sends_is_documented() -> None:
-    assert set(client.HEYGEN_ASPECT_RATIOS) <= set(heygen.ASPECT_RATIOS)
+    aspect_ratios = CAMPAIGN_SCHEMA["$defs"]["video_group"]["properties"]["aspect_ratio"]["enum"]
+    assert set(aspect_ratios) <= set(heygen.ASPECT_RATIOS)

@@ -12,10 +12,10 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from runner.clock import FakeClock
 from runner.sandbox.app import build_app
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.world import World
+from tests.fake_clock import FakeClock
 
 
 class SteppingClock(FakeClock):

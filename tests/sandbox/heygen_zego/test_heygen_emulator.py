@@ -11,9 +11,14 @@ import httpx
 import pytest
 
 from runner import api_facts
+from runner.vocabulary.kinds import JobKind, kind
+from runner.vocabulary.providers import HEYGEN, provider
 
 TOKEN = "sandbox-token"
 H = {"X-Api-Key": TOKEN}
+# The client's reading, from the registries, that the emulator is checked against.
+_SCRIPT_MAX_CHARS = provider(HEYGEN).script_max_chars or 0
+_RENDER_SECONDS = kind(JobKind.HEYGEN_VIDEO).costs.processing_seconds
 
 
 def _client(served: Any) -> httpx.Client:
@@ -240,7 +245,7 @@ def test_refused_consent_and_failed_training(make_served: Any) -> None:
         ({"avatar_id": "look_nope"}, 404),
         ({"avatar_id": None}, 400),
         ({"script": ""}, 400),
-        ({"script": "x" * (api_facts.HEYGEN_SCRIPT_MAX_CHARS + 1)}, 400),
+        ({"script": "x" * (_SCRIPT_MAX_CHARS + 1)}, 400),
         ({"voice_id": 5}, 400),  # documented: a null or absent voice_id takes the look's default voice
         ({"aspect_ratio": "4:3"}, 400),
     ],
@@ -254,7 +259,7 @@ def test_create_video_rejections(served: Any, over: dict[str, Any], status: int)
 
 def test_video_lifecycle_on_virtual_clock_and_media(served: Any) -> None:
     with _client(served) as c:
-        body = _video_body(script="x" * api_facts.HEYGEN_SCRIPT_MAX_CHARS)
+        body = _video_body(script="x" * _SCRIPT_MAX_CHARS)
         body.pop("aspect_ratio")
         created = c.post("/v3/videos", json=body)
         assert created.status_code == 200
@@ -268,7 +273,7 @@ def test_video_lifecycle_on_virtual_clock_and_media(served: Any) -> None:
         served.hooks.clock.advance(10)
         assert c.get(f"/v3/videos/{video_id}").json()["data"]["status"] == "processing"
         assert httpx.get(f"{served.heygen_url}/media/{video_id}.mp4").status_code == 404
-        served.hooks.clock.advance(api_facts.HEYGEN_PROCESSING_SECONDS)
+        served.hooks.clock.advance(_RENDER_SECONDS)
         done = c.get(f"/v3/videos/{video_id}").json()["data"]
         assert done["status"] == "completed" and "failure_code" not in done and "error" not in done
         media = httpx.get(done["video_url"])
@@ -281,7 +286,7 @@ def test_failed_render(make_served: Any) -> None:
     served = make_served(task_failure_rate=1.0)
     with _client(served) as c:
         video_id = c.post("/v3/videos", json=_video_body()).json()["data"]["video_id"]
-        served.hooks.clock.advance(api_facts.HEYGEN_PROCESSING_SECONDS + 1)
+        served.hooks.clock.advance(_RENDER_SECONDS + 1)
         view = c.get(f"/v3/videos/{video_id}").json()["data"]
         assert view["status"] == "failed" and view["failure_message"] and view["video_url"] is None
 

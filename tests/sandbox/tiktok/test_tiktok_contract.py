@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.clock import FakeClock
 from runner.sandbox.server import SandboxServer
+from tests.fake_clock import FakeClock
 
 AVATAR = "7295705233773068290"
 H = {"Access-Token": "sandbox-token"}
