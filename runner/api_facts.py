@@ -96,9 +96,9 @@ HEYGEN_SCRIPT_MAX_CHARS = 5000
 HEYGEN_PAGE_LIMIT_MIN = 1
 HEYGEN_PAGE_LIMIT_MAX = 50
 HEYGEN_PAGE_LIMIT_DEFAULT = 20
-HEYGEN_IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 HEYGEN_ASPECT_RATIOS = ("9:16", "16:9", "1:1")
-HEYGEN_PROCESSING_SECONDS = 120.0  # undocumented; the sandbox and the scheduler use this
+# The Idempotency-Key window and the renders in progress at once are in HeyGen's provider entry, the render
+# time in the heygen_video kind's (runner/vocabulary/).
 
 # --- ZEGO ----------------------------------------------------------------------------------
 ZEGO_DEFAULT_BASE_URL = "https://aigc-digitalhuman-api.zegotech.cn"

@@ -17,8 +17,6 @@ from runner.plan.model import Plan, Resume
 from runner.providers.factory import ProviderFactory, factory_from_env
 from runner.state.store import StateStore
 
-DEFAULT_HEYGEN_MAX_IN_FLIGHT = 3  # HeyGen's plan tiers allow 1 / 3 / 6 / 10 concurrent renders
-
 
 @contextlib.contextmanager
 def provider_factory(ctx: Context) -> Iterator[ProviderFactory]:
@@ -44,7 +42,7 @@ def run_engine(
         parallelism=ctx.request.parallelism,
         artifacts_dir=ctx.downloads_to,
         retry_unknown=ctx.request.retry_unknown or _agree_to_pay_again(plan, ctx.interactive),
-        heygen_max_in_flight=int(ctx.spec.apply.max_in_flight.get("heygen", DEFAULT_HEYGEN_MAX_IN_FLIGHT)),
+        max_in_flight={name: int(cap) for name, cap in ctx.spec.apply.max_in_flight.items()},
         transient_attempts=factory.budget.limits.attempts,
         transient_seconds=factory.budget.limits.seconds,
         wait_consent_seconds=ctx.request.wait_consent_seconds,

@@ -21,7 +21,7 @@ from runner.providers.models import (
     VideoInfo,
 )
 from runner.vocabulary.kinds import kind
-from runner.vocabulary.providers import HEYGEN
+from runner.vocabulary.providers import provider as provider_spec
 
 
 @runtime_checkable
@@ -124,16 +124,15 @@ class ExecuteOptions:
     )
     transient_seconds: float = DEFAULT_TRANSIENT_SECONDS  # or seconds since the first of them
     retry_unknown: bool = False  # re-create pending refreshes (pays again): the user agreed
-    heygen_max_in_flight: int = 3  # concurrent HeyGen renders the plan tier allows (apply.max_in_flight.heygen)
-    max_in_flight: Mapping[str, int] = field(default_factory=dict)  # renders in flight per provider, when capped
+    max_in_flight: Mapping[str, int] = field(default_factory=dict)  # renders in flight per provider (the plan tier's)
     stop_grace_seconds: float = 5.0  # after an interrupt, how long replies of requests already sent are awaited
     wait_consent_seconds: float = 0.0  # how long a digital twin's consent is waited for before the run parks it
 
     def in_flight_cap(self, provider: str) -> int | None:
-        """Renders a provider may have in flight at once (None: only `parallelism` bounds them)."""
+        """Renders a provider may have in flight at once: as set, else its entry's default (None: only `parallelism`)."""
         if provider in self.max_in_flight:
             return self.max_in_flight[provider]
-        return self.heygen_max_in_flight if provider == HEYGEN else None
+        return provider_spec(provider).max_in_flight
 
 
 @dataclass(frozen=True)

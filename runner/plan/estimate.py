@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 from runner import api_facts as facts
 from runner.plan.model import Action, Change, Estimate
+from runner.vocabulary.kinds import JobKind, kind
+from runner.vocabulary.providers import provider
 
 POLL_ROUNDS = 2  # one poll near the expected finish, one more on average
 
@@ -56,8 +58,15 @@ def estimate(changes: Sequence[Change]) -> Estimate:
     if avatar_tasks:
         eta += facts.avatar_processing_bound(longest_script)
     elif heygen:
-        eta += facts.HEYGEN_PROCESSING_SECONDS
+        eta += _render_waves(heygen)
     if refresh_creates:
         # 5 per minute after the first: the refresh endpoint is the bottleneck.
         eta += (refresh_creates - 1) // facts.REFRESH_CREATE_QPM * 60.0 + facts.REFRESH_PROCESSING_SECONDS
     return Estimate(videos=videos, api_calls=calls, eta_seconds=round(eta, 1) if calls else 0.0)
+
+
+def _render_waves(renders: int) -> float:
+    """Seconds for HeyGen renders: waves within the provider's default in-flight cap, each the documented bound."""
+    spec = kind(JobKind.HEYGEN_VIDEO)
+    cap = provider(spec.provider).max_in_flight or renders
+    return math.ceil(renders / cap) * (spec.processing_seconds or 0.0)

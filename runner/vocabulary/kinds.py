@@ -115,7 +115,8 @@ register_kind(
         1,
         "HeyGen video",
         f"{_DRIVERS}.render:RenderVideos",  # HeyGen renders through the generic render driver
-        processing_seconds=120.0,  # undocumented: api_facts.HEYGEN_PROCESSING_SECONDS
+        tagged_name=True,  # its title
+        processing_seconds=15 * 60.0,  # "Renders typically take 5-15 minutes": the bound caps poll intervals
     )
 )
 register_kind(

@@ -11,7 +11,6 @@ from typing import Any, cast
 
 import pytest
 
-from runner import api_facts as facts
 from runner.clock import FakeClock
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.lock import lockfile
@@ -114,4 +113,4 @@ def test_a_lost_create_reply_is_sent_again_under_the_same_key(acme: str, tmp_pat
 def test_heygen_videos_use_the_generic_driver_with_the_documented_bound() -> None:
     spec = kind(JobKind.HEYGEN_VIDEO)
     assert spec.driver == RENDER_DRIVER
-    assert spec.processing_seconds == facts.HEYGEN_PROCESSING_SECONDS
+    assert spec.processing_seconds == 15 * 60  # "Renders typically take 5-15 minutes"

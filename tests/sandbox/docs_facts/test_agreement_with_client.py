@@ -3,7 +3,8 @@
 Known differences, where the emulator follows the docs:
 - HeyGen `aspect_ratio`: the docs list 16:9, 9:16, 4:5, 5:4, 1:1 and auto; the client knows three. The
   emulator accepts every documented value, so it accepts all of the client's.
-- HeyGen render time: the client calls it undocumented; the docs say 5-15 minutes. Both still use 120 s.
+- HeyGen render time: both read the documented 5-15 minutes (the client paces polls and the plan's ETA by
+  the upper bound); the emulator renders in 120 s at full speed, a sandbox choice (see its facts).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import pytest
 
 from runner import api_facts as client
 from runner.sandbox.docs_facts import heygen, tiktok, zego
+from runner.vocabulary.kinds import JobKind, kind
+from runner.vocabulary.providers import HEYGEN, provider
 
 SAME: list[tuple[Any, str, str]] = [
     (tiktok, "MAX_PACKAGES_PER_CREATE", "MAX_PACKAGES_PER_CREATE"),
@@ -42,10 +45,8 @@ SAME: list[tuple[Any, str, str]] = [
     (heygen, "PAGE_LIMIT_MIN", "HEYGEN_PAGE_LIMIT_MIN"),
     (heygen, "PAGE_LIMIT_MAX", "HEYGEN_PAGE_LIMIT_MAX"),
     (heygen, "PAGE_LIMIT_DEFAULT", "HEYGEN_PAGE_LIMIT_DEFAULT"),
-    (heygen, "IDEMPOTENCY_WINDOW_SECONDS", "HEYGEN_IDEMPOTENCY_WINDOW_SECONDS"),
     (heygen, "DEFAULT_ASPECT_RATIO", "HEYGEN_DEFAULT_ASPECT_RATIO"),
     (heygen, "QPS", "HEYGEN_QPS"),
-    (heygen, "RENDER_SECONDS", "HEYGEN_PROCESSING_SECONDS"),
     (zego, "QPS", "ZEGO_QPS"),
     (zego, "LIMIT_MIN", "ZEGO_LIMIT_MIN"),
     (zego, "LIMIT_MAX", "ZEGO_LIMIT_MAX"),
@@ -87,3 +88,10 @@ def test_avatar_processing_bounds_agree(chars: int) -> None:
 
 def test_every_aspect_ratio_the_client_sends_is_documented() -> None:
     assert set(client.HEYGEN_ASPECT_RATIOS) <= set(heygen.ASPECT_RATIOS)
+
+
+def test_heygen_facts_in_the_registry_agree_with_the_emulators_reading() -> None:
+    entry = provider(HEYGEN)
+    assert entry.idempotency_window_seconds == heygen.IDEMPOTENCY_WINDOW_SECONDS
+    assert entry.max_in_flight == heygen.MAX_RENDERS_IN_PROGRESS
+    assert kind(JobKind.HEYGEN_VIDEO).processing_seconds == max(heygen.RENDER_TYPICAL_MINUTES) * 60
