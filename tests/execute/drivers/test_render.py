@@ -50,7 +50,7 @@ class FakeRenders:
         disk = lockfile.read(self.lock_path, "acme").jobs
         self.calls.append((name, arg, {k: (r.state, r.task_ids) for k, r in disk.items()}))
 
-    def create_render(self, request: Mapping[str, str], idempotency_key: str) -> str:
+    def create_render(self, request: Mapping[str, str], idempotency_key: str, title: str) -> str:
         self._call("create", idempotency_key)
         render = self.renders.setdefault(idempotency_key, {"id": f"r{len(self.renders) + 1}", "polls": 0, **request})
         if self.lose_first:
