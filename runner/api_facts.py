@@ -46,7 +46,8 @@ AUTH_CODES = {40104: "token missing", 40105: "token invalid", 40102: "token expi
 HEYGEN_PAGE_LIMIT_MIN = 1
 HEYGEN_PAGE_LIMIT_MAX = 50
 HEYGEN_PAGE_LIMIT_DEFAULT = 20
-HEYGEN_IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+# The Idempotency-Key window and the renders in progress at once are in HeyGen's provider entry, the render
+# time in the heygen_video kind's (runner/vocabulary/).
 
 # --- ZEGO ----------------------------------------------------------------------------------
 ZEGO_LIMIT_MIN = 1

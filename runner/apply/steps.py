@@ -104,18 +104,17 @@ def resolve(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Propo
 
 
 def adopt(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Proposal:
-    """Adopt, in memory, avatar videos the account has but the state does not know (an older checkout's lockfile).
+    """Adopt, in memory, videos the account has but the state does not know (an older checkout's lockfile).
 
-    One listing per apply, and only when avatar videos are about to be paid for.
+    One look per provider and apply (its tagged videos or renders), and only when such videos are about to be paid for.
     """
     jobs = adoption.adoptable(proposal.plan)
     if not jobs:
         return proposal
-    videos = factory.tiktok().list_avatar_videos()
-    state, adopted = adoption.adopt(jobs, videos, proposal.state, factory.clock.time())
+    state, adopted = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time())
     for found in adopted:
         click.echo(
-            f"adopted {found.job.addresses[0]}: video {found.video.video_id} carries its tag; the lockfile did not "
+            f"adopted {found.job.addresses[0]}: video {found.video_id} carries its tag; the lockfile did not "
             "know it (a checkout older than the last apply). Not paid again",
             err=True,
         )

@@ -1,4 +1,4 @@
-"""`campaign import SPEC [--yes]`: rebuild a lost lockfile from the provider, by the `~tag` in video names."""
+"""`campaign import SPEC [--yes]`: rebuild a lost lockfile from the providers, by the `~tag` in video names and titles."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from runner.plan.model import Action, Change, Plan
 from runner.providers.factory import factory_from_env
 from runner.state.store import state_store
 from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.states import JobState
 from runner.wording import plural
 from runner.workspace import Workspace
 
 NOT_FINDABLE: dict[str, str] = {
     JobKind.UPLOAD: "uploads carry no name the provider lists",
     JobKind.REFRESH_VIDEO: "refresh creates take no name",
-    JobKind.HEYGEN_VIDEO: "HeyGen offers no list of renders",
 }
 
 
@@ -37,10 +37,10 @@ NOT_FINDABLE: dict[str, str] = {
 @sandbox_option
 @click.option("--yes", is_flag=True, help="Write what was found into the lockfile (without it, only show it).")
 def command(spec: Path, lock_path: Path | None, sandbox: bool, yes: bool) -> None:
-    """Find SPEC's avatar videos in the provider account by the tag in their names, and record them.
+    """Find SPEC's videos in the provider accounts by the tag in their names (or titles), and record them.
 
-    Rebuilds a lost or deleted lockfile: every avatar video that apply made carries its job's
-    `~tag`. A dry run unless --yes. Only jobs the lockfile lacks are filled; a record with
+    Rebuilds a lost or deleted lockfile: every avatar video and render that apply made carries its
+    job's `~tag`. A dry run unless --yes. Only jobs the lockfile lacks are filled; a record with
     video ids is never overwritten.
     """
     loaded = load_spec(spec)
@@ -49,7 +49,7 @@ def command(spec: Path, lock_path: Path | None, sandbox: bool, yes: bool) -> Non
     with state_store(workspace, loaded) as store, store.hold("import"):
         plan, found, adopted, world = _find(loaded, workspace, store.read())
         for each in adopted:
-            click.echo(f"  + import {each.job.addresses[0]} <- video {each.video.video_id} ({each.video.video_name!r})")
+            click.echo(f"  + import {each.job.addresses[0]} <- video {each.video_id} ({each.name!r}){_state(each)}")
         _report_the_rest(plan.changes, {a.key for a in adopted})
         if not adopted:
             click.echo("Nothing to import.")
@@ -74,9 +74,18 @@ def _find(spec: Spec, workspace: Workspace, lock: Lockfile) -> tuple[Plan, Lockf
             resolved = resolve_names(spec, lock, factory)
         plan = plan_for(spec, resolved, workspace.lockfile).plan
         wanted = adoption.adoptable(plan)
-        videos = factory.tiktok().list_avatar_videos() if wanted else []
-        found, adopted = adoption.adopt(wanted, videos, resolved, factory.clock.time())
+        found, adopted = adoption.look_up(wanted, factory.catalog, resolved, factory.clock.time())
     return plan, found, adopted, world
+
+
+def _state(found: adoption.Adoption) -> str:
+    """What a found render still is, when not made: rendering, or failed and why."""
+    record = found.record
+    if record.state == JobState.SUBMITTED:
+        return ": still rendering (the next apply follows it)"
+    if record.state == JobState.FAILED and record.error is not None:
+        return f": failed ({record.error.code}: {record.error.message})"
+    return ""
 
 
 def _report_the_rest(changes: tuple[Change, ...], adopted: set[str]) -> None:

@@ -66,12 +66,21 @@ class SharesRenderSlots(Protocol):
 class RenderApi(Protocol):
     """A provider that renders one video per call under an idempotency key, then is polled by render id."""
 
-    def create_render(self, request: Mapping[str, str], idempotency_key: str) -> str:
-        """Start a render of `request` (repeating the key replays the first reply); its render id."""
+    def create_render(self, request: Mapping[str, str], idempotency_key: str, title: str) -> str:
+        """Start a render of `request` titled `title` (repeating the key replays the first reply); its render id."""
         ...
 
     def get_render(self, render_id: str) -> RenderResult:
         """Where the render stands."""
+        ...
+
+
+@runtime_checkable
+class FindsRenders(Protocol):
+    """Finds renders by their titles: a lost create after the key window, `campaign import`, stale lockfiles."""
+
+    def find_renders(self, title: str) -> list[RenderResult]:
+        """Every render whose title contains `title`, with its title and where it stands."""
         ...
 
 
@@ -80,3 +89,8 @@ def render_api(client: object) -> RenderApi:
     if not isinstance(client, RenderApi):
         raise MissingClient(f"{type(client).__name__} does not offer create_render / get_render")
     return client
+
+
+def render_finder(client: object) -> FindsRenders | None:
+    """The client as a finder of renders by title (None when it cannot find them)."""
+    return client if isinstance(client, FindsRenders) else None

@@ -129,7 +129,7 @@ class ExecuteOptions:
     wait_consent_seconds: float = 0.0  # how long a digital twin's consent is waited for before the run parks it
 
     def in_flight_cap(self, provider: str) -> int | None:
-        """Renders a provider may have in flight at once (None: only `parallelism` bounds them)."""
+        """Renders a provider may have in flight at once: as set, else its entry's default (None: only `parallelism`)."""
         if provider in self.max_in_flight:
             return self.max_in_flight[provider]
         return provider_entry(provider).max_in_flight

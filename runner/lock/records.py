@@ -70,6 +70,7 @@ class JobRecord:
     )
     waiting: str | None = None  # a digital twin not ready yet: "consent" (on a person) or "training"
     twin: Mapping[str, Any] | None = None  # a digital twin's {"group_id", "look_id", "consent_status"}
+    idempotency_key: str | None = None  # a render's key for its latest attempt (`<key>:<attempt>` after the first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,7 @@ def dumps(lock: Lockfile) -> str:
     return HEADER + json.dumps(to_data(lock), indent=2, ensure_ascii=False) + "\n"
 
 
-_OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id", "waiting")
+_OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id", "waiting", "idempotency_key")
 _STR_LISTS = ("addresses", "depends_on", "task_ids", "video_ids")
 
 

@@ -37,8 +37,10 @@ def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
             reason = f"refused by the provider ({_failure(record)}); change the request in the spec"
         return Change(Action.NOOP, key, job, record=record, reason=reason)
     # A video that failed its post-render check exists and was paid for: making it again replaces it.
-    action = Action.REPLACE if code == ErrorCode.CHECK_FAILED else Action.CREATE
-    return Change(action, key, job, record=record, resume=Resume.RETRY)
+    if code == ErrorCode.CHECK_FAILED:
+        return Change(Action.REPLACE, key, job, record=record, resume=Resume.RETRY)
+    reason = f"failed {plural(record.attempts, 'time')} ({_failure(record)}); retried within apply.max_retries ({max_retries})"
+    return Change(Action.CREATE, key, job, record=record, resume=Resume.RETRY, reason=reason)
 
 
 def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:

@@ -10,6 +10,7 @@ from runner import api_facts as facts
 from runner.plan.model import Action, Change, Estimate
 from runner.vocabulary import kinds
 from runner.vocabulary.kinds import Costs
+from runner.vocabulary.providers import provider
 
 POLL_ROUNDS = 2  # one poll near the expected finish, one more on average
 
@@ -59,17 +60,21 @@ def _calls(costs: Costs, tally: _Tally) -> int:
 
 def _eta(seconds: float, tallies: Mapping[str, _Tally]) -> float:
     """`seconds` plus the first made kind's render time (registration order) plus each paced kind's waits."""
-    made = [(spec.costs, tallies[spec.name]) for spec in kinds.kinds() if spec.name in tallies]
+    made = [(spec, tallies[spec.name]) for spec in kinds.kinds() if spec.name in tallies]
     rendering = [
-        (costs, tally)
-        for costs, tally in made
-        if not costs.creates_per_minute and (costs.processing_by_script or costs.processing_seconds)
+        (spec, tally)
+        for spec, tally in made
+        if not spec.costs.creates_per_minute and (spec.costs.processing_by_script or spec.costs.processing_seconds)
     ]
     if rendering:
-        costs, tally = rendering[0]
-        by_script = facts.avatar_processing_bound(tally.longest_script)
-        seconds += by_script if costs.processing_by_script else costs.processing_seconds
-    for costs, tally in made:
+        spec, tally = rendering[0]
+        if spec.costs.processing_by_script:
+            seconds += facts.avatar_processing_bound(tally.longest_script)
+        else:  # renders go in waves within the provider's default in-flight cap, each the documented bound
+            cap = provider(spec.provider).max_in_flight or tally.jobs
+            seconds += math.ceil(tally.jobs / cap) * spec.costs.processing_seconds
+    for spec, tally in made:
+        costs = spec.costs
         if costs.creates_per_minute and tally.creates:
             # the paced endpoint is the bottleneck: a minute per `creates_per_minute` after the first
             seconds += (tally.creates - 1) // costs.creates_per_minute * 60.0 + costs.processing_seconds

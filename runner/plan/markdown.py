@@ -85,7 +85,7 @@ def entry(change: Mapping[str, Any], with_script: bool = True) -> tuple[str, boo
     facts.extend(
         f"{h(name)} {h(value)}" for name, value in change["fields"].items() if name != "script" and name not in diffed
     )
-    if change.get("reason"):
+    if change.get("reason") and change.get("resume") != "retry":
         facts.append(
             f"re-rendered on request ({h(change['reason'])}); old video ids: {h(', '.join(previous.get('video_ids') or []) or 'none')}"
         )
@@ -96,7 +96,7 @@ def entry(change: Mapping[str, Any], with_script: bool = True) -> tuple[str, boo
     if change.get("resume") == "submitted":
         facts.append("resumes submitted tasks (nothing new is paid for)")
     elif change.get("resume") == "retry":
-        facts.append("retry of a failed job")
+        facts.append("retry of a failed job" + (f": {h(change['reason'])}" if change.get("reason") else ""))
     lines = [head + "<br>" + " · ".join(facts) + "</p>"]
     lines.extend(f"<pre>~ {h(name)}: {_diff_html(old, new)}</pre>" for name, old, new in diffs)
     script = change["fields"].get("script")

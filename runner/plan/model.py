@@ -54,7 +54,7 @@ class Change:
     from (None for a fresh CREATE); `replaces` the lockfile key a REPLACE supersedes.
     `resume` is set on a CREATE whose record is pending/submitted (nothing new is paid),
     a pending refresh (`unknown`: paid again only with consent) or failed (a retry, paid again).
-    `reason` says why a job is blocked or failed for good, or what a pending refresh costs.
+    `reason` says why a job is blocked or failed for good, what a pending refresh costs, or how a retry's job failed.
     """
 
     action: Action
@@ -64,7 +64,7 @@ class Change:
     replaces: str | None = None
     resume: Resume | None = None
     reason: str | None = (
-        None  # blocked / failed for good / pending refresh: why; a REPLACE asked by `--replace SEL`: why
+        None  # blocked / failed for good / pending refresh / retry: why; a REPLACE asked by `--replace SEL`: why
     )
 
     @property

@@ -228,7 +228,7 @@ def _resume_lines(change: Mapping[str, Any], indent: str) -> list[str]:
     elif change.get("resume") == "pending":
         lines.append(f"{indent}a create whose reply was lost: adopted if the provider has it, else created")
     elif change.get("resume") == "retry":
-        lines.append(f"{indent}retry of a failed job")
+        lines.append(f"{indent}retry of a failed job" + (f": {change['reason']}" if change.get("reason") else ""))
     if change.get("action") == "blocked" or change.get("resume") == "unknown":
         lines.append(f"{indent}{change.get('reason')}")
     if change.get("provisional"):

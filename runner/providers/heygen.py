@@ -192,8 +192,8 @@ class HeyGenClient(HttpApi):
             str(message) if message else None,
         )
 
-    # --- renders as the engine's generic render driver asks for them (RenderApi) --------------------
-    def create_render(self, request: Mapping[str, str], idempotency_key: str) -> str:
+    # --- renders as the engine's generic render driver asks for them (RenderApi, FindsRenders) ----------
+    def create_render(self, request: Mapping[str, str], idempotency_key: str, title: str) -> str:
         """Start a render of a job's request (`avatar_id`, `script`, `voice_id`, `aspect_ratio`); its video id."""
         return self.create_video(
             avatar_id=request["avatar_id"],
@@ -201,12 +201,23 @@ class HeyGenClient(HttpApi):
             voice_id=request["voice_id"],
             aspect_ratio=request["aspect_ratio"],
             idempotency_key=idempotency_key,
+            title=title,
         )
 
     def get_render(self, render_id: str) -> RenderResult:
         """A render's state in the tool's words (a status HeyGen's docs do not name is UNKNOWN: not finished)."""
-        video = self.get_video(render_id)
-        return RenderResult(render_id, video.status, video.video_id, video.video_url, video.failure_code, video.error)
+        return _render(self.get_video(render_id))
+
+    def find_renders(self, title: str) -> list[RenderResult]:
+        """Every render whose title contains `title` (GET /v3/videos?title=, a substring filter)."""
+        return [_render(video) for video in self.list_videos(title=title)]
+
+
+def _render(video: HeyGenVideo) -> RenderResult:
+    """A VideoDetail as a render: HeyGen's video id is the render's id."""
+    return RenderResult(
+        video.video_id, video.status, video.video_id, video.video_url, video.failure_code, video.error, video.title
+    )
 
 
 def _video(path: str, data: Any) -> HeyGenVideo:

@@ -158,9 +158,11 @@ register_kind(
         HEYGEN,
         1,
         "HeyGen video",
-        f"{_DRIVERS}.render:RenderVideos",  # the generic render driver,
+        f"{_DRIVERS}.render:RenderVideos",  # the generic render driver
+        tagged_name=True,  # its title
         tally=("avatar video", "avatar videos"),
-        costs=Costs(poll_batch=1, processing_seconds=120.0),  # undocumented; the sandbox renders in as long
+        # "Renders typically take 5-15 minutes": the bound caps poll intervals and sizes the ETA
+        costs=Costs(poll_batch=1, processing_seconds=15 * 60.0),
     )
 )
 register_kind(

@@ -56,6 +56,7 @@ class ProviderSpec:
     private_avatars: bool = False  # `campaign avatars --private` lists the account's own avatars
     request_budget_key: str = ""  # the credential variable whose value identifies the app (hashed) for shared rates
     polls_yield_to_creates: bool = False  # creates and polls share one app rate: while creates wait, polls get half
+    idempotency_window_seconds: float | None = None  # how long a repeated Idempotency-Key replays the first reply
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -147,10 +148,11 @@ register_provider(
             VideoOption("aspect_ratio", "aspect_ratio", default="9:16"),
         ),
         script_max_chars=5000,
-        max_in_flight=3,  # HeyGen's plan tiers allow 1 / 3 / 6 / 10 renders in progress
         qps=10,
         private_avatars=True,
         request_budget_key="HEYGEN_API_KEY",
+        idempotency_window_seconds=24 * 3600,  # "replays the original reply within 24 hours", even a failed render's
+        max_in_flight=10,  # pay-as-you-go: "at most 10 generation jobs in progress at once" (tiers 1 / 3 / 6 / 10)
     )
 )
 register_provider(

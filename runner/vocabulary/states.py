@@ -77,7 +77,10 @@ class Transition:
 TRANSITIONS: dict[tuple[str, Event], Transition] = {
     (NONE, Event.SEND): Transition(JobState.PENDING, +1, "+ create", "write-ahead, then send the create"),
     (JobState.FAILED, Event.SEND): Transition(
-        JobState.PENDING, +1, "+ create (retry, within max_retries)", "write-ahead, then send the create"
+        JobState.PENDING,
+        +1,
+        "+ create (retry, within max_retries)",
+        "write-ahead, then send the create (a render: under the new attempt's key)",
     ),
     (JobState.SUCCEEDED, Event.SEND): Transition(
         JobState.PENDING,
@@ -107,7 +110,7 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
         JobState.PENDING,
         0,
         "+ create (reply lost: adopt or ask)",
-        "adopt by name tag; re-send uploads and HeyGen renders; ask for refreshes",
+        "adopt by name tag; re-send uploads, and renders under their key while its window lasts (after it, look up by title first); ask for refreshes",
     ),
     (JobState.PENDING, Event.ADOPTED): Transition(JobState.SUCCEEDED, 0, "up to date", "record the adopted video id"),
     (JobState.PENDING, Event.SOURCE_FORGOTTEN): Transition(

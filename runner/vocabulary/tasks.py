@@ -33,3 +33,4 @@ class RenderResult:
     url: str | None = None  # a signed URL of the finished video (never stored)
     error_code: str | None = None  # the provider's own code, when it gives one
     error: str | None = None
+    title: str | None = None  # the title it was created with (carries the job's tag and attempt)

@@ -87,3 +87,62 @@ def test_import_with_the_bundled_sandbox_and_bad_input(cli: Any, tmp_path: Path)
     spec.write_text("version: 1\ncampaign: imp\nvideos: 3\n")
     invalid = cli.campaign({}, "import", str(spec), "--sandbox")
     assert invalid.returncode == 1 and "imp.yaml" in invalid.stderr and "Traceback" not in invalid.stderr
+
+
+HEYGEN = """\
+version: 1
+campaign: {name}
+provider: heygen
+avatars:
+  m: {{id: "look_0001_1"}}
+scripts:
+  s0: {{text: "First line for {{{{ avatar }}}}."}}
+  s1: {{text: "Second line for {{{{ avatar }}}}."}}
+  s2: {{text: "Third line for {{{{ avatar }}}}."}}
+videos:
+  - id: hg
+    avatars: [m]
+    scripts: [s0, s1, s2]
+    voice: en-US-1
+"""
+
+
+def test_import_rebuilds_the_heygen_renders_of_a_lost_lockfile_by_title(cli: Any, sandbox: Any, tmp_path: Path) -> None:
+    spec = tmp_path / "hgi.yaml"
+    spec.write_text(HEYGEN.format(name="hgi"))
+    env = sandbox.env()
+    assert cli.apply(env, spec).returncode == 0
+    made = lockfile.read(tmp_path / "hgi.lock.yaml", "hgi")
+    created = sandbox.stats()["heygen_videos_created"]
+    _forget_everything(spec)
+
+    dry = cli.campaign(env, "import", str(spec))
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.count("+ import videos.hg[") == 3 and "HeyGen" not in dry.stdout
+    done = cli.campaign(env, "import", str(spec), "--yes")
+    assert done.returncode == 0 and "Imported 3 videos" in done.stdout, done.stdout + done.stderr
+    rebuilt = lockfile.read(tmp_path / "hgi.lock.yaml", "hgi")
+    assert {k: r.video_ids for k, r in rebuilt.jobs.items()} == {k: r.video_ids for k, r in made.jobs.items()}
+    assert all(r.state == "succeeded" and r.idempotency_key == k for k, r in rebuilt.jobs.items())
+    assert cli.campaign(env, "plan", str(spec), "--detailed-exitcode").returncode == 0
+    assert cli.apply(env, spec).returncode == 0
+    assert sandbox.stats()["heygen_videos_created"] == created  # nothing rendered twice
+
+
+def test_apply_with_a_stale_lockfile_adopts_heygen_renders_by_title(cli: Any, sandbox: Any, tmp_path: Path) -> None:
+    spec = tmp_path / "hgs.yaml"
+    spec.write_text(HEYGEN.format(name="hgs").replace("scripts: [s0, s1, s2]", "scripts: [s0]"))
+    env = sandbox.env()
+    assert cli.apply(env, spec).returncode == 0
+    stale = (tmp_path / "hgs.lock.yaml").read_text()
+    spec.write_text(HEYGEN.format(name="hgs"))
+    assert cli.apply(env, spec).returncode == 0
+    created = sandbox.stats()["heygen_videos_created"]
+
+    (tmp_path / "hgs.lock.yaml").write_text(stale)
+    shutil.rmtree(tmp_path / ".campaign", ignore_errors=True)
+    late = cli.apply(env, spec)
+    assert late.returncode == 0, late.stderr
+    assert late.stderr.count("carries its tag") == 2
+    assert sandbox.stats()["heygen_videos_created"] == created  # 0 rendered twice
+    assert cli.campaign(env, "plan", str(spec), "--detailed-exitcode").returncode == 0

@@ -10,8 +10,9 @@ from runner.plan.model import Action, Change, Plan, Resume
 from runner.plan.requests import AvatarRequest
 from runner.providers.models import VideoInfo
 from runner.vocabulary.kinds import JobKind
-from runner.vocabulary.names import name_tag, tagged_video_name
+from runner.vocabulary.names import name_tag, render_title, tagged_video_name
 from runner.vocabulary.states import JobState
+from runner.vocabulary.tasks import RenderResult, TaskStatus
 
 
 def _job(script: str) -> Job:
@@ -61,3 +62,41 @@ def test_adopt_records_succeeded_jobs_with_the_video_and_leaves_the_rest() -> No
     record = lock.jobs[found.key]
     assert record.state == JobState.SUCCEEDED and record.video_ids == ("7500000000000000005",)
     assert record.request == dict(found.request) and absent.key not in lock.jobs
+
+
+def _render_job(script: str) -> Job:
+    request = {"avatar_id": "look_1", "script": script, "voice_id": "v", "aspect_ratio": "9:16"}
+    key = job_key("heygen_video", "heygen", request)
+    return Job(key, JobKind.HEYGEN_VIDEO, "heygen", request, (f"videos.hg[script={script}]",), name=script)
+
+
+def test_renders_are_adoptable_and_their_latest_attempt_is_found_by_title() -> None:
+    job = _render_job("hi")
+    plan = Plan(campaign="c", changes=(Change(Action.CREATE, job.key, job),), estimate=estimate(()))
+    assert adoption.adoptable(plan) == [job]
+    renders = [
+        RenderResult("r1", TaskStatus.FAILED, error="broke", title=render_title("hi", job.key, 1)),
+        RenderResult("r2", TaskStatus.SUCCEEDED, "r2", "https://x/r2.mp4", title=render_title("hi", job.key, 2)),
+        RenderResult("r3", TaskStatus.SUCCEEDED, "r3", title=f"hi~{name_tag(job.key)} copy"),  # not a tag
+    ]
+    lock, adopted = adoption.adopt_renders([job], renders, Lockfile(campaign="c"), now=5.0)
+    record = lock.jobs[job.key]
+    assert [(a.video_id, a.name) for a in adopted] == [("r2", render_title("hi", job.key, 2))]
+    assert record.state == JobState.SUCCEEDED and record.video_ids == ("r2",) and record.attempts == 2
+    assert record.idempotency_key == f"{job.key}:2" and record.finished_at == 5.0
+
+
+def test_a_render_attempt_the_lockfile_knows_is_not_adopted_again_and_others_keep_their_state() -> None:
+    failed_job, running_job = _render_job("a"), _render_job("b")
+    known = JobRecord("heygen_video", "heygen", JobState.FAILED, failed_job.addresses, attempts=1)
+    renders = [
+        RenderResult("r1", TaskStatus.FAILED, error="broke", title=render_title("a", failed_job.key, 1)),
+        RenderResult("r2", TaskStatus.RUNNING, title=render_title("b", running_job.key, 1)),
+    ]
+    start = Lockfile(campaign="c", jobs={failed_job.key: known})
+    lock, adopted = adoption.adopt_renders([failed_job, running_job], renders, start, now=1.0)
+    assert [a.key for a in adopted] == [running_job.key] and lock.jobs[failed_job.key] == known
+    running = lock.jobs[running_job.key]
+    assert running.state == JobState.SUBMITTED and running.task_ids == ("r2",) and not running.video_ids
+    failed = adoption.render_record(failed_job, renders[0], 1, now=1.0)
+    assert failed.state == JobState.FAILED and failed.error is not None and failed.error.message == "broke"

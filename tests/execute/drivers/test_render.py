@@ -18,7 +18,6 @@ from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Estimate, Plan
 from runner.plan.requests import RenderRequest
 from runner.providers.errors import OutcomeUnknown
-from runner.sandbox.docs_facts import heygen as heygen_docs
 from runner.vocabulary.kinds import Costs, JobKind, KindSpec, kind, register_kind, unregister_kind
 from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
 from runner.vocabulary.tasks import RenderResult, TaskStatus
@@ -62,7 +61,7 @@ class FakeRenders:
         disk = lockfile.read(self.lock_path, "acme").jobs
         self.calls.append((name, arg, {k: (r.state, r.task_ids) for k, r in disk.items()}))
 
-    def create_render(self, request: Mapping[str, str], idempotency_key: str) -> str:
+    def create_render(self, request: Mapping[str, str], idempotency_key: str, title: str) -> str:
         self._call("create", idempotency_key)
         render = self.renders.setdefault(idempotency_key, {"id": f"r{len(self.renders) + 1}", "polls": 0, **request})
         if self.lose_first:
@@ -125,4 +124,4 @@ def test_a_lost_create_reply_is_sent_again_under_the_same_key(acme: str, tmp_pat
 def test_heygen_videos_use_the_generic_driver_with_the_documented_bound() -> None:
     spec = kind(JobKind.HEYGEN_VIDEO)
     assert spec.driver == RENDER_DRIVER
-    assert spec.costs.processing_seconds == heygen_docs.RENDER_SECONDS
+    assert spec.costs.processing_seconds == 15 * 60  # "Renders typically take 5-15 minutes"

@@ -11,14 +11,13 @@ import httpx
 import pytest
 
 from runner import api_facts
-from runner.vocabulary.kinds import JobKind, kind
+from runner.sandbox.docs_facts import heygen as heygen_facts
 from runner.vocabulary.providers import HEYGEN, provider
 
 TOKEN = "sandbox-token"
 H = {"X-Api-Key": TOKEN}
 # The client's reading, from the registries, that the emulator is checked against.
 _SCRIPT_MAX_CHARS = provider(HEYGEN).script_max_chars or 0
-_RENDER_SECONDS = kind(JobKind.HEYGEN_VIDEO).costs.processing_seconds
 
 
 def _client(served: Any) -> httpx.Client:
@@ -273,7 +272,7 @@ def test_video_lifecycle_on_virtual_clock_and_media(served: Any) -> None:
         served.hooks.clock.advance(10)
         assert c.get(f"/v3/videos/{video_id}").json()["data"]["status"] == "processing"
         assert httpx.get(f"{served.heygen_url}/media/{video_id}.mp4").status_code == 404
-        served.hooks.clock.advance(_RENDER_SECONDS)
+        served.hooks.clock.advance(heygen_facts.RENDER_SECONDS)
         done = c.get(f"/v3/videos/{video_id}").json()["data"]
         assert done["status"] == "completed" and "failure_code" not in done and "error" not in done
         media = httpx.get(done["video_url"])
@@ -286,7 +285,7 @@ def test_failed_render(make_served: Any) -> None:
     served = make_served(task_failure_rate=1.0)
     with _client(served) as c:
         video_id = c.post("/v3/videos", json=_video_body()).json()["data"]["video_id"]
-        served.hooks.clock.advance(_RENDER_SECONDS + 1)
+        served.hooks.clock.advance(heygen_facts.RENDER_SECONDS + 1)
         view = c.get(f"/v3/videos/{video_id}").json()["data"]
         assert view["status"] == "failed" and view["failure_message"] and view["video_url"] is None
 
@@ -308,7 +307,7 @@ def test_idempotency_replay_whatever_the_body_and_expiry(served: Any) -> None:
         _assert_error(c.post("/v3/videos", json=_video_body(voice_id=""), headers={"Idempotency-Key": "k2"}), 400)
         assert c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "k2"}).status_code == 200
         assert len(served.hooks.state["heygen"]["videos"]) == 2
-        served.hooks.clock.advance(api_facts.HEYGEN_IDEMPOTENCY_WINDOW_SECONDS + 1)
+        served.hooks.clock.advance(heygen_facts.IDEMPOTENCY_WINDOW_SECONDS + 1)
         late = c.post("/v3/videos", json=_video_body(), headers={"Idempotency-Key": "k1"})
         assert late.status_code == 200 and late.json()["data"]["video_id"] != first.json()["data"]["video_id"]
         assert len(served.hooks.state["heygen"]["videos"]) == 3
