@@ -25,8 +25,9 @@ def records(lock_path: Path) -> Lockfile:
 
 
 def kill_at(process: subprocess.Popen[bytes], lock_path: Path, moment: Moment | None, delay: float) -> bool:
-    """SIGKILL the apply when `moment` holds for its lockfile (or after `delay` s); False if it had already ended."""
-    deadline = time.monotonic() + (5.0 if moment else delay)
+    """SIGKILL the apply when `moment` holds for its lockfile (else after `delay` s); False if it had already ended."""
+    # A moment comes soon after start-up; start-up itself can take seconds on a loaded machine (parallel tests).
+    deadline = time.monotonic() + (60.0 if moment else delay)
     while process.poll() is None and time.monotonic() < deadline:
         if moment is not None and moment(records(lock_path)):  # every read also checks the file parses
             break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import replace
@@ -39,14 +40,17 @@ def test_unreachable_provider_costs_no_attempt_and_a_later_apply_makes_everythin
     down = sandbox_factory()
     port, env = down.port, down.env()
     down.stop()  # connection refused: nothing can reach a server
-    spec = write_campaign(kit.campaign_text("down", 1, 2))
-    failed = kit.run(kit.apply_command(spec), {**env, "CAMPAIGN_TRANSIENT_ATTEMPTS": "2"}, timeout=120)
-    assert failed.returncode == 1, failed.stderr
-    assert "could not connect" in failed.stderr and "run again" in failed.stderr
-    assert "Traceback" not in failed.stderr
-    assert not lock_of(spec, "down").jobs  # no attempt, no failure for good: as if nothing was tried
-    plan = kit.run([*kit.apply_command(spec)[:3], "plan", str(spec), "--detailed-exitcode"], env)
-    assert plan.returncode == 2  # still work apply can do
+    with socket.socket() as held:  # bound, never listening: no server of a test running in parallel gets the port
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", port))
+        spec = write_campaign(kit.campaign_text("down", 1, 2))
+        failed = kit.run(kit.apply_command(spec), {**env, "CAMPAIGN_TRANSIENT_ATTEMPTS": "2"}, timeout=120)
+        assert failed.returncode == 1, failed.stderr
+        assert "could not connect" in failed.stderr and "run again" in failed.stderr
+        assert "Traceback" not in failed.stderr
+        assert not lock_of(spec, "down").jobs  # no attempt, no failure for good: as if nothing was tried
+        plan = kit.run([*kit.apply_command(spec)[:3], "plan", str(spec), "--detailed-exitcode"], env)
+        assert plan.returncode == 2  # still work apply can do
     with SandboxServer(SandboxConfig(speed=0.01, seed=1), port=port) as up:
         done = kit.run(kit.apply_command(spec), env)
         assert done.returncode == 0, done.stderr

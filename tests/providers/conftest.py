@@ -72,10 +72,18 @@ def scripted() -> Iterator[Scripted]:
         yield script
 
 
-@pytest.fixture(scope="module")
-def unused_port() -> int:
-    """A loopback port nothing listens on (bound then released)."""
+@contextlib.contextmanager
+def holding(port: int = 0) -> Iterator[int]:
+    """Keep a loopback port bound but not listening: connections are refused, and no server of a test running
+    in parallel is given the port meanwhile (a released port can be handed out again at once)."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a server that just closed it may leave TIME_WAIT
+        sock.bind(("127.0.0.1", port))
+        yield int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def unused_port() -> Iterator[int]:
+    """A loopback port nothing listens on, held for the module."""
+    with holding() as port:
+        yield port

@@ -7,11 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from runner.lock import lockfile
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
-from tests.providers.conftest import Scripted, serving
+from tests.providers.conftest import Scripted, holding, serving
 
 SPEC = """\
 version: 1
@@ -69,12 +70,15 @@ def test_a_pending_job_and_an_unreachable_provider_end_with_one_message(tmp_path
     with serving(Scripted(replies=[(200, empty), (504, "<html>gateway timeout</html>")])) as gateway:
         env["TIKTOK_API_BASE_URL"] = gateway.base_url
         first = apply(spec, env)
-    assert first.returncode == 1 and "Traceback" not in first.stderr, first.stderr
-    assert sum(s.startswith("POST") for s in gateway.seen) == 1  # the create was not sent again
-    pending = [
-        r for r in lockfile.read(spec.with_name("edges.lock.yaml"), "edges").jobs.values() if r.state == "pending"
-    ]
-    assert pending, "the create whose outcome is unknown stays pending"
-    second = apply(spec, env)  # the same URL, now refusing connections
+    # The same URL, now refusing connections: the port stays bound (not listening) so that no server of a test
+    # running in parallel is given it meanwhile.
+    with holding(int(urlsplit(gateway.base_url).port or 0)):
+        assert first.returncode == 1 and "Traceback" not in first.stderr, first.stderr
+        assert sum(s.startswith("POST") for s in gateway.seen) == 1  # the create was not sent again
+        pending = [
+            r for r in lockfile.read(spec.with_name("edges.lock.yaml"), "edges").jobs.values() if r.state == "pending"
+        ]
+        assert pending, "the create whose outcome is unknown stays pending"
+        second = apply(spec, env)
     assert second.returncode == 1, second.stderr
     assert "gave up after" in second.stderr and "Traceback" not in second.stderr

@@ -36,17 +36,17 @@ def test_heygen_catalog_idempotent_render_and_media(sandbox: SandboxServer) -> N
         args = {"avatar_id": looks[0].id, "script": "Hello.", "voice_id": "voice_0001", "aspect_ratio": "1:1"}
         video_id = heygen.create_video(**args, idempotency_key="k")
         assert heygen.create_video(**args, idempotency_key="k") == video_id  # replayed, not re-made
-        for _ in range(200):
+        for _ in range(600):  # up to a minute; the render takes a fraction of a second
             video = heygen.get_video(video_id)
             if video.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED):
                 break
-            clock.sleep(10)
+            clock.sleep(0.1)
         assert (
             video.status == TaskStatus.SUCCEEDED
             and video.video_url
             and video.video_url.endswith(f"/media/{video_id}.mp4")
         )
-        media = httpx.get(video.video_url)
+        media = httpx.get(video.video_url, timeout=60)  # the first download renders it
         assert media.status_code == 200 and media.headers["content-type"] == "video/mp4"
     stats = sandbox.stats()
     assert stats["heygen_videos_created"] == 1

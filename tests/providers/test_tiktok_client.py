@@ -148,7 +148,7 @@ def test_every_method_over_real_http(sandbox: SandboxServer) -> None:
     assert created[0].package_id == "k" and created[0].task_id
     task = c.get_avatar_tasks([created[0].task_id])[0]
     while task.status != TaskStatus.SUCCEEDED:
-        c.clock.sleep(10)
+        c.clock.sleep(0.25)
         task = c.get_avatar_tasks([created[0].task_id])[0]
     assert task.video_id and task.preview_url
     c.rename_video(task.video_id, "renamed")
@@ -157,7 +157,7 @@ def test_every_method_over_real_http(sandbox: SandboxServer) -> None:
     task_ids = c.create_refresh_task(stock, ["SWAP_MUSIC"], None)
     refresh = c.get_refresh_tasks(task_ids)[0]
     while refresh.status != TaskStatus.SUCCEEDED:
-        c.clock.sleep(10)
+        c.clock.sleep(0.25)
         refresh = c.get_refresh_tasks(task_ids)[0]
     assert [v.video_id for v in c.list_refresh_videos()] == [refresh.video_id]
     with pytest.raises(PermanentError):

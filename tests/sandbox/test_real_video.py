@@ -54,7 +54,7 @@ def finished(sb: SandboxServer, path: str, task_id: str, **extra: str) -> dict[s
 
 
 def download(url: str, to: Path) -> Path:
-    reply = httpx.get(url)
+    reply = httpx.get(url, timeout=60)  # the sandbox renders the video on its first download
     assert reply.status_code == 200 and reply.headers["content-type"] == "video/mp4"
     to.write_bytes(reply.content)
     return to

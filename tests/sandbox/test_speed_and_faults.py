@@ -152,7 +152,7 @@ def test_preview_url_lifetime_is_a_knob(start: Any) -> None:
     [task] = get_tasks(sb, [task_id])
     expires = int(httpx.URL(task["preview_url"]).params["x-expires"])
     assert before + 1.0 <= expires <= time.time() + 2.0  # rounded up to a whole second
-    assert httpx.get(task["preview_url"]).status_code == 200
+    assert httpx.get(task["preview_url"], timeout=60).status_code == 200  # the first download renders the video
     while time.time() <= expires + 0.05:
         time.sleep(0.1)
     assert httpx.get(task["preview_url"]).status_code == 403
@@ -308,4 +308,4 @@ def test_a_state_saved_on_a_clock_ahead_is_brought_back_to_now(start: Any, tmp_p
     assert saved > time.time() + 3600  # the saving server's clock ran ahead
     sb = start(state_file=state_file)
     [task] = get_tasks(sb, [task_id])
-    assert task["status"] == "SUCCESS" and httpx.get(task["preview_url"]).status_code == 200
+    assert task["status"] == "SUCCESS" and httpx.get(task["preview_url"], timeout=60).status_code == 200

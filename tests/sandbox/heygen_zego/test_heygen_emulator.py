@@ -275,7 +275,7 @@ def test_video_lifecycle_on_virtual_clock_and_media(served: Any) -> None:
         served.hooks.clock.advance(heygen_facts.RENDER_SECONDS)
         done = c.get(f"/v3/videos/{video_id}").json()["data"]
         assert done["status"] == "completed" and "failure_code" not in done and "error" not in done
-        media = httpx.get(done["video_url"])
+        media = httpx.get(done["video_url"], timeout=60)  # the first download renders it
         assert media.status_code == 200 and media.headers["content-type"] == "video/mp4"
         assert media.content[4:8] == b"ftyp"
         _assert_error(c.get("/v3/videos/deadbeef"), 404)

@@ -82,7 +82,7 @@ def test_a_produced_video_can_be_uploaded_and_refreshed(sandbox: SandboxServer) 
 
 def test_media_is_unique_per_video_with_content_md5(sandbox: SandboxServer) -> None:
     first, second = finished_avatar_video(sandbox, "a"), finished_avatar_video(sandbox, "b")
-    one, two = httpx.get(first["preview_url"]), httpx.get(second["preview_url"])
+    one, two = httpx.get(first["preview_url"], timeout=60), httpx.get(second["preview_url"], timeout=60)  # renders
     assert one.content != two.content and 5_000 <= len(one.content) <= 200_000
     assert one.headers["content-md5"] == base64.b64encode(hashlib.md5(one.content).digest()).decode()
 
@@ -91,7 +91,9 @@ def test_each_task_get_returns_a_fresh_preview_url(sandbox: SandboxServer) -> No
     task = finished_avatar_video(sandbox)
     time.sleep(1.05)  # expiry stamps are whole seconds: the next one is a new URL
     again = call(sandbox, "GET", TASK_GET, task_ids=[task["task_id"]])["data"]["list"][0]
-    assert again["preview_url"] != task["preview_url"] and httpx.get(again["preview_url"]).status_code == 200
+    assert (
+        again["preview_url"] != task["preview_url"] and httpx.get(again["preview_url"], timeout=60).status_code == 200
+    )
 
 
 def test_failed_refresh_tasks_make_no_video(sandbox_factory: Any) -> None:

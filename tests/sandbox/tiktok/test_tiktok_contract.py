@@ -140,7 +140,7 @@ def test_lifecycle_success_preview_url_and_media(sandbox: SandboxServer) -> None
     )
     done = wait_success(sandbox, task_id)
     assert done["status"] == "SUCCESS" and done["video_name"] == "my-video" and done["avatar_video_id"]
-    media = httpx.get(done["preview_url"])
+    media = httpx.get(done["preview_url"], timeout=60)  # the first download renders it
     assert media.status_code == 200 and media.headers["content-type"] == "video/mp4" and media.content[4:8] == b"ftyp"
 
 
@@ -167,9 +167,9 @@ def test_preview_url_expires_after_6_hours_and_forged_urls_are_refused(sandbox_f
     done = wait_success(sb, created)
     url = done["preview_url"]
     assert httpx.get(url.replace("x-signature=", "x-signature=0")).status_code == 403
-    assert httpx.get(url).status_code == 200
+    assert httpx.get(url, timeout=60).status_code == 200  # the first download renders the video
     clock.advance(6 * 3600 - 60)
-    assert httpx.get(url).status_code == 200
+    assert httpx.get(url, timeout=60).status_code == 200
     clock.advance(120)
     assert httpx.get(url).status_code == 403
 
