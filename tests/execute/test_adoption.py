@@ -7,7 +7,7 @@ from runner.lock.records import JobRecord, Lockfile
 from runner.plan.estimate import estimate
 from runner.plan.job import Job, job_key
 from runner.plan.model import Action, Change, Plan, Resume
-from runner.plan.requests import AvatarRequest
+from runner.plan.requests import AvatarRequest, RenderRequest
 from runner.providers.models import VideoInfo
 from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.names import name_tag, render_title, tagged_video_name
@@ -65,9 +65,9 @@ def test_adopt_records_succeeded_jobs_with_the_video_and_leaves_the_rest() -> No
 
 
 def _render_job(script: str) -> Job:
-    request = {"avatar_id": "look_1", "script": script, "voice_id": "v", "aspect_ratio": "9:16"}
-    key = job_key("heygen_video", "heygen", request)
-    return Job(key, JobKind.HEYGEN_VIDEO, "heygen", request, (f"videos.hg[script={script}]",), name=script)
+    payload = RenderRequest("look_1", script, (("voice_id", "v"), ("aspect_ratio", "9:16")))
+    key = job_key("heygen_video", "heygen", payload.canonical())
+    return Job(key, JobKind.HEYGEN_VIDEO, "heygen", payload, (f"videos.hg[script={script}]",), name=script)
 
 
 def test_renders_are_adoptable_and_their_latest_attempt_is_found_by_title() -> None:

@@ -93,9 +93,9 @@ class SynthyClient(HttpApi):
             raise TransientError(*error, http_status=response.status_code)
         raise PermanentError(*error, http_status=response.status_code)
 
-    def create_render(self, request: dict[str, str], idempotency_key: str) -> str:
+    def create_render(self, request: dict[str, str], idempotency_key: str, title: str) -> str:
         """POST /renders: the render's id."""
-        body = {"avatar": request["avatar_id"], "text": request["script"]}
+        body = {"avatar": request["avatar_id"], "text": request["script"], "title": title}
         call = Call("POST", "/renders", json=body, headers={"Idempotency-Key": idempotency_key})
         return str(self.send(call, self._classify)["id"])
 

@@ -18,7 +18,6 @@ from click.testing import CliRunner
 
 from runner.campaignfile.load import load_spec
 from runner.cli import cli
-from runner.clock import FakeClock
 from runner.execute.engine import ApplyResult, EngineStopped, ExecuteOptions, Providers, execute
 from runner.lock import lockfile
 from runner.lock.lockfile import Lockfile
@@ -28,6 +27,7 @@ from runner.providers.config import settings_from_env
 from runner.providers.heygen import HeyGenClient
 from runner.sandbox.server import SandboxServer
 from runner.vocabulary.names import name_tag
+from tests.fake_clock import FakeClock
 
 DAY = 24 * 3600.0
 CREATE = "heygen POST /v3/videos"

@@ -8,24 +8,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import cast
 
 import pytest
 
-from runner.clock import FakeClock
 from runner.execute.engine import ApplyResult, ExecuteOptions, Providers, execute
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
 from runner.plan.job import Job
 from runner.plan.model import Action, Change, Estimate, Plan, Resume
-from runner.vocabulary.kinds import JobKind, KindSpec, register_kind, unregister_kind
+from runner.plan.requests import RenderRequest
+from runner.vocabulary.kinds import KindSpec, register_kind, unregister_kind
 from runner.vocabulary.names import name_tag
 from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
 from runner.vocabulary.states import JobState
 from runner.vocabulary.tasks import RenderResult, TaskStatus
+from tests.fake_clock import FakeClock
 
 WINDOW = 3600.0
-REQUEST = {"avatar_id": "a1", "script": "One."}
+REQUEST = RenderRequest("a1", "One.")
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ class Renders:
         return [r for r in self.made if title in (r.title or "")]
 
 
-JOB = Job("ac-0123456789abcdef", cast(JobKind, "acme_video"), "acme", REQUEST, ("one",), name="one")
+JOB = Job("ac-0123456789abcdef", "acme_video", "acme", REQUEST, ("one",), name="one")
 
 
 def run(tmp_path: Path, fake: Renders, lock: Lockfile, change: Change, clock: FakeClock) -> ApplyResult:
@@ -108,7 +108,7 @@ def _pending(clock: FakeClock, age: float) -> JobRecord:
         video_name=f"one~{name_tag(JOB.key)}:2",
         attempts=2,
         submitted_at=clock.time() - age,
-        request=REQUEST,
+        request=REQUEST.canonical(),
         idempotency_key=f"{JOB.key}:2",
     )
 

@@ -68,7 +68,6 @@ def test_facts_the_registries_hold_agree_with_the_emulator() -> None:
     assert provider(TIKTOK).script_max_chars == tiktok.SCRIPT_MAX_CHARS
     assert provider(HEYGEN).script_max_chars == heygen.SCRIPT_MAX_CHARS
     assert kind(JobKind.REFRESH_VIDEO).costs.processing_seconds == tiktok.REFRESH_PROCESSING_SECONDS
-    assert kind(JobKind.HEYGEN_VIDEO).costs.processing_seconds == heygen.RENDER_SECONDS
 
 
 def test_every_task_status_word_is_one_the_client_reads() -> None:
