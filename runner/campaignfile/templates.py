@@ -99,9 +99,10 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """Check width arguments of string methods (`ljust`, `center`, `format`, `replace`...) first."""
-        owner = getattr(__obj, "__self__", None)
+        method = getattr(__obj, "__wrapped__", __obj)  # Jinja 3.1.5+ wraps str.format in its own function
+        owner = getattr(method, "__self__", None)
         if isinstance(owner, str):
-            name = getattr(__obj, "__name__", "")
+            name = getattr(method, "__name__", "")
             if name in ("format", "format_map"):
                 __self.check_format(owner, (*args, *kwargs.values()))
             elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
