@@ -9,10 +9,14 @@ from runner.atomic import TEMP_SUFFIX
 from runner.errors import LockfileError
 from runner.lock import lockfile
 from runner.lock.records import Lockfile
+from runner.vocabulary.kinds import kinds
 from runner.workspace import Workspace
 
-# What the engine names a download (`<key>-<video id>.mp4`); nothing else in the folder is ever touched.
-ARTIFACT_NAME = re.compile(r"^(av|up|rf|hg)-[0-9a-f]{16}-[^/]+\.mp4$")
+
+def artifact_name() -> re.Pattern[str]:
+    """What the engine names a download (`<key>-<video id>.mp4`, a key of any kind but a twin's); nothing else is touched."""
+    prefixes = "|".join(sorted(k.prefix for k in kinds() if not k.twin))
+    return re.compile(rf"^({prefixes})-[0-9a-f]{{16}}-[^/]+\.mp4$")
 
 
 def referenced(lock: Lockfile, lock_path: Path) -> set[Path]:
@@ -24,10 +28,10 @@ def orphan_artifacts(folder: Path, kept: set[Path]) -> list[Path]:
     """Downloads in `folder` that no lockfile keeps, plus temp files of interrupted downloads; sorted."""
     if not folder.is_dir():
         return []
-    orphans = []
+    orphans, pattern = [], artifact_name()
     for path in sorted(folder.iterdir()):
         interrupted = path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
-        if path.is_file() and (ARTIFACT_NAME.match(path.name) or interrupted) and path.resolve() not in kept:
+        if path.is_file() and (pattern.match(path.name) or interrupted) and path.resolve() not in kept:
             orphans.append(path)
     return orphans
 
