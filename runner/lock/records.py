@@ -11,6 +11,7 @@ import jsonschema
 import yaml
 
 from runner.errors import LockfileError
+from runner.lock import markers
 from runner.lock import world as worlds
 from runner.lock.world import World
 from runner.paths import package_json
@@ -237,6 +238,9 @@ def _without_comments(text: str) -> str:
 
 def loads(text: str, source: str = "<lockfile>") -> Lockfile:
     """Parse lockfile text."""
+    conflicted = markers.conflict_line(text)
+    if conflicted is not None:
+        raise LockfileError(markers.conflict_message(source, conflicted))
     try:
         body = _without_comments(text)
         data = json.loads(body) if body.startswith("{") else None
