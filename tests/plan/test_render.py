@@ -197,9 +197,8 @@ def test_replace_and_rename_show_field_diffs_with_word_highlight(
     assert "replaces av-" in text and "the request changed" not in text
     markdown = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--format", "markdown"]).stdout
     assert "<del>Dry </del><ins>Warm </ins>feet or your money back." in markdown
-    assert all(
-        len(line) < 200 for line in markdown.split("<pre>~ script: ")[1].split("</pre>")[0].split("&#10;")
-    )  # wrapped
+    script_diff = markdown.split("<blockquote>~ script: ")[1].split("</blockquote>")[0]
+    assert "&#10;" not in script_diff and "<br>" not in script_diff  # one line in the script: no break added
     # a name-only change is a rename with its own diff
     spec.write_text(REVIEW_SPEC.replace("{{ avatar }}-{{ product | slug }}", "{{ avatar }}-boot-{{ product | slug }}"))
     text = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock)]).stdout
@@ -219,7 +218,9 @@ def test_markdown_escapes_everything_user_written(write_spec: Callable[..., Path
     assert "<img" not in text and "`</b>" not in text and "@octocat" not in text
     assert "](javascript" not in text and "**bold**" not in text
     assert "&lt;img src=x onerror=y&gt;" in text and "&lt;/b&gt;" in text
-    assert text.count("<details>") == text.count("</details>") and text.count("<pre>") == text.count("</pre>")
+    assert text.count("<details>") == text.count("</details>") and text.count("<blockquote>") == text.count(
+        "</blockquote>"
+    )
 
 
 def _big_spec(write_spec: Callable[..., Path], jobs: int) -> Path:
@@ -254,7 +255,7 @@ def test_200_job_markdown_plan_fits_and_shrinks_scripts_first(write_spec: Callab
     assert len(tight) <= 60_000 and tight.count("<p><code>+</code>") == 200
     dropped = 200 - tight.count("<details>")
     assert dropped > 0 and f"{dropped} script bodies left out" in tight and "<code>campaign show p.plan</code>" in tight
-    assert tight.count("<pre>") == tight.count("</pre>") == 200 - dropped
+    assert tight.count("<blockquote>") == tight.count("</blockquote>") == 200 - dropped
     blocks = tight.split("\n\n")
     first = next(b for b in blocks if "product=Product 0&#93;" in b and "avatar=a" in b)
     last = next(b for b in blocks if "product=Product 99&#93;" in b and "avatar=b" in b)
@@ -292,3 +293,13 @@ def test_fields_name_voice_aspect_hook_and_strategies() -> None:
         "avatar_video", {"avatar_id": "name:Tom in blue", "script": "x"}, ["videos.g[avatar=tom,script=s]"]
     )
     assert named["avatar"] == "tom (name 'Tom in blue', id known after apply)"
+
+
+def test_markdown_scripts_keep_their_own_lines_and_are_never_hard_wrapped(write_spec: Callable[..., Path]) -> None:
+    long_line = " ".join(["Waterproof boots for every winter morning."] * 6)
+    spec = write_spec(REVIEW_SPEC.replace("Dry feet", long_line + "\\nSecond line."))
+    result = CliRunner().invoke(plan_command, [str(spec), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    body = result.stdout.split("</summary><blockquote>")[1].split("</blockquote>")[0]
+    assert body.startswith(long_line + "<br>Second line.")
+    assert "&#10;" not in body
