@@ -180,6 +180,16 @@ def test_lost_create_reply_is_adopted_from_the_video_list(tmp_path: Path) -> Non
     assert len(adopted) == 5 and all(r.state == "succeeded" and r.video_ids for r in adopted)
 
 
+def test_a_rename_sends_the_name_cut_as_a_create_does(tmp_path: Path) -> None:
+    _apply(tmp_path)
+    long = "winter-boots-campaign-for-the-northern-stores"  # 45 characters before the avatar and script
+    fake, result = _apply(tmp_path, name=long)
+    renames = [c[1][1] for c in fake.calls if c[0] == "rename"]
+    assert len(renames) == 6
+    assert all(len(name) == 50 and name[:39] == (long + "-a-s1")[:39] and name[39] == "~" for name in renames)
+    assert {r.video_name for r in result.lockfile.jobs.values() if r.kind == "avatar_video"} == set(renames)
+
+
 def test_rename_then_forget(tmp_path: Path) -> None:
     _apply(tmp_path)
     fake, result = _apply(tmp_path, name="w")

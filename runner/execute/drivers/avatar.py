@@ -160,7 +160,7 @@ class AvatarVideos(DriverBase):
             super().rename(key)
             return
         tiktok = tiktok_api(self.client())
-        new_name = tagged_video_name(job.name or key, key, limit=facts.RENAME_MAX_CHARS)
+        new_name = tagged_video_name(job.name or key, key)  # cut as on create: docs/campaign-format.md
         video_id = record.video_ids[0]
 
         def renamed(_: None) -> None:
