@@ -29,11 +29,11 @@ COLUMNS = (
 
 
 def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, Any]]:
-    """Every video the campaign wants, in file order, with what the lockfile knows of it (uploads are not videos)."""
+    """Every video the campaign wants, in file order, with what the lockfile knows of it (uploads and twins are not)."""
     known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
     rows: list[dict[str, Any]] = []
     for job in graph.jobs.values():
-        if kinds.kind(job.kind).free:
+        if not kinds.kind(job.kind).makes_videos:  # uploads and digital twins are not videos to place
             continue
         record = lock.jobs.get(job.key)
         video_ids = list(record.video_ids) if record and record.video_ids else [""]

@@ -69,9 +69,19 @@ def summary(data: Mapping[str, Any] | Plan) -> str:
     )
 
 
+def twin_looks(plan: Plan) -> dict[str, str]:
+    """Each digital twin's look id the lockfile records (twin job key -> look id): its videos render that look."""
+    return {
+        c.key: str(c.record.twin["look_id"])
+        for c in plan.changes
+        if c.record is not None and c.record.twin and c.record.twin.get("look_id")
+    }
+
+
 def plan_data(plan: Plan) -> dict[str, Any]:
     """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this."""
     changes = []
+    looks = twin_looks(plan)
     for change in plan.changes:
         job, record = change.job, change.record
         kind = job.kind if job else (record.kind if record else "")
@@ -82,7 +92,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             previous = {
                 "state": record.state,
                 "name": record.name,
-                "fields": request_fields(record.kind, record.request, record.addresses),
+                "fields": request_fields(record.kind, record.request, record.addresses, looks),
                 "video_ids": list(record.video_ids),
                 "task_ids": list(record.task_ids),
             }
@@ -95,7 +105,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "addresses": addresses,
                 "name": name,
                 "video_name": provider_name(kind, change.key, name) if job else (record.video_name if record else None),
-                "fields": request_fields(kind, job.request, addresses) if job else {},
+                "fields": request_fields(kind, job.request, addresses, looks) if job else {},
                 "request": dict(job.request) if job else None,
                 "depends_on": list(job.depends_on) if job else [],
                 "expected_videos": job.expected_videos if job else 0,

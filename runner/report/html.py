@@ -51,6 +51,14 @@ def render_gallery(campaign: str, cards: tuple[Card, ...], lock_name: str, sandb
     """The gallery page as a string; deterministic for the same cards."""
     counted = Counter(card.state for card in cards)
     counts = [(str(state), counted[state]) for state in CardState if counted[state]]
+    twins = sum(1 for card in cards if card.is_twin)
     return _template().render(
-        campaign=campaign, cards=cards, filters=filters_for(cards), counts=counts, lock_name=lock_name, sandbox=sandbox
+        campaign=campaign,
+        cards=cards,
+        filters=filters_for(cards),
+        counts=counts,
+        lock_name=lock_name,
+        sandbox=sandbox,
+        videos=len(cards) - twins,
+        twins=twins,
     )
