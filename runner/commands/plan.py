@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from runner.execute.downloads import needs_downloads
 from runner.gitops.comment import comment_body, labels_for, write_text
 from runner.options import format_option, lock_option, selection_options, spec_argument
 from runner.plan.budget import check_budget
@@ -66,6 +68,8 @@ def command(
     if note is not None:
         click.echo(note, err=True)
     plan = reviewed(planned, Review(Selection(targets, excludes, replaces, sample), max_videos))
+    if planned.spec.apply.download:  # what apply would fetch again: not a change to pay for, but not "No changes"
+        plan = replace(plan, missing_downloads=tuple(needs_downloads(planned.lock, planned.lock_path.parent)))
     if out is not None:  # saved first: a plan that cannot be saved is not shown as if it were
         write_plan_file(out, plan, spec)
     full_plan = f"campaign show {out}" if out is not None else f"campaign plan {spec}"

@@ -89,6 +89,7 @@ class Downloads:
         self.lock_dir = ledger.journal.path.parent
         self.http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
         self.requests = 0
+        self.failures: dict[str, str] = {}  # job key -> why its download or fresh URLs failed this run
         self.jobs = jobs
         self._refresh_sources: frozenset[str] | None = None
 
@@ -145,6 +146,7 @@ class Downloads:
         """No fresh URLs this time: the next apply tries again (unless the whole run must stop)."""
         if isinstance(exc, RunStopped):
             raise exc
+        self.failures[key] = f"no fresh URL: {exc}"
         self.ports.reporter.job_event(key, "download failed", str(exc))
 
     def downloaded(self, key: str, result: tuple[Artifact, VideoCheck]) -> None:
@@ -155,10 +157,12 @@ class Downloads:
             return
         kept = tuple(a for a in record.artifacts if a.video_id != artifact.video_id)
         self.ledger.amend(key, artifacts=tuple(sorted(kept + (artifact,), key=lambda a: a.video_id)))
+        self.failures.pop(key, None)
         self.ports.reporter.job_event(key, "downloaded", artifact.path)
         if not check.ok and record.state == JobState.SUCCEEDED:
             self.ledger.reject(key, f"video {artifact.video_id} failed the post-render check: {check.reason}")
 
     def not_downloaded(self, key: str, exc: BaseException) -> None:
-        """A failed download: reported; the next apply fetches it again."""
+        """A failed download: reported (apply exits 1); the next apply fetches it again."""
+        self.failures[key] = type(exc).__name__
         self.ports.reporter.job_event(key, "download failed", f"{type(exc).__name__}; the next apply retries it")

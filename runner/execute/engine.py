@@ -246,6 +246,11 @@ class Engine:
             waiting=keys(Phase.ASKING),
             consent=keys(Phase.CONSENT),
             consent_urls=dict(self.ledger.consent_urls),
+            renamed=tuple(sorted(set(self.ledger.renamed))),
+            forgotten=tuple(sorted(self.ledger.forgotten)),
+            rename_failures=dict(self.ledger.rename_failures),
+            videos_paid=self.ledger.videos_paid,
+            download_failures=dict(self.downloads.failures),
             unfinished=keys(Phase.WAITING, Phase.READY, Phase.CREATING, Phase.POLLING, Phase.ADOPTING),
         )
 

@@ -30,7 +30,11 @@ class Ledger:
         self.release = release  # queues a run whose dependencies all succeeded
         self.clock = clock
         self.reporter = reporter
-        self.videos_created = 0
+        self.videos_created = 0  # videos this run's jobs finished with (a failed render makes none)
+        self.videos_paid = 0  # videos this run's accepted creates pay for, failed renders included
+        self.renamed: list[str] = []  # jobs this run renamed (at the provider or in the lockfile)
+        self.forgotten: list[str] = []  # jobs this run dropped from the lockfile
+        self.rename_failures: dict[str, str] = {}  # job key -> why its rename failed (the next apply tries again)
         self.reasons: dict[str, str] = {}  # why the plan re-renders a job (`--replace SEL`)
         self.replaces: dict[str, str] = {}  # new key -> the key it replaces (dropped once the new one succeeded)
         self.consent_urls: dict[str, str] = {}  # job key -> the URL a person must visit (memory only: never written)
@@ -56,6 +60,11 @@ class Ledger:
     def amend(self, key: str, **fields: Any) -> None:
         """Change fields of a record that are not its state (a twin's status, a name, artifacts)."""
         self.journal.update(key, **fields)
+
+    def rename(self, key: str, **fields: Any) -> None:
+        """A job got its new name (`name`, and `video_name` when the provider's name changed)."""
+        self.journal.update(key, **fields)
+        self.renamed.append(key)
 
     # --- state changes -----------------------------------------------------------------------
     def write_ahead(self, run: JobRun, *, keep_videos: bool = False, **fields: Any) -> JobRecord:
@@ -112,7 +121,7 @@ class Ledger:
         """The create's reply: record its task ids (and count the videos it pays for), then poll."""
         row = transition(self._state_of(run.key), Event.ACCEPTED)
         self.journal.update(run.key, state=JobState(row.to), task_ids=task_ids, error=None)
-        self.videos_created += videos
+        self.videos_paid += videos
         run.phase, run.accepted_at, run.missing = Phase.POLLING, self.clock.monotonic(), 0
 
     def succeed(self, run: JobRun, event: Event, video_ids: tuple[str, ...], **fields: Any) -> None:
@@ -128,6 +137,7 @@ class Ledger:
             **fields,
         )
         run.phase = Phase.DONE
+        self.videos_created += len(video_ids)  # uploads and twins finish with none
         old = self.replaces.get(run.key)
         if old is not None and old != run.key:
             self.journal.drop([old])
@@ -180,6 +190,7 @@ class Ledger:
     def forget(self, key: str) -> None:
         """A job the plan forgets: its record is dropped (providers delete nothing)."""
         self.journal.drop([key])
+        self.forgotten.append(key)
         self.reporter.job_event(key, "forgotten")
 
     # --- this run only -----------------------------------------------------------------------

@@ -164,3 +164,8 @@ class ApplyResult:
     unfinished: tuple[str, ...] = ()  # not finished when the run stopped (interrupt, transient budget)
     consent: tuple[str, ...] = ()  # digital twins waiting on their subject's consent, and their videos
     consent_urls: Mapping[str, str] = field(default_factory=dict)  # printed for the subject; never written
+    renamed: tuple[str, ...] = ()  # given their new names (at the provider, or in the lockfile)
+    forgotten: tuple[str, ...] = ()  # dropped from the lockfile (providers delete nothing)
+    rename_failures: Mapping[str, str] = field(default_factory=dict)  # job key -> why; the next apply tries again
+    videos_paid: int = 0  # videos the accepted creates pay for, failed renders included
+    download_failures: Mapping[str, str] = field(default_factory=dict)  # job key -> why; the next apply tries again

@@ -97,6 +97,7 @@ class Plan:
         default_factory=dict
     )  # the selectors of a partial plan (select.Selection.to_data)
     budget: Mapping[str, Any] = field(default_factory=dict)  # quota delta, lifetime total, limits (budget.budget_data)
+    missing_downloads: tuple[str, ...] = ()  # succeeded jobs whose videos are not on disk: apply fetches them, unpaid
 
     @property
     def has_changes(self) -> bool:

@@ -60,12 +60,22 @@ def summary(data: Mapping[str, Any] | Plan) -> str:
     )
     if c.get("blocked"):
         line += f" {c['blocked']} blocked."
+    missing = len(data.get("missing_downloads") or ())
+    downloads = (
+        f" The videos of {plural(missing, 'job')} are not on disk: apply downloads them again (nothing is paid for)."
+        if missing
+        else ""
+    )
     if not any(c.get(a, 0) for a in SHOWN if a != "blocked"):
-        return line + " No changes."
+        return line + (" Nothing to generate." + downloads if missing else " No changes.")
     est = data["estimate"]
-    return line + (
-        f" {plural(est['videos'], 'video')} will be generated (quota),"
-        f" ~{est['api_calls']} API calls, ETA ~{duration(est['eta_seconds'])}."
+    return (
+        line
+        + (
+            f" {plural(est['videos'], 'video')} will be generated (quota),"
+            f" ~{est['api_calls']} API calls, ETA ~{duration(est['eta_seconds'])}."
+        )
+        + downloads
     )
 
 
@@ -127,6 +137,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "estimate": {"videos": est.videos, "api_calls": est.api_calls, "eta_seconds": est.eta_seconds},
         "selection": dict(plan.selection),
         "budget": dict(plan.budget),
+        **({"missing_downloads": list(plan.missing_downloads)} if plan.missing_downloads else {}),
         "changes": changes,
         "warnings": list(plan.warnings),
     }

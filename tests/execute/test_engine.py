@@ -168,6 +168,7 @@ def test_failed_task_is_recorded_and_its_dependents_skipped(tmp_path: Path) -> N
     failed = [result.lockfile.jobs[k] for k in result.failed]
     assert all(r.error is not None and r.error.code == "TASK_FAILED" for r in failed)
     assert len(result.skipped) == 2  # the upload and the refresh of the failed source
+    assert result.videos_created == 4 and result.videos_paid == 6  # failed renders were paid for, made nothing
     assert not [c for c in fake.calls if c[0] in ("upload", "refresh")]
 
 
@@ -196,6 +197,7 @@ def test_rename_then_forget(tmp_path: Path) -> None:
     renames = [c for c in fake.calls if c[0] == "rename"]
     assert len(renames) == 6 and all(c[1][1].startswith("w-") and "~" in c[1][1] for c in renames)
     assert not [c for c in fake.calls if c[0] == "create"]
+    assert len(result.renamed) == 6 and result.forgotten == () and result.videos_created == 0
     spec = tmp_path / "c.yaml"
     spec.write_text(SPEC.replace("NAME", "w").replace("scripts: [s1, s2, s3]", "scripts: [s1]"))
     planned = make_plan(spec)
@@ -210,3 +212,22 @@ def test_rename_then_forget(tmp_path: Path) -> None:
     )
     assert len(result.lockfile.jobs) == 4
     assert len(lockfile.read(planned.lock_path, "fake").jobs) == 4
+    assert len(result.forgotten) == 4 and set(result.forgotten).isdisjoint(result.lockfile.jobs)
+
+
+def test_a_download_that_fails_is_in_the_result_and_the_job_stays_succeeded(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    fake = FakeTikTok(planned.lock_path)
+    result = execute(
+        planned.plan,
+        planned.lock,
+        planned.lock_path,
+        Providers({"tiktok": fake}),
+        ExecuteOptions(parallelism=1, artifacts_dir=tmp_path / "artifacts"),
+        clock=FakeClock(),
+    )
+    avatar_keys = {k for k, r in result.lockfile.jobs.items() if r.kind == "avatar_video"}
+    assert avatar_keys and set(result.download_failures) >= avatar_keys  # media.invalid never answers
+    assert all(result.lockfile.jobs[k].state == "succeeded" for k in avatar_keys)

@@ -303,3 +303,18 @@ def test_markdown_scripts_keep_their_own_lines_and_are_never_hard_wrapped(write_
     body = result.stdout.split("</summary><blockquote>")[1].split("</blockquote>")[0]
     assert body.startswith(long_line + "<br>Second line.")
     assert "&#10;" not in body
+
+
+def test_a_plan_with_videos_missing_on_disk_says_apply_fetches_them(write_spec: Callable[..., Path]) -> None:
+    spec = write_spec(REVIEW_SPEC)
+    lock = spec.with_name("review.lock.yaml")
+    _lock_with_requests(spec, lock)  # every job succeeded, none of its videos downloaded
+    result = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--detailed-exitcode"])
+    assert result.exit_code == 0, result.output  # nothing to pay for: CI does not apply for downloads alone
+    assert "No changes" not in result.stdout
+    assert "The videos of 5 jobs are not on disk: apply downloads them again (nothing is paid for)." in result.stdout
+    data = json.loads(CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--format", "json"]).stdout)
+    assert len(data["missing_downloads"]) == 5
+    off = write_spec(REVIEW_SPEC + "apply: {download: false}\n", name="off.yaml")
+    quiet = CliRunner().invoke(plan_command, [str(off), "--lock", str(lock)])
+    assert "No changes." in quiet.stdout and "not on disk" not in quiet.stdout

@@ -164,10 +164,11 @@ class AvatarVideos(DriverBase):
         video_id = record.video_ids[0]
 
         def renamed(_: None) -> None:
-            self.ledger.amend(key, name=job.name, video_name=new_name)
+            self.ledger.rename(key, name=job.name, video_name=new_name)
             self.reporter.job_event(key, "renamed", new_name)
 
         def failed(exc: BaseException) -> None:
+            self.ledger.rename_failures[key] = str(exc)
             self.reporter.job_event(key, "rename failed", str(exc))
 
         self.scheduler.submit(partial(tiktok.rename_video, video_id, new_name), self.replies.route(renamed, failed))

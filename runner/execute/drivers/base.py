@@ -137,7 +137,7 @@ class DriverBase:
     def rename(self, key: str) -> None:
         """No rename endpoint: the lockfile keeps the new name."""
         if self.ledger.record(key) is not None:
-            self.ledger.amend(key, name=self.graph.jobs[key].name)
+            self.ledger.rename(key, name=self.graph.jobs[key].name)
 
     def fresh_urls(self, record: JobRecord) -> list[tuple[str, str]]:
         """Nothing to fetch."""

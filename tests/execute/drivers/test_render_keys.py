@@ -128,7 +128,7 @@ def test_a_pending_render_is_sent_again_within_the_window_and_looked_up_after_it
         assert fake.calls[0][2] == record  # no second write-ahead: the attempt is the same
     else:  # the key may have expired: the render is found by its title and adopted, nothing is sent
         assert kinds[0] == "find" and "create" not in kinds
-        assert result.lockfile.jobs[JOB.key].task_ids == ("r9",) and result.videos_created == 0
+        assert result.lockfile.jobs[JOB.key].task_ids == ("r9",) and result.videos_paid == 0
 
 
 def test_past_the_window_a_render_not_found_is_sent_again_under_its_key(tmp_path: Path) -> None:
