@@ -93,7 +93,9 @@ def test_a_lockfile_written_by_the_old_release_plans_no_changes(
     """The old release's sandbox lockfile: "No changes", and the same JSON plan."""
     lock_path = checkout / "campaigns" / f"{campaign}.sandbox.lock.yaml"
     for record in loads(lock_path.read_text(encoding="utf-8"), str(lock_path)).jobs.values():
-        for artifact in record.artifacts:  # the videos it downloaded (not kept here): else the plan says they are missing
+        for (
+            artifact
+        ) in record.artifacts:  # the videos it downloaded (not kept here): else the plan says they are missing
             (lock_path.parent / artifact.path).parent.mkdir(parents=True, exist_ok=True)
             (lock_path.parent / artifact.path).write_bytes(b"\0" * artifact.size)
     text = plan(checkout, monkeypatch, f"campaigns/{campaign}.yaml", "--sandbox")
