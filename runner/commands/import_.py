@@ -18,6 +18,7 @@ from runner.options import lock_option, sandbox_option, spec_argument
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
 from runner.plan.model import Action, Change, Plan
+from runner.plan.review import reviewed
 from runner.providers.factory import factory_from_env
 from runner.state.store import state_store
 from runner.vocabulary.kinds import JobKind
@@ -72,10 +73,11 @@ def _find(spec: Spec, workspace: Workspace, lock: Lockfile) -> tuple[Plan, Lockf
         resolved = lock
         if unresolved_avatars(spec, lock.resolved_avatars):
             resolved = resolve_names(spec, lock, factory)
-        plan = plan_for(spec, resolved, workspace.lockfile).plan
+        plan = reviewed(plan_for(spec, resolved, workspace.lockfile))  # in the file's order
         wanted = adoption.adoptable(plan)
         found, adopted = adoption.look_up(wanted, factory.catalog, resolved, factory.clock.time())
-    return plan, found, adopted, world
+    order = {change.key: index for index, change in enumerate(plan.changes)}
+    return plan, found, sorted(adopted, key=lambda a: order.get(a.key, len(order))), world
 
 
 def _state(found: adoption.Adoption) -> str:

@@ -92,7 +92,7 @@ def build_cards(
     out_dir: Path,
     consent_urls: Mapping[str, str] | None = None,
 ) -> tuple[Card, ...]:
-    """Cards in plan order; video paths relative to `out_dir` so the page works from file://."""
+    """Cards in plan order (a reviewed plan: the file's); video paths relative to `out_dir` so the page works from file://."""
     cards = []
     jobs = {c.key: c.job for c in plan.changes if c.job is not None}
     for change in plan.changes:

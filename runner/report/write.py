@@ -9,6 +9,7 @@ import click
 from runner.atomic import StorageError, atomic_file
 from runner.errors import CampaignError
 from runner.plan.make import Planned
+from runner.plan.review import reviewed
 from runner.providers.errors import ProviderError
 from runner.report.cards import build_cards
 from runner.report.html import render_gallery
@@ -53,7 +54,9 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
     except OSError as exc:
         raise StorageError(f"{folder}: cannot create the report folder: {exc.strerror}; pass --out DIR") from None
     urls = consent_urls(planned, sandbox)
-    cards = build_cards(planned.plan, planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls)
+    cards = build_cards(
+        reviewed(planned), planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls
+    )
     page = render_gallery(planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox)
     target = folder / PAGE_NAME
     with atomic_file(target) as out:

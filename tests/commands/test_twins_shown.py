@@ -100,3 +100,25 @@ def test_the_export_has_one_row_per_video_and_none_for_the_twin(trained: tuple[P
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert result.returncode == 0 and len(rows) == 2
     assert {row["kind"] for row in rows} == {"heygen_video"} and all(row["video_id"] for row in rows)
+
+
+def test_status_gallery_and_import_follow_the_file_order(trained: tuple[Path, dict[str, str], str]) -> None:
+    folder, env, _ = trained
+    spec = folder / "founder.yaml"
+    status = _campaign(env, "status", str(spec)).stdout.splitlines()
+    kinds = [line.split()[2] for line in status if line.startswith("succeeded")]
+    assert kinds == ["heygen_avatar", "heygen_video", "heygen_video"]
+    records = lockfile.read(folder / "founder.lock.yaml", "founder").jobs
+    hello, offer = (next(k for k, r in records.items() if r.name == f"promo-founder-{s}") for s in ("hello", "offer"))
+    assert status[1].split()[1] == hello and status[2].split()[1] == offer  # the file's order, not the keys'
+    page = (folder / "artifacts" / "founder" / "index.html").read_text(encoding="utf-8")
+    assert page.index(f'data-key="{hello}"') < page.index(f'data-key="{offer}"')
+    lock = folder / "founder.lock.yaml"
+    kept = lock.rename(folder / "kept.lock.yaml")
+    try:
+        found = _campaign(env, "import", str(spec))
+    finally:
+        kept.rename(lock)
+    imports = [line for line in found.stdout.splitlines() if line.startswith("  + import")]
+    assert len(imports) == 2, found.stdout + found.stderr
+    assert "script=hello" in imports[0] and "script=offer" in imports[1]
