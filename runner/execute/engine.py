@@ -14,7 +14,7 @@ from runner.clock import Clock
 from runner.execute.capabilities import CountsRequests
 from runner.execute.downloads import DownloadQueue, Downloads, needs_downloads
 from runner.execute.drivers import Drivers
-from runner.execute.drivers.base import DriverParts
+from runner.execute.drivers.base import Driver, DriverParts
 from runner.execute.journal import Journal, Mirror
 from runner.execute.ledger import Ledger
 from runner.execute.poll_share import poll_shares
@@ -91,6 +91,7 @@ class Engine:
         self.shares = poll_shares(ports.providers, ports.providers.clients)
         self.started = self.clock.monotonic()
         self.last_report: float | None = None
+        self.said_waiting: dict[str, str] = {}  # kind -> why its creates wait, as last told (told once per cause)
 
     def _driver_parts(self, spec: KindSpec) -> DriverParts:
         return DriverParts(
@@ -209,9 +210,32 @@ class Engine:
                 batch = scheduler.pop_ready(kind, driver.create_batch)
                 if batch:
                     driver.create(batch)
+                    self.said_waiting.pop(kind, None)
             if scheduler.ready[kind]:
                 waiting.add(driver.spec.provider)
+                self.say_why_creates_wait(driver, now)
         return waiting
+
+    def say_why_creates_wait(self, driver: Driver, now: float) -> None:
+        """Creates that wait say why, once per cause: a transient error's back-off, or the provider's per-minute pace."""
+        kind, scheduler = driver.kind, self.scheduler
+        held = scheduler.hold_until[kind] - now
+        streak = self.replies.budget.streak
+        per_minute = driver.spec.costs.creates_per_minute
+        if held > 0:
+            cause = f"backoff {streak}"
+            why = (
+                f"{driver.spec.label} creates wait {held:.1f} s after a transient error ({streak} in a row; "
+                "the run stops when apply.transient_attempts or apply.transient_seconds is spent)"
+            )
+        elif per_minute and not scheduler.creates_in_flight[kind] and (ready_in := driver.create_ready_in()) >= 1.0:
+            cause = "pace"
+            why = f"{driver.spec.provider} takes {per_minute} {driver.spec.label} creates a minute: the next goes in {ready_in:.0f} s"
+        else:
+            return
+        if self.said_waiting.get(kind) != cause:
+            self.said_waiting[kind] = cause
+            self.ports.reporter.job_event(scheduler.ready[kind][0][2].key, "holding", why)
 
     # --- results ---------------------------------------------------------------------------------
     def report(self) -> None:

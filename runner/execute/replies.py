@@ -125,6 +125,13 @@ class Replies:
         """A poll raised: free to repeat, within the transient budget."""
         if isinstance(exc, RunStopped) or not isinstance(exc, ProviderError):
             raise exc
-        for run in runs:
-            self.scheduler.schedule(run, next_interval(self.clock.monotonic() - run.accepted_at, RETRY_BOUND))
+        delays = [next_interval(self.clock.monotonic() - run.accepted_at, RETRY_BOUND) for run in runs]
+        for run, delay in zip(runs, delays, strict=True):
+            self.scheduler.schedule(run, delay)
         self.budget.failed(exc)
+        if runs:
+            self.ledger.reporter.job_event(
+                runs[0].key,
+                "poll failed",
+                f"{exc.describe()}; asked again in {min(delays):.1f} s ({self.budget.streak} transient errors in a row)",
+            )

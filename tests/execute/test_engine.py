@@ -8,7 +8,7 @@ from typing import Any
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.lock import lockfile, records
 from runner.plan.make import make_plan
-from runner.providers.errors import OutcomeUnknown
+from runner.providers.errors import OutcomeUnknown, TransientError
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
 from runner.vocabulary.tasks import TaskStatus
 from tests.fake_clock import FakeClock
@@ -231,3 +231,62 @@ def test_a_download_that_fails_is_in_the_result_and_the_job_stays_succeeded(tmp_
     avatar_keys = {k for k, r in result.lockfile.jobs.items() if r.kind == "avatar_video"}
     assert avatar_keys and set(result.download_failures) >= avatar_keys  # media.invalid never answers
     assert all(result.lockfile.jobs[k].state == "succeeded" for k in avatar_keys)
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str, str]] = []
+
+    def job_event(self, key: str, event: str, detail: str = "") -> None:
+        self.lines.append((key, event, detail))
+
+    def progress(self, *args: Any) -> None:
+        pass
+
+
+class _Troubled(FakeTikTok):
+    """One create answered with a transient error, one poll failing, refresh creates paced per minute."""
+
+    def __init__(self, lock_path: Path) -> None:
+        super().__init__(lock_path)
+        self.create_errors = 1
+        self.poll_errors = 1
+        self.pace = [12.0, 12.0, 0.0]
+
+    def create_avatar_videos(self, packages: list[dict[str, str]]) -> list[CreatedTask]:
+        if self.create_errors:
+            self.create_errors -= 1
+            self._call("create-refused", [])
+            raise TransientError("tiktok", "create", "50002", "busy")
+        return super().create_avatar_videos(packages)
+
+    def get_avatar_tasks(self, task_ids: list[str]) -> list[AvatarTask]:
+        if self.poll_errors:
+            self.poll_errors -= 1
+            raise TransientError("tiktok", "poll", "50000", "server error")
+        return super().get_avatar_tasks(task_ids)
+
+    def refresh_create_ready_in(self) -> float:
+        return self.pace.pop(0) if self.pace else 0.0
+
+
+def test_waits_say_why_back_off_poll_retry_and_the_refresh_window(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    events = _Events()
+    result = execute(
+        planned.plan,
+        planned.lock,
+        planned.lock_path,
+        Providers({"tiktok": _Troubled(planned.lock_path)}),
+        ExecuteOptions(parallelism=1),
+        clock=FakeClock(),
+        reporter=events,
+    )
+    assert not result.failed
+    said = [(event, detail) for _, event, detail in events.lines if event in ("holding", "poll failed")]
+    assert any(e == "holding" and "after a transient error (1 in a row" in d for e, d in said), said
+    assert any(e == "poll failed" and "server error" in d and "asked again in" in d for e, d in said), said
+    assert any(e == "holding" and "5 refresh video creates a minute: the next goes in 12 s" in d for e, d in said), said
+    assert sum(1 for e, d in said if "creates a minute" in d) == 1  # told once per wait, not on every look

@@ -70,7 +70,10 @@ class AvatarVideos(DriverBase):
             self.ledger.note(run, Event.REPLY_LOST)
             run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
             self.reporter.job_event(
-                run.key, "reply lost", "looking for the video by its name tag before creating it again"
+                run.key,
+                "reply lost",
+                f"looking for the video by its name tag for up to {self.adopt_deadline(run):.0f} s "
+                "(the longest render seen) before creating it again",
             )
             self.scheduler.schedule(run, self.pacer.first(self.bound(run)))
 
