@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 
 import click
 
@@ -50,9 +51,10 @@ def run_engine(
     providers = _providers(plan, factory, lock)
     reporter = LogReporter()
     engines: list[Engine] = []
+    before = factory.request_count()  # name look-ups and the stale-lockfile scan, sent before the engine's
     try:
         with interrupts(engines):
-            return execute(
+            result = execute(
                 plan,
                 lock,
                 ctx.workspace.lockfile,
@@ -63,6 +65,7 @@ def run_engine(
                 engine_out=engines,
                 mirror=store.mirror(),
             )
+            return replace(result, requests=result.requests + before)
     except EngineStopped as stopped:
         return stopped
     finally:

@@ -111,6 +111,11 @@ def adopt(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Proposa
     jobs = adoption.adoptable(proposal.plan)
     if not jobs:
         return proposal
+    click.echo(
+        f"looking in the account for {plural(len(jobs), 'video')} about to be paid for, by the ~tag in their "
+        "names (an older checkout's lockfile may not know them): one video list per provider",
+        err=True,
+    )
     state, adopted = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time())
     for found in adopted:
         click.echo(

@@ -80,3 +80,15 @@ def test_a_digital_twin_that_got_ready_is_not_counted_as_a_video_job() -> None:
     twin = JobRecord(kind="heygen_avatar", provider="heygen", state="succeeded", addresses=("avatars.founder",))
     line = finished_line(_result({"ha-00000000000000a1": twin}, succeeded=("ha-00000000000000a1",)))
     assert line.startswith("Apply finished: 0 succeeded, 0 failed, 0 skipped, 1 digital twin ready;")
+
+
+def test_the_request_count_includes_the_scan_for_videos_a_stale_lockfile_missed(
+    sandbox_factory: Any, write_campaign: Any, kit: Any
+) -> None:
+    sb = sandbox_factory()
+    spec = write_campaign(kit.campaign_text("scan", 1, 2) + "apply: {download: false}\n")
+    done = kit.run(kit.apply_command(spec), sb.env())
+    assert done.returncode == 0, done.stderr
+    assert "looking in the account for 2 videos about to be paid for" in done.stderr
+    counted = int(done.stdout.split("videos generated, ")[1].split(" request")[0])
+    assert counted == sb.stats()["requests_total"]  # the video list before the creates is counted too
