@@ -6,14 +6,19 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from runner.execute.journal import Journal
 from runner.lock import lockfile
+from runner.lock.records import JobRecord, Lockfile
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
+from runner.state.store import state_store
+from runner.workspace import Workspace
 from tests.state.runners import campaign, clones, spec_text, start
 
 APPLY = ("--yes", "--accept-notices", "--no-report")
@@ -131,3 +136,18 @@ def test_postgres_gone_mid_apply_records_replies_in_flight_and_the_next_apply_go
         final = campaign(env, "apply", str(spec), *APPLY)  # the dead holder's lease does not hold it up
         assert final.returncode == 0, final.stdout[-500:] + final.stderr[-1500:]
         assert time.monotonic() - began < 100 and sandbox.stats()["avatar_videos_created"] == 40
+
+
+def test_the_next_read_merges_replies_only_the_checkout_s_journal_knew(state_url: str, tmp_path: Path) -> None:
+    spec = clones(tmp_path, 1, spec_text(4))[0]
+    env = {"CAMPAIGN_STATE_URL": state_url}
+    sent = JobRecord("avatar_video", "tiktok", "pending", ("videos.promo[avatar=a0,script=s0]",), attempts=1)
+    sent = replace(sent, submitted_at=1_790_000_000.0)
+    key = "av-00000000000000a1"
+    with state_store(Workspace(spec), environ=env) as store, store.hold("apply"):
+        written = store.write(Lockfile(campaign="team", jobs={key: sent}))
+    journal = Journal(spec.with_name("team.lock.yaml"), written)  # the backend went away: the local journal alone
+    journal.update(key, state="submitted", task_ids=("7400000000000000001",))
+    journal.flush()
+    with state_store(Workspace(spec), environ=env) as store:
+        assert store.read().jobs[key].task_ids == ("7400000000000000001",)
