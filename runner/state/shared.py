@@ -15,7 +15,7 @@ from runner.lock import world as worlds
 from runner.lock.records import Lockfile
 from runner.state.backend import lease_seconds
 from runner.state.lease import Lease
-from runner.state.lineage import origin_of
+from runner.state.lineage import ForeignLineage, origin_of
 from runner.state.local import LocalStore
 from runner.state.merge import lacking, merge_local
 from runner.state.postgres import BackendMirror, PostgresState
@@ -111,8 +111,12 @@ class PostgresStore:
         return f"removed the backend lock of {lease.campaign}: {lease.describe()}"
 
     def pull(self) -> Lockfile:
-        """Write the checkout's lockfile from the backend (also over a damaged one: the backend knows its lineage)."""
-        stored = self.backend.read(self.campaign, self.lineage)
+        """Write the checkout's lockfile from the backend (also over a damaged or foreign one: the path says which)."""
+        try:
+            lineage = self.lineage
+        except ForeignLineage:  # another file's lockfile in its place: the backend keeps this path's lineage
+            lineage = self.backend.identify(self.campaign, origin_of(self.workspace.lockfile), "", "")
+        stored = self.backend.read(self.campaign, lineage)
         if stored is None:
             raise CampaignError(f"the backend has no state of {self.campaign} for this file yet; apply, or state push")
         with self.checkout.hold("state pull"):

@@ -112,6 +112,12 @@ def test_two_files_with_one_campaign_name_keep_their_own_state_and_a_swapped_loc
         swapped = campaign(env, "apply", str(beta), *APPLY)
         assert swapped.returncode == 1 and "another file's state" in swapped.stderr, swapped.stderr
         assert "Traceback" not in swapped.stderr and sandbox.stats()["requests_total"] == requests
+        pulled = campaign(env, "state", "pull", str(beta))  # the way forward the refusal names
+        assert pulled.returncode == 0, pulled.stderr
+        assert (
+            lockfile.read(beta.with_name("beta.lock.yaml"), "team").lineage
+            != lockfile.read(alpha.with_name("alpha.lock.yaml"), "team").lineage
+        )
 
 
 def test_postgres_gone_mid_apply_records_replies_in_flight_and_the_next_apply_goes_on_at_once(
