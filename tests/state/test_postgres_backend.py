@@ -108,7 +108,7 @@ def test_push_refuses_older_state_and_pull_writes_the_checkout(sandbox: Any, sta
 def test_postgres_gone_mid_apply_stops_creating_and_keeps_what_is_known(tmp_path: Path, own_cluster: Any) -> None:
     # Slow replies and one request at a time: the database goes away between two creates.
     with (
-        own_cluster() as (url, stop, _start),
+        own_cluster() as (url, stop, _restart),
         SandboxServer(SandboxConfig(speed=0.5, slow_rate=1.0, seed=23)) as sandbox,
     ):
         spec = _clones(tmp_path, 1, _spec(40))[0]

@@ -17,6 +17,7 @@ from runner.lock import lockfile
 from runner.lock.records import JobRecord, Lockfile
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
+from runner.state.postgres import PostgresState
 from runner.state.store import state_store
 from runner.workspace import Workspace
 from tests.state.runners import campaign, clones, spec_text, start
@@ -47,8 +48,8 @@ def test_push_replays_the_journal_of_a_killed_apply_and_refuses_a_copy_that_woul
         first, second = clones(tmp_path, 2, spec_text(4))
         env = {**sandbox.env(), "CAMPAIGN_STATE_URL": state_url}
         run = start(first, env)
-        _wait(lambda: sandbox.stats()["avatar_videos_created"] == 4, 60)
-        _wait(lambda: set(_jobs(state_url).values()) == {"submitted"}, 30)  # polling: every reply recorded
+        _wait(lambda: sandbox.stats()["avatar_videos_created"] == 4, 120)
+        _wait(lambda: set(_jobs(state_url).values()) == {"submitted"}, 60)  # polling: every reply recorded
         run.send_signal(signal.SIGKILL)
         run.communicate(timeout=30)
         in_flight = _jobs(state_url)
@@ -61,10 +62,15 @@ def test_push_replays_the_journal_of_a_killed_apply_and_refuses_a_copy_that_woul
         pushed = campaign(env, "state", "push", str(first))  # the killed holder's own checkout: its journal
         assert pushed.returncode == 0, pushed.stderr
         assert _jobs(state_url) == in_flight  # nothing forgotten
-        final = start(first, env, "--lock-timeout", "1m")
-        _wait(lambda: bool(_rows(state_url, "SELECT 1 FROM campaign_locks")), 60)
-        during = campaign(env, "state", "push", str(second))  # the same lineage: the lease, not the file lock
+        lineage = lockfile.read(first.with_name("team.lock.yaml"), "team").lineage
+        holder = PostgresState(state_url)
+        lease = holder.acquire("team", lineage, "apply", 60, 0)  # a running apply's
+        during = campaign(env, "state", "push", str(second))
+        holder.release(lease)
+        holder.close()
         assert during.returncode == 1 and "locked" in during.stderr, during.stderr
+        assert _jobs(state_url) == in_flight
+        final = start(first, env, "--lock-timeout", "1m")
         out, err = final.communicate(timeout=300)
         assert final.returncode == 0, out[-500:] + err[-1500:]
         assert sandbox.stats()["avatar_videos_created"] == 4  # nothing paid twice
