@@ -27,6 +27,11 @@ def lock_path_for(spec_path: Path, *, sandbox: bool = False) -> Path:
     return spec_path.with_name(spec_stem(spec_path) + (SANDBOX_LOCK_SUFFIX if sandbox else LOCK_SUFFIX))
 
 
+def approvals_path_for(spec_path: Path) -> Path:
+    """The committed approvals file beside a spec: `x.yaml` -> `x.approvals.yaml` (one for every world)."""
+    return spec_path.with_name(spec_stem(spec_path) + ".approvals.yaml")
+
+
 def state_dir_for(spec_path: Path) -> Path:
     """The untracked state folder beside a spec (`.campaign/`): journals, saved pacing, the sandbox's account."""
     return spec_path.parent / STATE_DIR_NAME

@@ -27,8 +27,8 @@ def run_apply(request: ApplyRequest) -> int:
             proposal = steps.adopt(ctx, steps.resolve(ctx, proposal, factory), factory)
             if not steps.has_work(ctx, proposal):
                 done = steps.settle(ctx, store, proposal, world)
-                return finished(ctx, None, 0 if done else 1)
+                return finished(ctx, None, 0 if done else 1, proposal.plan.held)
             steps.confirm(ctx, proposal)
             lock = steps.record(store, proposal, world)
             outcome = run_engine(ctx, store, proposal.plan, lock, factory)
-    return report(ctx, outcome)
+    return report(ctx, outcome, proposal.plan.held)

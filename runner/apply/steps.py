@@ -71,7 +71,7 @@ def check_world(ctx: Context, state: Lockfile) -> World:
 def propose(ctx: Context, state: Lockfile, *, changed: bool = False) -> Proposal:
     """Plan the state (avatar names not resolved yet plan as creates, their ids known after apply)."""
     planned = plan_for(ctx.spec, state, ctx.workspace.lockfile)
-    return Proposal(state, planned, reviewed(planned, ctx.review), changed)
+    return Proposal(state, planned, reviewed(planned, ctx.review, hold=True), changed)
 
 
 def missing_downloads(ctx: Context, state: Lockfile) -> list[str]:
@@ -130,9 +130,15 @@ def settle(ctx: Context, store: StateStore, proposal: Proposal, world: World) ->
     """Nothing to do: keep what was found, say so, list what cannot be made; True when everything is made."""
     if store.shared or proposal.changed:  # nothing paid; with a backend, the checkout shows its state
         store.write(proposal.state.with_world(world))
-    settled = proposal.plan.settled_failures
-    up_to_date = len(proposal.planned.graph.jobs) - len(settled)
-    click.echo(f"No changes. {plural(up_to_date, 'job')} up to date.", err=ctx.to_stderr)
+    settled, held = proposal.plan.settled_failures, proposal.plan.held
+    up_to_date = len(proposal.planned.graph.jobs) - len(settled) - len(held)
+    if held:
+        click.echo(
+            f"Nothing apply may make now: {plural(up_to_date, 'job')} up to date, {len(held)} waiting for approval.",
+            err=ctx.to_stderr,
+        )
+    else:
+        click.echo(f"No changes. {plural(up_to_date, 'job')} up to date.", err=ctx.to_stderr)
     for change in settled:  # CI must not take an incomplete campaign for done
         what = "blocked" if change.action is Action.BLOCKED else "failed"
         click.echo(f"  {what} {change.key}: {change.reason}", err=True)
