@@ -26,7 +26,7 @@ from runner.plan.budget import check_budget
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import Planned, plan_for
 from runner.plan.model import Action, Plan
-from runner.plan.planfile import check_saved_plan, saved_plan_matches
+from runner.plan.planfile import check_saved_plan, revoked_since, saved_plan_matches
 from runner.plan.render import render_text
 from runner.plan.review import check_inflight, reviewed
 from runner.providers.factory import ProviderFactory
@@ -83,6 +83,12 @@ def guard(ctx: Context, proposal: Proposal) -> None:
     """Guardrails before any request: budget, in-flight forgets, the saved plan, a non-interactive run's notices."""
     check_budget(proposal.plan.budget)
     check_inflight(proposal.plan, ctx.request.allow_forget_inflight)
+    revoked = revoked_since(ctx.saved, proposal.plan) if ctx.saved is not None else []
+    if revoked:
+        raise PlanMismatch(
+            f"the plan {ctx.request.plan_path} counted on approvals that were revoked since: {'; '.join(revoked)}; "
+            "it is stale. Make a new plan with `campaign plan --out`"
+        )
     if ctx.saved is not None and not saved_plan_matches(ctx.saved, proposal.plan):
         raise PlanMismatch(
             f"the plan {ctx.request.plan_path} no longer matches what apply would do; run `campaign plan --out` again"
