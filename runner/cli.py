@@ -28,6 +28,7 @@ COMMANDS = {
     "lock": "runner.commands.lock",
     "state": "runner.commands.state",
     "approve": "runner.commands.approve",
+    "spend": "runner.commands.spend",
 }
 
 

@@ -28,7 +28,9 @@ def test_apply_makes_only_approved_jobs_and_a_script_edit_asks_again(
     assert f"campaign approve {spec} --target promo --as NAME --role legal" in waiting.stderr
     assert sb.stats()["avatar_videos_created"] == 0
 
-    signed = kit.run(_cli("approve", spec, "--target", "promo[script=s0]", "--as", "alice", "--role", "legal"), sb.env())
+    signed = kit.run(
+        _cli("approve", spec, "--target", "promo[script=s0]", "--as", "alice", "--role", "legal"), sb.env()
+    )
     assert signed.returncode == 0, signed.stderr
     assert "Approved 2 jobs as alice (legal)" in signed.stdout
     part = kit.run(kit.apply_command(spec), sb.env())
@@ -75,9 +77,7 @@ def test_the_rollout_breaker_stops_after_a_failing_first_wave(
     sandbox_factory: Any, write_campaign: Any, kit: Any
 ) -> None:
     sb = sandbox_factory(task_failure_rate=1.0)
-    spec = write_campaign(
-        kit.campaign_text("waves", 2, 3) + 'rollout: {waves: [2, "100%"], max_failure_rate: 0.5}\n'
-    )
+    spec = write_campaign(kit.campaign_text("waves", 2, 3) + 'rollout: {waves: [2, "100%"], max_failure_rate: 0.5}\n')
     result = kit.run(kit.apply_command(spec), sb.env())
     assert result.returncode == 1, result.stderr
     assert "Rollout wave 1 of 2: 2 paid jobs; 4 left for later waves." in result.stderr
