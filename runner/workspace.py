@@ -11,6 +11,7 @@ from pathlib import Path
 STATE_DIR_NAME = ".campaign"  # untracked: journal, saved pacing, sandbox account, temp files of atomic writes
 LOCK_SUFFIX = ".lock.yaml"
 SANDBOX_LOCK_SUFFIX = ".sandbox.lock.yaml"
+APPROVALS_SUFFIX = ".approvals.yaml"
 
 
 def spec_stem(spec_path: Path) -> str:
@@ -29,7 +30,7 @@ def lock_path_for(spec_path: Path, *, sandbox: bool = False) -> Path:
 
 def approvals_path_for(spec_path: Path) -> Path:
     """The committed approvals file beside a spec: `x.yaml` -> `x.approvals.yaml` (one for every world)."""
-    return spec_path.with_name(spec_stem(spec_path) + ".approvals.yaml")
+    return spec_path.with_name(spec_stem(spec_path) + APPROVALS_SUFFIX)
 
 
 def state_dir_for(spec_path: Path) -> Path:

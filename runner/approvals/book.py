@@ -105,8 +105,8 @@ def read_book(path: Path, campaign: str) -> Book:
         return _from_data(yaml.safe_load(text), campaign)
     except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise ApprovalsError(
-            f"{path}: not an approvals file ({type(exc).__name__}: {exc}); restore it from git, or delete it and "
-            "approve again with `campaign approve`"
+            f"{path}: not an approvals file ({type(exc).__name__}: {' '.join(str(exc).split())}); restore it from "
+            "git, or delete it and approve again with `campaign approve`"
         ) from None
 
 
