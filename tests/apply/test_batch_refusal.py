@@ -45,7 +45,8 @@ def apply_then_fix(sb: Any, spec: Path, kit: Any, fixed: list[str]) -> None:
     assert states(spec) == {"a0": ["succeeded"] * 3, "a1": ["failed"] * 3, "a2": ["succeeded"] * 3}
     assert sb.stats()["avatar_videos_created"] == 6
     refused = [r for r in lock_of(spec).jobs.values() if r.state == "failed"]
-    assert all(r.error is not None and r.error.code == "40002" and "avatar_id" in r.error.message for r in refused)
+    assert all(r.error is not None and "no available digital avatar" in r.error.message for r in refused)
+    assert all(r.attempts == 0 and not r.task_ids for r in refused)  # refused: nothing was made, not an attempt
     assert "material_packages[" not in first.stderr + first.stdout  # a batch position means nothing to the user
     spec.write_text(campaign(fixed))
     second = kit.run(kit.apply_command(spec), sb.env())

@@ -168,10 +168,13 @@ def test_a_refused_batch_names_the_package_at_fault_over_real_http(sandbox: Sand
     c = TikTokClient(settings_from_env(sandbox.env()), clock=RealClock())
     good = {"avatar_id": "7295705233773068290", "script": "Hello."}
     with pytest.raises(PackageRefused) as refused:
-        c.create_avatar_videos([good, {**good, "avatar_id": "7295705233773068291"}, good])
+        c.create_avatar_videos([good, {**good, "video_name": "n" * 51}, good])
     assert refused.value.package == 1 and refused.value.code == "40002"
-    assert refused.value.message.startswith("avatar_id:") and "material_packages" not in refused.value.message
+    assert refused.value.message.startswith("video_name:") and "material_packages" not in refused.value.message
     assert sandbox.stats()["avatar_videos_created"] == 0
+    created = c.create_avatar_videos([good, {**good, "avatar_id": "7295705233773068291", "package_id": "x"}])
+    assert created[0].task_id and (created[1].task_id, created[1].package_id) == (None, "x")
+    assert created[1].error_msg and "7295705233773068291" in created[1].error_msg  # its own outcome, per package
 
 
 def test_a_refusal_naming_no_package_or_one_outside_the_batch_names_none() -> None:
