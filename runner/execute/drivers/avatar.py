@@ -81,7 +81,8 @@ class AvatarVideos(DriverBase):
         for run in runs:
             created = by_package.get(run.key)
             if created is None or not created.task_id:
-                reason = (created.error_msg if created else None) or "the provider returned no task for this package"
+                said = facts.without_package_position(created.error_msg) if created and created.error_msg else None
+                reason = said or "the provider returned no task for this package"
                 self.ledger.refuse(run, PermanentError(self.spec.provider, "create", "CREATE", reason))
                 continue
             self.ledger.accept(run, (created.task_id,), videos=1)

@@ -81,3 +81,34 @@ def test_a_refusal_naming_no_package_sends_each_job_alone(tmp_path: Path) -> Non
     assert {key for keys in refused for key in keys} - set(alone) <= {
         key for name, keys, _ in fake.calls if name == "create" for key in keys
     }  # a valid job refused with a batch was made afterwards
+
+
+class ErrorMsgTikTok(FakeTikTok):
+    """Reports the bad avatar's package in its own item, with an `error_msg` naming its position."""
+
+    def create_avatar_videos(self, packages: list[dict[str, str]]) -> list[CreatedTask]:
+        good = [p for p in packages if p["avatar_id"] != "BAD"]
+        made = {t.package_id: t for t in super().create_avatar_videos(good)} if good else {}
+        return [
+            made.get(p["package_id"])
+            or CreatedTask(None, p["package_id"], f"material_packages[{i}].avatar_id: no available avatar BAD")
+            for i, p in enumerate(packages)
+        ]
+
+
+def test_a_package_refused_in_its_own_item_fails_alone_and_stays_failed_until_the_spec_changes(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC)
+    planned = make_plan(spec)
+    fake = ErrorMsgTikTok(planned.lock_path)
+    clock = FakeClock()
+    result = execute(
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), ExecuteOptions(), clock=clock
+    )
+    failed = [result.lockfile.jobs[k] for k in result.failed]
+    assert len(failed) == 3 and len(result.succeeded) == 6
+    assert all(r.error is not None and r.error.message == "avatar_id: no available avatar BAD" for r in failed)
+    again = make_plan(spec).plan  # its own refusal: not sent again until the spec changes it
+    assert again.counts["create"] == 0 and sum("refused by the provider" in w for w in again.warnings) == 3
