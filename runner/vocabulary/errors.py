@@ -46,5 +46,5 @@ def retryable(code: str | None, provider: str | None = None) -> bool:
     apply retry the job."""
     if code in _RETRYABLE:
         return True
-    known = {p.name: p for p in providers()}
-    return provider in known and code in known[provider].retry_later_codes
+    entry = next((p for p in providers() if p.name == provider), None)
+    return entry is not None and code in entry.retry_later_codes
