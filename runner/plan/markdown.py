@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from runner.approvals.status import approval_words
 from runner.plan.budget import budget_lines
 from runner.plan.fielddiff import changed_fields, word_diff
 from runner.plan.render import SHOWN, SYMBOLS, banner, notes, script_note, summary
@@ -89,6 +90,8 @@ def entry(change: Mapping[str, Any], with_script: bool = True) -> tuple[str, boo
         facts.append("resumes submitted tasks (nothing new is paid for)")
     elif change.get("resume") == "retry":
         facts.append("retry of a failed job" + (f": {h(change['reason'])}" if change.get("reason") else ""))
+    if change.get("approval"):
+        facts.append(f"<b>{h(approval_words(change['approval']))}</b>")
     lines = [head + "<br>" + " · ".join(facts) + "</p>"]
     lines.extend(f"<blockquote>~ {h(name)}: {_diff_html(old, new)}</blockquote>" for name, old, new in diffs)
     script = change["fields"].get("script")

@@ -54,6 +54,7 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
     except OSError as exc:
         raise StorageError(f"{folder}: cannot create the report folder: {exc.strerror}; pass --out DIR") from None
     urls = consent_urls(planned, sandbox)
+    # the reviewed plan: the file's order, with each change's approval (as apply and plan show them)
     cards = build_cards(
         reviewed(planned), planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls
     )
