@@ -69,7 +69,8 @@ def test_detailed_exitcode_and_saved_plan(tmp_path: Path) -> None:
     assert len(saved.changes) == 10 and saved.spec_digest and saved.lock_digest
     _complete_lock(DEMO, lock)
     result = runner.invoke(plan_command, [str(DEMO), "--lock", str(lock), "--detailed-exitcode"])
-    assert result.exit_code == 0 and "No changes." in result.stdout
+    # nothing to pay for (exit 0); the completed lockfile's videos were never downloaded here, and the plan says so
+    assert result.exit_code == 0 and "Nothing to generate." in result.stdout and "are not on disk" in result.stdout
 
 
 def test_plan_opens_no_network_connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
