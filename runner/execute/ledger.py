@@ -13,7 +13,7 @@ from runner.clock import Clock
 from runner.execute.journal import Journal
 from runner.execute.ports import Reporter
 from runner.execute.runs import JobRun, RunGraph
-from runner.lock.records import JobError, JobRecord
+from runner.lock.records import JobError, JobRecord, paid_videos
 from runner.providers.errors import PermanentError
 from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.states import BEFORE, NONE, Event, JobState, Phase, transition
@@ -69,6 +69,9 @@ class Ledger:
         if old is None or old.state != JobState.PENDING:
             run.before = old
         paid_before = old is not None and old.state in (JobState.FAILED, JobState.PENDING) and keep_videos
+        superseded = self._superseded(job.key, old)
+        if old is not None and old.replaced and superseded is not old.replaced:  # an older re-render's videos go
+            self.journal.retire(len(old.replaced.get("video_ids") or ()))
         record = JobRecord(
             kind=job.kind,
             provider=job.provider,
@@ -80,7 +83,7 @@ class Ledger:
             submitted_at=self.clock.time(),
             video_ids=old.video_ids if old is not None and paid_before else (),
             request=dict(job.request),
-            replaced=self._superseded(job.key, old),
+            replaced=superseded,
             **fields,
         )
         self.journal.put(job.key, record)
@@ -130,6 +133,7 @@ class Ledger:
         run.phase = Phase.DONE
         old = self.replaces.get(run.key)
         if old is not None and old != run.key:
+            self._retire(old)
             self.journal.drop([old])
         self.reporter.job_event(run.key, "succeeded", ", ".join(video_ids))
         for dependent in self.graph.dependents(run.key):
@@ -178,9 +182,16 @@ class Ledger:
             self.journal.put(key, None)
 
     def forget(self, key: str) -> None:
-        """A job the plan forgets: its record is dropped (providers delete nothing)."""
+        """A job the plan forgets: its record is dropped (providers delete nothing); its paid videos stay counted."""
+        self._retire(key)
         self.journal.drop([key])
         self.reporter.job_event(key, "forgotten")
+
+    def _retire(self, key: str) -> None:
+        """Before a record is dropped: the lockfile keeps counting the videos it paid for."""
+        record = self.journal.record(key)
+        if record is not None:
+            self.journal.retire(paid_videos(record))
 
     # --- this run only -----------------------------------------------------------------------
     def park(self, run: JobRun, reason: str) -> None:

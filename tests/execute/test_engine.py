@@ -8,6 +8,7 @@ from typing import Any
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.lock import lockfile, records
 from runner.plan.make import make_plan
+from runner.plan.review import reviewed
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
 from runner.vocabulary.tasks import TaskStatus
@@ -200,3 +201,33 @@ def test_rename_then_forget(tmp_path: Path) -> None:
     )
     assert len(result.lockfile.jobs) == 4
     assert len(lockfile.read(planned.lock_path, "fake").jobs) == 4
+
+
+def _apply_text(spec: Path, text: str) -> Any:
+    spec.write_text(text)
+    planned = make_plan(spec)
+    fake = FakeTikTok(planned.lock_path)
+    clock = FakeClock()
+    return execute(
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), ExecuteOptions(), clock=clock
+    )
+
+
+def test_the_lifetime_budget_keeps_counting_replaced_and_forgotten_videos(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    _apply_text(spec, SPEC.replace("NAME", "v"))  # 6 avatar videos and a RECOMMENDED hook's 4: 10 paid
+    assert reviewed(make_plan(spec)).budget["lifetime_videos"] == 10
+    # s3's two videos are forgotten, s2's two replaced by new ones (2 more paid): 12 paid in all
+    changed = SPEC.replace("NAME", "v").replace("scripts: [s1, s2, s3]", "scripts: [s1, s2]")
+    result = _apply_text(spec, changed.replace('s2: {text: "Two."}', 's2: {text: "Two, again."}'))
+    assert not result.failed and len(result.lockfile.jobs) == 6  # 4 avatar videos, the upload, the refresh
+    assert result.lockfile.retired_videos == 4
+    assert lockfile.read(spec.with_name("c.lock.yaml"), "fake").retired_videos == 4  # written to the lockfile
+    budget = reviewed(make_plan(spec)).budget
+    assert budget["lifetime_videos"] == 12 and budget["recorded_videos"] == 12
+    limited = spec.read_text() + "budget: {max_videos: 11}\n"
+    spec.write_text(limited)
+    over = reviewed(make_plan(spec)).budget["limits"]
+    assert over == [
+        {"name": "max_videos", "value": 11, "origin": over[0]["origin"], "used": 12, "over": True, "near": False}
+    ]
