@@ -12,6 +12,7 @@ from runner.apply.progress import LogReporter
 from runner.apply.signals import interrupts
 from runner.environment import provider_environment
 from runner.execute.engine import ApplyResult, Engine, EngineStopped, ExecuteOptions, Providers, execute
+from runner.lock.owners import recorded_elsewhere
 from runner.lock.records import Lockfile
 from runner.plan.model import Plan, Resume
 from runner.providers.factory import ProviderFactory, factory_from_env
@@ -46,6 +47,7 @@ def run_engine(
         transient_attempts=factory.budget.limits.attempts,
         transient_seconds=factory.budget.limits.seconds,
         wait_consent_seconds=ctx.request.wait_consent_seconds,
+        foreign_videos=recorded_elsewhere(ctx.workspace, lock),
     )
     providers = _providers(plan, factory, lock)
     reporter = LogReporter()

@@ -127,6 +127,9 @@ class ExecuteOptions:
     max_in_flight: Mapping[str, int] = field(default_factory=dict)  # renders in flight per provider, when capped
     stop_grace_seconds: float = 5.0  # after an interrupt, how long replies of requests already sent are awaited
     wait_consent_seconds: float = 0.0  # how long a digital twin's consent is waited for before the run parks it
+    foreign_videos: Mapping[str, str] = field(
+        default_factory=dict
+    )  # ids other lockfiles record -> which: never adopted
 
     def in_flight_cap(self, provider: str) -> int | None:
         """Renders a provider may have in flight at once: as set, else its entry's default (None: only `parallelism`)."""

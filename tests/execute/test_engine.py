@@ -11,6 +11,7 @@ from runner.plan.make import make_plan
 from runner.plan.review import reviewed
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
+from runner.vocabulary.names import tagged_video_name
 from runner.vocabulary.tasks import TaskStatus
 from tests.fake_clock import FakeClock
 
@@ -231,3 +232,37 @@ def test_the_lifetime_budget_keeps_counting_replaced_and_forgotten_videos(tmp_pa
     assert over == [
         {"name": "max_videos", "value": 11, "origin": over[0]["origin"], "used": 12, "over": True, "near": False}
     ]
+
+
+def test_a_create_sent_with_an_older_name_tag_is_found_by_that_tag(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    job = next(j for j in planned.graph.jobs.values() if j.kind == "avatar_video")
+    older = tagged_video_name(job.name or job.key, job.key)  # the form names had before they carried the campaign
+    assert older != job.payload.video_name  # type: ignore[union-attr]
+    pending = records.JobRecord(
+        "avatar_video",
+        "tiktok",
+        "pending",
+        job.addresses,
+        name=job.name,
+        video_name=older,
+        attempts=1,
+        submitted_at=0.0,
+    )
+    lockfile.write(planned.lock_path, records.Lockfile("fake", {job.key: pending}))
+    planned = make_plan(spec)
+    fake = FakeTikTok(planned.lock_path)
+    fake.tasks["t0"] = {
+        "kind": "avatar",
+        "video_id": "v-old",
+        "video_name": older,
+        "avatar_id": job.request["avatar_id"],
+        "polls": 9,
+    }
+    result = execute(
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), ExecuteOptions(), clock=FakeClock()
+    )
+    assert result.lockfile.jobs[job.key].video_ids == ("v-old",)
+    assert not any(c[0] == "create" and job.key in c[1] for c in fake.calls)  # not paid again

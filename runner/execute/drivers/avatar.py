@@ -127,8 +127,13 @@ class AvatarVideos(DriverBase):
             self.finish(run, outcome, video_name=video_name)
 
     def looked(self, run: JobRun, videos: list[VideoInfo]) -> None:
-        """Adopt the video carrying the job's tag; conclude "never happened" only past the deadline."""
-        video = adoption.find(adoption.by_tag(videos), run.key)
+        """Adopt the video carrying the job's tag; conclude "never happened" only past the deadline.
+
+        The tag is the one the create was sent with; a video another lockfile records is not this job's.
+        """
+        tag = adoption.sent_tag(self.ledger.record(run.key), run.key, self.owner)
+        mine = [v for v in videos if v.video_id not in self.options.foreign_videos]
+        video = adoption.by_tag(mine).get(tag)
         if video is not None:
             if video.preview_url:
                 run.preview[video.video_id] = video.preview_url
@@ -160,8 +165,14 @@ class AvatarVideos(DriverBase):
             super().rename(key)
             return
         tiktok = tiktok_api(self.client())
-        new_name = tagged_video_name(job.name or key, key, limit=facts.RENAME_MAX_CHARS)
+        new_name = tagged_video_name(job.name or key, key, limit=facts.RENAME_MAX_CHARS, owner=self.owner)
         video_id = record.video_ids[0]
+        elsewhere = self.options.foreign_videos.get(video_id)
+        if elsewhere is not None:  # recorded twice (adopted across campaigns by an older release): rename neither
+            self.reporter.job_event(
+                key, "not renamed", f"video {video_id} is also recorded by {elsewhere}; forget it in one of the two"
+            )
+            return
 
         def renamed(_: None) -> None:
             self.ledger.amend(key, name=job.name, video_name=new_name)

@@ -94,6 +94,11 @@ class DriverBase:
         self.reporter = parts.ports.reporter
         self.pacer = PollPacer()
 
+    @property
+    def owner(self) -> str:
+        """The campaign whose lockfile this run writes: the provider-side names it makes carry its tag."""
+        return self.ledger.journal.lock.campaign
+
     # --- defaults ------------------------------------------------------------------------------
     def bound(self, run: JobRun) -> float:
         """The kind's documented processing time (its registry entry's)."""
