@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runner.execute.engine import ExecuteOptions, Providers, execute
+import pytest
+
+from runner.execute.engine import EngineStopped, ExecuteOptions, Providers, execute
+from runner.execute.journal import MirrorLost
 from runner.lock import lockfile, records
 from runner.plan.make import make_plan
 from runner.plan.review import reviewed
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
+from runner.state.errors import StateBackendError
 from runner.vocabulary.names import tagged_video_name
 from runner.vocabulary.tasks import TaskStatus
 from tests.fake_clock import FakeClock
@@ -266,3 +270,37 @@ def test_a_create_sent_with_an_older_name_tag_is_found_by_that_tag(tmp_path: Pat
     )
     assert result.lockfile.jobs[job.key].video_ids == ("v-old",)
     assert not any(c[0] == "create" and job.key in c[1] for c in fake.calls)  # not paid again
+
+
+class _BackendGoneAtTheEnd:
+    """Takes every write-ahead, then fails when the run's final state is stored."""
+
+    def __init__(self) -> None:
+        self.appended = 0
+
+    def append(self, lock: Any, changes: list[Any]) -> None:
+        self.appended += 1
+
+    def snapshot(self, lock: Any) -> None:
+        raise StateBackendError("the state backend at postgresql://db failed: terminating connection")
+
+
+def test_a_backend_failing_at_the_last_write_stops_the_run_and_the_checkout_keeps_everything(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    mirror = _BackendGoneAtTheEnd()
+    fake = FakeTikTok(planned.lock_path)
+    with pytest.raises(EngineStopped) as stopped:
+        execute(
+            planned.plan,
+            planned.lock,
+            planned.lock_path,
+            Providers({"tiktok": fake}),
+            ExecuteOptions(parallelism=1),
+            clock=FakeClock(),
+            mirror=mirror,
+        )
+    assert isinstance(stopped.value.cause, MirrorLost) and mirror.appended > 0
+    kept = lockfile.read(planned.lock_path, "fake")
+    assert len(kept.jobs) == 8 and all(r.state == "succeeded" for r in kept.jobs.values())
