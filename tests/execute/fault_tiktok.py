@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import json
 import random
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +45,11 @@ class FaultyTikTok:
     requests: int = 0
     paid: collections.Counter[str] = field(default_factory=collections.Counter)  # job key -> tasks made for it
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    refuse_unknown_tasks: bool = False  # a task look-up naming an id it does not know is refused (40002), not left out
+    lose_once: list[str] = field(default_factory=list)  # paths whose next reply is lost after taking effect
+    refuse_unknown_tasks: bool = False
+    lock: threading.Lock = field(
+        default_factory=threading.Lock
+    )  # a task look-up naming an id it does not know is refused (40002), not left out
 
     def client(self, **kwargs: Any) -> TikTokClient:
         """The real client, over this account's transport."""
@@ -55,7 +60,11 @@ class FaultyTikTok:
         return rate > 0 and self.rng.random() < rate
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """One request: maybe a fault, else the endpoint's answer."""
+        """One request at a time (the engine sends from several threads): maybe a fault, else the endpoint's answer."""
+        with self.lock:
+            return self._handle(request)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
         assert self.requests < RUNAWAY, "the engine keeps sending: a loop without a bound"
         if self._chance(self.faults.refused_connection):
@@ -71,6 +80,9 @@ class FaultyTikTok:
         if self.refuse_unknown_tasks and unknown:
             return _reply({}, 40002, f"task_ids: task {unknown[0]} does not exist")
         data = self._endpoint(request.method, path, query, body)
+        if path in self.lose_once:
+            self.lose_once.remove(path)
+            raise httpx.ReadTimeout("the reply was lost", request=request)
         if request.method == "POST" and path.endswith("/create/") and self._chance(self.faults.lost):
             raise httpx.ReadTimeout("the reply was lost", request=request)
         return _reply(data)

@@ -23,7 +23,7 @@ from tests.fake_clock import FakeClock
 
 SPEC = """version: 1
 campaign: faults
-apply: {max_retries: RETRIES}
+apply: {max_retries: RETRIES UNKNOWN}
 avatars: {a: {id: "1"}, b: {id: "2"}, c: {id: "3"}}
 scripts: {s1: {text: "One."}, s2: {text: "Two."}}
 videos:
@@ -41,13 +41,19 @@ REQUESTS_PER_APPLY = 2_500  # the bound: 8 jobs x (creates within the budget, 8 
 APPLIES = 8  # a CI loop running apply again and again
 
 
-def apply_once(spec: Path, account: FaultyTikTok, clock: FakeClock, retries: int) -> ApplyResult | EngineStopped:
-    """Plan from the lockfile and run the engine as `campaign apply` does; a run that stops is returned."""
+def apply_once(spec: Path, account: FaultyTikTok, clock: FakeClock) -> ApplyResult | EngineStopped:
+    """Plan from the lockfile and run the engine with the spec's `apply:` settings, as `campaign apply` does."""
     planned = make_plan(spec)
     budget = TransientBudget(clock, TransientLimits(attempts=ATTEMPTS))
     client = account.client(budget=budget, retry=RetryPolicy(rng=random.Random(1)))
+    settings = planned.spec.apply
     options = ExecuteOptions(
-        downloads=False, transient_attempts=ATTEMPTS, max_retries=retries, stop_grace_seconds=0.2, parallelism=4
+        downloads=False,
+        transient_attempts=ATTEMPTS,
+        stop_grace_seconds=0.2,
+        parallelism=4,
+        max_retries=settings.max_retries,
+        unknown_allowance=settings.retry_unknown,
     )
     try:
         return execute(
@@ -59,9 +65,11 @@ def apply_once(spec: Path, account: FaultyTikTok, clock: FakeClock, retries: int
         client.close()
 
 
-def campaign(tmp_path: Path, retries: int) -> Path:
+def campaign(tmp_path: Path, retries: int, unknown: int = 0) -> Path:
+    """The campaign file: 6 avatar videos, one refreshed; `apply.max_retries` and `apply.retry_unknown` as given."""
     spec = tmp_path / "faults.yaml"
-    spec.write_text(SPEC.replace("RETRIES", str(retries)))
+    unknown_setting = f", retry_unknown: {unknown}" if unknown else ""  # only when set: the default is to ask
+    spec.write_text(SPEC.replace("RETRIES", str(retries)).replace(" UNKNOWN", unknown_setting))
     return spec
 
 
@@ -81,7 +89,7 @@ def test_a_lost_reply_and_a_failed_render_end_within_max_retries(tmp_path: Path)
     clock = FakeClock()
     account = FaultyTikTok(clock, Faults(lost=1.0, failed_render=1.0), random.Random(0))
     spec = campaign(tmp_path, retries=1)
-    result = apply_once(spec, account, clock, retries=1)
+    result = apply_once(spec, account, clock)
     assert isinstance(result, ApplyResult) and account.requests < REQUESTS_PER_APPLY
     jobs = lockfile.read(spec.with_name("faults.lock.yaml"), "faults").jobs
     avatar = [r for r in jobs.values() if r.kind == "avatar_video"]
@@ -89,7 +97,7 @@ def test_a_lost_reply_and_a_failed_render_end_within_max_retries(tmp_path: Path)
     assert all(r.error is not None and r.error.code == "CREATE_LOST" for r in avatar)
     assert set(account.paid.values()) == {2}  # one create per attempt: the first, then one retry
     before = account.requests
-    assert isinstance(apply_once(spec, account, clock, retries=1), ApplyResult)
+    assert isinstance(apply_once(spec, account, clock), ApplyResult)
     assert sum(account.paid.values()) == 12  # failed for good: a later apply pays nothing more
     assert account.requests == before
 
@@ -107,10 +115,10 @@ def test_random_faults_end_within_a_bound_and_never_pay_twice_for_one_attempt(tm
     retries = rng.choice([0, 1, 2])
     clock = FakeClock()
     account = FaultyTikTok(clock, faults, random.Random(seed))
-    spec = campaign(tmp_path, retries)
+    spec = campaign(tmp_path, retries, unknown=rng.choice([0, 1, 3]))
     for _ in range(APPLIES):
         before = account.requests
-        apply_once(spec, account, clock, retries)
+        apply_once(spec, account, clock)
         assert account.requests - before <= REQUESTS_PER_APPLY, (faults, account.requests - before)
         paid_within_attempts(spec, account, retries)
         clock.advance(60.0)

@@ -33,7 +33,7 @@ def test_refused_task_ids_are_adopted_by_tag_or_failed_with_the_providers_words(
     clock = FakeClock()
     account = FaultyTikTok(clock, Faults(), random.Random(0), refuse_unknown_tasks=True)
     spec = campaign(tmp_path, retries=1)
-    assert isinstance(apply_once(spec, account, clock, retries=1), ApplyResult)
+    assert isinstance(apply_once(spec, account, clock), ApplyResult)
     lock_path = spec.with_name("faults.lock.yaml")
     jobs = lockfile.read(lock_path, "faults").jobs
     kept, gone = sorted(k for k, r in jobs.items() if r.kind == "avatar_video")[:2]
@@ -42,7 +42,7 @@ def test_refused_task_ids_are_adopted_by_tag_or_failed_with_the_providers_words(
     forget_tasks(lock_path, [kept, gone])
     paid, before = sum(account.paid.values()), account.requests
 
-    result = apply_once(spec, account, clock, retries=1)
+    result = apply_once(spec, account, clock)
     assert isinstance(result, ApplyResult), result  # the run ends: no transient budget spent on a refusal
     assert account.requests - before < 40 and sum(account.paid.values()) == paid  # nothing paid again
     after = lockfile.read(lock_path, "faults").jobs
