@@ -33,6 +33,7 @@ class Faults:
     transient: float = 0.0  # code 50000, no effect
     rate_limited: float = 0.0  # code 40100, no effect
     refused_connection: float = 0.0  # httpx.ConnectError before anything is sent
+    stuck: float = 0.0  # the task never finishes
 
 
 @dataclass
@@ -114,12 +115,13 @@ class FaultyTikTok:
         self.paid[job] += 1
         task_id = str(7_400_000_000_000_000_000 + len(self.tasks))
         failed = self._chance(self.faults.failed_render)
+        seconds = float("inf") if self._chance(self.faults.stuck) else TASK_SECONDS
         self.tasks[task_id] = {
             "kind": kind,
             "job": job,
             "video_name": video_name,
             "video_id": f"v{task_id}",
-            "done_at": self.clock.monotonic() + TASK_SECONDS,
+            "done_at": self.clock.monotonic() + seconds,
             "failed": failed,
         }
         return task_id

@@ -102,6 +102,17 @@ def test_a_lost_reply_and_a_failed_render_end_within_max_retries(tmp_path: Path)
     assert account.requests == before
 
 
+def test_tasks_that_never_finish_are_left_for_the_next_apply(tmp_path: Path) -> None:
+    clock = FakeClock()
+    account = FaultyTikTok(clock, Faults(stuck=1.0), random.Random(0))
+    spec = campaign(tmp_path, retries=1)
+    result = apply_once(spec, account, clock)
+    assert isinstance(result, ApplyResult) and len(result.unfinished) == 8, result  # 6 videos, their upload, refresh
+    assert account.requests < 300 and sum(account.paid.values()) == 6
+    jobs = lockfile.read(spec.with_name("faults.lock.yaml"), "faults").jobs
+    assert sorted(r.state for r in jobs.values()) == ["submitted"] * 6  # polled again by the next apply, never re-paid
+
+
 @pytest.mark.parametrize("seed", range(24))
 def test_random_faults_end_within_a_bound_and_never_pay_twice_for_one_attempt(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
@@ -111,6 +122,7 @@ def test_random_faults_end_within_a_bound_and_never_pay_twice_for_one_attempt(tm
         transient=rng.choice([0.0, 0.2, 0.5]),
         rate_limited=rng.choice([0.0, 0.2]),
         refused_connection=rng.choice([0.0, 0.1, 0.3]),
+        stuck=rng.choice([0.0, 0.0, 0.2]),
     )
     retries = rng.choice([0, 1, 2])
     clock = FakeClock()

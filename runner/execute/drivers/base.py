@@ -24,6 +24,7 @@ from runner.vocabulary.states import Event, Phase
 LOST_AFTER_MISSES = 3  # polls in a row that leave a task out before it counts as forgotten by the provider
 SOON = 0.05  # seconds: when a driver cannot tell when its next create could go, look again this soon
 DEFAULT_BOUND = 60.0  # seconds a task is taken to need when its kind's entry does not say
+STUCK_FACTOR = 10.0  # a task still running after this many times its documented bound is not polled again this run
 SPLIT_SPACING = 1.5  # seconds between the polls of a refused batch's jobs (beyond the poll horizon: never batched)
 
 
@@ -161,9 +162,17 @@ class DriverBase:
         self.scheduler.schedule(run, self.pacer.first(self.bound(run)))
 
     def poll_again(self, run: JobRun) -> None:
-        """Schedule the next look at an unfinished task."""
-        age = self.clock.monotonic() - run.accepted_at
-        self.scheduler.schedule(run, self.pacer.next(age, self.bound(run)))
+        """Schedule the next look at an unfinished task; one running far past its bound is left for the next apply."""
+        age, bound = self.clock.monotonic() - run.accepted_at, self.bound(run)
+        if age > STUCK_FACTOR * bound:
+            self.reporter.job_event(
+                run.key,
+                "unfinished",
+                f"still running after {age:.0f} s, {STUCK_FACTOR:g}x its documented {bound:.0f} s; "
+                "the next apply (or status --refresh) looks again, nothing is paid",
+            )
+            return  # no timer: the run ends with the job unfinished, still recorded as submitted
+        self.scheduler.schedule(run, self.pacer.next(age, bound))
 
     def finish(self, run: JobRun, outcome: Outcome, **fields: Any) -> None:
         """Record a finished job (videos of failed tasks' siblings are kept: they were paid for)."""
