@@ -92,7 +92,7 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
         JobState.PENDING,
         +1,
         "+ create (pending refresh: costs again)",
-        "only with consent (`--retry-unknown` or a yes on a terminal)",
+        "only with consent (`--retry-unknown`, a yes on a terminal, or within `apply.retry_unknown`)",
     ),
     (JobState.PENDING, Event.NOT_SENT): Transition(
         BEFORE, 0, "as before the create", "retry within the transient budget; never an attempt"
