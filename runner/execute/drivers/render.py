@@ -213,9 +213,9 @@ class RenderVideos(DriverBase):
             return self.poll_refused([run], exc)
         self._release(run)
         title = provider(self.spec.provider).title
-        self.ledger.fail(
-            run, Event.TASK_LOST, "TASK_LOST", f"{title} no longer knows render {self.ledger.task_ids(run)[0]}"
-        )
+        said = f"{exc.code} {exc.message}".strip()
+        render_id = self.ledger.task_ids(run)[0]
+        self.ledger.fail(run, Event.TASK_LOST, "TASK_LOST", f"{title} no longer knows render {render_id} ({said})")
         return True
 
     def polled(self, run: JobRun, result: RenderResult) -> None:
