@@ -23,9 +23,16 @@ class Ledger:
     """The journal plus table-checked transitions; a finished job releases (or blocks) the runs waiting on it."""
 
     def __init__(
-        self, journal: Journal, graph: RunGraph, release: Callable[[JobRun], None], clock: Clock, reporter: Reporter
+        self,
+        journal: Journal,
+        graph: RunGraph,
+        release: Callable[[JobRun], None],
+        clock: Clock,
+        reporter: Reporter,
+        max_retries: int = 1,
     ) -> None:
         self.journal = journal
+        self.max_retries = max_retries
         self.graph = graph
         self.release = release  # queues a run whose dependencies all succeeded
         self.clock = clock
@@ -167,6 +174,19 @@ class Ledger:
         record = self.journal.record(run.key)
         attempts = max(0, (record.attempts if record else 0) + transition(self._state_of(run.key), event).attempts)
         self.fail(run, event, exc.code, exc.message, attempts=attempts)
+
+    def never_happened(self, run: JobRun, message: str) -> bool:
+        """A lost create of which nothing was found: an attempt spent. True when it may be created again (max_retries)."""
+        row = transition(self._state_of(run.key), Event.NEVER_HAPPENED)
+        error = JobError(ErrorCode.CREATE_LOST, message)
+        self.journal.update(run.key, state=JobState(row.to), error=error, finished_at=self.clock.time())
+        record = self.journal.record(run.key)
+        if record is not None and record.attempts <= self.max_retries:
+            return True
+        run.phase = Phase.FAILED
+        self.reporter.job_event(run.key, "failed", f"{error.code}: {message}; out of retries (apply.max_retries)")
+        self.block_dependents(run.key, f"{run.key} failed")
+        return False
 
     def note(self, run: JobRun, event: Event) -> None:
         """An event that keeps the recorded state (checked against the table)."""

@@ -47,9 +47,9 @@ SURE_SHARE = 0.9  # of the key window: a resend later than this might render aga
 
 def maybe_sent(exc: BaseException) -> bool:
     """Whether a failed create may still have reached the provider (so its key must be kept)."""
-    return isinstance(exc, TransientBudgetExhausted) or (
-        isinstance(exc, TransientError) and not isinstance(exc, NotSent)
-    )
+    if isinstance(exc, TransientBudgetExhausted):
+        return not exc.nothing_sent
+    return isinstance(exc, TransientError) and not isinstance(exc, NotSent)
 
 
 def attempt_render(renders: list[RenderResult], tag: str, attempt: int) -> RenderResult | None:
@@ -171,7 +171,7 @@ class RenderVideos(DriverBase):
         sent_at = record.submitted_at if record is not None else None
         sure = window is not None and sent_at is not None and self.clock.time() - sent_at < SURE_SHARE * window
         if sure or self._finder() is None:
-            self.scheduler.make_ready(run)
+            self.replies.again(run)
             return
         run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
         self.reporter.job_event(run.key, "reply lost", "its key may have expired: looking the render up by its title")
@@ -190,7 +190,7 @@ class RenderVideos(DriverBase):
         if found is None:
             self.reporter.job_event(run.key, "not found", "no render carries its title: sending it again")
             self.ledger.amend(run.key, submitted_at=self.clock.time())
-            self.scheduler.make_ready(run)
+            self.replies.again(run)
             return
         self.ledger.accept(run, (found.render_id,), videos=0)
         self.rendering.add(run.key)
@@ -217,12 +217,12 @@ class RenderVideos(DriverBase):
     def forgotten(self, run: JobRun, exc: BaseException) -> bool:
         """The provider does not know the render (404): the task is lost."""
         if not (isinstance(exc, PermanentError) and exc.http_status == NOT_FOUND):
-            return False
+            return self.poll_refused([run], exc)
         self._release(run)
         title = provider(self.spec.provider).title
-        self.ledger.fail(
-            run, Event.TASK_LOST, "TASK_LOST", f"{title} no longer knows render {self.ledger.task_ids(run)[0]}"
-        )
+        said = f"{exc.code} {exc.message}".strip()
+        render_id = self.ledger.task_ids(run)[0]
+        self.ledger.fail(run, Event.TASK_LOST, "TASK_LOST", f"{title} no longer knows render {render_id} ({said})")
         return True
 
     def polled(self, run: JobRun, result: RenderResult) -> None:

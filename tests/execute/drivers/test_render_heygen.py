@@ -228,3 +228,13 @@ def test_a_render_cap_below_the_engines_is_waited_out_by_retry_after(heygen: Cal
     stats = account.sandbox.stats()
     assert stats["heygen_concurrency_refusals"] > 0  # HeyGen said 429 with Retry-After: waited, sent again
     assert stats["heygen_videos_created"] == len(account.renders()) == 6
+
+
+def test_a_create_that_never_reached_heygen_is_rolled_back_not_called_lost(heygen: Callable[..., Account]) -> None:
+    account = heygen(videos=3)
+    account.sandbox.stop()  # connection refused: no create can leave the machine
+    stopped = account.apply(attempts=3)
+    assert isinstance(stopped, EngineStopped) and "gave up after" in str(stopped.cause)
+    assert not [r for r in account.lock().jobs.values() if r.state == "pending"]  # none "may exist"
+    plan = CliRunner().invoke(cli, ["plan", str(account.spec)])
+    assert "reply lost" not in plan.stdout and "Plan: 3 to create" in plan.stdout, plan.stdout
