@@ -71,7 +71,9 @@ class Engine:
         options = ports.options
         self.graph = RunGraph()
         self.scheduler = Scheduler(options.parallelism, self.clock, journal.flush, once=poll_only)
-        self.ledger = Ledger(journal, self.graph, self.scheduler.make_ready, self.clock, ports.reporter)
+        self.ledger = Ledger(
+            journal, self.graph, self.scheduler.make_ready, self.clock, ports.reporter, options.max_retries
+        )
         budget = ports.providers.budget or TransientBudget(
             self.clock, TransientLimits(options.transient_attempts, options.transient_seconds)
         )
