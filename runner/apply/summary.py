@@ -18,8 +18,8 @@ CONSENT_EXIT = 4  # apply did all it could; the rest waits on a person
 
 
 def exit_code(result: ApplyResult) -> int:
-    """0 all succeeded; 1 any failed, is blocked or waits for a decision; 4 the rest waits on a twin's consent."""
-    if result.failed or result.skipped or result.waiting or result.unfinished:
+    """0 all succeeded and on disk; 1 any failed, is blocked, is not downloaded or undecided; 4 the rest awaits consent."""
+    if result.failed or result.skipped or result.waiting or result.unfinished or result.undownloaded:
         return 1
     return CONSENT_EXIT if result.consent else 0
 
@@ -55,6 +55,8 @@ def _result_lines(ctx: Context, result: ApplyResult) -> None:
         click.echo(f"  failed {key} ({', '.join(record.addresses) if record else ''}): {reason}", err=True)
     for key in result.skipped:
         click.echo(f"  blocked {key}: a job it depends on failed", err=True)
+    for key, reason in sorted(result.undownloaded.items()):
+        click.echo(f"  not downloaded {key}: {reason}; run apply again to fetch it", err=True)
     for key in result.waiting:
         click.echo(
             f"  waiting {key}: its refresh create's reply was lost and it may exist already; re-creating pays "
@@ -133,6 +135,7 @@ def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, objec
         "counts": {"succeeded": len(succeeded), "failed": len(failed), "skipped": len(skipped)},
         "waiting": list(result.waiting) if result else [],  # pending refreshes: re-created only with --retry-unknown
         "unfinished": list(result.unfinished) if result else [],
+        "undownloaded": dict(result.undownloaded) if result else {},
         "succeeded": succeeded,
         "failed": failed,
         "failed_jobs": reasons,

@@ -164,3 +164,4 @@ class ApplyResult:
     unfinished: tuple[str, ...] = ()  # not finished when the run stopped (interrupt, transient budget)
     consent: tuple[str, ...] = ()  # digital twins waiting on their subject's consent, and their videos
     consent_urls: Mapping[str, str] = field(default_factory=dict)  # printed for the subject; never written
+    undownloaded: Mapping[str, str] = field(default_factory=dict)  # succeeded jobs whose videos are not on disk: why

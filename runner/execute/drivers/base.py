@@ -31,6 +31,7 @@ class Driver(Protocol):
     create_batch: int  # ready jobs per create call
     poll_batch: int  # due jobs per poll call
     pacer: PollPacer
+    urls_renew: bool  # the provider hands out a fresh download URL for a finished video
 
     def bound(self, run: JobRun) -> float:
         """The documented processing bound of the job's tasks (seconds)."""
@@ -79,6 +80,7 @@ class DriverBase:
 
     create_batch = 1
     poll_batch = 1
+    urls_renew = False
 
     def __init__(self, parts: DriverParts) -> None:
         self.spec = parts.spec
@@ -148,16 +150,18 @@ class DriverBase:
 
     # --- shared steps --------------------------------------------------------------------------
     def observe(self, run: JobRun) -> None:
-        """Feed a finished task's time into this kind's pacer."""
+        """Feed a finished task's time into this kind's pacer: at most until now, at least until it was seen running."""
         if run.accepted_at:
-            self.pacer.observe(self.clock.monotonic() - run.accepted_at, self.bound(run))
+            running = run.seen_running - run.accepted_at if run.seen_running > run.accepted_at else 0.0
+            self.pacer.observe(self.clock.monotonic() - run.accepted_at, self.bound(run), at_least=running)
 
     def first_poll(self, run: JobRun) -> None:
         """Schedule the first look after a create."""
         self.scheduler.schedule(run, self.pacer.first(self.bound(run)))
 
     def poll_again(self, run: JobRun) -> None:
-        """Schedule the next look at an unfinished task."""
+        """Schedule the next look at an unfinished task (the look just made found it still rendering)."""
+        run.seen_running = run.look_sent
         age = self.clock.monotonic() - run.accepted_at
         self.scheduler.schedule(run, self.pacer.next(age, self.bound(run)))
 
@@ -169,7 +173,7 @@ class DriverBase:
         video_ids = earlier + outcome.video_ids
         for video_id, url in outcome.urls:
             run.preview[video_id] = url
-            self.downloads.video(run.key, video_id, url)
+            self.downloads.video(run.key, video_id, url, renewable=self.urls_renew)
         if outcome.succeeded:
             self.ledger.succeed(run, Event.TASK_SUCCEEDED, video_ids, **fields)
             self.after_success(run)
