@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from runner.execute.engine import ExecuteOptions, Providers, execute
 from runner.execute.lost_creates import LostCreates
