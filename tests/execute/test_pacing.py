@@ -27,3 +27,12 @@ def test_fewer_than_three_lower_bounds_keep_the_first_poll_at_one_second() -> No
     pacer.observe(60.0, 100.0, at_least=50.0)
     pacer.observe(60.0, 100.0)
     assert pacer.first(100.0) == FIRST_POLL
+
+
+def test_a_late_look_tells_only_what_the_render_surely_needed() -> None:
+    pacer = PollPacer()
+    pacer.observe(30.0, 100.0, at_least=2.0, on_time=False)  # the finishing look waited 28 s for a slot
+    pacer.observe(3.0, 100.0, at_least=2.5)
+    assert pacer.longest(100.0) == 3.0
+    pacer.observe(40.0, 100.0, on_time=False)  # first looked at late, already finished: tells nothing
+    assert pacer.seen == 2 and pacer.longest(100.0) == 3.0

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from runner.execute.downloads import DownloadQueue
 from runner.execute.ledger import Ledger
 from runner.execute.outcome import Outcome
-from runner.execute.pacing import PollPacer
+from runner.execute.pacing import LATE, PollPacer
 from runner.execute.ports import Ports
 from runner.execute.replies import Replies
 from runner.execute.runs import JobRun, RunGraph
@@ -150,10 +150,13 @@ class DriverBase:
 
     # --- shared steps --------------------------------------------------------------------------
     def observe(self, run: JobRun) -> None:
-        """Feed a finished task's time into this kind's pacer: at most until now, at least until it was seen running."""
+        """Feed a finished task's time into this kind's pacer: at most until the look that found it finished was sent
+        (not the time that look waited for a slot), at least until the look before found it running."""
         if run.accepted_at:
             running = run.seen_running - run.accepted_at if run.seen_running > run.accepted_at else 0.0
-            self.pacer.observe(self.clock.monotonic() - run.accepted_at, self.bound(run), at_least=running)
+            found = run.look_sent if run.look_sent > run.accepted_at else self.clock.monotonic()
+            on_time = found - run.due <= LATE
+            self.pacer.observe(found - run.accepted_at, self.bound(run), at_least=running, on_time=on_time)
 
     def first_poll(self, run: JobRun) -> None:
         """Schedule the first look after a create."""
