@@ -195,11 +195,19 @@ class Downloads:
         self.ports.reporter.job_event(key, "download failed", f"{reason}; the next apply retries it")
 
     def missing(self, lock: Lockfile) -> dict[str, str]:
-        """Succeeded jobs whose videos are not all on disk, with why (downloads on; empty otherwise)."""
-        if self.ports.options.artifacts_dir is None or not self.ports.downloads:
-            return {}
-        reasons = {key: reason for (key, _), reason in sorted(self.failures.items())}
-        return {key: reasons.get(key, "not downloaded in this run") for key in needs_downloads(lock, self.lock_dir)}
+        """Succeeded jobs with a video this run was to download and could not, with why.
+
+        A video no URL was ever handed out for (an earlier attempt's, kept because it was paid) is not one.
+        """
+        missing: dict[str, str] = {}
+        for (key, video_id), reason in sorted(self.failures.items()):
+            record = lock.jobs.get(key)
+            if record is None or record.state != JobState.SUCCEEDED:
+                continue
+            have = {a.video_id for a in record.artifacts if artifacts.artifact_ok(a, self.lock_dir)}
+            if video_id not in have:
+                missing.setdefault(key, reason)
+        return missing
 
 
 def download_error(exc: BaseException) -> str:
