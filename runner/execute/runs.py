@@ -33,6 +33,7 @@ class JobRun:
     seen_running: float = 0.0  # monotonic time of the latest look that found it unfinished (its render was not done)
     rename: bool = False  # the name changed while the job was in flight
     consent_asked: bool = False  # a digital twin's consent URL was shown in this run
+    alone: bool = False  # its batch was refused without naming the package at fault: it is sent on its own
     preview: dict[str, str] = field(default_factory=dict)  # video id -> fresh signed URL (memory only)
     tally: collections.Counter[Phase] | None = field(default=None, repr=False)  # the graph's runs per phase
     _phase: Phase = field(init=False, repr=False)
