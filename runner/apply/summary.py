@@ -20,8 +20,8 @@ CONSENT_EXIT = 4  # apply did all it could; the rest waits on a person (consent,
 
 
 def exit_code(result: ApplyResult) -> int:
-    """0 all done; 1 any failed, is blocked, waits for a decision or its download failed; 4 the rest waits on consent."""
-    if result.failed or result.skipped or result.waiting or result.unfinished or result.download_failures:
+    """0 all succeeded and on disk; 1 any failed, is blocked, is not downloaded or undecided; 4 the rest awaits consent."""
+    if result.failed or result.skipped or result.waiting or result.unfinished or result.undownloaded:
         return 1
     return CONSENT_EXIT if result.consent else 0
 
@@ -106,16 +106,14 @@ def _result_lines(ctx: Context, result: ApplyResult) -> None:
     click.echo(f"{finished_line(result)} Lockfile: {ctx.workspace.lockfile}", err=ctx.to_stderr)
     for key, reason in sorted(result.rename_failures.items()):
         click.echo(f"  rename failed {key}: {reason}; the next apply tries again", err=True)
-    for key, reason in sorted(result.download_failures.items()):
-        click.echo(
-            f"  download failed {key} ({reason}): run apply again to fetch its videos (not paid again)", err=True
-        )
     for key in failed:
         record = result.lockfile.jobs.get(key)
         reason = f"{record.error.code}: {record.error.message}" if record and record.error else "failed"
         click.echo(f"  failed {key} ({', '.join(record.addresses) if record else ''}): {reason}", err=True)
     for key in result.skipped:
         click.echo(f"  blocked {key}: a job it depends on failed", err=True)
+    for key, reason in sorted(result.undownloaded.items()):
+        click.echo(f"  not downloaded {key}: {reason}; run apply again to fetch it", err=True)
     for key in result.waiting:
         click.echo(
             f"  waiting {key}: its refresh create's reply was lost and it may exist already; re-creating pays "
@@ -198,6 +196,7 @@ def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, objec
         "counts": {"succeeded": len(succeeded), "failed": len(failed), "skipped": len(skipped)},
         "waiting": list(result.waiting) if result else [],  # pending refreshes: re-created only with --retry-unknown
         "unfinished": list(result.unfinished) if result else [],
+        "undownloaded": dict(result.undownloaded) if result else {},
         "succeeded": succeeded,
         "failed": failed,
         "failed_jobs": reasons,
@@ -207,6 +206,5 @@ def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, objec
         "renamed": list(result.renamed) if result else [],
         "forgotten": list(result.forgotten) if result else [],
         "consent": list(result.consent) if result else [],
-        "download_failures": dict(result.download_failures) if result else {},
         "requests": result.requests if result else 0,
     }

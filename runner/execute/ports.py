@@ -173,4 +173,4 @@ class ApplyResult:
     forgotten: tuple[str, ...] = ()  # dropped from the lockfile (providers delete nothing)
     rename_failures: Mapping[str, str] = field(default_factory=dict)  # job key -> why; the next apply tries again
     videos_paid: int = 0  # videos the accepted creates pay for, failed renders included
-    download_failures: Mapping[str, str] = field(default_factory=dict)  # job key -> why; the next apply tries again
+    undownloaded: Mapping[str, str] = field(default_factory=dict)  # succeeded jobs whose videos are not on disk: why

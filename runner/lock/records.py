@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, is_dataclass, replace
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import jsonschema
@@ -138,11 +139,28 @@ def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if v not in (None, (), [], {})}
 
 
+def _plain(value: Any) -> Any:
+    """Records, mappings and sequences as dicts and lists (what `asdict` gives, without its deep copies)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclass_fields(value)}
+    return value
+
+
+_RECORD_FIELDS = tuple(f.name for f in dataclass_fields(JobRecord))
+
+
 def to_data(lock: Lockfile) -> dict[str, Any]:
     """Turn a lockfile into plain, sorted data."""
     jobs: dict[str, Any] = {}
     for key in sorted(lock.jobs):
-        record = asdict(lock.jobs[key])
+        job = lock.jobs[key]
+        record = {name: _plain(getattr(job, name)) for name in _RECORD_FIELDS}
         record["addresses"] = sorted(record["addresses"])
         record["artifacts"] = [_drop_empty(a) for a in record["artifacts"]]
         jobs[key] = _drop_empty(record)

@@ -235,7 +235,7 @@ def test_a_download_that_fails_is_in_the_result_and_the_job_stays_succeeded(tmp_
         clock=FakeClock(),
     )
     avatar_keys = {k for k, r in result.lockfile.jobs.items() if r.kind == "avatar_video"}
-    assert avatar_keys and set(result.download_failures) >= avatar_keys  # media.invalid never answers
+    assert avatar_keys and set(result.undownloaded) >= avatar_keys  # media.invalid never answers
     assert all(result.lockfile.jobs[k].state == "succeeded" for k in avatar_keys)
 
 

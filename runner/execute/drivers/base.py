@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from runner.execute.downloads import DownloadQueue
 from runner.execute.ledger import Ledger
 from runner.execute.outcome import Outcome
-from runner.execute.pacing import PollPacer
+from runner.execute.pacing import LATE, PollPacer
 from runner.execute.ports import Ports
 from runner.execute.replies import Replies
 from runner.execute.runs import JobRun, RunGraph
@@ -36,6 +36,7 @@ class Driver(Protocol):
     create_batch: int  # ready jobs per create call
     poll_batch: int  # due jobs per poll call
     pacer: PollPacer
+    urls_renew: bool  # the provider hands out a fresh download URL for a finished video
 
     def bound(self, run: JobRun) -> float:
         """The documented processing bound of the job's tasks (seconds)."""
@@ -84,6 +85,7 @@ class DriverBase:
 
     create_batch = 1
     poll_batch = 1
+    urls_renew = False
 
     def __init__(self, parts: DriverParts) -> None:
         self.spec = parts.spec
@@ -158,16 +160,24 @@ class DriverBase:
 
     # --- shared steps --------------------------------------------------------------------------
     def observe(self, run: JobRun) -> None:
-        """Feed a finished task's time into this kind's pacer."""
+        """Feed a finished task's time into this kind's pacer: at most until the look that found it finished was sent
+        (not the time that look waited for a slot), at least until the look before found it running."""
         if run.accepted_at:
-            self.pacer.observe(self.clock.monotonic() - run.accepted_at, self.bound(run))
+            running = run.seen_running - run.accepted_at if run.seen_running > run.accepted_at else 0.0
+            found = run.look_sent if run.look_sent > run.accepted_at else self.clock.monotonic()
+            on_time = found - run.due <= LATE
+            self.pacer.observe(found - run.accepted_at, self.bound(run), at_least=running, on_time=on_time)
 
     def first_poll(self, run: JobRun) -> None:
         """Schedule the first look after a create."""
         self.scheduler.schedule(run, self.pacer.first(self.bound(run)))
 
     def poll_again(self, run: JobRun) -> None:
-        """Schedule the next look at an unfinished task; one running far past its bound is left for the next apply."""
+        """Schedule the next look at an unfinished task (the look just made found it still rendering).
+
+        One running far past its bound is left for the next apply.
+        """
+        run.seen_running = run.look_sent
         age, bound = self.clock.monotonic() - run.accepted_at, self.bound(run)
         if age > STUCK_FACTOR * bound:
             self.reporter.job_event(
@@ -187,7 +197,7 @@ class DriverBase:
         video_ids = earlier + outcome.video_ids
         for video_id, url in outcome.urls:
             run.preview[video_id] = url
-            self.downloads.video(run.key, video_id, url)
+            self.downloads.video(run.key, video_id, url, renewable=self.urls_renew)
         if outcome.succeeded:
             self.ledger.succeed(run, Event.TASK_SUCCEEDED, video_ids, **fields)
             self.after_success(run)

@@ -60,6 +60,8 @@ def attempt_render(renders: list[RenderResult], tag: str, attempt: int) -> Rende
 class RenderVideos(DriverBase):
     """Rendered videos: the job's request as the render's, one idempotency key per attempt."""
 
+    urls_renew = True  # the render's status signs a new URL
+
     def __init__(self, parts: DriverParts) -> None:
         super().__init__(parts)
         self.rendering: set[str] = set()  # keys of renders in flight at the provider
