@@ -72,7 +72,7 @@ def test_a_download_that_failed_exits_1_and_names_the_job(tmp_path: Path, capsys
     )
     failed = _result({DONE: done}, succeeded=(DONE,), videos_created=1, undownloaded={DONE: "ConnectError"})
     assert report(_ctx(tmp_path, downloads=True), failed) == 1
-    assert f"download failed {DONE} (ConnectError): run apply again" in capsys.readouterr().err
+    assert f"not downloaded {DONE}: ConnectError; run apply again" in capsys.readouterr().err
     assert report(_ctx(tmp_path, downloads=True), _result({DONE: done}, succeeded=(DONE,), videos_created=1)) == 0
 
 
