@@ -27,6 +27,7 @@ COMMANDS = {
     "import": "runner.commands.import_",
     "lock": "runner.commands.lock",
     "state": "runner.commands.state",
+    "policy": "runner.commands.policy",
 }
 
 

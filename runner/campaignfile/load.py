@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.campaignfile.checker import Checker, present
+from runner.campaignfile.compliance import disclosure_settings, evidence_block, policy_settings
 from runner.campaignfile.model import (
     ApplySettings,
     AvatarRef,
@@ -112,6 +113,9 @@ class _Checker(Checker):
             template_dirs=self.template_dirs,
             budget=budget_settings(data.get("budget") or {}),
             limits=self.limits,
+            policy=policy_settings(data.get("policy") or {}),
+            evidence=evidence_block(self),
+            disclosure=disclosure_settings(data.get("disclosure")),
         )
 
     def _script(self, sid: str, ref: Mapping[str, str]) -> ScriptDef | None:
