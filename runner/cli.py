@@ -28,6 +28,7 @@ COMMANDS = {
     "lock": "runner.commands.lock",
     "state": "runner.commands.state",
     "policy": "runner.commands.policy",
+    "verify": "runner.commands.verify",
 }
 
 

@@ -61,7 +61,7 @@ class FileResult:
                 for p in self.problems
             ],
             "warnings": self.warnings,
-            "policy": self.policy.as_json(),
+            **({"policy": self.policy.as_json()} if self.policy.packs or self.policy.problems else {}),
         }
 
 
