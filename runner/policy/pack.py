@@ -69,11 +69,11 @@ class Pack:
 
 
 def compile_patterns(patterns: list[str] | None) -> re.Pattern[str] | None:
-    """One case-insensitive, word-aware regular expression matching any of `patterns`."""
+    """One case-insensitive, word-aware regular expression matching any of `patterns`: no match starts or ends inside a word."""
     if not patterns:
         return None
     body = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?:(?<!\w)|(?!\w))(?:{body})(?:(?!\w)|(?<!\w))", re.IGNORECASE)
 
 
 def pack_location(name: str, base: Path) -> tuple[str, str]:
