@@ -8,10 +8,10 @@ from dataclasses import replace
 from runner.campaignfile.model import Spec
 from runner.errors import Problem, SpecError
 from runner.plan.model import JobGraph, SpokenCell
-from runner.policy.checks import Hit, allowed, applicable, disclosure_hits, text_hits
+from runner.policy.checks import Facts, Hit, allowed, applicable, disclosure_hits, text_hits
 from runner.policy.findings import Finding, PolicyReport
 from runner.policy.locate import script_location
-from runner.policy.pack import Pack, PackError, Rule, load_pack
+from runner.policy.pack import Pack, PackError, Rule, load_pack, vocabulary
 
 
 def policy_report(spec: Spec, graph: JobGraph) -> PolicyReport:
@@ -24,12 +24,14 @@ def policy_report(spec: Spec, graph: JobGraph) -> PolicyReport:
     jurisdictions = spec.disclosure.jurisdictions if spec.disclosure else ()
     active = applicable(rules, jurisdictions)
     text_rules = [r for r in active if not r.require_disclosure]
+    words = vocabulary(text_rules)
     cache: dict[str, list[Hit]] = {}
+    sentences: dict[str, Facts] = {}
     grouped: dict[tuple[str, str], tuple[Hit, list[str]]] = {}
     for cell in graph.spoken:
         hits = cache.get(cell.text)
         if hits is None:
-            hits = cache[cell.text] = text_hits(text_rules, cell.text)
+            hits = cache[cell.text] = text_hits(text_rules, cell.text, words, sentences)
         for hit in _kept(hits, cell):
             _, cells = grouped.setdefault((hit.rule.id, cell.script), (hit, []))
             cells.append(cell.address)
