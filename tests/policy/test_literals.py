@@ -33,4 +33,4 @@ def test_ordinary_text_lacks_them() -> None:
 
 
 def test_a_pattern_without_a_literal_word_turns_the_shortcut_off() -> None:
-    assert pattern_needs([r"\d+\s*(?:%|percent)", r"\w+ly"]) is None
+    assert pattern_needs([r"cure", r"\d+\s*\w+"]) is None
