@@ -9,8 +9,8 @@ import click
 from runner.apply.context import Context
 from runner.plan.make import Planned
 from runner.policy.evaluate import policy_report
-from runner.provenance.credentials import SigningKeys, signing_keys, unsigned_reason
-from runner.provenance.signing import sign_artifacts
+from runner.provenance.credentials import signing_keys, unsigned_reason
+from runner.provenance.keys import SigningKeys
 from runner.state.store import StateStore
 from runner.wording import plural
 
@@ -30,6 +30,8 @@ def sign_downloads(ctx: Context, store: StateStore, planned: Planned) -> None:
         if ctx.downloads_to is not None and reason:
             click.echo(f"note: {reason}", err=True)
         return
+    from runner.provenance.signing import sign_artifacts  # c2pa loads only for a run that signs
+
     policy = policy_report(planned.spec, planned.graph)
     lock = store.read()
     lock_dir = ctx.workspace.lockfile.parent

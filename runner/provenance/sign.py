@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from runner.atomic import atomic_file
 from runner.errors import ConfigError
-from runner.provenance.credentials import SigningKeys
+from runner.provenance.keys import SigningKeys
 from runner.provenance.manifest import ASSERTION
 
 MIME = "video/mp4"

@@ -11,7 +11,7 @@ from runner.campaignfile.model import Spec
 from runner.lock.records import Artifact, JobRecord, Lockfile
 from runner.plan.model import JobGraph
 from runner.policy.findings import PolicyReport
-from runner.provenance.credentials import SigningKeys
+from runner.provenance.keys import SigningKeys
 from runner.provenance.manifest import JobFacts, manifest
 from runner.provenance.sign import read_credentials, sign_video
 

@@ -8,7 +8,8 @@ import pytest
 from cryptography import x509
 
 from runner.errors import ConfigError
-from runner.provenance.credentials import SANDBOX_ORIGIN, sandbox_keys, signing_keys, unsigned_reason
+from runner.provenance.credentials import signing_keys, unsigned_reason
+from runner.provenance.sandbox_ca import SANDBOX_ORIGIN, sandbox_keys
 
 
 def test_without_the_variables_nothing_is_signed_and_the_reason_names_them() -> None:

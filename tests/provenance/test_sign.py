@@ -9,8 +9,9 @@ import pytest
 
 from runner.errors import ConfigError
 from runner.media.probe import ffmpeg_exe, probe_video
-from runner.provenance.credentials import SigningKeys, sandbox_keys
+from runner.provenance.keys import SigningKeys
 from runner.provenance.manifest import SOURCE_TYPE, JobFacts, manifest
+from runner.provenance.sandbox_ca import sandbox_keys
 from runner.provenance.sign import file_digest, read_credentials, sign_video
 from runner.provenance.verify import verify_file
 

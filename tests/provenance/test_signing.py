@@ -12,7 +12,7 @@ from runner.plan.expand import checked_graph
 from runner.plan.job import Job
 from runner.plan.requests import RenderRequest
 from runner.policy.evaluate import policy_report
-from runner.provenance.credentials import sandbox_keys
+from runner.provenance.sandbox_ca import sandbox_keys
 from runner.provenance.sign import file_digest, read_credentials
 from runner.provenance.signing import sign_artifacts
 from runner.vocabulary.states import JobState
