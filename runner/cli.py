@@ -29,6 +29,8 @@ COMMANDS = {
     "state": "runner.commands.state",
     "policy": "runner.commands.policy",
     "verify": "runner.commands.verify",
+    "approve": "runner.commands.approve",
+    "spend": "runner.commands.spend",
 }
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from runner.atomic import StorageError, atomic_file
 from runner.errors import CampaignError
+from runner.plan.approval import with_approvals
 from runner.plan.make import Planned
 from runner.provenance.credentials import unsigned_reason
 from runner.providers.errors import ProviderError
@@ -55,7 +57,8 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
     except OSError as exc:
         raise StorageError(f"{folder}: cannot create the report folder: {exc.strerror}; pass --out DIR") from None
     urls = consent_urls(planned, sandbox)
-    cards = build_cards(planned.plan, planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls)
+    plan = replace(planned.plan, changes=tuple(with_approvals(planned.plan.changes, planned.spec, planned.approvals)))
+    cards = build_cards(plan, planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls)
     page = render_gallery(
         planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox, notes=gallery_notes(planned, sandbox)
     )
