@@ -27,16 +27,23 @@ def _rule(block: Mapping[str, Any]) -> ApprovalRule:
 
 def rollout_settings(checker: Checker, block: Mapping[str, Any] | None) -> Rollout | None:
     """The `rollout:` block as waves that grow (a final "100%" implied); a problem where they do not."""
-    if not block:
-        return None
-    waves: list[int | float] = [int(w) if isinstance(w, int) else float(str(w)[:-1]) / 100 for w in block["waves"]]
+    if not block or not isinstance(block.get("waves"), list) or None in block["waves"]:
+        return None  # the schema refused it, and said why
+    waves: list[int | float] = []
+    for index, wave in enumerate(block["waves"]):
+        share = _share(str(wave)) if isinstance(wave, str) else None
+        if isinstance(wave, str) and share is None:
+            checker.problem(f"rollout.waves[{index}]", f'{wave!r} is not a share; write one from "1%" to "100%"')
+            return None
+        waves.append(share if share is not None else int(wave))
     for kind in (int, float):
         sizes = [(i, w) for i, w in enumerate(waves) if isinstance(w, kind)]
-        for (_, before), (i, after) in zip(sizes, sizes[1:], strict=False):
+        for (j, before), (i, after) in zip(sizes, sizes[1:], strict=False):
             if after <= before:
                 checker.problem(
                     f"rollout.waves[{i}]",
-                    f"wave {after!r} is not larger than an earlier wave ({before!r}); waves say how much of each "
+                    f"wave {block['waves'][i]!r} is not larger than an earlier wave ({block['waves'][j]!r}); "
+                    "waves say how much of each "
                     'group is made by their end, so they grow, e.g. [1, "25%", "100%"]',
                 )
                 return None
@@ -52,3 +59,12 @@ def check_spend_cap(checker: Checker, budget: Mapping[str, Any]) -> None:
             "budget.max_spend",
             "max_spend needs prices to count money; add budget.prices.per_video (and per_second) or drop max_spend",
         )
+
+
+def _share(text: str) -> float | None:
+    """`"25%"` -> 0.25; None when it is not a share from 1 % to 100 %."""
+    try:
+        value = float(text.strip()[:-1]) if text.strip().endswith("%") else -1.0
+    except ValueError:
+        return None
+    return value / 100 if 1 <= value <= 100 else None

@@ -83,7 +83,7 @@ class Signing:
 def sign(planned: Planned, keys: Iterable[str], signing: Signing) -> tuple[Book, list[Job]]:
     """The approvals file with `signing` added to each named job that needs it; the jobs signed."""
     jobs = _needing(planned, keys)
-    needed = sorted({r for job in jobs for r in required_roles(planned.spec, job.addresses)} - {ANYONE})
+    needed = [r for r in dict.fromkeys(r for job in jobs for r in required_roles(planned.spec, job.addresses)) if r]
     role = signing.role
     if role is None and needed:
         raise ApprovalRefused(
