@@ -20,6 +20,7 @@ from runner.errors import CampaignError, PlanMismatch
 from runner.execute import adoption
 from runner.execute.downloads import needs_downloads
 from runner.lock import world as worlds
+from runner.lock.owners import recorded_elsewhere
 from runner.lock.records import Lockfile
 from runner.lock.world import World
 from runner.plan.budget import check_budget
@@ -122,13 +123,11 @@ def adopt(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Proposa
     jobs = adoption.adoptable(proposal.plan)
     if not jobs:
         return proposal
-    state, adopted = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time())
-    for found in adopted:
-        click.echo(
-            f"adopted {found.job.addresses[0]}: video {found.video_id} carries its tag; the lockfile did not "
-            "know it (a checkout older than the last apply). Not paid again",
-            err=True,
-        )
+    foreign = recorded_elsewhere(ctx.workspace, proposal.state)
+    state, found = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time(), foreign)
+    for each in found:
+        click.echo(adoption.found_line(each), err=True)
+    adopted = [each for each in found if each.elsewhere is None]
     return propose(ctx, state, changed=True) if adopted else proposal
 
 

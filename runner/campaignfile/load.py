@@ -187,6 +187,7 @@ def apply_settings(block: Mapping[str, Any]) -> ApplySettings:
         artifacts_dir=block.get("artifacts_dir"),
         download=block.get("download", True),
         max_retries=block.get("max_retries", 1),
+        retry_unknown=block.get("retry_unknown", 0),
         transient_attempts=block.get("transient_attempts"),
         transient_seconds=block.get("transient_seconds"),
         max_in_flight=dict(block.get("max_in_flight") or {}),

@@ -122,6 +122,7 @@ class ApplySettings:
     artifacts_dir: str | None = None
     download: bool = True
     max_retries: int = 1
+    retry_unknown: int = 0  # creates of unknown outcome (a lost refresh reply) a run may pay again without asking
     transient_attempts: int | None = None  # None: the providers' default (runner/providers/budget.py)
     transient_seconds: float | None = None
     max_in_flight: Mapping[str, int] = field(default_factory=dict)  # provider -> renders in progress at once

@@ -79,6 +79,7 @@ def command(specs: tuple[Path, ...], fmt: str) -> None:
     1 otherwise.
     """
     results = [check(path) for path in specs]
+    warn_shared_names(results)
     if fmt == "json":
         report = {
             "format_version": FORMAT_VERSION,
@@ -128,6 +129,23 @@ def check(path: Path) -> FileResult:
     result.problems += [*result.policy.problems, *(f.problem() for f in result.policy.mandatory)]
     result.messages += policy_findings.lines(result.policy)
     return result
+
+
+def warn_shared_names(results: list[FileResult]) -> None:
+    """Two campaign files with one `campaign:` name: each gets a warning naming the others."""
+    by_name: dict[str, list[FileResult]] = {}
+    for result in results:
+        if result.kind == "campaign" and result.campaign is not None:
+            by_name.setdefault(result.campaign, []).append(result)
+    for name, same in by_name.items():
+        files = {r.file for r in same}
+        for result in same:
+            others = ", ".join(sorted(files - {result.file}))
+            if others:
+                result.warnings.append(
+                    f"campaign '{name}' is also the `campaign:` of {others}: with one name the files share a state "
+                    "backend's state and the sandbox's account; give each file its own `campaign:` name"
+                )
 
 
 def _approvals(path: Path) -> FileResult:

@@ -13,7 +13,7 @@ from runner.clock import Clock
 from runner.execute.journal import Journal
 from runner.execute.ports import Reporter
 from runner.execute.runs import JobRun, RunGraph
-from runner.lock.records import JobError, JobRecord
+from runner.lock.records import JobError, JobRecord, paid_videos
 from runner.providers.errors import PermanentError
 from runner.vocabulary.errors import ErrorCode, retryable
 from runner.vocabulary.states import BEFORE, NONE, Event, JobState, Phase, transition
@@ -23,9 +23,16 @@ class Ledger:
     """The journal plus table-checked transitions; a finished job releases (or blocks) the runs waiting on it."""
 
     def __init__(
-        self, journal: Journal, graph: RunGraph, release: Callable[[JobRun], None], clock: Clock, reporter: Reporter
+        self,
+        journal: Journal,
+        graph: RunGraph,
+        release: Callable[[JobRun], None],
+        clock: Clock,
+        reporter: Reporter,
+        max_retries: int = 1,
     ) -> None:
         self.journal = journal
+        self.max_retries = max_retries
         self.graph = graph
         self.release = release  # queues a run whose dependencies all succeeded
         self.clock = clock
@@ -73,6 +80,9 @@ class Ledger:
         if old is None or old.state != JobState.PENDING:
             run.before = old
         paid_before = old is not None and old.state in (JobState.FAILED, JobState.PENDING) and keep_videos
+        superseded = self._superseded(job.key, old)
+        if old is not None and old.replaced and superseded is not old.replaced:  # an older re-render's videos go
+            self.journal.retire(len(old.replaced.get("video_ids") or ()))
         record = JobRecord(
             kind=job.kind,
             provider=job.provider,
@@ -84,7 +94,7 @@ class Ledger:
             submitted_at=self.clock.time(),
             video_ids=old.video_ids if old is not None and paid_before else (),
             request=dict(job.request),
-            replaced=self._superseded(job.key, old),
+            replaced=superseded,
             spend=_spend_before(old),
             **fields,
         )
@@ -137,6 +147,7 @@ class Ledger:
         run.phase = Phase.DONE
         old = self.replaces.get(run.key)
         if old is not None and old != run.key:
+            self._retire(old)
             self.journal.drop([old])
         self.reporter.job_event(run.key, "succeeded", ", ".join(video_ids))
         for dependent in self.graph.dependents(run.key):
@@ -164,6 +175,19 @@ class Ledger:
         attempts = max(0, (record.attempts if record else 0) + transition(self._state_of(run.key), event).attempts)
         self.fail(run, event, exc.code, exc.message, attempts=attempts)
 
+    def never_happened(self, run: JobRun, message: str) -> bool:
+        """A lost create of which nothing was found: an attempt spent. True when it may be created again (max_retries)."""
+        row = transition(self._state_of(run.key), Event.NEVER_HAPPENED)
+        error = JobError(ErrorCode.CREATE_LOST, message)
+        self.journal.update(run.key, state=JobState(row.to), error=error, finished_at=self.clock.time())
+        record = self.journal.record(run.key)
+        if record is not None and record.attempts <= self.max_retries:
+            return True
+        run.phase = Phase.FAILED
+        self.reporter.job_event(run.key, "failed", f"{error.code}: {message}; out of retries (apply.max_retries)")
+        self.block_dependents(run.key, f"{run.key} failed")
+        return False
+
     def note(self, run: JobRun, event: Event) -> None:
         """An event that keeps the recorded state (checked against the table)."""
         state = self._state_of(run.key)
@@ -187,9 +211,16 @@ class Ledger:
             self.journal.put(key, None)
 
     def forget(self, key: str) -> None:
-        """A job the plan forgets: its record is dropped (providers delete nothing)."""
+        """A job the plan forgets: its record is dropped (providers delete nothing); its paid videos stay counted."""
+        self._retire(key)
         self.journal.drop([key])
         self.reporter.job_event(key, "forgotten")
+
+    def _retire(self, key: str) -> None:
+        """Before a record is dropped: the lockfile keeps counting the videos it paid for."""
+        record = self.journal.record(key)
+        if record is not None:
+            self.journal.retire(paid_videos(record))
 
     # --- this run only -----------------------------------------------------------------------
     def park(self, run: JobRun, reason: str) -> None:

@@ -26,7 +26,10 @@ class JobRun:
     timer: int = 0  # the live timer entry's number (older entries are stale)
     accepted_at: float = 0.0  # monotonic time of the create's reply (poll ages)
     lost_at: float = 0.0  # monotonic time a create's reply was lost (adoption)
-    missing: int = 0  # polls in a row whose reply left its tasks out
+    missing: int = 0  # polls in a row whose reply left its tasks out (or refused them)
+    resends: int = 0  # creates queued again in this run after one that made nothing known (bounded)
+    poll_failures: int = 0  # polls in a row that failed (bounded)
+    concluding: str | None = None  # the provider forgot its tasks (its words): one look by tag, then it fails
     looks: int = 0  # polls sent for it in this run
     rename: bool = False  # the name changed while the job was in flight
     consent_asked: bool = False  # a digital twin's consent URL was shown in this run

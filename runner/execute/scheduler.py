@@ -91,11 +91,17 @@ class Scheduler:
                 handled.append(self.completions.get_nowait())
             except queue.Empty:
                 break
+        raised: BaseException | None = None
         try:
             for handler, future in handled:
-                handler(future)
+                try:
+                    handler(future)
+                except Exception as exc:  # the other replies of the batch are still recorded, then it is raised
+                    raised = raised or exc
         finally:
             self.after_replies()  # every reply is recorded before anything that depends on it is sent
+        if raised is not None:
+            raise raised
         return len(handled)
 
     def shutdown(self) -> None:

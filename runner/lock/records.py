@@ -94,6 +94,7 @@ class Lockfile:
     serial: int = 0  # incremented by every write
     lineage: str = ""  # a random id fixed when the lockfile is first written; "" until then
     world: World | None = None  # the provider accounts its ids live in; None until an apply records it
+    retired_videos: int = 0  # paid videos whose records were replaced or forgotten: the lifetime budget counts them
 
     def with_job(self, key: str, record: JobRecord) -> Lockfile:
         """Return a copy with one job record set."""
@@ -111,6 +112,20 @@ class Lockfile:
         """Return a copy recording that an avatar name resolved to an id."""
         by_provider = {**self.resolved_avatars.get(provider, {}), name: avatar_id}
         return replace(self, resolved_avatars={**self.resolved_avatars, provider: by_provider})
+
+
+def paid_videos(record: JobRecord) -> int:
+    """Videos a record stands for as paid or being paid: made, rendering, rejected after a render, or superseded."""
+    if kinds.kind(record.kind).free:
+        return 0
+    if record.state == JobState.SUCCEEDED:
+        made = len(record.video_ids) or 1
+    elif record.state == JobState.FAILED:
+        made = len(record.video_ids)  # a render rejected by its check was paid for; a failed task was not
+    else:
+        made = len(record.task_ids) or 1
+    superseded = (record.replaced or {}).get("video_ids") or ()
+    return made + len(superseded)
 
 
 def _schema() -> dict[str, Any]:
@@ -135,6 +150,8 @@ def to_data(lock: Lockfile) -> dict[str, Any]:
         data["lineage"] = lock.lineage
     if lock.world is not None:
         data["world"] = worlds.to_data(lock.world)
+    if lock.retired_videos:
+        data["retired_videos"] = lock.retired_videos
     if lock.resolved_avatars:
         data["resolved_avatars"] = {
             p: dict(sorted(names.items())) for p, names in sorted(lock.resolved_avatars.items())
@@ -211,6 +228,9 @@ def from_data(data: Any, source: str) -> Lockfile:
             raise TypeError("version or serial")
         if not isinstance(lineage, str):
             raise TypeError("lineage")
+        retired = data.get("retired_videos", 0)
+        if not isinstance(retired, int) or isinstance(retired, bool) or retired < 0:
+            raise TypeError("retired_videos")
         world = worlds.from_data(data["world"]) if "world" in data else None
     except (TypeError, ValueError, KeyError, AttributeError):
         errors = sorted(
@@ -231,11 +251,12 @@ def from_data(data: Any, source: str) -> Lockfile:
         serial=serial,
         lineage=lineage,
         world=world,
+        retired_videos=retired,
     )
 
 
 _TOP_LEVEL_V1 = frozenset({"version", "campaign", "resolved_avatars", "jobs"})
-_TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world"}
+_TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world", "retired_videos"}
 
 
 def _without_comments(text: str) -> str:

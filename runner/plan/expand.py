@@ -47,11 +47,11 @@ def unresolved_avatars(spec: Spec, resolved: Resolved | None = None) -> dict[str
     return missing
 
 
-def make_job(kind: str, payload: Request, addresses: tuple[str, ...], **fields: Any) -> Job:
-    """A job of `kind`, for its kind's provider, keyed by its payload's canonical request."""
+def make_job(kind: str, payload: Request, addresses: tuple[str, ...], owner: str | None = None, **fields: Any) -> Job:
+    """A job of `kind`, for its kind's provider, keyed by its payload's canonical request (named for campaign `owner`)."""
     maker = kinds.kind(kind).provider
     key = job_key(kind, maker, payload.canonical())
-    return Job(key, kind, maker, for_job(payload, key, fields.get("name")), addresses, **fields)
+    return Job(key, kind, maker, for_job(payload, key, fields.get("name"), owner), addresses, **fields)
 
 
 def script_problems(script: str, spec: ProviderSpec) -> list[str]:
@@ -136,7 +136,11 @@ class _Builder:
         address = (f"videos.{group.id}[{cell_label(cell)}]",)
         evidence = (*group.evidence, str(cell["evidence"])) if "evidence" in cell else group.evidence
         self.spoken.append(SpokenCell(group.index, script_def.id, address[0], script, evidence))
-        return self.add(make_job(kind, request, address, name=name, depends_on=depends_on, unresolved=unresolved))
+        return self.add(
+            make_job(
+                kind, request, address, self.spec.campaign, name=name, depends_on=depends_on, unresolved=unresolved
+            )
+        )
 
     def avatar(self, ref: AvatarRef) -> tuple[Avatar, tuple[str, ...], tuple[str, ...]] | None:
         """(the avatar, the jobs it waits for, its names not resolved yet); None for a twin no kind can make."""

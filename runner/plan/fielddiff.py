@@ -54,11 +54,11 @@ def request_fields(kind: str, request: Mapping[str, Any] | None, addresses: Sequ
     return fields
 
 
-def provider_name(kind: str, key: str, name: str | None) -> str | None:
-    """The video name as the provider will see it (avatar videos carry the key tag)."""
+def provider_name(kind: str, key: str, name: str | None, owner: str | None = None) -> str | None:
+    """The video name as the provider will see it: tagged kinds carry their campaign's tag (a twin the older key tag)."""
     spec = known_kind(kind)
     if spec is not None and spec.tagged_name:  # a twin's name carries the tag too: its create is adopted by it
-        return tagged_video_name(name or key, key)
+        return tagged_video_name(name or key, key, owner=None if spec.twin else owner)
     return name
 
 

@@ -31,7 +31,7 @@ class Planned:
 def plan_for(spec: Spec, lock: Lockfile, lock_path: Path) -> Planned:
     """Expand and diff an already loaded spec and lockfile (pure but for reading digests)."""
     graph = build_graph(spec, lock.resolved_avatars)
-    plan = diff(graph, lock, max_retries=spec.apply.max_retries)
+    plan = diff(graph, lock, max_retries=spec.apply.max_retries, retry_unknown=spec.apply.retry_unknown)
     plan = replace(plan, spec_digest=spec_digest(spec), lock_digest=lock_digest(lock_path))
     book = read_book(approvals_path_for(spec.path), spec.campaign) if spec.approvals else Book(spec.campaign)
     return Planned(spec, lock_path, lock, graph, plan, book)

@@ -12,7 +12,7 @@ import click
 from runner.approvals.status import approval_words
 from runner.plan.budget import budget_lines, speaking_seconds
 from runner.plan.fielddiff import changed_fields, excerpts, provider_name, request_fields, word_diff
-from runner.plan.model import Plan
+from runner.plan.model import Action, Change, Plan, Resume
 from runner.vocabulary.kinds import JobKind
 from runner.wording import plural
 
@@ -73,6 +73,15 @@ def summary(data: Mapping[str, Any] | Plan) -> str:
     )
 
 
+def _video_name(change: Change, kind: str, name: str | None, campaign: str) -> str | None:
+    """The name the provider has (a kept record's) or will get (a create's or a rename's)."""
+    record = change.record
+    kept = change.action is Action.NOOP or change.resume in (Resume.SUBMITTED, Resume.PENDING)
+    if change.job is None or (record is not None and record.video_name and kept):
+        return record.video_name if record else None
+    return provider_name(kind, change.key, name, campaign)
+
+
 def plan_data(plan: Plan) -> dict[str, Any]:
     """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this."""
     changes = []
@@ -98,7 +107,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "provider": job.provider if job else (record.provider if record else None),
                 "addresses": addresses,
                 "name": name,
-                "video_name": provider_name(kind, change.key, name) if job else (record.video_name if record else None),
+                "video_name": _video_name(change, kind, name, plan.campaign),
                 "fields": request_fields(kind, job.request, addresses) if job else {},
                 "request": dict(job.request) if job else None,
                 "depends_on": list(job.depends_on) if job else [],

@@ -24,9 +24,9 @@ PAGE_NAME = "index.html"
 
 
 def default_report_dir(planned: Planned) -> Path:
-    """Beside the downloaded videos (`apply.artifacts_dir`, default artifacts/<campaign>), so the folder travels whole."""
+    """Beside the file's downloaded videos (`apply.artifacts_dir`, default artifacts/<spec stem>): one gallery per file."""
     spec = planned.spec
-    return artifacts_dir_for(spec.path, spec.campaign, spec.apply.artifacts_dir)
+    return artifacts_dir_for(spec.path, spec.apply.artifacts_dir)
 
 
 def consent_urls(planned: Planned, sandbox: bool) -> dict[str, str]:

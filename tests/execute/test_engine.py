@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runner.execute.engine import ExecuteOptions, Providers, execute
+import pytest
+
+from runner.execute.engine import EngineStopped, ExecuteOptions, Providers, execute
+from runner.execute.journal import MirrorLost
 from runner.lock import lockfile, records
 from runner.plan.make import make_plan
+from runner.plan.review import reviewed
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
+from runner.state.errors import StateBackendError
+from runner.vocabulary.names import tagged_video_name
 from runner.vocabulary.tasks import TaskStatus
 from tests.fake_clock import FakeClock
 
@@ -200,3 +206,101 @@ def test_rename_then_forget(tmp_path: Path) -> None:
     )
     assert len(result.lockfile.jobs) == 4
     assert len(lockfile.read(planned.lock_path, "fake").jobs) == 4
+
+
+def _apply_text(spec: Path, text: str) -> Any:
+    spec.write_text(text)
+    planned = make_plan(spec)
+    fake = FakeTikTok(planned.lock_path)
+    clock = FakeClock()
+    return execute(
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), ExecuteOptions(), clock=clock
+    )
+
+
+def test_the_lifetime_budget_keeps_counting_replaced_and_forgotten_videos(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    _apply_text(spec, SPEC.replace("NAME", "v"))  # 6 avatar videos and a RECOMMENDED hook's 4: 10 paid
+    assert reviewed(make_plan(spec)).budget["lifetime_videos"] == 10
+    # s3's two videos are forgotten, s2's two replaced by new ones (2 more paid): 12 paid in all
+    changed = SPEC.replace("NAME", "v").replace("scripts: [s1, s2, s3]", "scripts: [s1, s2]")
+    result = _apply_text(spec, changed.replace('s2: {text: "Two."}', 's2: {text: "Two, again."}'))
+    assert not result.failed and len(result.lockfile.jobs) == 6  # 4 avatar videos, the upload, the refresh
+    assert result.lockfile.retired_videos == 4
+    assert lockfile.read(spec.with_name("c.lock.yaml"), "fake").retired_videos == 4  # written to the lockfile
+    budget = reviewed(make_plan(spec)).budget
+    assert budget["lifetime_videos"] == 12 and budget["recorded_videos"] == 12
+    limited = spec.read_text() + "budget: {max_videos: 11}\n"
+    spec.write_text(limited)
+    over = reviewed(make_plan(spec)).budget["limits"]
+    assert over == [
+        {"name": "max_videos", "value": 11, "origin": over[0]["origin"], "used": 12, "over": True, "near": False}
+    ]
+
+
+def test_a_create_sent_with_an_older_name_tag_is_found_by_that_tag(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    job = next(j for j in planned.graph.jobs.values() if j.kind == "avatar_video")
+    older = tagged_video_name(job.name or job.key, job.key)  # the form names had before they carried the campaign
+    assert older != job.payload.video_name  # type: ignore[union-attr]
+    pending = records.JobRecord(
+        "avatar_video",
+        "tiktok",
+        "pending",
+        job.addresses,
+        name=job.name,
+        video_name=older,
+        attempts=1,
+        submitted_at=0.0,
+    )
+    lockfile.write(planned.lock_path, records.Lockfile("fake", {job.key: pending}))
+    planned = make_plan(spec)
+    fake = FakeTikTok(planned.lock_path)
+    fake.tasks["t0"] = {
+        "kind": "avatar",
+        "video_id": "v-old",
+        "video_name": older,
+        "avatar_id": job.request["avatar_id"],
+        "polls": 9,
+    }
+    result = execute(
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), ExecuteOptions(), clock=FakeClock()
+    )
+    assert result.lockfile.jobs[job.key].video_ids == ("v-old",)
+    assert not any(c[0] == "create" and job.key in c[1] for c in fake.calls)  # not paid again
+
+
+class _BackendGoneAtTheEnd:
+    """Takes every write-ahead, then fails when the run's final state is stored."""
+
+    def __init__(self) -> None:
+        self.appended = 0
+
+    def append(self, lock: Any, changes: list[Any]) -> None:
+        self.appended += 1
+
+    def snapshot(self, lock: Any) -> None:
+        raise StateBackendError("the state backend at postgresql://db failed: terminating connection")
+
+
+def test_a_backend_failing_at_the_last_write_stops_the_run_and_the_checkout_keeps_everything(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    mirror = _BackendGoneAtTheEnd()
+    fake = FakeTikTok(planned.lock_path)
+    with pytest.raises(EngineStopped) as stopped:
+        execute(
+            planned.plan,
+            planned.lock,
+            planned.lock_path,
+            Providers({"tiktok": fake}),
+            ExecuteOptions(parallelism=1),
+            clock=FakeClock(),
+            mirror=mirror,
+        )
+    assert isinstance(stopped.value.cause, MirrorLost) and mirror.appended > 0
+    kept = lockfile.read(planned.lock_path, "fake")
+    assert len(kept.jobs) == 8 and all(r.state == "succeeded" for r in kept.jobs.values())

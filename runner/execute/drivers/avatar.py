@@ -15,6 +15,7 @@ from runner.lock.records import JobRecord
 from runner.plan.requests import AvatarRequest
 from runner.providers.errors import OutcomeUnknown, PackageRefused, PermanentError
 from runner.providers.models import AvatarTask, CreatedTask, VideoInfo
+from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.names import tagged_video_name
 from runner.vocabulary.states import Event, Phase
 
@@ -131,7 +132,7 @@ class AvatarVideos(DriverBase):
         if polling:
             ids = [self.ledger.task_ids(r)[0] for r in polling]
             self.scheduler.submit(
-                partial(tiktok.get_avatar_tasks, ids), self.replies.poll(polling, partial(self.polled, polling))
+                partial(tiktok.get_avatar_tasks, ids), self.task_poll(polling, partial(self.polled, polling))
             )
 
     def polled(self, runs: list[JobRun], tasks: list[AvatarTask]) -> None:
@@ -152,8 +153,13 @@ class AvatarVideos(DriverBase):
             self.finish(run, outcome, video_name=video_name)
 
     def looked(self, run: JobRun, videos: list[VideoInfo]) -> None:
-        """Adopt the video carrying the job's tag; conclude "never happened" only past the deadline."""
-        video = adoption.find(adoption.by_tag(videos), run.key)
+        """Adopt the video carrying the job's tag; conclude "never happened" only past the deadline.
+
+        The tag is the one the create was sent with; a video another lockfile records is not this job's.
+        """
+        tag = adoption.sent_tag(self.ledger.record(run.key), run.key, self.owner)
+        mine = [v for v in videos if v.video_id not in self.options.foreign_videos]
+        video = adoption.by_tag(mine).get(tag)
         if video is not None:
             if video.preview_url:
                 run.preview[video.video_id] = video.preview_url
@@ -161,15 +167,24 @@ class AvatarVideos(DriverBase):
             self.ledger.succeed(run, Event.ADOPTED, (video.video_id,), video_name=video.video_name)
             self.reporter.job_event(run.key, "adopted", f"video {video.video_id} found by its name tag; not paid again")
             return
+        if run.concluding is not None:  # the provider forgot the task and no video carries its tag
+            self.ledger.fail(run, Event.TASK_LOST, ErrorCode.TASK_LOST, run.concluding)
+            return
         age = self.clock.monotonic() - run.lost_at
         if age < self.adopt_deadline(run):
             self.scheduler.schedule(run, self.pacer.next(age, self.bound(run)))
             return
-        self.ledger.roll_back(run, Event.NEVER_HAPPENED)
-        self.reporter.job_event(
-            run.key, "not found", "no video carries its tag after the provider's longest render; creating it"
-        )
-        self.scheduler.make_ready(run)
+        if self.ledger.never_happened(run, "its create's reply was lost and no video carries its tag"):
+            self.reporter.job_event(
+                run.key, "not found", "no video carries its tag after the provider's longest render; a new attempt"
+            )
+            self.replies.again(run)
+
+    def conclude_lost(self, run: JobRun, message: str) -> None:
+        """The provider forgot the task: look once for the video by its name tag, else the job fails."""
+        run.concluding, run.phase = message, Phase.ADOPTING
+        self.reporter.job_event(run.key, "task lost", f"{message}; looking for the video by its name tag")
+        self.scheduler.schedule(run, 0.0)
 
     # --- names and URLs ------------------------------------------------------------------------
     def after_success(self, run: JobRun) -> None:
@@ -185,8 +200,14 @@ class AvatarVideos(DriverBase):
             super().rename(key)
             return
         tiktok = tiktok_api(self.client())
-        new_name = tagged_video_name(job.name or key, key, limit=facts.RENAME_MAX_CHARS)
+        new_name = tagged_video_name(job.name or key, key, limit=facts.RENAME_MAX_CHARS, owner=self.owner)
         video_id = record.video_ids[0]
+        elsewhere = self.options.foreign_videos.get(video_id)
+        if elsewhere is not None:  # recorded twice (adopted across campaigns by an older release): rename neither
+            self.reporter.job_event(
+                key, "not renamed", f"video {video_id} is also recorded by {elsewhere}; forget it in one of the two"
+            )
+            return
 
         def renamed(_: None) -> None:
             self.ledger.amend(key, name=job.name, video_name=new_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from runner.execute.downloads import DownloadQueue
@@ -15,12 +16,16 @@ from runner.execute.replies import Replies
 from runner.execute.runs import JobRun, RunGraph
 from runner.execute.scheduler import Scheduler
 from runner.lock.records import JobRecord
+from runner.providers.errors import PermanentError, RunStopped
+from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.kinds import KindSpec
 from runner.vocabulary.states import Event, Phase
 
 LOST_AFTER_MISSES = 3  # polls in a row that leave a task out before it counts as forgotten by the provider
 SOON = 0.05  # seconds: when a driver cannot tell when its next create could go, look again this soon
 DEFAULT_BOUND = 60.0  # seconds a task is taken to need when its kind's entry does not say
+STUCK_FACTOR = 10.0  # a task still running after this many times its documented bound is not polled again this run
+SPLIT_SPACING = 1.5  # seconds between the polls of a refused batch's jobs (beyond the poll horizon: never batched)
 
 
 class Driver(Protocol):
@@ -94,6 +99,11 @@ class DriverBase:
         self.reporter = parts.ports.reporter
         self.pacer = PollPacer()
 
+    @property
+    def owner(self) -> str:
+        """The campaign whose lockfile this run writes: the provider-side names it makes carry its tag."""
+        return self.ledger.journal.lock.campaign
+
     # --- defaults ------------------------------------------------------------------------------
     def bound(self, run: JobRun) -> float:
         """The kind's documented processing time (its registry entry's)."""
@@ -157,9 +167,17 @@ class DriverBase:
         self.scheduler.schedule(run, self.pacer.first(self.bound(run)))
 
     def poll_again(self, run: JobRun) -> None:
-        """Schedule the next look at an unfinished task."""
-        age = self.clock.monotonic() - run.accepted_at
-        self.scheduler.schedule(run, self.pacer.next(age, self.bound(run)))
+        """Schedule the next look at an unfinished task; one running far past its bound is left for the next apply."""
+        age, bound = self.clock.monotonic() - run.accepted_at, self.bound(run)
+        if age > STUCK_FACTOR * bound:
+            self.reporter.job_event(
+                run.key,
+                "unfinished",
+                f"still running after {age:.0f} s, {STUCK_FACTOR:g}x its documented {bound:.0f} s; "
+                "the next apply (or status --refresh) looks again, nothing is paid",
+            )
+            return  # no timer: the run ends with the job unfinished, still recorded as submitted
+        self.scheduler.schedule(run, self.pacer.next(age, bound))
 
     def finish(self, run: JobRun, outcome: Outcome, **fields: Any) -> None:
         """Record a finished job (videos of failed tasks' siblings are kept: they were paid for)."""
@@ -176,16 +194,36 @@ class DriverBase:
         else:
             self.ledger.fail(run, Event.TASK_FAILED, str(outcome.error_code), str(outcome.error), video_ids=video_ids)
 
-    def tasks_missing(self, run: JobRun) -> bool:
-        """Count a poll that left the job's tasks out; True once the provider has clearly forgotten them."""
+    def tasks_missing(self, run: JobRun, words: str = "") -> bool:
+        """Count a poll that left the job's tasks out (or refused them); True once the provider has clearly forgotten them."""
         run.missing += 1
         if run.missing < LOST_AFTER_MISSES:
             return False
         ids = ", ".join(self.ledger.task_ids(run))
-        self.ledger.fail(
-            run,
-            Event.TASK_LOST,
-            "TASK_LOST",
-            f"the provider no longer knows task {ids}; the next apply creates it again",
-        )
+        said = f" ({words})" if words else ""
+        self.conclude_lost(run, f"the provider no longer knows task {ids}{said}")
+        return True
+
+    def conclude_lost(self, run: JobRun, message: str) -> None:
+        """The provider forgot the job's tasks: it fails (the next apply creates it again, within max_retries)."""
+        self.ledger.fail(run, Event.TASK_LOST, ErrorCode.TASK_LOST, message)
+
+    def task_poll(self, runs: list[JobRun], on_result: Callable[[Any], None]) -> Callable[[Any], None]:
+        """The reply handler of a poll of these jobs' tasks: a definite refusal counts as a poll that left them out."""
+        return self.replies.poll(runs, on_result, partial(self.poll_refused, runs))
+
+    def poll_refused(self, runs: list[JobRun], exc: BaseException) -> bool:
+        """A poll the provider refused outright (it no longer knows an id): never a transient failure.
+
+        A refused batch is polled one job at a time, so only the job it names counts the refusal.
+        """
+        if not isinstance(exc, PermanentError) or isinstance(exc, RunStopped):
+            return False
+        if len(runs) > 1:
+            for index, run in enumerate(runs):
+                self.replies.poll_later(run, SPLIT_SPACING * index)
+            return True
+        run = runs[0]
+        if not self.tasks_missing(run, f"{exc.code} {exc.message}".strip()):
+            self.replies.poll_later(run)
         return True
