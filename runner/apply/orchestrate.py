@@ -5,6 +5,7 @@ from __future__ import annotations
 from runner.apply import steps
 from runner.apply.context import ApplyRequest, load
 from runner.apply.execution import provider_factory, run_engine
+from runner.apply.provenance import check_signing, sign_downloads
 from runner.apply.summary import finished, report
 from runner.apply.waves import roll_out
 from runner.state.store import state_store
@@ -24,14 +25,19 @@ def run_apply(request: ApplyRequest) -> int:
         world = steps.check_world(ctx, state)
         proposal = steps.propose(ctx, state)
         steps.guard(ctx, proposal)
+        check_signing(ctx)
         with provider_factory(ctx) as factory:
             proposal = steps.adopt(ctx, steps.resolve(ctx, proposal, factory), factory)
             if not steps.has_work(ctx, proposal):
                 done = steps.settle(ctx, store, proposal, world)
+                sign_downloads(ctx, store, proposal.planned)
                 return finished(ctx, None, 0 if done else 1, proposal.plan.held)
             steps.confirm(ctx, proposal)
             lock = steps.record(store, proposal, world)
             if ctx.spec.rollout is not None:
-                return roll_out(ctx, store, proposal, lock, factory)
+                code = roll_out(ctx, store, proposal, lock, factory)
+                sign_downloads(ctx, store, proposal.planned)
+                return code
             outcome = run_engine(ctx, store, proposal.plan, lock, factory)
+            sign_downloads(ctx, store, proposal.planned)
     return report(ctx, outcome, proposal.plan.held)

@@ -30,6 +30,8 @@ from runner.plan.model import Action, Plan
 from runner.plan.planfile import check_saved_plan, revoked_since, saved_plan_matches
 from runner.plan.render import render_text
 from runner.plan.review import check_inflight, reviewed
+from runner.policy.evaluate import enforce, policy_report
+from runner.policy.output import show_findings
 from runner.providers.factory import ProviderFactory
 from runner.state.store import StateStore
 from runner.wording import plural
@@ -81,7 +83,10 @@ def missing_downloads(ctx: Context, state: Lockfile) -> list[str]:
 
 
 def guard(ctx: Context, proposal: Proposal) -> None:
-    """Guardrails before any request: budget, in-flight forgets, the saved plan, a non-interactive run's notices."""
+    """Guardrails before any request: policy, budget, in-flight forgets, the saved plan, a non-interactive run's notices."""
+    policy = policy_report(proposal.planned.spec, proposal.planned.graph)
+    enforce(policy)
+    show_findings(policy, annotate_on_stdout=False)  # advisory ones: warnings
     check_budget(proposal.plan.budget)
     check_inflight(proposal.plan, ctx.request.allow_forget_inflight)
     revoked = revoked_since(ctx.saved, proposal.plan) if ctx.saved is not None else []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.campaignfile.checker import Checker, present
+from runner.campaignfile.compliance import disclosure_settings, evidence_block, policy_settings
 from runner.campaignfile.gates import approval_rules, check_spend_cap, rollout_settings
 from runner.campaignfile.model import (
     ApplySettings,
@@ -116,6 +117,9 @@ class _Checker(Checker):
             limits=self.limits,
             approvals=approval_rules(data),
             rollout=rollout_settings(self, data.get("rollout")),
+            policy=policy_settings(data.get("policy") or {}),
+            evidence=evidence_block(self),
+            disclosure=disclosure_settings(data.get("disclosure")),
         )
 
     def _script(self, sid: str, ref: Mapping[str, str]) -> ScriptDef | None:

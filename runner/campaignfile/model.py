@@ -80,6 +80,7 @@ class VideoGroup:
     include: tuple[Mapping[str, Scalar], ...]
     name: str | None
     options: Mapping[str, str | None] = field(default_factory=dict)  # render request fields (`voice_id`...)
+    evidence: tuple[str, ...] = ()  # ids of the `evidence:` block that substantiate the group's claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,24 @@ class Rollout:
 
 
 @dataclass(frozen=True, slots=True)
+class Disclosure:
+    """The `disclosure:` block: the spoken text added to every avatar script, and the label provenance carries."""
+
+    label: str | None = None
+    spoken: str | None = None
+    position: str = "end"  # start | end
+    jurisdictions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """The `policy:` block: the packs every rendered script is checked against, and the campaign's level overrides."""
+
+    packs: tuple[str, ...] = ()
+    levels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """A loaded, validated campaign file."""
 
@@ -184,3 +203,6 @@ class Spec:
     limits: SizeLimits = field(default_factory=SizeLimits)
     approvals: Mapping[str, ApprovalRule] = field(default_factory=dict)  # "" the top level, else a group id
     rollout: Rollout | None = None
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    evidence: Mapping[str, str] = field(default_factory=dict)  # id -> file path (relative to the spec) or URL
+    disclosure: Disclosure | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from runner.lock.records import Lockfile
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
 from runner.plan.select import in_file_order
+from runner.provenance.credentials import unsigned_reason
 from runner.state.store import StateStore, state_store
 from runner.vocabulary.kinds import known_kind
 from runner.vocabulary.states import JobState
@@ -113,6 +115,10 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
         _show_json(workspace, lock, rows, counts, orphans)
     else:
         _show_text(workspace, lock, rows, counts, orphans)
+    if any(record.artifacts for record in lock.jobs.values()):
+        reason = unsigned_reason(os.environ, sandbox=sandbox)
+        if reason:
+            click.echo(f"note: {reason}", err=True)
     if counts["failed"] or note is not None:
         raise SystemExit(1)
 

@@ -25,6 +25,7 @@ COLUMNS = (
     "video_id",
     "state",
     "artifact",
+    "disclosure_label",
 )
 
 
@@ -54,6 +55,7 @@ def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, An
                         "video_id": video_id,
                         "state": record.state if record else "planned",
                         "artifact": files.get(video_id, ""),
+                        "disclosure_label": (spec.disclosure.label or "") if spec.disclosure else "",
                         "_order": (place.position if place else LAST, video_id),
                     }
                 )

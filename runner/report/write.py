@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from runner.atomic import StorageError, atomic_file
 from runner.errors import CampaignError
 from runner.plan.make import Planned
 from runner.plan.review import reviewed
+from runner.provenance.credentials import unsigned_reason
 from runner.providers.errors import ProviderError
 from runner.report.cards import build_cards
 from runner.report.html import render_gallery
@@ -58,11 +60,25 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
     cards = build_cards(
         reviewed(planned), planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls
     )
-    page = render_gallery(planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox)
+    page = render_gallery(
+        planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox, notes=gallery_notes(planned, sandbox)
+    )
     target = folder / PAGE_NAME
     with atomic_file(target) as out:
         out.write(page)
     return target
+
+
+def gallery_notes(planned: Planned, sandbox: bool) -> tuple[str, ...]:
+    """The AI disclosure label, and why downloaded videos carry no content credentials (when they do not)."""
+    notes = []
+    disclosure = planned.spec.disclosure
+    if disclosure is not None and disclosure.label:
+        notes.append(f"AI disclosure: {disclosure.label}")
+    reason = unsigned_reason(os.environ, sandbox=sandbox)
+    if reason and any(record.artifacts for record in planned.lock.jobs.values()):
+        notes.append(reason[0].upper() + reason[1:] + ".")
+    return tuple(notes)
 
 
 def write_gallery_after_apply(workspace: Workspace, err: bool) -> None:
