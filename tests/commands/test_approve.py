@@ -31,7 +31,7 @@ def test_a_job_with_a_mandatory_finding_cannot_be_approved(tmp_path: Path) -> No
     runner = CliRunner()
     refused = runner.invoke(cli, ["approve", str(spec), "--as", "dana"])
     assert refused.exit_code == 1
-    assert "videos.promo[avatar=a,script=cure] has a mandatory policy finding: [claims/cure]" in refused.output
+    assert "videos.promo[avatar=a,script=cure] has a mandatory policy finding: [claims/cure]" in str(refused.exception)
     assert not (tmp_path / "c.approvals.yaml").exists()  # nothing partly done
     signed = runner.invoke(cli, ["approve", str(spec), "--as", "dana", "--target", "promo[script=ok]"])
     assert signed.exit_code == 0 and "Approved 1 job as dana" in signed.output
