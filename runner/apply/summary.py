@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ import click
 from runner.apply.context import Context
 from runner.execute.engine import ApplyResult, EngineStopped
 from runner.providers.errors import RunStopped
+from runner.terminal import consent_ask
 from runner.vocabulary.errors import retryable
 from runner.vocabulary.kinds import JobKind
 from runner.wording import plural
@@ -92,8 +94,7 @@ def _consent_lines(result: ApplyResult) -> None:
     for key in twins:
         record = result.lockfile.jobs.get(key)
         where = record.addresses[0] if record and record.addresses else key
-        url = result.consent_urls.get(key)
-        ask = f"its subject must approve at {url}" if url else "its subject has not approved yet"
+        ask = consent_ask(result.consent_urls.get(key), sys.stderr)
         click.echo(f"  waiting {where} ({key}): digital twin; {ask}", err=True)
     others = [k for k in result.consent if k not in twins]
     if others:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from runner.lock.records import Lockfile
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
 from runner.state.store import StateStore, state_store
+from runner.terminal import consent_ask
 from runner.vocabulary.kinds import known_kind
 from runner.vocabulary.states import JobState
 from runner.wording import plural
@@ -45,7 +47,7 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
         refreshed = refresh_submitted(lock, lock_path, providers, clock=factory.clock)
     for key, url in sorted(refreshed.consent_urls.items()):
         where = submitted[key].addresses[0] if submitted[key].addresses else ""
-        click.echo(f"{where}: waits for its subject's consent; the subject must approve at {url}", err=True)
+        click.echo(f"{where}: waits for its subject's consent; {consent_ask(url, sys.stderr)}", err=True)
     return refreshed.lockfile
 
 

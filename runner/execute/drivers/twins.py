@@ -105,7 +105,7 @@ class HeyGenTwins(DriverBase):
         """Show the consent URL, then look at the group."""
         url = started[0]
         self.ledger.consent_urls[run.key] = url
-        self.reporter.job_event(run.key, "consent needed", f"{run.job.addresses[0]}: the subject must approve at {url}")
+        self.reporter.consent_url(run.key, run.job.addresses[0], url)
         run.phase = Phase.POLLING
         self.scheduler.schedule(run, 0.0)
 
