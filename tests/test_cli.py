@@ -211,8 +211,8 @@ def test_sigterm_during_start_up_exits_130_like_an_interrupt(tmp_path: Path) -> 
 
     spec = tmp_path / "c.yaml"
     spec.write_text(
-        "version: 1\ncampaign: c\navatars:\n  isabelle: {name: \"Isabelle in light green top\"}\n"
-        "scripts:\n  teaser: {text: \"Hello there.\"}\nvideos:\n  - id: promo\n    avatars: [isabelle]\n"
+        'version: 1\ncampaign: c\navatars:\n  isabelle: {name: "Isabelle in light green top"}\n'
+        'scripts:\n  teaser: {text: "Hello there."}\nvideos:\n  - id: promo\n    avatars: [isabelle]\n'
         "    scripts: [teaser]\n"
     )
     with SandboxServer(SandboxConfig(speed=1.0, slow_rate=1.0, seed=3)) as sandbox:  # replies take 2-5 s
