@@ -114,7 +114,7 @@ def adopt(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Proposa
     state, adopted = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time())
     for found in adopted:
         click.echo(
-            f"adopted {found.job.addresses[0]}: video {found.video_id} carries its tag; the lockfile did not "
+            f"adopted {found.job.addresses[0]}: {found.noun} {found.video_id} carries its tag; the lockfile did not "
             "know it (a checkout older than the last apply). Not paid again",
             err=True,
         )

@@ -257,3 +257,29 @@ def test_the_consent_url_is_shown_on_a_terminal_and_written_to_no_file(sandbox: 
     for path in tmp_path.rglob("*"):  # gallery, lockfile, journal, plan, downloads, anything else
         if path.is_file():
             assert b"/consent/" not in path.read_bytes(), path
+
+
+def test_two_clones_make_one_twin_and_import_finds_it(sandbox: SandboxServer, tmp_path: Path) -> None:
+    clones = []
+    for name in ("one", "two", "three"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "founder.yaml").write_text(SPEC)
+        _footage(folder)
+        clones.append(folder / "founder.yaml")
+    env = sandbox.env()
+    first = _apply(env, clones[0])
+    assert first.returncode == 4 and _private_groups(sandbox) == 1, first.stderr
+    second = _apply(env, clones[1])  # a clone without the lockfile
+    assert second.returncode == 4, second.stderr
+    assert "adopted avatars.founder: digital twin group" in second.stderr
+    assert _private_groups(sandbox) == 1  # one twin, one consent request per apply for one person
+    ours = lockfile.read(clones[0].with_name("founder.lock.yaml"), "founder").jobs
+    theirs = lockfile.read(clones[1].with_name("founder.lock.yaml"), "founder").jobs
+    twin = next(k for k, r in ours.items() if r.twin)
+    assert theirs[twin].twin and theirs[twin].twin["group_id"] == ours[twin].twin["group_id"]
+    imported = _campaign(env, "import", str(clones[2]), "--yes")
+    assert imported.returncode == 0 and "digital twin group" in imported.stdout, imported.stdout + imported.stderr
+    found = lockfile.read(clones[2].with_name("founder.lock.yaml"), "founder").jobs
+    assert found[twin].twin and found[twin].twin["group_id"] == ours[twin].twin["group_id"]
+    assert _private_groups(sandbox) == 1 and sandbox.stats()["heygen_videos_created"] == 0
