@@ -6,6 +6,8 @@ kind's processing time in its entry (runner/vocabulary/kinds.py), the campaign f
 
 from __future__ import annotations
 
+import re
+
 # --- TikTok Digital Avatar API -------------------------------------------------------
 MAX_PACKAGES_PER_CREATE = 5
 MAX_TASK_IDS_PER_GET = 5
@@ -41,6 +43,21 @@ ZEGO_QPS = 10
 RATE_LIMIT_CODES = frozenset({40100, 40016, 40133, 61000})
 TRANSIENT_CODES = frozenset({40200, 40201, 40202, 40700, 50000, 50002, 60001} | set(range(51000, 51100)))
 AUTH_CODES = {40104: "token missing", 40105: "token invalid", 40102: "token expired"}
+# A refusal of an avatar create names the package at fault by its position in `material_packages`
+# ("material_packages[3].avatar_id: no available digital avatar with id ...").
+PACKAGE_POSITION = re.compile(r"material_packages\[(\d+)\]\.?")
+
+
+def named_package(message: str) -> int | None:
+    """The position of the package a refusal of an avatar create names, if it names one."""
+    found = PACKAGE_POSITION.search(message)
+    return int(found.group(1)) if found else None
+
+
+def without_package_position(message: str) -> str:
+    """A refusal's words about one package, without its position in the batch it was sent in."""
+    return PACKAGE_POSITION.sub("", message)
+
 
 # --- HeyGen ------------------------------------------------------------------------------
 HEYGEN_PAGE_LIMIT_MIN = 1

@@ -113,7 +113,7 @@ def _is_twin(result: ApplyResult, key: str) -> bool:
 
 def _retryable(result: ApplyResult, key: str) -> bool:
     record = result.lockfile.jobs.get(key)
-    return record is not None and record.error is not None and retryable(record.error.code)
+    return record is not None and record.error is not None and retryable(record.error.code, record.provider)
 
 
 def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, object]:

@@ -15,7 +15,7 @@ from runner.execute.ports import Reporter
 from runner.execute.runs import JobRun, RunGraph
 from runner.lock.records import JobError, JobRecord
 from runner.providers.errors import PermanentError
-from runner.vocabulary.errors import ErrorCode
+from runner.vocabulary.errors import ErrorCode, retryable
 from runner.vocabulary.states import BEFORE, NONE, Event, JobState, Phase, transition
 
 
@@ -148,12 +148,12 @@ class Ledger:
         self.block_dependents(run.key, f"{run.key} failed")
 
     def refuse(self, run: JobRun, exc: PermanentError) -> None:
-        """A definite refusal of a create: not an attempt (nothing was made); the provider's words are kept."""
+        """A definite refusal of a create, the provider's words kept: not an attempt (nothing was made), unless it
+        holds only for now (a source it could not fetch), which a later apply retries within max_retries."""
+        event = Event.REFUSED_FOR_NOW if retryable(exc.code, exc.provider) else Event.REFUSED
         record = self.journal.record(run.key)
-        attempts = max(
-            0, (record.attempts if record else 0) + transition(self._state_of(run.key), Event.REFUSED).attempts
-        )
-        self.fail(run, Event.REFUSED, exc.code, exc.message, attempts=attempts)
+        attempts = max(0, (record.attempts if record else 0) + transition(self._state_of(run.key), event).attempts)
+        self.fail(run, event, exc.code, exc.message, attempts=attempts)
 
     def note(self, run: JobRun, event: Event) -> None:
         """An event that keeps the recorded state (checked against the table)."""

@@ -117,9 +117,15 @@ class Replies:
         if stopped:
             raise exc
         if isinstance(exc, ProviderError) and not isinstance(exc, PermanentError):
-            self.budget.failed(exc)
-            for kind in {run.kind for run in runs}:
-                self.scheduler.hold_until[kind] = self.clock.monotonic() + backoff(self.budget.streak)
+            self.back_off({run.kind for run in runs}, exc)
+
+    def back_off(self, kinds: set[str], exc: ProviderError) -> None:
+        """Transient trouble on a create: count it in the budget and hold these kinds' creates (doubling from
+        `BACKOFF_BASE`, at most `BACKOFF_CAP`)."""
+        self.budget.failed(exc)
+        until = self.clock.monotonic() + backoff(self.budget.streak)
+        for kind in kinds:
+            self.scheduler.hold_until[kind] = until
 
     def poll_failed(self, runs: list[JobRun], exc: BaseException) -> None:
         """A poll raised: free to repeat, within the transient budget."""

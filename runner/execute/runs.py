@@ -30,6 +30,7 @@ class JobRun:
     looks: int = 0  # polls sent for it in this run
     rename: bool = False  # the name changed while the job was in flight
     consent_asked: bool = False  # a digital twin's consent URL was shown in this run
+    alone: bool = False  # its batch was refused without naming the package at fault: it is sent on its own
     preview: dict[str, str] = field(default_factory=dict)  # video id -> fresh signed URL (memory only)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from runner.api_facts import named_package
 from runner.lock.records import JobRecord, Lockfile
 from runner.plan.estimate import estimate
 from runner.plan.job import Job
@@ -14,6 +15,17 @@ from runner.wording import plural
 
 def _failure(record: JobRecord) -> str:
     return f"{record.error.code}: {record.error.message}" if record.error else "failed"
+
+
+def _refused_with_its_batch(record: JobRecord) -> bool:
+    """A refusal an older version recorded on every package of a batch: its words name one package's position."""
+    error = record.error
+    return (
+        record.state == JobState.FAILED
+        and error is not None
+        and not retryable(error.code, record.provider)
+        and named_package(error.message) is not None
+    )
 
 
 def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
@@ -30,8 +42,14 @@ def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
     if record.state == JobState.PENDING:
         return Change(Action.CREATE, key, job, record=record, resume=Resume.PENDING)
     code = record.error.code if record.error else None
-    if failed_for_good(record.state, record.attempts, code, max_retries):
-        if retryable(code):
+    if _refused_with_its_batch(record):
+        reason = (
+            f"refused with every package of its batch ({_failure(record)}); "
+            "sent again, so that the refusal lands on the package it names"
+        )
+        return Change(Action.CREATE, key, job, record=record, resume=Resume.RETRY, reason=reason)
+    if failed_for_good(record.state, record.attempts, code, max_retries, record.provider):
+        if retryable(code, record.provider):
             reason = f"failed {plural(record.attempts, 'time')} ({_failure(record)}); not retried again (raise apply.max_retries above {max_retries} to retry it)"
         else:
             reason = f"refused by the provider ({_failure(record)}); change the request in the spec"

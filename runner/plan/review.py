@@ -10,9 +10,10 @@ from runner.errors import CampaignError
 from runner.plan.budget import budget_data, budget_warnings
 from runner.plan.estimate import estimate
 from runner.plan.make import Planned
-from runner.plan.model import Action, Change, Plan
+from runner.plan.model import Action, Change, Plan, Resume
 from runner.plan.select import LAST, Position, Selection, choose, places
 from runner.vocabulary import kinds
+from runner.vocabulary.states import JobState
 from runner.wording import plural
 
 
@@ -47,8 +48,9 @@ def reviewed(planned: Planned, review: Review = Review()) -> Plan:
     changes = list(plan.changes)
     if selection.partial or selection.replaces:
         chosen = choose(selection, planned.spec, planned.graph)
+        forced = forced_keys(changes, chosen.replace)
         changes = [
-            _forced(c, chosen.replace.get(c.key))
+            _forced(c, forced.get(c.key))
             for c in changes
             if c.key in chosen.keys or (c.action is Action.FORGET and not selection.partial)
         ]
@@ -96,10 +98,35 @@ def check_inflight(plan: Plan, allowed: bool) -> None:
         )
 
 
+def forced_keys(changes: list[Change], replace: Mapping[str, str]) -> dict[str, str]:
+    """The jobs `--replace` makes again, with why: those it matched, and the failed or blocked jobs that a matched
+    blocked job waits on (a blocked job cannot be made while its dependency stays failed)."""
+    by_key = {c.key: c for c in changes}
+    forced = dict(replace)
+    stack = list(replace)
+    while stack:
+        change = by_key.get(stack.pop())
+        if change is None or change.job is None or change.action is not Action.BLOCKED:
+            continue
+        for dep in change.job.depends_on:
+            if dep not in forced and dep in by_key and by_key[dep].settled_failure:
+                forced[dep] = forced[change.key]
+                stack.append(dep)
+    return forced
+
+
 def _forced(change: Change, reason: str | None) -> Change:
-    if reason is None or change.job is None or change.record is None or change.record.state != "succeeded":
+    """A succeeded job re-rendered; a failed-for-good or blocked one created again (a failed one as its retry)."""
+    if reason is None or change.job is None:
         return change
-    return replace(change, action=Action.REPLACE, replaces=None, resume=None, reason=reason)
+    state = change.record.state if change.record is not None else None
+    if state == JobState.SUCCEEDED:
+        return replace(change, action=Action.REPLACE, replaces=None, resume=None, reason=reason)
+    if change.settled_failure and state in (None, JobState.FAILED):
+        resume = Resume.RETRY if state == JobState.FAILED else None
+        why = f"made again on request ({reason})" + (f"; {change.reason}" if change.reason else "")
+        return replace(change, action=Action.CREATE, replaces=None, resume=resume, reason=why)
+    return change
 
 
 def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:

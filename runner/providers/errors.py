@@ -67,6 +67,15 @@ class PermanentError(ProviderError):
     """This request is wrong; retrying cannot help. The job fails, the run goes on."""
 
 
+class PackageRefused(PermanentError):
+    """A create of several packages refused as a whole: `package` is the position of the one the provider named
+    (its words, without the position, are about that package alone), None when it named none."""
+
+    def __init__(self, *args: object, package: int | None = None, **kwargs: object) -> None:
+        self.package = package
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
 class OutcomeUnknown(ProviderError):
     """A create may or may not have taken effect (reply lost after sending, or a gateway 5xx): never re-sent blindly."""
 

@@ -12,7 +12,14 @@ from runner import api_facts as facts
 from runner.clock import Clock
 from runner.providers.budget import TransientBudget
 from runner.providers.config import ProviderSettings
-from runner.providers.errors import AuthError, PermanentError, ProviderError, RateLimitedError, TransientError
+from runner.providers.errors import (
+    AuthError,
+    PackageRefused,
+    PermanentError,
+    ProviderError,
+    RateLimitedError,
+    TransientError,
+)
 from runner.providers.http import Call, HttpApi, json_body
 from runner.providers.models import AvatarTask, CatalogAvatar, CreatedTask, RefreshTask, VideoInfo
 from runner.providers.pacing import Pacing, limiter_scope
@@ -156,9 +163,21 @@ class TikTokClient(HttpApi):
         """Create up to 5 avatar-video tasks in one call (never retried once it may have arrived)."""
         if not 1 <= len(packages) <= facts.MAX_PACKAGES_PER_CREATE:
             raise ValueError(f"1-{facts.MAX_PACKAGES_PER_CREATE} packages per call, not {len(packages)}")
-        data = self._post(
-            "/creative/digital_avatar/video/task/create/", {"material_packages": list(packages)}, idempotent=False
-        )
+        try:
+            data = self._post(
+                "/creative/digital_avatar/video/task/create/", {"material_packages": list(packages)}, idempotent=False
+            )
+        except PermanentError as exc:
+            position = facts.named_package(exc.message)
+            raise PackageRefused(
+                exc.provider,
+                exc.endpoint,
+                exc.code,
+                facts.without_package_position(exc.message),
+                exc.request_id,
+                exc.http_status,
+                package=position if position is not None and position < len(packages) else None,
+            ) from None
         return [
             CreatedTask(t.get("task_id") or None, t.get("package_id"), t.get("error_msg") or None)
             for t in data.get("list") or []

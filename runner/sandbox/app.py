@@ -60,11 +60,22 @@ def build_app(world: World) -> Starlette:
             world.changed()
         return JSONResponse({"forgotten": lost})
 
+    async def retire(request: Request) -> JSONResponse:
+        body = await _control_body(request)
+        ids = body.get("avatar_ids")
+        if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+            return JSONResponse({"error": "avatar_ids: a list of TikTok avatar ids to retire"}, status_code=400)
+        with world.lock:
+            retired = emulator.account.retire(set(ids))
+            world.changed()
+        return JSONResponse({"retired": retired})
+
     app = Starlette(
         routes=[
             Route("/_sandbox/stats", stats, methods=["GET"]),
             Route("/_sandbox/outage", outage, methods=["POST"]),
             Route("/_sandbox/forget", forget, methods=["POST"]),
+            Route("/_sandbox/retire", retire, methods=["POST"]),
             *media.routes(world, emulator),
             Mount("/open_api/v1.3", app=tiktok.build_app(world, emulator)),
             Mount("/heygen", app=heygen_app),

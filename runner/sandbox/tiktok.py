@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from runner.sandbox.docs_facts import tiktok as facts
 from runner.sandbox.docs_facts.tiktok import BAD_PARAM, URL_INVALID_MEDIA, URL_UNREACHABLE
-from runner.sandbox.tiktok_checks import check_hook, check_packages, check_strategies
+from runner.sandbox.tiktok_checks import check_hook, check_packages, check_strategies, unavailable_avatar
 from runner.sandbox.tiktok_common import (
     ApiError,
     Guard,
@@ -51,12 +51,19 @@ class TikTokEmulator:
 
     async def create_avatar_videos(self, request: Request) -> Any:
         body = await json_body(request)
-        packages = check_packages(body.get("material_packages"), self.account.avatar_ids)
+        packages = check_packages(body.get("material_packages"))
+        out = []
         with self.world.lock:
-            tasks = [self.account.new_avatar_task(p) for p in packages]
-            self._maybe_forget([t["task_id"] for t in tasks])
+            for package in packages:
+                refused = unavailable_avatar(package, self.account.avatar_ids)
+                if refused is not None:  # the documented per-package `error_msg`: this package made no task
+                    out.append({"task_id": "", "package_id": package.get("package_id"), "error_msg": refused})
+                    continue
+                task = self.account.new_avatar_task(package)
+                out.append({"task_id": task["task_id"], "package_id": task["package_id"]})
+            self._maybe_forget([t["task_id"] for t in out if t["task_id"]])
             self.world.changed()
-        return {"list": [{"task_id": t["task_id"], "package_id": t["package_id"]} for t in tasks]}
+        return {"list": out}
 
     def _maybe_forget(self, ids: list[str]) -> None:
         """The `forget_rate` fault: the provider loses what it just made (the reply still names it)."""

@@ -11,8 +11,9 @@ from runner.sandbox.docs_facts.tiktok_script import unreadable_characters
 from runner.sandbox.tiktok_common import ApiError, required_str
 
 
-def check_packages(packages: Any, avatar_ids: Collection[str]) -> list[dict[str, Any]]:
-    """The `material_packages` of an avatar-video create: 1-5 packages, each a valid one."""
+def check_packages(packages: Any) -> list[dict[str, Any]]:
+    """The `material_packages` of an avatar-video create: 1-5 packages, each well formed (whether its avatar is
+    available is the package's own outcome, reported in the reply's list)."""
     if not isinstance(packages, list) or not packages:
         raise ApiError(
             BAD_PARAM, f"material_packages: this field is required (1-{facts.MAX_PACKAGES_PER_CREATE} packages)"
@@ -24,14 +25,18 @@ def check_packages(packages: Any, avatar_ids: Collection[str]) -> list[dict[str,
     for i, package in enumerate(packages):
         if not isinstance(package, dict):
             raise ApiError(BAD_PARAM, f"material_packages[{i}]: must be an object")
-        _check_package(package, f"material_packages[{i}].", avatar_ids)
+        _check_package(package, f"material_packages[{i}].")
     return packages
 
 
-def _check_package(package: Mapping[str, Any], where: str, avatar_ids: Collection[str]) -> None:
-    avatar_id = required_str(package, "avatar_id", where)
-    if avatar_id not in avatar_ids:
-        raise ApiError(BAD_PARAM, f"{where}avatar_id: no available digital avatar with id {avatar_id}")
+def unavailable_avatar(package: Mapping[str, Any], avatar_ids: Collection[str]) -> str | None:
+    """The `error_msg` of a well-formed package whose avatar the account cannot use (unknown or retired)."""
+    avatar_id = package["avatar_id"]
+    return None if avatar_id in avatar_ids else f"avatar_id: no available digital avatar with id {avatar_id}"
+
+
+def _check_package(package: Mapping[str, Any], where: str) -> None:
+    required_str(package, "avatar_id", where)
     script = required_str(package, "script", where)
     if len(script) > facts.SCRIPT_MAX_CHARS:
         raise ApiError(

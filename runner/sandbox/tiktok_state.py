@@ -32,16 +32,33 @@ class TikTokAccount:
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self.catalog = load_catalog()
-        self.avatar_ids = {a["avatar_id"] for a in self.catalog}
-        self.avatar_names = {a["avatar_id"]: a["avatar_name"] for a in self.catalog}
+        self.documented = load_catalog()
+        self.avatar_names = {a["avatar_id"]: a["avatar_name"] for a in self.documented}
         state = world.state_for("tiktok")
         for key in ("avatar_tasks", "uploads", "refresh_tasks"):
             state.setdefault(key, {})
         state.setdefault("seq", 0)
         state.setdefault("secret", f"{world.rng.getrandbits(128):032x}")
+        state.setdefault("retired", [])
         self.state = state
         self.by_video = {t["video_id"]: t for kind in ("avatar_tasks", "refresh_tasks") for t in state[kind].values()}
+
+    @property
+    def catalog(self) -> list[dict[str, str]]:
+        """The avatars the account may use now: the documented ones, less those retired."""
+        retired = set(self.state["retired"])
+        return [a for a in self.documented if a["avatar_id"] not in retired]
+
+    @property
+    def avatar_ids(self) -> set[str]:
+        """The ids of the catalog's avatars (a create naming another is refused)."""
+        return {a["avatar_id"] for a in self.catalog}
+
+    def retire(self, ids: set[str]) -> int:
+        """Take avatars out of the catalog, as the provider retires them: their videos stay, new creates are refused."""
+        fresh = ids & self.avatar_ids
+        self.state["retired"] = sorted(set(self.state["retired"]) | fresh)
+        return len(fresh)
 
     def next_id(self, base: int) -> str:
         """A fresh numeric id."""

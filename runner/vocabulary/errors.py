@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from runner.vocabulary.providers import providers
+
 
 class ErrorCode(StrEnum):
     """A job's `error.code` written by the engine, and whether a later apply may retry it (within max_retries)."""
@@ -39,6 +41,10 @@ _RETRYABLE = frozenset(
 )
 
 
-def retryable(code: str | None) -> bool:
-    """Whether a recorded error code (the tool's or a provider's) lets a later apply retry the job."""
-    return code in _RETRYABLE
+def retryable(code: str | None, provider: str | None = None) -> bool:
+    """Whether a recorded error code (the tool's, or one the provider's entry says holds for now) lets a later
+    apply retry the job."""
+    if code in _RETRYABLE:
+        return True
+    entry = next((p for p in providers() if p.name == provider), None)
+    return entry is not None and code in entry.retry_later_codes

@@ -57,6 +57,8 @@ class ProviderSpec:
     request_budget_key: str = ""  # the credential variable whose value identifies the app (hashed) for shared rates
     polls_yield_to_creates: bool = False  # creates and polls share one app rate: while creates wait, polls get half
     idempotency_window_seconds: float | None = None  # how long a repeated Idempotency-Key replays the first reply
+    # refusal codes that hold for now, not for good (a source URL it could not fetch): a later apply retries the job
+    retry_later_codes: frozenset[str] = frozenset()
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -132,6 +134,7 @@ register_provider(
         qps=10,
         request_budget_key="TIKTOK_ACCESS_TOKEN",
         polls_yield_to_creates=True,
+        retry_later_codes=frozenset({"40011"}),  # the video URL could not be fetched: it may be reachable later
     )
 )
 register_provider(

@@ -47,6 +47,7 @@ class Event(StrEnum):
     SEND = "send"  # the write-ahead of a paid create
     NOT_SENT = "not sent"  # connect refused, DNS, TLS, invalid URL, interrupted before sending
     REFUSED = "refused"  # the provider definitely refused the create (parameter error)
+    REFUSED_FOR_NOW = "refused for now"  # refused for a reason that may pass (a source it could not fetch)
     AUTH_REFUSED = "auth refused"  # token missing, invalid or expired
     ACCEPTED = "accepted"  # task ids in the create's reply
     REPLY_LOST = "reply lost"  # sent, but no reply (timeout, 5xx after sending, crash)
@@ -103,6 +104,12 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
     (JobState.PENDING, Event.REFUSED): Transition(
         JobState.FAILED, -1, "failed for good (change the spec)", "record the provider's words; go on with other jobs"
     ),
+    (JobState.PENDING, Event.REFUSED_FOR_NOW): Transition(
+        JobState.FAILED,
+        0,
+        "+ create (retry, within max_retries) or failed for good",
+        "record the provider's words; a later apply sends it again",
+    ),
     (JobState.PENDING, Event.ACCEPTED): Transition(
         JobState.SUBMITTED, 0, "+ create (resumes submitted tasks, free)", "record task ids, then poll"
     ),
@@ -152,8 +159,10 @@ def transition(state: str, event: Event) -> Transition:
         raise IllegalTransition(f"{event.value} cannot happen to a job in state {state}") from None
 
 
-def failed_for_good(state: str, attempts: int, error_code: str | None, max_retries: int) -> bool:
+def failed_for_good(
+    state: str, attempts: int, error_code: str | None, max_retries: int, provider: str | None = None
+) -> bool:
     """A failed job that apply will not retry: refused by the provider, or out of retries."""
     if state != JobState.FAILED:
         return False
-    return not retryable(error_code) or attempts > max_retries
+    return not retryable(error_code, provider) or attempts > max_retries

@@ -63,3 +63,5 @@ def test_failed_for_good_rules() -> None:
     assert failed_for_good("failed", 2, "TASK_FAILED", max_retries=1) is True  # out of retries
     assert failed_for_good("failed", 0, "40002", max_retries=1) is True  # a refusal: the same request fails again
     assert failed_for_good("pending", 5, None, max_retries=1) is False
+    assert failed_for_good("failed", 1, "40011", max_retries=1, provider="tiktok") is False  # a fetch: retried
+    assert failed_for_good("failed", 2, "40011", max_retries=1, provider="tiktok") is True  # within max_retries

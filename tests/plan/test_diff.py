@@ -98,3 +98,25 @@ def test_submitted_resumes_and_failed_retries_until_max(write_spec: Callable[[st
     assert set(_actions(stop).values()) == {"no-op"}
     assert any("max_retries" in w for w in stop.warnings)
     assert diff(graph, failed_twice, max_retries=2).counts["create"] == 2
+
+
+def test_a_refusal_recorded_on_its_whole_batch_is_sent_again(write_spec: Callable[[str, str], Path]) -> None:
+    graph = _graph(write_spec)
+    words = "material_packages[3].avatar_id: no available digital avatar with id 729"
+    batch = diff(graph, _locked(graph, state="failed", error=JobError("40002", words)))
+    assert {c.action.value for c in batch.changes} == {"create"} and {c.resume for c in batch.changes} == {"retry"}
+    assert all("refused with every package of its batch" in (c.reason or "") for c in batch.changes)
+    own = diff(graph, _locked(graph, state="failed", error=JobError("40002", "avatar_id: no available avatar")))
+    assert set(_actions(own).values()) == {"no-op"}  # its own refusal: failed for good until the spec changes
+
+
+def test_a_source_the_provider_could_not_fetch_is_retried_within_max_retries(
+    write_spec: Callable[[str, str], Path],
+) -> None:
+    graph = _graph(write_spec)
+    unreachable = JobError("40011", "video_url: the URL could not be fetched")
+    once = diff(graph, _locked(graph, state="failed", attempts=1, error=unreachable))
+    assert {c.resume for c in once.changes} == {"retry"}
+    twice = diff(graph, _locked(graph, state="failed", attempts=2, error=unreachable))
+    assert set(_actions(twice).values()) == {"no-op"}
+    assert any("raise apply.max_retries" in w for w in twice.warnings)

@@ -11,7 +11,7 @@ import pytest
 
 from runner.clock import RealClock
 from runner.providers.config import ProviderSettings, settings_from_env
-from runner.providers.errors import AuthError, OutcomeUnknown, PermanentError, TransientError
+from runner.providers.errors import AuthError, OutcomeUnknown, PackageRefused, PermanentError, TransientError
 from runner.providers.retry import RetryPolicy
 from runner.providers.tiktok import TikTokClient
 from runner.sandbox.server import SandboxServer
@@ -162,3 +162,26 @@ def test_every_method_over_real_http(sandbox: SandboxServer) -> None:
     assert [v.video_id for v in c.list_refresh_videos()] == [refresh.video_id]
     with pytest.raises(PermanentError):
         c.upload_video_by_url(sandbox.asset_url("page.html"))
+
+
+def test_a_refused_batch_names_the_package_at_fault_over_real_http(sandbox: SandboxServer) -> None:
+    c = TikTokClient(settings_from_env(sandbox.env()), clock=RealClock())
+    good = {"avatar_id": "7295705233773068290", "script": "Hello."}
+    with pytest.raises(PackageRefused) as refused:
+        c.create_avatar_videos([good, {**good, "video_name": "n" * 51}, good])
+    assert refused.value.package == 1 and refused.value.code == "40002"
+    assert refused.value.message.startswith("video_name:") and "material_packages" not in refused.value.message
+    assert sandbox.stats()["avatar_videos_created"] == 0
+    created = c.create_avatar_videos([good, {**good, "avatar_id": "7295705233773068291", "package_id": "x"}])
+    assert created[0].task_id and (created[1].task_id, created[1].package_id) == (None, "x")
+    assert created[1].error_msg and "7295705233773068291" in created[1].error_msg  # its own outcome, per package
+
+
+def test_a_refusal_naming_no_package_or_one_outside_the_batch_names_none() -> None:
+    words = iter(["video_name: too long", "material_packages[7].script: too long"])
+    c = client(lambda r: httpx.Response(200, json={"code": 40002, "message": next(words), "request_id": "r"}))
+    package = {"avatar_id": "1", "script": "a"}
+    for _ in range(2):
+        with pytest.raises(PackageRefused) as refused:
+            c.create_avatar_videos([package, package])
+        assert refused.value.package is None

@@ -13,7 +13,7 @@ from runner.execute.ports import tiktok_api
 from runner.execute.runs import JobRun
 from runner.lock.records import JobRecord
 from runner.plan.requests import AvatarRequest
-from runner.providers.errors import OutcomeUnknown, PermanentError
+from runner.providers.errors import OutcomeUnknown, PackageRefused, PermanentError
 from runner.providers.models import AvatarTask, CreatedTask, VideoInfo
 from runner.vocabulary.names import tagged_video_name
 from runner.vocabulary.states import Event, Phase
@@ -36,7 +36,13 @@ class AvatarVideos(DriverBase):
         return facts.avatar_processing_bound(len(str(run.job.request.get("script", ""))))
 
     def create(self, runs: list[JobRun]) -> None:
-        """Write ahead every package, then send them in one call."""
+        """Write ahead every package, then send them in one call (a job whose batch was refused blindly goes alone)."""
+        alone = next((run for run in runs if run.alone), None)
+        if alone is not None and len(runs) > 1:
+            for run in runs:
+                if run is not alone:
+                    self.scheduler.make_ready(run)
+            runs = [alone]
         tiktok = tiktok_api(self.client())
         packages = []
         for run in runs:
@@ -47,9 +53,27 @@ class AvatarVideos(DriverBase):
         self.ledger.flush()
         self.scheduler.submit(
             partial(tiktok.create_avatar_videos, packages),
-            self.replies.create(runs, partial(self.created, runs), partial(self.lost_all, runs)),
+            self.replies.create(
+                runs, partial(self.created, runs), partial(self.lost_all, runs), partial(self.batch_refused, runs)
+            ),
             create=self.kind,
         )
+
+    def batch_refused(self, runs: list[JobRun], exc: BaseException) -> bool:
+        """A refusal of several packages fails only the one the provider named; the others had no effect and go
+        again (each on its own when it named none)."""
+        if not isinstance(exc, PackageRefused) or len(runs) < 2:
+            return False
+        for position, run in enumerate(runs):
+            if position == exc.package:
+                self.ledger.refuse(run, exc)
+                continue
+            self.ledger.roll_back(run, Event.NOT_SENT)
+            run.alone = run.alone or exc.package is None
+            why = "on its own: the refusal named no package" if run.alone else "without the package it named"
+            self.reporter.job_event(run.key, "batch refused", f"{exc.code} {exc.message}; sending it again {why}")
+            self.scheduler.make_ready(run)
+        return True
 
     def created(self, runs: list[JobRun], tasks: list[CreatedTask]) -> None:
         """Record task ids; a package the reply refused fails for good."""
@@ -57,7 +81,8 @@ class AvatarVideos(DriverBase):
         for run in runs:
             created = by_package.get(run.key)
             if created is None or not created.task_id:
-                reason = (created.error_msg if created else None) or "the provider returned no task for this package"
+                said = facts.without_package_position(created.error_msg) if created and created.error_msg else None
+                reason = said or "the provider returned no task for this package"
                 self.ledger.refuse(run, PermanentError(self.spec.provider, "create", "CREATE", reason))
                 continue
             self.ledger.accept(run, (created.task_id,), videos=1)

@@ -63,10 +63,10 @@ class Uploads(DriverBase):
         self.ledger.succeed(run, Event.TASK_SUCCEEDED, (), stock_video_id=str(stock_video_id))
 
     def lost(self, run: JobRun, exc: OutcomeUnknown) -> None:
-        """Free, and makes nothing: send it again."""
+        """Free, and makes nothing: send it again, after the back-off every create takes after transient trouble."""
         self.ledger.roll_back(run, Event.NOT_SENT)
         self.scheduler.make_ready(run)
-        self.replies.budget.failed(exc)
+        self.replies.back_off({run.kind}, exc)
 
     def resume_pending(self, run: JobRun, record: JobRecord) -> None:
         """An upload whose reply was lost: upload again (it made nothing that costs)."""

@@ -28,6 +28,8 @@ PAGE_SIZE_MAX = 100
 
 # --- Digital Avatar API ------------------------------------------------------------------------
 MAX_PACKAGES_PER_CREATE = 5  # material_packages "Max size: 5."
+# The create reply's `list` carries `package_id` and `error_msg` per package; when `error_msg` is set is not
+# documented. Sandbox choice: a package whose avatar is not available makes no task and gets `error_msg`.
 MAX_TASK_IDS_PER_GET = 5  # task_ids "Max size: 5." (avatar tasks and refresh tasks alike)
 SCRIPT_MAX_CHARS = 2000  # "Length limit: 2,000 characters. Do not use emojis or special characters"
 VIDEO_NAME_MAX_CHARS = 50  # video_name "Length limit: 50 characters."

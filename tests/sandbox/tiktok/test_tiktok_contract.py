@@ -103,13 +103,34 @@ def test_create_returns_task_and_package_ids(sandbox: SandboxServer) -> None:
     assert sandbox.stats()["avatar_videos_created"] == 2
 
 
+def test_a_package_whose_avatar_is_unavailable_gets_its_error_msg_and_the_others_are_made(
+    sandbox: SandboxServer,
+) -> None:
+    retired = "7301881390801354754"
+    assert httpx.post(f"{sandbox.base_url}/_sandbox/retire", json={"avatar_ids": [retired]}).json() == {"retired": 1}
+    packages = [
+        {"avatar_id": AVATAR, "script": "Hi.", "package_id": "p1"},
+        {"avatar_id": "1", "script": "Hi.", "package_id": "p2"},
+        {"avatar_id": retired, "script": "Hi.", "package_id": "p3"},
+    ]
+    body = post(sandbox, "/creative/digital_avatar/video/task/create/", {"material_packages": packages})
+    assert body["code"] == 0
+    first, unknown, gone = body["data"]["list"]
+    assert first["package_id"] == "p1" and first["task_id"] and "error_msg" not in first
+    for item, avatar in ((unknown, "1"), (gone, retired)):
+        assert item["task_id"] == "" and item["error_msg"].startswith("avatar_id: ") and avatar in item["error_msg"]
+    assert [p["package_id"] for p in (unknown, gone)] == ["p2", "p3"]
+    assert sandbox.stats()["avatar_videos_created"] == 1
+    listed = get(sandbox, "/creative/digital_avatar/get/", page_size="100")["data"]["list"]
+    assert retired not in {a["avatar_id"] for a in listed} and len(listed) == 87
+
+
 @pytest.mark.parametrize(
     ("packages", "field"),
     [
         ([], "material_packages"),
         ([{"avatar_id": AVATAR, "script": "a"}] * 6, "material_packages"),
         ([{"script": "a"}], "avatar_id"),
-        ([{"avatar_id": "1", "script": "a"}], "avatar_id"),
         ([{"avatar_id": AVATAR}], "script"),
         ([{"avatar_id": AVATAR, "script": "x" * 2001}], "script"),
         ([{"avatar_id": AVATAR, "script": "Great boots \U0001f462"}], "script"),
