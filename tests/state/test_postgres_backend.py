@@ -208,7 +208,7 @@ def test_a_paused_holder_sends_no_paid_request_after_another_runner_took_over(st
         paused = _start_quiet(first, {**sandbox.env(), **env})
         taker: subprocess.Popen[str] | None = None
         try:
-            _wait_for(lambda: _creates_by(sandbox, "app1") >= 10, 60)
+            _wait_for(lambda: _creates_by(sandbox, "app1") >= 10, 240)  # planning 400 jobs is slow on a busy machine
             paused.send_signal(signal.SIGSTOP)  # a closed laptop, a frozen VM, a paused CI job
             taker = _start_quiet(second, {**sandbox.env("runner-b"), **env}, "--lock-timeout", "1m")
             _wait_for(lambda: _lease_pid(state_url) == taker.pid, 60)
