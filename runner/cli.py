@@ -29,6 +29,8 @@ COMMANDS = {
     "import": "runner.commands.import_",
     "lock": "runner.commands.lock",
     "state": "runner.commands.state",
+    "approve": "runner.commands.approve",
+    "spend": "runner.commands.spend",
 }
 
 

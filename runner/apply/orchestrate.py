@@ -6,6 +6,7 @@ from runner.apply import steps
 from runner.apply.context import ApplyRequest, load
 from runner.apply.execution import provider_factory, run_engine
 from runner.apply.summary import finished, report
+from runner.apply.waves import roll_out
 from runner.state.store import state_store
 
 __all__ = ["ApplyRequest", "run_apply"]
@@ -27,8 +28,10 @@ def run_apply(request: ApplyRequest) -> int:
             proposal = steps.adopt(ctx, steps.resolve(ctx, proposal, factory), factory)
             if not steps.has_work(ctx, proposal):
                 done = steps.settle(ctx, store, proposal, world)
-                return finished(ctx, None, 0 if done else 1)
+                return finished(ctx, None, 0 if done else 1, proposal.plan.held)
             steps.confirm(ctx, proposal)
             lock = steps.record(store, proposal, world)
+            if ctx.spec.rollout is not None:
+                return roll_out(ctx, store, proposal, lock, factory)
             outcome = run_engine(ctx, store, proposal.plan, lock, factory)
-    return report(ctx, outcome)
+    return report(ctx, outcome, proposal.plan.held)
