@@ -9,13 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from runner.lock.statelock import pid_alive
+
 
 @dataclass(frozen=True, slots=True)
 class Lease:
     """A held lock: who, doing what, since when, until when."""
 
     campaign: str
-    world: str
+    lineage: str
     lock_id: str
     holder: dict[str, Any]
     operation: str
@@ -69,3 +71,11 @@ class LeaseClock:
             return True
         margin = min(self._lease * self.MARGIN_SHARE, self.MARGIN_CAP)
         return self.age() >= self._lease - margin
+
+
+def holder_gone(recorded: dict[str, Any]) -> bool:
+    """Whether a lease's holder provably ended: it ran on this host and its process is not running."""
+    pid = recorded.get("pid")
+    if recorded.get("host") != socket.gethostname() or not isinstance(pid, int) or pid == os.getpid():
+        return False
+    return not pid_alive(pid)
