@@ -128,7 +128,7 @@ def found_line(found: Adoption) -> str:
             f"{found.elsewhere} records it (a file with the same campaign name, or a copy): it stays that file's"
         )
     return (
-        f"adopted {found.job.addresses[0]}: video {found.video_id} carries its tag; the lockfile did not "
+        f"adopted {found.job.addresses[0]}: {found.noun} {found.video_id} carries its tag; the lockfile did not "
         "know it (a checkout older than the last apply). Not paid again"
     )
 
@@ -311,5 +311,5 @@ def adopt_twins(jobs: Iterable[Job], heygen: TwinApi, lock: Lockfile) -> tuple[L
         found = find_twin(heygen, job.key, str(group) if group else None)
         if found is not None:
             name = job.name or job.key
-            adopted.append(Adoption(job.key, job, found[0], name, twin_record(job, found), "digital twin group"))
+            adopted.append(Adoption(job.key, job, found[0], name, twin_record(job, found), noun="digital twin group"))
     return _with(lock, adopted), adopted

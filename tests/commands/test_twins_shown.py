@@ -55,9 +55,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
         env = server.env()
         first = _campaign(env, "apply", str(folder / "founder.yaml"), "--yes", "--accept-notices", "--no-report")
         assert first.returncode == 4, first.stderr
-        url = re.search(r"must approve at (\S+)", first.stderr)
-        assert url is not None
-        assert httpx.post(url.group(1), data={"decision": "approve"}).status_code == 200
+        twin = next(r for r in lockfile.read(folder / "founder.lock.yaml", "founder").jobs.values() if r.twin)
+        assert twin.twin is not None  # the consent URL is shown on a terminal only: ask HeyGen for it, as its page does
+        consent = httpx.post(
+            f"{env['HEYGEN_API_BASE_URL']}/v3/avatars/{twin.twin['group_id']}/consent",
+            json={},
+            headers={"X-Api-Key": env["HEYGEN_API_KEY"]},
+        )
+        url = consent.json()["data"]["url"]
+        assert httpx.post(url, data={"decision": "approve"}).status_code == 200
         refreshed = _campaign(env, "status", str(folder / "founder.yaml"), "--refresh")
         for _ in range(50):
             if "succeeded  ha-" in refreshed.stdout:
@@ -114,11 +120,11 @@ def test_status_gallery_and_import_follow_the_file_order(trained: tuple[Path, di
     page = (folder / "artifacts" / "founder" / "index.html").read_text(encoding="utf-8")
     assert page.index(f'data-key="{hello}"') < page.index(f'data-key="{offer}"')
     lock = folder / "founder.lock.yaml"
-    kept = lock.rename(folder / "kept.lock.yaml")
+    kept = lock.rename(folder.parent / f"{folder.name}-kept.lock.yaml")  # out of the folder: not another owner
     try:
         found = _campaign(env, "import", str(spec))
     finally:
         kept.rename(lock)
     imports = [line for line in found.stdout.splitlines() if line.startswith("  + import")]
-    assert len(imports) == 2, found.stdout + found.stderr
-    assert "script=hello" in imports[0] and "script=offer" in imports[1]
+    assert len(imports) == 3, found.stdout + found.stderr  # the twin too, found by its group's tag
+    assert "avatars.founder" in imports[0] and "script=hello" in imports[1] and "script=offer" in imports[2]

@@ -374,6 +374,9 @@ class _BackendGoneAtTheEnd:
     def snapshot(self, lock: Any) -> None:
         raise StateBackendError("the state backend at postgresql://db failed: terminating connection")
 
+    def fence(self) -> None:
+        """The lease holds until the end."""
+
 
 def test_a_backend_failing_at_the_last_write_stops_the_run_and_the_checkout_keeps_everything(tmp_path: Path) -> None:
     spec = tmp_path / "c.yaml"
