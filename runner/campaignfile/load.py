@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.campaignfile.checker import Checker, present
+from runner.campaignfile.lifecycle import lifecycles
 from runner.campaignfile.model import (
     ApplySettings,
     AvatarRef,
@@ -112,6 +113,8 @@ class _Checker(Checker):
             template_dirs=self.template_dirs,
             budget=budget_settings(data.get("budget") or {}),
             limits=self.limits,
+            lifecycle=lifecycles(self),
+            notify=tuple(str(u) for u in data.get("notify") or ()),
         )
 
     def _script(self, sid: str, ref: Mapping[str, str]) -> ScriptDef | None:
