@@ -27,6 +27,7 @@ COMMANDS = {
     "import": "runner.commands.import_",
     "lock": "runner.commands.lock",
     "state": "runner.commands.state",
+    "drift": "runner.commands.drift",
 }
 
 

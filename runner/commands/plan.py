@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from runner.gitops.comment import comment_body, labels_for, write_text
+from runner.observe.tracing import run_span
 from runner.options import format_option, lock_option, selection_options, spec_argument
 from runner.plan.budget import check_budget
 from runner.plan.formats import render_plan
@@ -61,7 +62,8 @@ def command(
 ) -> None:
     """Show what apply would generate, rename, replace or forget."""
     workspace = Workspace(spec, sandbox=sandbox, lock_override=lock_path)
-    planned = planned_from_state(workspace)
+    with run_span("plan", spec.stem):
+        planned = planned_from_state(workspace)
     note = workspace.sandbox_only_note()
     if note is not None:
         click.echo(note, err=True)

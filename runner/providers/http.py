@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from runner.clock import Clock, RealClock
+from runner.observe.tracing import RequestTrace, request_span
 from runner.providers.budget import TransientBudget
 from runner.providers.errors import (
     NotSent,
@@ -89,11 +90,27 @@ class HttpApi:
         limiters: Limiters | None = None,
         params: Callable[[], Mapping[str, str]] | None = None,
     ) -> Any:
-        """Send with pacing and retries; `classify` returns data or raises a ProviderError."""
+        """Send with pacing and retries; `classify` returns data or raises a ProviderError (traced when asked for)."""
+        with request_span(self.provider, call.method, call.path) as traced:
+            try:
+                return self._send(call, classify, limiters, params, traced)
+            except ProviderError as exc:
+                traced.outcome, traced.http_status = exc.code, exc.http_status
+                raise
+
+    def _send(
+        self,
+        call: Call,
+        classify: Classifier,
+        limiters: Limiters | None,
+        params: Callable[[], Mapping[str, str]] | None,
+        traced: RequestTrace,
+    ) -> Any:
         attempt = 0
         while True:
             self.budget.check()
             attempt += 1
+            traced.retries = attempt - 1
             try:
                 result = self._attempt(call, classify, limiters, params)
             except TransientError as exc:
