@@ -1,4 +1,4 @@
-"""The events an apply (and a drift check) sends to the configured notify URLs: never a secret, never a failure."""
+"""What an apply (and a drift check) tells the outside: notify URLs' events and the metrics file; never a secret."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from runner.apply.summary import CONSENT_EXIT
 from runner.campaignfile.model import Spec
 from runner.execute.ports import ApplyResult
 from runner.lock.records import Lockfile
+from runner.observe.metrics import RunMetrics, metrics_path, write_metrics
 from runner.observe.notify import Event, notify_urls, send
+from runner.vocabulary.states import JobState
 from runner.workspace import Workspace
 
 GALLERY_VARIABLE = "CAMPAIGN_GALLERY_URL"
@@ -85,3 +87,25 @@ def drift_found(spec: Spec, report: _Drift, workspace: Workspace) -> None:
     summary = f"{spec.campaign} drifted: run `campaign drift {workspace.spec_path}` for the findings"
     event = Event("drift.found", spec.campaign, summary, counts, None, report.world, os.environ.get(GALLERY_VARIABLE))
     _warn(send(event, notify_urls(spec.notify)))
+
+
+def record_metrics(ctx: Context, result: ApplyResult | None, code: int, lock: Lockfile | None) -> None:
+    """Write CAMPAIGN_METRICS_FILE when it is set: jobs by state, videos created, in flight, 429s, spend."""
+    path = metrics_path()
+    if path is None:
+        return
+    jobs = lock.jobs.values() if lock is not None else ()
+    by_state = {str(state): sum(r.state == state for r in jobs) for state in JobState}
+    created = result.videos_created if result is not None else 0
+    prices = ctx.spec.budget.prices
+    spend = prices.per_video * created if prices is not None and prices.per_video is not None else None
+    run = RunMetrics(
+        campaign=ctx.spec.campaign,
+        jobs_by_state=by_state,
+        videos_created=created,
+        in_flight=by_state.get(str(JobState.SUBMITTED), 0),
+        spend=spend,
+        succeeded=code == 0,
+        currency=prices.currency if prices is not None else "USD",
+    )
+    write_metrics(path, run)

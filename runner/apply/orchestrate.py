@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from runner.apply import steps
 from runner.apply.context import ApplyRequest, Context, load
-from runner.apply.events import announce_apply, announce_error
+from runner.apply.events import announce_apply, announce_error, record_metrics
 from runner.apply.execution import provider_factory, run_engine
 from runner.apply.summary import finished, report
 from runner.execute.engine import ApplyResult, EngineStopped
+from runner.observe.metrics import metrics_path, require_prometheus
 from runner.observe.notify import notify_urls, require_apprise
 from runner.observe.tracing import run_span, step_span
 from runner.state.store import state_store
@@ -24,6 +25,7 @@ def run_apply(request: ApplyRequest) -> int:
     """
     ctx = load(request)
     require_apprise(notify_urls(ctx.spec.notify))
+    require_prometheus(metrics_path())
     with run_span("apply", ctx.spec.campaign):
         try:
             code, result = _apply(ctx)
@@ -31,6 +33,7 @@ def run_apply(request: ApplyRequest) -> int:
             announce_error(ctx, error)
             raise
     announce_apply(ctx, result, code)
+    record_metrics(ctx, result, code, result.lockfile if result is not None else None)
     return code
 
 

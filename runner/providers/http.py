@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from runner.clock import Clock, RealClock
+from runner.observe.metrics import count_rate_limited
 from runner.observe.tracing import RequestTrace, request_span
 from runner.providers.budget import TransientBudget
 from runner.providers.errors import (
@@ -115,6 +116,8 @@ class HttpApi:
                 result = self._attempt(call, classify, limiters, params)
             except TransientError as exc:
                 self.budget.failed(exc)
+                if isinstance(exc, RateLimitedError):
+                    count_rate_limited(self.provider)
                 if (isinstance(exc, NotSent) and exc.code == "INVALID_URL") or not self.retry.should_retry(attempt):
                     raise
                 wait = self.retry.delay(attempt, exc.retry_after if isinstance(exc, RateLimitedError) else None)

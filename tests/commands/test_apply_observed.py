@@ -120,3 +120,18 @@ def test_tracing_asked_for_without_its_sdk_exits_1_naming_pip(cli: Any, sandbox:
     result = cli.apply(env, spec)
     assert result.returncode == 1, result.stderr
     assert "install it with: pip install 'campaign[otel]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_metrics_file_holds_jobs_by_state_videos_and_the_last_success(
+    cli: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(cli.spec("metered").replace("Script", "Metered"))
+    metrics = tmp_path / "textfile" / "campaign.prom"
+    applied = cli.apply({**sandbox.env(), "CAMPAIGN_METRICS_FILE": str(metrics)}, spec)
+    assert applied.returncode == 0, applied.stderr
+    text = metrics.read_text()
+    assert 'campaign_jobs{campaign="metered",state="succeeded"} 4.0' in text
+    assert 'campaign_videos_created{campaign="metered"} 4.0' in text
+    assert 'campaign_renders_in_flight{campaign="metered"} 0.0' in text
+    assert 'campaign_last_success_timestamp_seconds{campaign="metered"}' in text
