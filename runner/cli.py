@@ -27,6 +27,8 @@ COMMANDS = {
     "import": "runner.commands.import_",
     "lock": "runner.commands.lock",
     "state": "runner.commands.state",
+    "approve": "runner.commands.approve",
+    "spend": "runner.commands.spend",
     "drift": "runner.commands.drift",
 }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 STATE_DIR_NAME = ".campaign"  # untracked: journal, saved pacing, sandbox account, temp files of atomic writes
 LOCK_SUFFIX = ".lock.yaml"
 SANDBOX_LOCK_SUFFIX = ".sandbox.lock.yaml"
+APPROVALS_SUFFIX = ".approvals.yaml"
 
 
 def spec_stem(spec_path: Path) -> str:
@@ -25,6 +26,11 @@ def spec_stem(spec_path: Path) -> str:
 def lock_path_for(spec_path: Path, *, sandbox: bool = False) -> Path:
     """The default lockfile beside a spec: `x.yaml` -> `x.lock.yaml`, or `x.sandbox.lock.yaml` with `--sandbox`."""
     return spec_path.with_name(spec_stem(spec_path) + (SANDBOX_LOCK_SUFFIX if sandbox else LOCK_SUFFIX))
+
+
+def approvals_path_for(spec_path: Path) -> Path:
+    """The committed approvals file beside a spec: `x.yaml` -> `x.approvals.yaml` (one for every world)."""
+    return spec_path.with_name(spec_stem(spec_path) + APPROVALS_SUFFIX)
 
 
 def state_dir_for(spec_path: Path) -> Path:

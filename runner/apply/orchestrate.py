@@ -7,6 +7,7 @@ from runner.apply.context import ApplyRequest, Context, load
 from runner.apply.events import announce_apply, announce_error, record_metrics
 from runner.apply.execution import provider_factory, run_engine
 from runner.apply.summary import finished, report
+from runner.apply.waves import roll_out
 from runner.execute.engine import ApplyResult, EngineStopped
 from runner.observe.metrics import metrics_path, require_prometheus
 from runner.observe.notify import notify_urls, require_apprise
@@ -50,9 +51,11 @@ def _apply(ctx: Context) -> tuple[int, ApplyResult | None]:
             proposal = steps.adopt(ctx, steps.resolve(ctx, proposal, factory), factory)
             if not steps.has_work(ctx, proposal):
                 done = steps.settle(ctx, store, proposal, world)
-                return finished(ctx, None, 0 if done else 1), None
+                return finished(ctx, None, 0 if done else 1, proposal.plan.held), None
             steps.confirm(ctx, proposal)
             lock = steps.record(store, proposal, world)
             with step_span("execute"):
+                if ctx.spec.rollout is not None:  # its waves report their own counts; the event carries the exit code
+                    return roll_out(ctx, store, proposal, lock, factory), None
                 outcome = run_engine(ctx, store, proposal.plan, lock, factory)
-    return report(ctx, outcome), outcome.result if isinstance(outcome, EngineStopped) else outcome
+    return report(ctx, outcome, proposal.plan.held), outcome.result if isinstance(outcome, EngineStopped) else outcome

@@ -26,7 +26,7 @@ from runner.plan.budget import check_budget
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import Planned, plan_for
 from runner.plan.model import Action, Plan
-from runner.plan.planfile import check_saved_plan, saved_plan_matches
+from runner.plan.planfile import check_saved_plan, revoked_since, saved_plan_matches
 from runner.plan.render import render_text
 from runner.plan.review import check_inflight, reviewed
 from runner.providers.factory import ProviderFactory
@@ -71,7 +71,7 @@ def check_world(ctx: Context, state: Lockfile) -> World:
 def propose(ctx: Context, state: Lockfile, *, changed: bool = False) -> Proposal:
     """Plan the state (avatar names not resolved yet plan as creates, their ids known after apply)."""
     planned = plan_for(ctx.spec, state, ctx.workspace.lockfile)
-    return Proposal(state, planned, reviewed(planned, ctx.review), changed)
+    return Proposal(state, planned, reviewed(planned, ctx.review, hold=True), changed)
 
 
 def missing_downloads(ctx: Context, state: Lockfile) -> list[str]:
@@ -83,6 +83,12 @@ def guard(ctx: Context, proposal: Proposal) -> None:
     """Guardrails before any request: budget, in-flight forgets, the saved plan, a non-interactive run's notices."""
     check_budget(proposal.plan.budget)
     check_inflight(proposal.plan, ctx.request.allow_forget_inflight)
+    revoked = revoked_since(ctx.saved, proposal.plan) if ctx.saved is not None else []
+    if revoked:
+        raise PlanMismatch(
+            f"the plan {ctx.request.plan_path} counted on approvals that were revoked since: {'; '.join(revoked)}; "
+            "it is stale. Make a new plan with `campaign plan --out`"
+        )
     if ctx.saved is not None and not saved_plan_matches(ctx.saved, proposal.plan):
         raise PlanMismatch(
             f"the plan {ctx.request.plan_path} no longer matches what apply would do; run `campaign plan --out` again"
@@ -130,9 +136,15 @@ def settle(ctx: Context, store: StateStore, proposal: Proposal, world: World) ->
     """Nothing to do: keep what was found, say so, list what cannot be made; True when everything is made."""
     if store.shared or proposal.changed:  # nothing paid; with a backend, the checkout shows its state
         store.write(proposal.state.with_world(world))
-    settled = proposal.plan.settled_failures
-    up_to_date = len(proposal.planned.graph.jobs) - len(settled)
-    click.echo(f"No changes. {plural(up_to_date, 'job')} up to date.", err=ctx.to_stderr)
+    settled, held = proposal.plan.settled_failures, proposal.plan.held
+    up_to_date = len(proposal.planned.graph.jobs) - len(settled) - len(held)
+    if held:
+        click.echo(
+            f"Nothing apply may make now: {plural(up_to_date, 'job')} up to date, {len(held)} waiting for approval.",
+            err=ctx.to_stderr,
+        )
+    else:
+        click.echo(f"No changes. {plural(up_to_date, 'job')} up to date.", err=ctx.to_stderr)
     for change in settled:  # CI must not take an incomplete campaign for done
         what = "blocked" if change.action is Action.BLOCKED else "failed"
         click.echo(f"  {what} {change.key}: {change.reason}", err=True)

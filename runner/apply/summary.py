@@ -9,12 +9,14 @@ import click
 
 from runner.apply.context import Context
 from runner.execute.engine import ApplyResult, EngineStopped
+from runner.plan.approval import group_of
+from runner.plan.model import Change
 from runner.providers.errors import RunStopped
 from runner.vocabulary.errors import retryable
 from runner.vocabulary.kinds import JobKind
 from runner.wording import plural
 
-CONSENT_EXIT = 4  # apply did all it could; the rest waits on a person
+CONSENT_EXIT = 4  # apply did all it could; the rest waits on a person (consent, approval, a paused rollout)
 
 
 def exit_code(result: ApplyResult) -> int:
@@ -24,20 +26,51 @@ def exit_code(result: ApplyResult) -> int:
     return CONSENT_EXIT if result.consent else 0
 
 
-def report(ctx: Context, outcome: ApplyResult | EngineStopped) -> int:
+def report(ctx: Context, outcome: ApplyResult | EngineStopped, held: tuple[Change, ...] = ()) -> int:
     """Say how the run ended and return the exit code."""
     if isinstance(outcome, EngineStopped):
         return stopped(ctx, outcome)
-    return finished(ctx, outcome, exit_code(outcome))
+    return finished(ctx, outcome, exit_code(outcome), held)
 
 
-def finished(ctx: Context, result: ApplyResult | None, code: int) -> int:
-    """The summary of a run that got to its end (None: nothing was to be done); return `code`."""
+def finished(ctx: Context, result: ApplyResult | None, code: int, held: tuple[Change, ...] = ()) -> int:
+    """The summary of a run that got to its end (None: nothing was to be done); return `code`.
+
+    Jobs that await approval make a run that did all else end with 4: the rest waits on a person.
+    """
     if result is not None:
         _result_lines(ctx, result)
+    _held_lines(ctx, held)
     if ctx.request.fmt == "json":
-        click.echo(json.dumps(json_summary(result, ctx.workspace.lockfile), indent=2, sort_keys=True))
-    return code
+        summary = json_summary(result, ctx.workspace.lockfile)
+        summary["awaiting_approval"] = [c.key for c in held]
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+    return CONSENT_EXIT if held and code == 0 else code
+
+
+def _held_lines(ctx: Context, held: tuple[Change, ...]) -> None:
+    """Each group's jobs that await approval, and the command that approves them."""
+    groups: dict[str, list[Change]] = {}
+    for change in held:
+        addresses = change.job.addresses if change.job is not None else ()
+        groups.setdefault(group_of(addresses[0]) if addresses else "", []).append(change)
+    for group, changes in groups.items():
+        unsigned = [c for c in changes if c.approval is not None and not c.approval.approved]
+        awaits = list(dict.fromkeys(r for c in unsigned if c.approval is not None for r in c.approval.awaits if r))
+        after = f" (and {len(changes) - len(unsigned)} downstream of them)" if len(changes) > len(unsigned) else ""
+        if not unsigned:
+            click.echo(
+                f"  waiting: {plural(len(changes), 'job')} of {group} wait for jobs that await approval", err=True
+            )
+            continue
+        roles = f" ({', '.join(awaits)})" if awaits else ""
+        verb = "awaits" if len(unsigned) == 1 else "await"
+        command = f"campaign approve {ctx.request.spec_path}" + (f" --target {group}" if group else "") + " --as NAME"
+        click.echo(
+            f"  waiting: {plural(len(unsigned), 'job')} of {group or 'the campaign'} {verb} approval{roles}{after}; "
+            f"approve with: {command}" + (f" --role {awaits[0]}" if awaits else ""),
+            err=True,
+        )
 
 
 def _result_lines(ctx: Context, result: ApplyResult) -> None:

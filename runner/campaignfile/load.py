@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.campaignfile.checker import Checker, present
+from runner.campaignfile.gates import approval_rules, check_spend_cap, rollout_settings
 from runner.campaignfile.lifecycle import lifecycles
 from runner.campaignfile.model import (
     ApplySettings,
@@ -99,6 +100,7 @@ class _Checker(Checker):
         self._unique_ids()
         refresh = tuple(check_refresh(self, i, g, videos) for i, g in present(data.get("refresh")))
         check_job_count(self, refresh)
+        check_spend_cap(self, data.get("budget") or {})
         return Spec(
             path=self.path,
             campaign=data["campaign"],
@@ -113,6 +115,8 @@ class _Checker(Checker):
             template_dirs=self.template_dirs,
             budget=budget_settings(data.get("budget") or {}),
             limits=self.limits,
+            approvals=approval_rules(data),
+            rollout=rollout_settings(self, data.get("rollout")),
             lifecycle=lifecycles(self),
             notify=tuple(str(u) for u in data.get("notify") or ()),
         )
@@ -196,6 +200,7 @@ def budget_settings(block: Mapping[str, Any]) -> BudgetSettings:
         max_new_videos=block.get("max_new_videos"),
         max_videos=block.get("max_videos"),
         warn_at=float(block.get("warn_at", 0.8)),
+        max_spend=block.get("max_spend"),
         prices=Prices(prices.get("per_video"), prices.get("per_second"), prices.get("currency", "USD"))
         if prices
         else None,

@@ -139,12 +139,30 @@ class Prices:
 
 @dataclass(frozen=True, slots=True)
 class BudgetSettings:
-    """The optional `budget:` block: video quota limits per apply and over the campaign's life."""
+    """The optional `budget:` block: video quota limits per apply and over the campaign's life, and a spend cap."""
 
     max_new_videos: int | None = None
     max_videos: int | None = None
     warn_at: float = 0.8
     prices: Prices | None = None
+    max_spend: float | None = None  # money one apply may spend, priced by `prices`
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRule:
+    """An `approval:` block: whether paid jobs need sign-off, and from which roles (none: anyone)."""
+
+    required: bool
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rollout:
+    """The `rollout:` block: each wave's share of every group (an int: cells; a float: a fraction of 1)."""
+
+    waves: tuple[int | float, ...]
+    max_failure_rate: float = 0.0
+    pause: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,5 +196,7 @@ class Spec:
     template_dirs: tuple[Path, ...]
     budget: BudgetSettings = field(default_factory=BudgetSettings)
     limits: SizeLimits = field(default_factory=SizeLimits)
+    approvals: Mapping[str, ApprovalRule] = field(default_factory=dict)  # "" the top level, else a group id
+    rollout: Rollout | None = None
     lifecycle: Mapping[str, Lifecycle] = field(default_factory=dict)  # group id -> expires, refresh_after, every
     notify: tuple[str, ...] = ()  # apprise URLs of the file's `notify:`

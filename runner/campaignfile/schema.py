@@ -126,7 +126,8 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[str, str]]:
     elif error.validator == "maxLength":
         yield path, f"{error.instance!r} is longer than {schema.get('maxLength')} characters"
     elif error.validator == "type":
-        yield path, f"expected {_type_name(schema.get('type'))}, got {_type_name(type(error.instance).__name__)}"
+        got = "float" if isinstance(error.instance, float) else type(error.instance).__name__  # YamlFloat too
+        yield path, f"expected {_type_name(schema.get('type'))}, got {_type_name(got)}"
     elif error.validator == "minItems":
         yield path, "must not be empty"
     else:

@@ -34,7 +34,7 @@ def pull(spec: Path, lock_path: Path | None, sandbox: bool) -> None:
 @lock_option
 @sandbox_option
 def push(spec: Path, lock_path: Path | None, sandbox: bool) -> None:
-    """Seed the backend from SPEC's lockfile; refused when the backend holds newer or foreign state."""
+    """Seed the backend from SPEC's lockfile and journal, under the lease; refused when it would forget state."""
     workspace = Workspace(spec, sandbox=sandbox, lock_override=lock_path)
     with state_store(workspace, load_spec(spec)) as store:
         pushed = store.push()

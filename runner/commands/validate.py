@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from runner.approvals.book import ApprovalsError, read_book
 from runner.errors import LockfileError, Problem, SpecError
 from runner.lock import records
 from runner.options import format_option
@@ -19,6 +20,7 @@ from runner.plan.expand import checked_graph
 from runner.terminal import github_annotation, in_github_actions
 from runner.vocabulary.kinds import kinds
 from runner.wording import plural
+from runner.workspace import APPROVALS_SUFFIX
 
 LOCK_SUFFIXES = (".lock.yaml", ".lock.yml")
 FORMAT_VERSION = "1.0"
@@ -67,7 +69,7 @@ def command(specs: tuple[Path, ...], fmt: str) -> None:
     """Check campaign files without touching the network.
 
     Every problem is printed as FILE:LINE:COL: at PATH: message. Lockfiles
-    matched too (`campaigns/*.yaml`) are checked as lockfiles. Inside GitHub
+    and approvals files matched too (`campaigns/*.yaml`) are checked as such. Inside GitHub
     Actions each problem also becomes an annotation. Exit 0 when all are valid,
     1 otherwise.
     """
@@ -101,6 +103,8 @@ def check(path: Path) -> FileResult:
         result.campaign = lock.campaign
         result.jobs = dict(Counter(str(record.kind) for record in lock.jobs.values()))
         return result
+    if path.name.endswith(APPROVALS_SUFFIX):  # ... and the approvals files beside the campaigns
+        return _approvals(path)
     result = FileResult(str(path), "campaign")
     try:
         spec, graph = checked_graph(path)
@@ -115,6 +119,20 @@ def check(path: Path) -> FileResult:
     for message in budget_problems(spec, result.videos):
         result.problems.append(_parsed(message, str(path)))
         result.messages.append(message)
+    return result
+
+
+def _approvals(path: Path) -> FileResult:
+    """An approvals file: readable, of one campaign; `jobs` counts the job keys it approves."""
+    result = FileResult(str(path), "approvals")
+    try:
+        book = read_book(path, "")
+    except ApprovalsError as exc:
+        result.problems.append(_located(str(path), str(exc)))
+        result.messages.append(f"error: {exc}")
+        return result
+    result.campaign = book.campaign
+    result.jobs = {"approved": len(book.entries)}
     return result
 
 
@@ -156,6 +174,8 @@ def summary(result: FileResult) -> str:
     count = plural(sum(result.jobs.values()), "job")
     if result.kind == "lockfile":
         return f"lockfile of campaign '{result.campaign}' with {count}"
+    if result.kind == "approvals":
+        return f"approvals of campaign '{result.campaign}' for {count}"
     tallies: dict[tuple[str, str], int] = {}
     twins = 0
     for spec in kinds():

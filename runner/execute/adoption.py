@@ -86,6 +86,7 @@ def adopted_record(job: Job, video: VideoInfo, now: float) -> JobRecord:
         video_ids=(video.video_id,),
         finished_at=now,
         request=dict(job.request),
+        spend={"adopted": 1},
     )
 
 
@@ -130,6 +131,7 @@ def render_record(job: Job, render: RenderResult, attempt: int, now: float) -> J
         attempts=attempt,
         request=dict(job.request),
         idempotency_key=attempt_key(job.key, attempt),
+        spend={"adopted": 1},
     )
     if outcome is None:
         return record

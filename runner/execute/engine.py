@@ -116,14 +116,24 @@ class Engine:
             if self.stopping:
                 self.finish_in_flight()
         finally:
-            self.journal.flush()
-            self.journal.compact()
+            cause = self._close_journal(cause)
             self.scheduler.shutdown()
             self.downloads.close()
         result = self.result()
         if self.stopping:
             raise EngineStopped(result, cause)
         return result
+
+    def _close_journal(self, cause: BaseException | None) -> BaseException | None:
+        """Flush and compact; a backend that fails now stops the run as before, the checkout keeping everything."""
+        try:
+            self.journal.flush()
+            self.journal.compact()
+        except RunStopped as exc:
+            self.stop()
+            self.journal.compact()  # the backend is let go of: the checkout's lockfile alone
+            return cause or exc
+        return cause
 
     def _loop(self) -> BaseException | None:
         """Drain, launch, wait, until nothing is left; the reason it stopped early, if any."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from runner.lock import lockfile, wal
 from runner.lock.records import JobRecord, Lockfile
+from runner.providers.errors import RunStopped
+from runner.state.errors import StateBackendError
 from runner.workspace import journal_for
 
 COMPACT_MIN_BYTES = 256 * 1024
@@ -22,6 +24,20 @@ class Mirror(Protocol):
 
     def snapshot(self, lock: Lockfile) -> None:
         """Store the whole state (at compaction)."""
+
+
+class MirrorLost(RunStopped):
+    """The state backend failed: no request goes out any more; what arrives is journaled locally."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("state", "backend", "UNAVAILABLE", reason)
+
+    def describe(self) -> str:
+        """The backend's failure, and where what is known was kept."""
+        return (
+            f"{self.message.rstrip('.')}. Replies that arrived are recorded in the checkout's lockfile and journal "
+            "(.campaign/); the next apply merges them into the backend's state before it goes on"
+        )
 
 
 class Journal:
@@ -84,21 +100,31 @@ class Journal:
         lines = [{"resolved": list(r)} for r in self._resolutions]
         lines += [wal.record_line(campaign, key, self._jobs.get(key)) for key in self._changed]
         written = wal.append(self.log_path, lines)
-        if self.mirror is not None:
-            self.mirror.append(self.lock, [(key, self._jobs.get(key)) for key in self._changed])
+        changes = [(key, self._jobs.get(key)) for key in self._changed]
         self._changed.clear()
         self._resolutions.clear()
         self.bytes_appended += written
         self._log_bytes += written
+        self._mirror(lambda mirror: mirror.append(self.lock, changes))
         if self._log_bytes > self._compact_at:
             self.compact()
+
+    def _mirror(self, send: Callable[[Mirror], None]) -> None:
+        """Send to the backend; when it fails, the local journal goes on alone and the run stops (MirrorLost)."""
+        if self.mirror is None:
+            return
+        try:
+            send(self.mirror)
+        except StateBackendError as exc:
+            self.mirror = None  # replies still arriving are recorded here; the next apply merges them in
+            raise MirrorLost(str(exc)) from None
 
     def compact(self) -> None:
         """Write the lockfile whole and drop the log (after a flush)."""
         self._changed.clear()  # the whole snapshot is written
         self._resolutions.clear()
         self.lock = lockfile.write(self.path, self.snapshot())  # counts the serial; drops the log
-        if self.mirror is not None:
-            self.mirror.snapshot(self.lock)
         self._log_bytes = 0
         self._compact_at = max(COMPACT_MIN_BYTES, 2 * self.path.stat().st_size)
+        written = self.lock
+        self._mirror(lambda mirror: mirror.snapshot(written))

@@ -50,6 +50,10 @@ class Ledger:
         record = self.journal.record(key)
         return record.state if record is not None else NONE
 
+    def _counted(self, key: str, what: str) -> Mapping[str, int]:
+        record = self.journal.record(key)
+        return record.counted(what) if record is not None else {what: 1}
+
     def flush(self) -> None:
         """Make every change durable (before any request that depends on it)."""
         self.journal.flush()
@@ -82,6 +86,7 @@ class Ledger:
             video_ids=old.video_ids if old is not None and paid_before else (),
             request=dict(job.request),
             replaced=self._superseded(job.key, old),
+            spend=_spend_before(old),
             **fields,
         )
         self.journal.put(job.key, record)
@@ -120,6 +125,8 @@ class Ledger:
     def succeed(self, run: JobRun, event: Event, video_ids: tuple[str, ...], **fields: Any) -> None:
         """Record the job's videos; its dependents may start; a job it replaces is dropped."""
         row = transition(self._state_of(run.key), event)
+        if event == Event.ADOPTED:  # a create whose reply was lost, paid once and found by its tag
+            fields["spend"] = self._counted(run.key, "adopted")
         self.journal.update(
             run.key,
             state=JobState(row.to),
@@ -143,6 +150,8 @@ class Ledger:
     def fail(self, run: JobRun, event: Event, code: str, message: str, **fields: Any) -> None:
         """Record why the job failed; its dependents are blocked for this run."""
         row = transition(self._state_of(run.key), event)
+        if event == Event.TASK_FAILED:  # a render that ran and failed: whether it is charged is the provider's fact
+            fields.setdefault("spend", self._counted(run.key, "failed"))
         self.journal.update(
             run.key, state=JobState(row.to), error=JobError(code, message), finished_at=self.clock.time(), **fields
         )
@@ -203,6 +212,15 @@ class Ledger:
         """Every job downstream of a failed one is blocked for this run."""
         for dependent in self.graph.downstream(key):
             self.block(dependent, reason)
+
+
+def _spend_before(old: JobRecord | None) -> Mapping[str, int] | None:
+    """The spend counts a new attempt carries on; one more re-make when the last video failed its check."""
+    if old is None:
+        return None
+    if old.state == JobState.FAILED and old.error is not None and old.error.code == ErrorCode.CHECK_FAILED:
+        return old.counted("remade")
+    return old.spend
 
 
 def _traced(run: JobRun, state: str, videos: int) -> dict[str, str | int]:

@@ -71,6 +71,15 @@ class JobRecord:
     waiting: str | None = None  # a digital twin not ready yet: "consent" (on a person) or "training"
     twin: Mapping[str, Any] | None = None  # a digital twin's {"group_id", "look_id", "consent_status"}
     idempotency_key: str | None = None  # a render's key for its latest attempt (`<key>:<attempt>` after the first)
+    spend: Mapping[str, int] | None = (
+        None  # counts besides `attempts`: "failed", "remade", "adopted" (`campaign spend`)
+    )
+
+    def counted(self, what: str) -> Mapping[str, int]:
+        """This record's spend counts with one more `what` (to pass as `spend=` to a new or updated record)."""
+        counts = dict(self.spend or {})
+        counts[what] = counts.get(what, 0) + 1
+        return counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +179,10 @@ def _record(key: str, rec: dict[str, Any]) -> JobRecord:
             raise TypeError(name)
         fields[name] = tuple(values)
     fields["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
-    if not all(isinstance(rec.get(name, {}), dict) for name in ("request", "replaced", "twin")):
+    if not all(isinstance(rec.get(name, {}), dict) for name in ("request", "replaced", "twin", "spend")):
         raise TypeError("request")
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in rec.get("spend", {}).values()):
+        raise TypeError("spend")
     if rec.get("error") is not None:
         fields["error"] = JobError(**rec["error"])
     return JobRecord(**fields)

@@ -58,18 +58,40 @@ class World:
         return replace(self, providers={**other.providers, **self.providers})
 
 
+LOOPBACK = "127.0.0.1"  # every spelling of this machine is one host
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "::1", "0:0:0:0:0:0:0:1"})
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
 def _host(url: str) -> str:
-    """`https://user:pw@Host:443/x` -> `host:443`: the host and port only, never credentials or path."""
+    """`https://user:pw@Host:443/x` -> `host`: the host and port only, never credentials or path."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:  # not a URL at all: the clients refuse it by name before any request
         return url.strip().lower()
-    host = (parts.hostname or url.strip()).lower()
     try:
         port = parts.port
     except ValueError:
         port = None
+    if port is not None and _DEFAULT_PORTS.get(parts.scheme.lower()) == port:
+        port = None
+    host = canonical_host(parts.hostname or url.strip())
     return f"{host}:{port}" if port else host
+
+
+def canonical_host(host: str) -> str:
+    """One spelling per host: lower case, no trailing dot, every loopback name as 127.0.0.1, no default port."""
+    name, _, port = host.strip().lower().rpartition(":") if _has_port(host) else (host.strip().lower(), "", "")
+    name = name.strip("[]").rstrip(".")
+    if name in _LOOPBACK_NAMES or name.startswith("127."):
+        name = LOOPBACK
+    return f"{name}:{port}" if port and int(port) not in _DEFAULT_PORTS.values() else name
+
+
+def _has_port(host: str) -> bool:
+    """Whether a recorded `host:port` ends in a port (an IPv6 address is all colons)."""
+    head, sep, tail = host.rpartition(":")
+    return bool(sep) and tail.isdigit() and (head.count(":") == 0 or head.endswith("]"))
 
 
 def world_from_env(env: Mapping[str, str], providers: Iterable[str], *, sandbox: bool) -> World:
@@ -125,7 +147,7 @@ def differences(recorded: World, current: World) -> list[str]:
         return found  # the sandbox's hosts say nothing more
     for name in sorted(set(recorded.providers) & set(current.providers)):
         was, now = recorded.providers[name], current.providers[name]
-        if was != now:
+        if (canonical_host(was.host), was.advertiser_id) != (canonical_host(now.host), now.advertiser_id):
             found.append(f"{name}: the lockfile's ids live at {was.describe()}, this run talks to {now.describe()}")
     return found
 

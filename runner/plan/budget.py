@@ -54,7 +54,7 @@ class Limit:
     """One limit and where it was set (`budget.max_new_videos` at file:line, or `--max-videos`)."""
 
     name: str
-    value: int
+    value: float  # videos, or money for max_spend
     origin: str
 
 
@@ -77,7 +77,12 @@ def budget_data(changes: Iterable[Change], lock: Lockfile, spec: Spec, max_new_o
         "warn_at": settings.warn_at,
         "limits": [],
     }
-    for limit, used in _limits(spec, max_new_override, new_videos, existing + new_videos):
+    prices = settings.prices
+    amount = None
+    if prices is not None:
+        amount = round((prices.per_video or 0.0) * new_videos + (prices.per_second or 0.0) * seconds, 2)
+        data["cost"] = {"amount": amount, "currency": prices.currency}
+    for limit, used in _limits(spec, max_new_override, new_videos, existing + new_videos, amount):
         data["limits"].append(
             {
                 "name": limit.name,
@@ -88,21 +93,21 @@ def budget_data(changes: Iterable[Change], lock: Lockfile, spec: Spec, max_new_o
                 "near": used <= limit.value and used >= settings.warn_at * limit.value,
             }
         )
-    prices = settings.prices
-    if prices is not None:
-        amount = (prices.per_video or 0.0) * new_videos + (prices.per_second or 0.0) * seconds
-        data["cost"] = {"amount": round(amount, 2), "currency": prices.currency}
     return data
 
 
-def _limits(spec: Spec, override: int | None, new: int, lifetime: int) -> list[tuple[Limit, int]]:
-    out: list[tuple[Limit, int]] = []
+def _limits(
+    spec: Spec, override: int | None, new: int, lifetime: int, amount: float | None
+) -> list[tuple[Limit, float]]:
+    out: list[tuple[Limit, float]] = []
     if override is not None:
         out.append((Limit("max_new_videos", override, "--max-videos"), new))
     elif spec.budget.max_new_videos is not None:
         out.append((Limit("max_new_videos", spec.budget.max_new_videos, _where(spec, "budget.max_new_videos")), new))
     if spec.budget.max_videos is not None:
         out.append((Limit("max_videos", spec.budget.max_videos, _where(spec, "budget.max_videos")), lifetime))
+    if spec.budget.max_spend is not None and amount is not None:
+        out.append((Limit("max_spend", spec.budget.max_spend, _where(spec, "budget.max_spend")), amount))
     return out
 
 
@@ -161,9 +166,10 @@ def check_budget(budget: Mapping[str, Any]) -> None:
     """Raise OverBudget naming the first limit the plan passes."""
     for limit in budget.get("limits", []):
         if limit["over"]:
-            what = (
-                "new videos in this apply" if limit["name"] == "max_new_videos" else "videos over the campaign's life"
-            )
+            what = {
+                "max_new_videos": "new videos in this apply",
+                "max_spend": f"{budget.get('cost', {}).get('currency', '')} of spend in this apply",
+            }.get(limit["name"], "videos over the campaign's life")
             raise OverBudget(
                 f"over budget: {limit['used']} {what}, more than {limit['name']} = {limit['value']} set by {limit['origin']}; "
                 "apply sends nothing over budget. Narrow the plan with --target or --sample, or raise the limit"

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from runner.approvals.book import Book, read_book
 from runner.campaignfile.model import Spec
 from runner.lock import lockfile
 from runner.lock.records import Lockfile
@@ -14,7 +15,7 @@ from runner.plan.expand import build_graph, load_checked
 from runner.plan.model import JobGraph, Plan
 from runner.plan.planfile import lock_digest, spec_digest
 from runner.plan.rotation import group_periods, recorded_periods
-from runner.workspace import Workspace
+from runner.workspace import Workspace, approvals_path_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class Planned:
     lock: Lockfile
     graph: JobGraph
     plan: Plan
+    approvals: Book  # the committed sign-offs (empty when the campaign needs none)
 
 
 def plan_for(spec: Spec, lock: Lockfile, lock_path: Path, *, now: float | None = None) -> Planned:
@@ -35,7 +37,8 @@ def plan_for(spec: Spec, lock: Lockfile, lock_path: Path, *, now: float | None =
     graph = build_graph(spec, lock.resolved_avatars, periods)
     plan = diff(graph, lock, max_retries=spec.apply.max_retries)
     plan = replace(plan, spec_digest=spec_digest(spec), lock_digest=lock_digest(lock_path))
-    return Planned(spec, lock_path, lock, graph, plan)
+    book = read_book(approvals_path_for(spec.path), spec.campaign) if spec.approvals else Book(spec.campaign)
+    return Planned(spec, lock_path, lock, graph, plan, book)
 
 
 def make_plan(spec_path: Path, lock_override: Path | None = None, *, sandbox: bool = False) -> Planned:

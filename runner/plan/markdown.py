@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from runner.approvals.status import approval_words
 from runner.plan.budget import budget_lines
 from runner.plan.fielddiff import changed_fields, word_diff
 from runner.plan.render import SHOWN, SYMBOLS, WRAP, banner, notes, script_note, summary
@@ -97,6 +98,8 @@ def entry(change: Mapping[str, Any], with_script: bool = True) -> tuple[str, boo
         facts.append("resumes submitted tasks (nothing new is paid for)")
     elif change.get("resume") == "retry":
         facts.append("retry of a failed job" + (f": {h(change['reason'])}" if change.get("reason") else ""))
+    if change.get("approval"):
+        facts.append(f"<b>{h(approval_words(change['approval']))}</b>")
     lines = [head + "<br>" + " · ".join(facts) + "</p>"]
     lines.extend(f"<pre>~ {h(name)}: {_diff_html(old, new)}</pre>" for name, old, new in diffs)
     script = change["fields"].get("script")

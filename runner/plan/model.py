@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from runner.approvals.status import Approval
 from runner.lock.records import JobRecord
 from runner.plan.job import Job
 
@@ -66,6 +67,11 @@ class Change:
     reason: str | None = (
         None  # blocked / failed for good / pending refresh / retry: why; a REPLACE asked by `--replace SEL`: why
     )
+    approval: Approval | None = None  # a paid job that needs sign-off: who approved it, what it awaits
+
+    def with_approval(self, approval: Approval) -> Change:
+        """A copy carrying what the approvals file says of this job."""
+        return replace(self, approval=approval)
 
     @property
     def settled_failure(self) -> bool:
@@ -97,6 +103,7 @@ class Plan:
         default_factory=dict
     )  # the selectors of a partial plan (select.Selection.to_data)
     budget: Mapping[str, Any] = field(default_factory=dict)  # quota delta, lifetime total, limits (budget.budget_data)
+    held: tuple[Change, ...] = ()  # apply's plan only: changes that await approval (and what depends on them)
 
     @property
     def has_changes(self) -> bool:

@@ -61,7 +61,7 @@ def saved_plan_matches(saved: SavedPlan, plan: Plan) -> bool:
     Jobs whose avatar was still a name when the plan was saved had provisional keys ("known after
     apply"): they are compared by action, kind and addresses; every other change by action and key.
     """
-    entries = [c for c in saved.data.get("changes", []) if isinstance(c, dict)]
+    entries = [c for c in saved.data.get("changes", []) if isinstance(c, dict) and not _awaited(c)]
     provisional = {str(a) for c in entries if c.get("provisional") for a in c.get("addresses", [])}
     wanted = Counter(
         _by_address(str(c["action"]), c.get("kind"), c.get("addresses"))
@@ -79,6 +79,22 @@ def saved_plan_matches(saved: SavedPlan, plan: Plan) -> bool:
         else:
             fresh[(change.action.value, change.key)] += 1
     return fresh == wanted
+
+
+def _awaited(change: dict[str, Any]) -> bool:
+    """A change the saved plan showed as awaiting approval: apply did not count on making it."""
+    approval = change.get("approval")
+    return isinstance(approval, dict) and bool(approval.get("awaits"))
+
+
+def revoked_since(saved: SavedPlan, plan: Plan) -> list[str]:
+    """What the saved plan counted as approved and now awaits approval again (an approval was revoked)."""
+    held = {c.key: c for c in plan.held}
+    return [
+        f"{(c.get('addresses') or [c['key']])[0]} ({', '.join(s['name'] for s in c['approval']['approved_by'])})"
+        for c in saved.data.get("changes", [])
+        if isinstance(c, dict) and isinstance(c.get("approval"), dict) and not _awaited(c) and c.get("key") in held
+    ]
 
 
 def check_saved_plan(saved: SavedPlan, plan_path: Path, spec: Spec, lock_path: Path) -> None:

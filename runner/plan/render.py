@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from runner.approvals.status import approval_words
 from runner.plan.budget import budget_lines, speaking_seconds
 from runner.plan.fielddiff import changed_fields, excerpts, provider_name, request_fields, word_diff
 from runner.plan.model import Plan
@@ -60,6 +61,9 @@ def summary(data: Mapping[str, Any] | Plan) -> str:
     )
     if c.get("blocked"):
         line += f" {c['blocked']} blocked."
+    awaiting = sum(1 for change in data["changes"] if (change.get("approval") or {}).get("awaits"))
+    if awaiting:
+        line += f" {awaiting} {'awaits' if awaiting == 1 else 'await'} approval."
     if not any(c.get(a, 0) for a in SHOWN if a != "blocked"):
         return line + " No changes."
     est = data["estimate"]
@@ -105,6 +109,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "reason": change.reason,
                 "previous_name": record.name if record else None,
                 "previous": previous,
+                **({"approval": change.approval.data()} if change.approval is not None else {}),
             }
         )
     est = plan.estimate
@@ -218,6 +223,8 @@ def change_lines(change: Mapping[str, Any], color: bool = False) -> list[str]:
             why = "" if diffs else " (the request changed)"
             lines.append(f"{indent}replaces {change['replaces']}{why}; the old video stays at the provider")
     lines.extend(_resume_lines(change, indent))
+    if change.get("approval"):
+        lines.append(f"{indent}{approval_words(change['approval'])}")
     return lines
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from runner.errors import CampaignError
+from runner.plan.approval import split_awaiting, with_approvals
 from runner.plan.budget import budget_data, budget_warnings
 from runner.plan.estimate import estimate
 from runner.plan.make import Planned
@@ -42,8 +43,11 @@ def review_of_saved(data: Mapping[str, Any]) -> Review:
     return Review(Selection.from_data(data.get("selection")), override if isinstance(override, int) else None)
 
 
-def reviewed(planned: Planned, review: Review = Review()) -> Plan:
-    """Order the plan by file order, apply the selection and forced replaces, and add the budget."""
+def reviewed(planned: Planned, review: Review = Review(), *, hold: bool = False) -> Plan:
+    """Order the plan by file order, apply the selection and forced replaces, and add the budget.
+
+    `hold` (apply): changes that await approval, and what depends on them, move to `held`.
+    """
     plan, selection = planned.plan, review.selection
     changes = list(plan.changes)
     if selection.partial or selection.replaces:
@@ -54,7 +58,10 @@ def reviewed(planned: Planned, review: Review = Review()) -> Plan:
             for c in changes
             if c.key in chosen.keys or (c.action is Action.FORGET and not selection.partial)
         ]
-    changes = _file_order(planned, changes)
+    changes = with_approvals(_file_order(planned, changes), planned.spec, planned.approvals)
+    held: tuple[Change, ...] = ()
+    if hold:
+        changes, held = split_awaiting(changes)
     warnings = list(plan.warnings)
     inflight = inflight_forgets(changes)
     if inflight:
@@ -75,6 +82,7 @@ def reviewed(planned: Planned, review: Review = Review()) -> Plan:
         counts=counts,
         selection=selection.to_data() if (selection.partial or selection.replaces) else {},
         budget=budget,
+        held=held,
     )
 
 

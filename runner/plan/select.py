@@ -261,6 +261,7 @@ class Chosen:
 
     keys: frozenset[str]
     replace: Mapping[str, str]
+    named: frozenset[str] = frozenset()  # the jobs the selectors name themselves: no dependencies, no dependents
 
 
 def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
@@ -288,14 +289,15 @@ def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
     keys = set(graph.jobs)
     if selection.targets:
         keys = matched(parsed["--target"])
+    excluded = matched(parsed["--exclude"])
+    named = frozenset(keys - excluded)
     if selection.sample is not None:
         keys = _sampled(graph, known, selection.sample, keys)
     replace = {key: f"--replace {s.text}" for s in parsed["--replace"] for key in matched([s])}
     keys |= set(replace)
     keys = _with_dependencies(graph, keys)
-    dropped = _with_dependents(graph, matched(parsed["--exclude"]))
-    keys -= dropped
-    return Chosen(frozenset(keys), {k: v for k, v in replace.items() if k in keys})
+    keys -= _with_dependents(graph, excluded)
+    return Chosen(frozenset(keys), {k: v for k, v in replace.items() if k in keys}, named)
 
 
 def _sampled(graph: JobGraph, known: Mapping[str, Place], n: int, among: set[str]) -> set[str]:

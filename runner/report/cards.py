@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from runner.approvals.status import approval_words
 from runner.lock.records import JobRecord
 from runner.plan.job import Job
 from runner.plan.model import Action, Change, Plan
@@ -122,6 +123,11 @@ def _card(change: Change, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, ou
     parsed = parse_address(addresses[0]) if addresses else None
     cell = dict(parsed.cell) if parsed is not None else {}
     state, badge = _state(change, record)
+    details = _details(request)
+    if change.approval is not None:  # who signed this content off, or which roles it still awaits
+        words = approval_words(change.approval.data())
+        details = (*details, ("approval", words))
+        badge = f"{badge}; {words}" if state is CardState.PLANNED and not change.approval.approved else badge
     return Card(
         key=change.key,
         kind=job.kind if job is not None else record.kind if record is not None else "",
@@ -133,7 +139,7 @@ def _card(change: Change, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, ou
         avatar_id=str(request.get("avatar_id", "")),
         script_id=cell.get("script", ""),
         script=str(request.get("script", "")),
-        details=_details(request),
+        details=details,
         axes=tuple((k, v) for k, v in cell.items() if k not in NON_AXIS_KEYS or k == "holiday_theme"),
         state=state,
         badge=badge,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from runner.atomic import StorageError, atomic_file
 from runner.errors import CampaignError
+from runner.plan.approval import with_approvals
 from runner.plan.make import Planned
 from runner.providers.errors import ProviderError
 from runner.report.cards import build_cards
@@ -53,7 +55,8 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
     except OSError as exc:
         raise StorageError(f"{folder}: cannot create the report folder: {exc.strerror}; pass --out DIR") from None
     urls = consent_urls(planned, sandbox)
-    cards = build_cards(planned.plan, planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls)
+    plan = replace(planned.plan, changes=tuple(with_approvals(planned.plan.changes, planned.spec, planned.approvals)))
+    cards = build_cards(plan, planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls)
     page = render_gallery(planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox)
     target = folder / PAGE_NAME
     with atomic_file(target) as out:

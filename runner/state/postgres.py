@@ -1,4 +1,4 @@
-"""State and locks in PostgreSQL (CAMPAIGN_STATE_URL): a lease per campaign and world, jobs, a write-ahead journal.
+"""State and locks in PostgreSQL (CAMPAIGN_STATE_URL): a lease per campaign and lineage, jobs, a write-ahead journal.
 
 Plain SQL over psycopg 3. The schema is versioned and migrated on first use under a table lock,
 never an advisory-lock key (those collide across campaigns and schemas). Every write-ahead row is
@@ -21,7 +21,8 @@ from runner.lock import records
 from runner.lock.records import JobRecord, Lockfile
 from runner.redact import redact_url
 from runner.state.errors import LockHeld, StateBackendError
-from runner.state.lease import Lease, holder
+from runner.state.lease import Lease, holder, holder_gone
+from runner.state.lineage import KEYED_BY_LINEAGE, identify
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -39,6 +40,7 @@ MIGRATIONS: tuple[str, ...] = (
         operation text NOT NULL, since timestamptz NOT NULL, expires_at timestamptz NOT NULL,
         PRIMARY KEY (campaign, world));
     """,
+    KEYED_BY_LINEAGE,
 )
 
 
@@ -96,24 +98,28 @@ class PostgresState:
                 cur.execute("UPDATE campaign_schema_version SET version = %s", (len(MIGRATIONS),))
 
     # --- leases ------------------------------------------------------------------------------
-    def acquire(self, campaign: str, world: str, operation: str, lease: float, timeout: float) -> Lease:
+    def acquire(self, campaign: str, lineage: str, operation: str, lease: float, timeout: float) -> Lease:
         """Take the lease, waiting up to `timeout` seconds while another runner holds it."""
         lock_id = uuid.uuid4().hex[:12]
         deadline = time.monotonic() + timeout
+        gone = ""  # the lock id of a holder provably gone (this host, its process not running): taken over at once
         while True:
             with self._tx() as cur:
                 cur.execute(
                     "INSERT INTO campaign_locks AS l VALUES (%s, %s, %s, %s, %s, now(), now() + make_interval(secs => %s))"
-                    " ON CONFLICT (campaign, world) DO UPDATE SET lock_id = EXCLUDED.lock_id, holder = EXCLUDED.holder,"
+                    " ON CONFLICT (campaign, lineage) DO UPDATE SET lock_id = EXCLUDED.lock_id, holder = EXCLUDED.holder,"
                     " operation = EXCLUDED.operation, since = now(), expires_at = EXCLUDED.expires_at"
-                    " WHERE l.expires_at < now() RETURNING since::text, expires_at::text",
-                    (campaign, world, lock_id, json.dumps(holder()), operation, lease),
+                    " WHERE l.expires_at < now() OR l.lock_id = %s RETURNING since::text, expires_at::text",
+                    (campaign, lineage, lock_id, json.dumps(holder()), operation, lease, gone),
                 )
                 row = cur.fetchone()
             if row is not None:
-                self._start_heartbeat(campaign, world, lock_id, lease)
-                return Lease(campaign, world, lock_id, holder(), operation, row[0], row[1])
-            current = self.lease(campaign, world)
+                self._start_heartbeat(campaign, lineage, lock_id, lease)
+                return Lease(campaign, lineage, lock_id, holder(), operation, row[0], row[1])
+            current = self.lease(campaign, lineage)
+            if current is not None and holder_gone(current.holder) and current.lock_id != gone:
+                gone = current.lock_id
+                continue
             if time.monotonic() >= deadline:
                 raise LockHeld(
                     f"the state of {campaign} is locked: {current.describe() if current else 'by another runner'}. "
@@ -122,7 +128,7 @@ class PostgresState:
                 )
             time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
 
-    def _start_heartbeat(self, campaign: str, world: str, lock_id: str, lease: float) -> None:
+    def _start_heartbeat(self, campaign: str, lineage: str, lock_id: str, lease: float) -> None:
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
 
         def beat() -> None:
@@ -130,8 +136,8 @@ class PostgresState:
                 while not self._stop.wait(max(0.2, lease / 3)):
                     cur = conn.execute(
                         "UPDATE campaign_locks SET expires_at = now() + make_interval(secs => %s)"
-                        " WHERE campaign = %s AND world = %s AND lock_id = %s",
-                        (lease, campaign, world, lock_id),
+                        " WHERE campaign = %s AND lineage = %s AND lock_id = %s",
+                        (lease, campaign, lineage, lock_id),
                     )
                     if cur.rowcount != 1:
                         self.lost = "another runner took over the lease"
@@ -153,22 +159,22 @@ class PostgresState:
         try:
             with self._tx() as cur:
                 cur.execute(
-                    "DELETE FROM campaign_locks WHERE campaign = %s AND world = %s AND lock_id = %s",
-                    (lease.campaign, lease.world, lease.lock_id),
+                    "DELETE FROM campaign_locks WHERE campaign = %s AND lineage = %s AND lock_id = %s",
+                    (lease.campaign, lease.lineage, lease.lock_id),
                 )
         except StateBackendError:
             pass  # it expires on its own
 
-    def lease(self, campaign: str, world: str) -> Lease | None:
-        """The lease on one campaign and world, if any."""
-        return next((lease for lease in self.leases() if (lease.campaign, lease.world) == (campaign, world)), None)
+    def lease(self, campaign: str, lineage: str) -> Lease | None:
+        """The lease on one campaign and lineage, if any."""
+        return next((lease for lease in self.leases() if (lease.campaign, lease.lineage) == (campaign, lineage)), None)
 
     def leases(self) -> list[Lease]:
         """Every lease in the backend, live or expired."""
         with self._tx() as cur:
             cur.execute(
-                "SELECT campaign, world, lock_id, holder, operation, since::text, expires_at::text"
-                " FROM campaign_locks ORDER BY campaign, world"
+                "SELECT campaign, lineage, lock_id, holder, operation, since::text, expires_at::text"
+                " FROM campaign_locks ORDER BY campaign, lineage"
             )
             return [Lease(r[0], r[1], r[2], dict(r[3]), r[4], r[5], r[6]) for r in cur.fetchall()]
 
@@ -189,72 +195,79 @@ class PostgresState:
             raise StateBackendError(f"stopped: {self.lost}; nothing more was sent. Run apply again")
 
     # --- state -------------------------------------------------------------------------------
-    def read(self, campaign: str, world: str) -> Lockfile | None:
-        """The campaign's state in this world, or None when the backend has none."""
+    def read(self, campaign: str, lineage: str) -> Lockfile | None:
+        """The campaign's state of this lineage, or None when the backend has none."""
         with self._tx() as cur:
-            cur.execute("SELECT meta FROM campaign_states WHERE campaign = %s AND world = %s", (campaign, world))
+            cur.execute("SELECT meta FROM campaign_states WHERE campaign = %s AND lineage = %s", (campaign, lineage))
             row = cur.fetchone()
             if row is None:
                 return None
-            cur.execute("SELECT key, record FROM campaign_jobs WHERE campaign = %s AND world = %s", (campaign, world))
+            cur.execute(
+                "SELECT key, record FROM campaign_jobs WHERE campaign = %s AND lineage = %s", (campaign, lineage)
+            )
             jobs = {key: record for key, record in cur.fetchall()}
-        return records.from_data({**row[0], "jobs": jobs}, f"state backend {self.shown}")
+        return records.from_data({**row[0], "lineage": lineage, "jobs": jobs}, f"state backend {self.shown}")
 
-    def append(self, lock: Lockfile, world: str, changes: Iterable[tuple[str, JobRecord | None]]) -> None:
+    def identify(self, campaign: str, origin: str, lineage: str, legacy_key: str) -> str:
+        """The lineage a checkout's state lives under (runner.state.lineage.identify)."""
+        with self._tx() as cur:
+            return identify(cur, campaign, origin, lineage, legacy_key)
+
+    def append(self, lock: Lockfile, lineage: str, changes: Iterable[tuple[str, JobRecord | None]]) -> None:
         """Commit write-ahead rows and the jobs they change, before the requests they guard."""
         self.check_lease()
         rows = list(changes)
         if not rows:
             return
         with self._tx() as cur:
-            self._ensure(cur, lock, world)
+            self._ensure(cur, lock, lineage)
             for key, record in rows:
                 data = None if record is None else _record_data(lock.campaign, key, record)
                 cur.execute(
-                    "INSERT INTO campaign_journal (campaign, world, key, record) VALUES (%s, %s, %s, %s)",
-                    (lock.campaign, world, key, None if data is None else json.dumps(data)),
+                    "INSERT INTO campaign_journal (campaign, lineage, key, record) VALUES (%s, %s, %s, %s)",
+                    (lock.campaign, lineage, key, None if data is None else json.dumps(data)),
                 )
                 if data is None:
                     cur.execute(
-                        "DELETE FROM campaign_jobs WHERE campaign = %s AND world = %s AND key = %s",
-                        (lock.campaign, world, key),
+                        "DELETE FROM campaign_jobs WHERE campaign = %s AND lineage = %s AND key = %s",
+                        (lock.campaign, lineage, key),
                     )
                 else:
                     cur.execute(
-                        "INSERT INTO campaign_jobs VALUES (%s, %s, %s, %s) ON CONFLICT (campaign, world, key)"
+                        "INSERT INTO campaign_jobs VALUES (%s, %s, %s, %s) ON CONFLICT (campaign, lineage, key)"
                         " DO UPDATE SET record = EXCLUDED.record",
-                        (lock.campaign, world, key, json.dumps(data)),
+                        (lock.campaign, lineage, key, json.dumps(data)),
                     )
 
-    def write(self, lock: Lockfile, world: str) -> None:
+    def write(self, lock: Lockfile, lineage: str) -> None:
         """Replace the whole state (compaction, `state push`): metadata, every job; the journal is trimmed."""
         with self._tx() as cur:
             meta = {k: v for k, v in records.to_data(lock).items() if k != "jobs"}
             cur.execute(
-                "INSERT INTO campaign_states (campaign, world, lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
-                " ON CONFLICT (campaign, world) DO UPDATE SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial,"
+                "INSERT INTO campaign_states (campaign, lineage, stored_lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (campaign, lineage) DO UPDATE SET stored_lineage = EXCLUDED.stored_lineage, serial = EXCLUDED.serial,"
                 " meta = EXCLUDED.meta, updated_at = now()",
-                (lock.campaign, world, lock.lineage or "", lock.serial, json.dumps(meta)),
+                (lock.campaign, lineage, lineage, lock.serial, json.dumps(meta)),
             )
-            cur.execute("DELETE FROM campaign_jobs WHERE campaign = %s AND world = %s", (lock.campaign, world))
+            cur.execute("DELETE FROM campaign_jobs WHERE campaign = %s AND lineage = %s", (lock.campaign, lineage))
             for key, record in lock.jobs.items():
                 cur.execute(
                     "INSERT INTO campaign_jobs VALUES (%s, %s, %s, %s)",
-                    (lock.campaign, world, key, json.dumps(_record_data(lock.campaign, key, record))),
+                    (lock.campaign, lineage, key, json.dumps(_record_data(lock.campaign, key, record))),
                 )
-            cur.execute("DELETE FROM campaign_journal WHERE campaign = %s AND world = %s", (lock.campaign, world))
+            cur.execute("DELETE FROM campaign_journal WHERE campaign = %s AND lineage = %s", (lock.campaign, lineage))
 
-    def _ensure(self, cur: psycopg.Cursor[Any], lock: Lockfile, world: str) -> None:
+    def _ensure(self, cur: psycopg.Cursor[Any], lock: Lockfile, lineage: str) -> None:
         meta = {k: v for k, v in records.to_data(lock).items() if k != "jobs"}
         cur.execute(
-            "INSERT INTO campaign_states (campaign, world, lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
-            " ON CONFLICT (campaign, world) DO NOTHING",
-            (lock.campaign, world, lock.lineage or "", lock.serial, json.dumps(meta)),
+            "INSERT INTO campaign_states (campaign, lineage, stored_lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (campaign, lineage) DO NOTHING",
+            (lock.campaign, lineage, lineage, lock.serial, json.dumps(meta)),
         )
 
-    def mirror(self, world: str) -> BackendMirror:
-        """The engine's journal mirror for one world of this backend."""
-        return BackendMirror(self, world)
+    def mirror(self, lineage: str) -> BackendMirror:
+        """The engine's journal mirror for one lineage of this backend."""
+        return BackendMirror(self, lineage)
 
     def close(self) -> None:
         """Close the connection."""
@@ -273,17 +286,17 @@ def _reason(exc: BaseException) -> str:
 
 
 class BackendMirror:
-    """The engine's journal, mirrored into PostgreSQL for one campaign and world."""
+    """The engine's journal, mirrored into PostgreSQL for one campaign and lineage."""
 
-    def __init__(self, state: PostgresState, world: str) -> None:
+    def __init__(self, state: PostgresState, lineage: str) -> None:
         self.state = state
-        self.world = world
+        self.lineage = lineage
 
     def append(self, lock: Lockfile, changes: list[tuple[str, JobRecord | None]]) -> None:
         """Commit the changes (after the local journal) before the requests they guard."""
-        self.state.append(lock, self.world, changes)
+        self.state.append(lock, self.lineage, changes)
 
     def snapshot(self, lock: Lockfile) -> None:
         """Store the whole state."""
         self.state.check_lease()
-        self.state.write(lock, self.world)
+        self.state.write(lock, self.lineage)

@@ -57,6 +57,7 @@ class ProviderSpec:
     request_budget_key: str = ""  # the credential variable whose value identifies the app (hashed) for shared rates
     polls_yield_to_creates: bool = False  # creates and polls share one app rate: while creates wait, polls get half
     idempotency_window_seconds: float | None = None  # how long a repeated Idempotency-Key replays the first reply
+    charges_failed_renders: bool | None = None  # whether a render that fails is paid for; None: not documented
     # refusal codes that hold for now, not for good (a source URL it could not fetch): a later apply retries the job
     retry_later_codes: frozenset[str] = frozenset()
 
@@ -156,6 +157,7 @@ register_provider(
         request_budget_key="HEYGEN_API_KEY",
         idempotency_window_seconds=24 * 3600,  # "replays the original reply within 24 hours", even a failed render's
         max_in_flight=10,  # pay-as-you-go: "at most 10 generation jobs in progress at once" (tiers 1 / 3 / 6 / 10)
+        charges_failed_renders=False,  # "Credits are charged when a video completes, not for failed jobs."
     )
 )
 register_provider(

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runner.execute.engine import ExecuteOptions, Providers, execute
+import pytest
+
+from runner.execute.engine import EngineStopped, ExecuteOptions, Providers, execute
+from runner.execute.journal import MirrorLost
 from runner.lock import lockfile, records
 from runner.plan.make import make_plan
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
+from runner.state.errors import StateBackendError
 from runner.vocabulary.tasks import TaskStatus
 from tests.fake_clock import FakeClock
 
@@ -200,3 +204,37 @@ def test_rename_then_forget(tmp_path: Path) -> None:
     )
     assert len(result.lockfile.jobs) == 4
     assert len(lockfile.read(planned.lock_path, "fake").jobs) == 4
+
+
+class _BackendGoneAtTheEnd:
+    """Takes every write-ahead, then fails when the run's final state is stored."""
+
+    def __init__(self) -> None:
+        self.appended = 0
+
+    def append(self, lock: Any, changes: list[Any]) -> None:
+        self.appended += 1
+
+    def snapshot(self, lock: Any) -> None:
+        raise StateBackendError("the state backend at postgresql://db failed: terminating connection")
+
+
+def test_a_backend_failing_at_the_last_write_stops_the_run_and_the_checkout_keeps_everything(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    mirror = _BackendGoneAtTheEnd()
+    fake = FakeTikTok(planned.lock_path)
+    with pytest.raises(EngineStopped) as stopped:
+        execute(
+            planned.plan,
+            planned.lock,
+            planned.lock_path,
+            Providers({"tiktok": fake}),
+            ExecuteOptions(parallelism=1),
+            clock=FakeClock(),
+            mirror=mirror,
+        )
+    assert isinstance(stopped.value.cause, MirrorLost) and mirror.appended > 0
+    kept = lockfile.read(planned.lock_path, "fake")
+    assert len(kept.jobs) == 8 and all(r.state == "succeeded" for r in kept.jobs.values())

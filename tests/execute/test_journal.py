@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner.execute.journal import Journal
+import pytest
+
+from runner.execute.journal import Journal, MirrorLost
 from runner.lock import lockfile
 from runner.lock.records import JobRecord, Lockfile
+from runner.providers.errors import RunStopped
+from runner.state.errors import StateBackendError
 from runner.workspace import journal_for
 
 
@@ -55,3 +59,31 @@ def test_a_journal_left_by_a_killed_run_is_replayed_by_every_reader_and_compacte
     journal.compact()
     assert lockfile.read(path, "c").jobs[_key(1)].state == "submitted"
     assert not journal_for(path).exists()
+
+
+class _GoneBackend:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def append(self, lock: Lockfile, changes: list[tuple[str, JobRecord | None]]) -> None:
+        self.calls += 1
+        raise StateBackendError("the state backend at postgresql://db failed: server closed the connection")
+
+    def snapshot(self, lock: Lockfile) -> None:
+        self.calls += 1
+        raise StateBackendError("unreachable")
+
+
+def test_a_failed_backend_stops_the_run_and_the_local_journal_goes_on_alone(tmp_path: Path) -> None:
+    path = tmp_path / "c.lock.yaml"
+    backend = _GoneBackend()
+    journal = Journal(path, Lockfile(campaign="c"), backend)
+    journal.put(_key(1), _record(1))
+    with pytest.raises(MirrorLost) as stopped:
+        journal.flush()
+    assert isinstance(stopped.value, RunStopped) and "server closed the connection" in str(stopped.value)
+    assert "next apply merges" in str(stopped.value)
+    journal.put(_key(2), _record(2))  # a reply that was in flight
+    journal.flush()
+    journal.compact()
+    assert backend.calls == 1 and set(lockfile.read(path, "c").jobs) == {_key(1), _key(2)}

@@ -82,3 +82,21 @@ def test_a_registered_campaign_provider_is_located_by_its_entry_and_others_are_l
     finally:
         unregister_provider("acme")
     assert world == World(sandbox=False, providers={"acme": Endpoint("api.acme.test", "42")})
+
+
+def test_one_host_has_one_spelling_and_another_route_is_another_world(tmp_path: Path) -> None:
+    lock_path = tmp_path / "boots.lock.yaml"
+    local = world_from_env({"TIKTOK_API_BASE_URL": "http://127.0.0.1:8765/open_api/v1.3"}, ["tiktok"], sandbox=False)
+    for url in ("http://localhost:8765/open_api/v1.3/", "http://LocalHost.:8765/open_api/v1.3", "http://[::1]:8765/x"):
+        spelled = world_from_env({"TIKTOK_API_BASE_URL": url}, ["tiktok"], sandbox=False)
+        assert spelled == local and check_world(local, spelled, lock_path) == local
+    default = world_from_env({}, ["tiktok"], sandbox=False)
+    explicit = {"TIKTOK_API_BASE_URL": "https://Business-API.tiktok.com.:443/open_api/v1.3/"}
+    assert world_from_env(explicit, ["tiktok"], sandbox=False) == default
+    written_before = World(sandbox=False, providers={"tiktok": Endpoint("business-api.tiktok.com:443")})
+    assert check_world(written_before, default, lock_path) == written_before  # an older lockfile's spelling
+    proxy = world_from_env({"TIKTOK_API_BASE_URL": "https://proxy.internal/tiktok"}, ["tiktok"], sandbox=False)
+    with pytest.raises(WorldMismatch, match="proxy.internal"):
+        check_world(default, proxy, lock_path)
+    with pytest.raises(WorldMismatch, match="advertiser 7001"):  # set on one runner only: not the same account
+        check_world(default, world_from_env({"TIKTOK_ADVERTISER_ID": "7001"}, ["tiktok"], sandbox=False), lock_path)

@@ -13,8 +13,9 @@ from runner.media.probe import probe_video
 PROJECT = Path(__file__).resolve().parents[2]
 # Refresh creates are limited to 5 a minute on the real clock: holiday-refresh's seventh would wait a
 # minute. Leaving out one of its two `from:` refresh groups keeps every kind of source under that budget.
-# A digital twin waits for its subject, whom no test plays here: apply does all it can and exits 4.
-WAITS_ON_CONSENT = {"founder-twin.yaml": 4}
+# A digital twin waits for its subject, whom no test plays here, and spring-launch's cells wait for
+# legal's and brand's approval: apply does all it can and exits 4.
+WAITS_ON_CONSENT = {"founder-twin.yaml": 4, "spring-launch.yaml": 4}
 WITHIN_ONE_MINUTE = {"holiday-refresh.yaml": ["--exclude", "gift-music"]}
 
 

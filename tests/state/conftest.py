@@ -33,8 +33,8 @@ def _as_postgres(args: list[str]) -> list[str]:
 
 
 @contextmanager
-def private_cluster() -> Iterator[tuple[str, Callable[[], None]]]:
-    """A cluster of its own: (URL of its `postgres` database, a function that stops it at once)."""
+def private_cluster() -> Iterator[tuple[str, Callable[[], None], Callable[[], None]]]:
+    """A cluster of its own: (URL of its `postgres` database, a function that stops it at once, one that starts it)."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if initdb is None or pg_ctl is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
@@ -46,14 +46,18 @@ def private_cluster() -> Iterator[tuple[str, Callable[[], None]]]:
         check=True,
         capture_output=True,
     )
-    for attempt in range(5):  # a port found free can be taken by a test running in parallel before PostgreSQL binds it
-        port = _free_port()
+
+    def launch(port: int) -> bool:
         options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         started = subprocess.run(
             _as_postgres([pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]),
             capture_output=True,
         )
-        if started.returncode == 0:
+        return started.returncode == 0
+
+    for attempt in range(5):  # a port found free can be taken by a test running in parallel before PostgreSQL binds it
+        port = _free_port()
+        if launch(port):
             break
         if attempt == 4:
             raise RuntimeError(f"PostgreSQL did not start: {(folder / 'log').read_text()[-2000:]}")
@@ -61,8 +65,12 @@ def private_cluster() -> Iterator[tuple[str, Callable[[], None]]]:
     def stop() -> None:
         subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
 
+    def start() -> None:  # again, on the same port (held by nobody else meanwhile, as a rule)
+        if not launch(port):
+            raise RuntimeError(f"PostgreSQL did not start again: {(folder / 'log').read_text()[-2000:]}")
+
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", stop, start
     finally:
         stop()
         shutil.rmtree(folder, ignore_errors=True)
@@ -71,7 +79,7 @@ def private_cluster() -> Iterator[tuple[str, Callable[[], None]]]:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """The base URL of a running cluster for the session (trust authentication on 127.0.0.1 only)."""
-    with private_cluster() as (url, _stop):
+    with private_cluster() as (url, _stop, _start):
         yield url.rsplit("/", 1)[0]
 
 
@@ -88,5 +96,5 @@ def state_url(postgres_server: str) -> str:
 
 @pytest.fixture
 def own_cluster() -> Callable[[], Any]:
-    """`with own_cluster() as (url, stop)`: a cluster a test may stop (conftest modules cannot be imported)."""
+    """`with own_cluster() as (url, stop, start)`: a cluster a test may stop and start (conftest modules cannot be imported)."""
     return private_cluster

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,50 +14,10 @@ import pytest
 from runner.lock import lockfile
 from runner.sandbox.config import SandboxConfig
 from runner.sandbox.server import SandboxServer
-
-AVATARS = ["7295705233773068290", "7301881390801354754", "7301881390801371138", "7295759871838797825"]
-
-
-def _spec(videos: int) -> str:
-    lines = ["version: 1", "campaign: team", "avatars:"]
-    lines += [f'  a{i}: {{id: "{a}"}}' for i, a in enumerate(AVATARS)]
-    lines.append("scripts:")
-    scripts = max(1, videos // len(AVATARS))
-    lines += [f'  s{i}: {{text: "Team script {i} for {{{{ avatar }}}}."}}' for i in range(scripts)]
-    lines += [
-        "videos:",
-        "  - id: promo",
-        f"    avatars: [{', '.join(f'a{i}' for i in range(len(AVATARS)))}]",
-        f"    scripts: [{', '.join(f's{i}' for i in range(scripts))}]",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _clones(root: Path, count: int, text: str) -> list[Path]:
-    specs = []
-    for i in range(count):
-        folder = root / f"clone{i}"
-        folder.mkdir()
-        spec = folder / "team.yaml"
-        spec.write_text(text)
-        specs.append(spec)
-    return specs
-
-
-def _start(spec: Path, env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--no-report", *extra],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _campaign(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "runner", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120
-    )
+from tests.state.runners import campaign as _campaign
+from tests.state.runners import clones as _clones
+from tests.state.runners import spec_text as _spec
+from tests.state.runners import start as _start
 
 
 @pytest.fixture
@@ -150,7 +107,10 @@ def test_push_refuses_older_state_and_pull_writes_the_checkout(sandbox: Any, sta
 
 def test_postgres_gone_mid_apply_stops_creating_and_keeps_what_is_known(tmp_path: Path, own_cluster: Any) -> None:
     # Slow replies and one request at a time: the database goes away between two creates.
-    with own_cluster() as (url, stop), SandboxServer(SandboxConfig(speed=0.5, slow_rate=1.0, seed=23)) as sandbox:
+    with (
+        own_cluster() as (url, stop, _restart),
+        SandboxServer(SandboxConfig(speed=0.5, slow_rate=1.0, seed=23)) as sandbox,
+    ):
         spec = _clones(tmp_path, 1, _spec(40))[0]
         env = {**sandbox.env(), "CAMPAIGN_STATE_URL": url}
         run = _start(spec, env, "--parallelism", "1")
