@@ -81,6 +81,13 @@ def announce_error(ctx: Context, error: BaseException) -> None:
     _warn(send(event, notify_urls(ctx.spec.notify)))
 
 
+def announce_budget(ctx: Context, warnings: list[str]) -> None:
+    """budget.warning when the plan passes a limit's `warn_at` (it is still within the limit)."""
+    if warnings:
+        event = Event("budget.warning", ctx.spec.campaign, "; ".join(warnings), {"warnings": len(warnings)})
+        _warn(send(event, notify_urls(ctx.spec.notify)))
+
+
 def drift_found(spec: Spec, report: _Drift, workspace: Workspace) -> None:
     """drift.found with the number of findings."""
     counts = {"findings": len(report.findings), "checked": report.checked}

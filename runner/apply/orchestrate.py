@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from runner.apply import steps
 from runner.apply.context import ApplyRequest, Context, load
-from runner.apply.events import announce_apply, announce_error, record_metrics
+from runner.apply.events import announce_apply, announce_budget, announce_error, record_metrics
 from runner.apply.execution import provider_factory, run_engine
 from runner.apply.summary import finished, report
 from runner.apply.waves import roll_out
@@ -12,6 +12,7 @@ from runner.execute.engine import ApplyResult, EngineStopped
 from runner.observe.metrics import metrics_path, require_prometheus
 from runner.observe.notify import notify_urls, require_apprise
 from runner.observe.tracing import run_span, step_span
+from runner.plan.budget import budget_warnings
 from runner.state.store import state_store
 
 __all__ = ["ApplyRequest", "run_apply"]
@@ -47,6 +48,7 @@ def _apply(ctx: Context) -> tuple[int, ApplyResult | None]:
         with step_span("plan"):
             proposal = steps.propose(ctx, state)
             steps.guard(ctx, proposal)
+        announce_budget(ctx, budget_warnings(proposal.plan.budget))
         with provider_factory(ctx) as factory:
             proposal = steps.adopt(ctx, steps.resolve(ctx, proposal, factory), factory)
             if not steps.has_work(ctx, proposal):
