@@ -38,3 +38,11 @@ def with_period(address: str, period: str | None) -> str:
     if address.endswith("]"):
         return f"{address[:-1]},period={period}]"
     return f"{address}[period={period}]"
+
+
+def split_period(label: str) -> tuple[str, str | None]:
+    """A cell label without its rotation period, and the period (`a=1,period=2026-12-03` -> `a=1`, the date)."""
+    head, _, tail = label.rpartition("period=")
+    if not tail or (head and not head.endswith(",")) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", tail):
+        return label, None
+    return head.rstrip(","), tail

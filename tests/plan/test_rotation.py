@@ -11,7 +11,8 @@ from runner.errors import SpecError
 from runner.lock.records import JobRecord, Lockfile
 from runner.plan.make import plan_for
 from runner.plan.model import Action
-from runner.plan.rotation import recorded_periods, with_period
+from runner.plan.rotation import recorded_periods, split_period, with_period
+from runner.plan.select import places
 from runner.vocabulary.kinds import JobKind
 
 SPEC = """version: 1
@@ -94,3 +95,13 @@ def test_a_wrong_every_names_the_line_and_the_forms(write_spec: Callable[[str], 
 def test_recorded_periods_and_addresses() -> None:
     assert with_period("refresh.r", "2026-01-01") == "refresh.r[period=2026-01-01]"
     assert recorded_periods(["refresh.r[period=2026-01-01]", "videos.g[avatar=a]"]) == {"r": {"2026-01-01"}}
+
+
+def test_a_rotating_refresh_is_placed_for_selectors_with_its_period(write_spec: Callable[[str], Path]) -> None:
+    spec = load_spec(write_spec(SPEC.replace("EVERY", "7d")))
+    planned = plan_for(spec, Lockfile(campaign="t"), Path("x"), now=NOW)
+    found = places(spec, [a for c in planned.plan.changes if c.job for a in c.job.addresses])
+    rotated = [p for a, p in found.items() if "period=" in a]
+    assert len(rotated) == 2 and all(p.group == "fresh" and p.cell["period"] == "2026-12-03" for p in rotated)
+    assert split_period("a=1,period=2026-12-03") == ("a=1", "2026-12-03")
+    assert split_period("a=period=1") == ("a=period=1", None)
