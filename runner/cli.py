@@ -27,6 +27,8 @@ COMMANDS = {
     "import": "runner.commands.import_",
     "lock": "runner.commands.lock",
     "state": "runner.commands.state",
+    "policy": "runner.commands.policy",
+    "verify": "runner.commands.verify",
     "approve": "runner.commands.approve",
     "spend": "runner.commands.spend",
     "drift": "runner.commands.drift",

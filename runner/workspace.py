@@ -48,9 +48,21 @@ def journal_for(lock_path: Path) -> Path:
     return lock_path.parent / STATE_DIR_NAME / f"{lock_path.name}.journal"
 
 
-def artifacts_dir_for(spec_path: Path, campaign: str, configured: str | None = None) -> Path:
-    """The downloads folder: `apply.artifacts_dir`, or `artifacts/<campaign>` beside the spec."""
-    return spec_path.parent / (configured or f"artifacts/{campaign}")
+def artifacts_dir_for(spec_path: Path, configured: str | None = None) -> Path:
+    """The downloads folder: `apply.artifacts_dir`, or `artifacts/<spec file's stem>` beside the spec.
+
+    The folder belongs to the file (and so to its lockfiles), not to its `campaign:` name, which two
+    files may share.
+    """
+    return spec_path.parent / (configured or f"artifacts/{spec_stem(spec_path)}")
+
+
+def shared_artifacts_dir_for(spec_path: Path, campaign: str, configured: str | None = None) -> Path | None:
+    """The folder older releases downloaded into (`artifacts/<campaign>`), when it is not this file's own."""
+    if configured:
+        return None
+    old = spec_path.parent / f"artifacts/{campaign}"
+    return None if old == artifacts_dir_for(spec_path) else old
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +93,15 @@ class Workspace:
         """The write-ahead log of this run's lockfile."""
         return journal_for(self.lockfile)
 
-    def artifacts(self, campaign: str, configured: str | None = None) -> Path:
-        """Where the campaign's videos are downloaded (`configured`: the spec's `apply.artifacts_dir`)."""
-        return artifacts_dir_for(self.spec_path, campaign, configured)
+    def artifacts(self, configured: str | None = None) -> Path:
+        """Where this file's videos are downloaded (`configured`: the spec's `apply.artifacts_dir`)."""
+        return artifacts_dir_for(self.spec_path, configured)
+
+    def lockfiles_beside(self) -> list[Path]:
+        """Every lockfile in the spec's folder and the `--lock` one's: downloads any of them records are kept."""
+        folders = {self.spec_path.parent, self.lockfile.parent}
+        found = {p for folder in folders if folder.is_dir() for p in folder.glob("*" + LOCK_SUFFIX)}
+        return sorted(found | {self.lockfile})
 
     def sandbox_state_file(self, campaign: str) -> Path:
         """Where `--sandbox` runs keep the emulator's account, so a second run sees the same videos."""

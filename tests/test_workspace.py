@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner.workspace import Workspace, artifacts_dir_for, journal_for, scratch_dir_for
+from runner.workspace import Workspace, artifacts_dir_for, journal_for, scratch_dir_for, shared_artifacts_dir_for
 
 
 def test_the_lockfile_is_beside_the_spec_or_the_sandbox_s_or_the_override() -> None:
@@ -26,11 +26,14 @@ def test_state_folder_journal_and_scratch_are_untracked_companions() -> None:
     assert scratch_dir_for(Path("a/b.lock.yaml")) == Path("a/.campaign/tmp")
 
 
-def test_downloads_and_the_sandbox_account_follow_the_campaign() -> None:
+def test_downloads_follow_the_file_and_the_sandbox_account_the_campaign() -> None:
     workspace = Workspace(Path("campaigns/boots.yaml"), sandbox=True)
-    assert workspace.artifacts("winter") == Path("campaigns/artifacts/winter")
-    assert workspace.artifacts("winter", "out/videos") == Path("campaigns/out/videos")
-    assert artifacts_dir_for(Path("campaigns/boots.yaml"), "winter") == workspace.artifacts("winter")
+    assert workspace.artifacts() == Path("campaigns/artifacts/boots")  # the file's, not its `campaign:` name's
+    assert workspace.artifacts("out/videos") == Path("campaigns/out/videos")
+    assert artifacts_dir_for(Path("campaigns/boots.yaml")) == workspace.artifacts()
+    assert shared_artifacts_dir_for(Path("campaigns/boots.yaml"), "winter") == Path("campaigns/artifacts/winter")
+    assert shared_artifacts_dir_for(Path("campaigns/demo.yaml"), "demo") is None  # the same folder as before
+    assert shared_artifacts_dir_for(Path("campaigns/boots.yaml"), "winter", "out/videos") is None
     assert workspace.sandbox_state_file("winter") == Path("campaigns/.campaign/sandbox/winter.json")
 
 

@@ -54,7 +54,7 @@ class Context:
         """Where videos are downloaded, or None when the spec turns downloads off."""
         if not self.spec.apply.download:
             return None
-        return self.workspace.artifacts(self.spec.campaign, self.spec.apply.artifacts_dir)
+        return self.workspace.artifacts(self.spec.apply.artifacts_dir)
 
     @property
     def to_stderr(self) -> bool:

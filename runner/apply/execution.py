@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 
 import click
 
@@ -12,6 +13,7 @@ from runner.apply.progress import LogReporter
 from runner.apply.signals import interrupts
 from runner.environment import provider_environment
 from runner.execute.engine import ApplyResult, Engine, EngineStopped, ExecuteOptions, Providers, execute
+from runner.lock.owners import recorded_elsewhere
 from runner.lock.records import Lockfile
 from runner.plan.model import Plan, Resume
 from runner.providers.factory import ProviderFactory, factory_from_env
@@ -41,18 +43,22 @@ def run_engine(
     options = ExecuteOptions(
         parallelism=ctx.request.parallelism,
         artifacts_dir=ctx.downloads_to,
-        retry_unknown=ctx.request.retry_unknown or _agree_to_pay_again(plan, ctx.interactive),
+        retry_unknown=ctx.request.retry_unknown or _agree_to_pay_again(plan, ctx),
+        unknown_allowance=ctx.spec.apply.retry_unknown,
+        max_retries=ctx.spec.apply.max_retries,
         max_in_flight={name: int(cap) for name, cap in ctx.spec.apply.max_in_flight.items()},
         transient_attempts=factory.budget.limits.attempts,
         transient_seconds=factory.budget.limits.seconds,
         wait_consent_seconds=ctx.request.wait_consent_seconds,
+        foreign_videos=recorded_elsewhere(ctx.workspace, lock),
     )
     providers = _providers(plan, factory, lock)
     reporter = LogReporter()
     engines: list[Engine] = []
+    before = factory.request_count()  # name look-ups and the stale-lockfile scan, sent before the engine's
     try:
         with interrupts(engines):
-            return execute(
+            result = execute(
                 plan,
                 lock,
                 ctx.workspace.lockfile,
@@ -63,16 +69,20 @@ def run_engine(
                 engine_out=engines,
                 mirror=store.mirror(),
             )
+            return replace(result, requests=result.requests + before)
     except EngineStopped as stopped:
         return stopped
     finally:
         reporter.finish()
 
 
-def _agree_to_pay_again(plan: Plan, interactive: bool) -> bool:
-    """On a terminal, ask before re-creating pending refreshes (they may exist already: paying twice)."""
+def _agree_to_pay_again(plan: Plan, ctx: Context) -> bool:
+    """On a terminal, ask before re-creating pending refreshes (they may exist already: paying twice).
+
+    Not asked when the spec's `apply.retry_unknown` already covers every one of them.
+    """
     unknown = [c for c in plan.changes if c.resume == Resume.UNKNOWN and c.job is not None]
-    if not unknown or not interactive:
+    if not unknown or not ctx.interactive or len(unknown) <= ctx.spec.apply.retry_unknown:
         return False
     videos = sum(c.job.expected_videos for c in unknown if c.job is not None)
     return click.confirm(

@@ -6,6 +6,7 @@ from runner.apply import steps
 from runner.apply.context import ApplyRequest, Context, load
 from runner.apply.events import announce_apply, announce_budget, announce_error, record_metrics
 from runner.apply.execution import provider_factory, run_engine
+from runner.apply.provenance import check_signing, sign_downloads
 from runner.apply.summary import finished, report
 from runner.apply.waves import roll_out
 from runner.execute.engine import ApplyResult, EngineStopped
@@ -23,7 +24,7 @@ def run_apply(request: ApplyRequest) -> int:
 
     Until the confirmation nothing is written. It plans once, and again only when resolving avatar
     names or adopting videos changed the state; the guardrails run before any request. The outcome is
-    sent to the notify URLs and traced when those are configured.
+    sent to the notify URLs, traced and written as metrics when those are configured.
     """
     ctx = load(request)
     require_apprise(notify_urls(ctx.spec.notify))
@@ -49,15 +50,20 @@ def _apply(ctx: Context) -> tuple[int, ApplyResult | None]:
             proposal = steps.propose(ctx, state)
             steps.guard(ctx, proposal)
         announce_budget(ctx, budget_warnings(proposal.plan.budget))
+        check_signing(ctx)
         with provider_factory(ctx) as factory:
             proposal = steps.adopt(ctx, steps.resolve(ctx, proposal, factory), factory)
             if not steps.has_work(ctx, proposal):
                 done = steps.settle(ctx, store, proposal, world)
+                sign_downloads(ctx, store, proposal.planned)
                 return finished(ctx, None, 0 if done else 1, proposal.plan.held), None
             steps.confirm(ctx, proposal)
             lock = steps.record(store, proposal, world)
             with step_span("execute"):
                 if ctx.spec.rollout is not None:  # its waves report their own counts; the event carries the exit code
-                    return roll_out(ctx, store, proposal, lock, factory), None
+                    code = roll_out(ctx, store, proposal, lock, factory)
+                    sign_downloads(ctx, store, proposal.planned)
+                    return code, None
                 outcome = run_engine(ctx, store, proposal.plan, lock, factory)
+            sign_downloads(ctx, store, proposal.planned)
     return report(ctx, outcome, proposal.plan.held), outcome.result if isinstance(outcome, EngineStopped) else outcome

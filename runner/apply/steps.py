@@ -20,6 +20,7 @@ from runner.errors import CampaignError, PlanMismatch
 from runner.execute import adoption
 from runner.execute.downloads import needs_downloads
 from runner.lock import world as worlds
+from runner.lock.owners import recorded_elsewhere
 from runner.lock.records import Lockfile
 from runner.lock.world import World
 from runner.plan.budget import check_budget
@@ -29,6 +30,8 @@ from runner.plan.model import Action, Plan
 from runner.plan.planfile import check_saved_plan, revoked_since, saved_plan_matches
 from runner.plan.render import render_text
 from runner.plan.review import check_inflight, reviewed
+from runner.policy.evaluate import enforce, policy_report
+from runner.policy.output import show_findings
 from runner.providers.factory import ProviderFactory
 from runner.state.store import StateStore
 from runner.wording import plural
@@ -80,7 +83,10 @@ def missing_downloads(ctx: Context, state: Lockfile) -> list[str]:
 
 
 def guard(ctx: Context, proposal: Proposal) -> None:
-    """Guardrails before any request: budget, in-flight forgets, the saved plan, a non-interactive run's notices."""
+    """Guardrails before any request: policy, budget, in-flight forgets, the saved plan, a non-interactive run's notices."""
+    policy = policy_report(proposal.planned.spec, proposal.planned.graph)
+    enforce(policy)
+    show_findings(policy, annotate_on_stdout=False)  # advisory ones: warnings
     check_budget(proposal.plan.budget)
     check_inflight(proposal.plan, ctx.request.allow_forget_inflight)
     revoked = revoked_since(ctx.saved, proposal.plan) if ctx.saved is not None else []
@@ -117,13 +123,16 @@ def adopt(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Proposa
     jobs = adoption.adoptable(proposal.plan)
     if not jobs:
         return proposal
-    state, adopted = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time())
-    for found in adopted:
-        click.echo(
-            f"adopted {found.job.addresses[0]}: video {found.video_id} carries its tag; the lockfile did not "
-            "know it (a checkout older than the last apply). Not paid again",
-            err=True,
-        )
+    click.echo(
+        f"looking in the account for {plural(len(jobs), 'video')} about to be paid for, by the ~tag in their "
+        "names (an older checkout's lockfile may not know them): one video list per provider",
+        err=True,
+    )
+    foreign = recorded_elsewhere(ctx.workspace, proposal.state)
+    state, found = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time(), foreign)
+    for each in found:
+        click.echo(adoption.found_line(each), err=True)
+    adopted = [each for each in found if each.elsewhere is None]
     return propose(ctx, state, changed=True) if adopted else proposal
 
 

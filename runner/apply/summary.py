@@ -12,16 +12,16 @@ from runner.execute.engine import ApplyResult, EngineStopped
 from runner.plan.approval import group_of
 from runner.plan.model import Change
 from runner.providers.errors import RunStopped
-from runner.vocabulary.errors import retryable
-from runner.vocabulary.kinds import JobKind
+from runner.vocabulary.kinds import known_kind
+from runner.vocabulary.states import failed_for_good
 from runner.wording import plural
 
 CONSENT_EXIT = 4  # apply did all it could; the rest waits on a person (consent, approval, a paused rollout)
 
 
 def exit_code(result: ApplyResult) -> int:
-    """0 all succeeded; 1 any failed, is blocked or waits for a decision; 4 the rest waits on a twin's consent."""
-    if result.failed or result.skipped or result.waiting or result.unfinished:
+    """0 all succeeded and on disk; 1 any failed, is blocked, is not downloaded or undecided; 4 the rest awaits consent."""
+    if result.failed or result.skipped or result.waiting or result.unfinished or result.undownloaded:
         return 1
     return CONSENT_EXIT if result.consent else 0
 
@@ -73,21 +73,47 @@ def _held_lines(ctx: Context, held: tuple[Change, ...]) -> None:
         )
 
 
+def finished_line(result: ApplyResult) -> str:
+    """`Apply finished: …`: every kind of outcome the run had, the videos it made and its requests."""
+    twins = sum(1 for key in result.succeeded if _is_twin(result, key))
+    parts = [
+        f"{len(result.succeeded) - twins} succeeded",
+        f"{len(result.failed)} failed",
+        f"{len(result.skipped)} skipped",
+    ]
+    for count, what in (
+        (twins, "digital twins ready" if twins != 1 else "digital twin ready"),
+        (len(result.renamed), "renamed"),
+        (len(result.forgotten), "forgotten"),
+        (len(result.waiting) + len(result.consent), "waiting"),
+    ):
+        if count:
+            parts.append(f"{count} {what}")
+    paid = (
+        f" ({result.videos_paid} paid for, failed renders included)"
+        if result.videos_paid > result.videos_created
+        else ""
+    )
+    return (
+        f"Apply finished: {', '.join(parts)}; {plural(result.videos_created, 'video')} generated{paid}, "
+        f"{plural(result.requests, 'request')}."
+    )
+
+
 def _result_lines(ctx: Context, result: ApplyResult) -> None:
     """The "finished" line, then each failed, blocked and waiting job with its reason."""
     failed = result.failed
-    click.echo(
-        f"Apply finished: {len(result.succeeded)} succeeded, {len(failed)} failed, {len(result.skipped)} skipped; "
-        f"{plural(result.videos_created, 'video')} generated, {plural(result.requests, 'request')}. "
-        f"Lockfile: {ctx.workspace.lockfile}",
-        err=ctx.to_stderr,
-    )
+    click.echo(f"{finished_line(result)} Lockfile: {ctx.workspace.lockfile}", err=ctx.to_stderr)
+    for key, reason in sorted(result.rename_failures.items()):
+        click.echo(f"  rename failed {key}: {reason}; the next apply tries again", err=True)
     for key in failed:
         record = result.lockfile.jobs.get(key)
         reason = f"{record.error.code}: {record.error.message}" if record and record.error else "failed"
         click.echo(f"  failed {key} ({', '.join(record.addresses) if record else ''}): {reason}", err=True)
     for key in result.skipped:
         click.echo(f"  blocked {key}: a job it depends on failed", err=True)
+    for key, reason in sorted(result.undownloaded.items()):
+        click.echo(f"  not downloaded {key}: {reason}; run apply again to fetch it", err=True)
     for key in result.waiting:
         click.echo(
             f"  waiting {key}: its refresh create's reply was lost and it may exist already; re-creating pays "
@@ -95,7 +121,7 @@ def _result_lines(ctx: Context, result: ApplyResult) -> None:
             err=True,
         )
     _consent_lines(result)
-    if any(_retryable(result, key) for key in failed):
+    if any(_retryable(result, key, ctx.spec.apply.max_retries) for key in failed):
         click.echo("Run apply again to retry the failed jobs (within apply.max_retries).", err=True)
 
 
@@ -140,12 +166,16 @@ def _consent_lines(result: ApplyResult) -> None:
 
 def _is_twin(result: ApplyResult, key: str) -> bool:
     record = result.lockfile.jobs.get(key)
-    return key.startswith("ha-") or (record is not None and record.kind == JobKind.HEYGEN_AVATAR)
+    spec = known_kind(record.kind) if record is not None else None
+    return spec is not None and spec.twin
 
 
-def _retryable(result: ApplyResult, key: str) -> bool:
+def _retryable(result: ApplyResult, key: str, max_retries: int) -> bool:
+    """A later apply would create it again: its error is retryable and its retries are not spent."""
     record = result.lockfile.jobs.get(key)
-    return record is not None and record.error is not None and retryable(record.error.code, record.provider)
+    if record is None or record.error is None:
+        return False
+    return not failed_for_good(record.state, record.attempts, record.error.code, max_retries, record.provider)
 
 
 def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, object]:
@@ -166,10 +196,15 @@ def json_summary(result: ApplyResult | None, lock_path: Path) -> dict[str, objec
         "counts": {"succeeded": len(succeeded), "failed": len(failed), "skipped": len(skipped)},
         "waiting": list(result.waiting) if result else [],  # pending refreshes: re-created only with --retry-unknown
         "unfinished": list(result.unfinished) if result else [],
+        "undownloaded": dict(result.undownloaded) if result else {},
         "succeeded": succeeded,
         "failed": failed,
         "failed_jobs": reasons,
         "skipped": skipped,
         "videos_created": result.videos_created if result else 0,
+        "videos_paid": result.videos_paid if result else 0,
+        "renamed": list(result.renamed) if result else [],
+        "forgotten": list(result.forgotten) if result else [],
+        "consent": list(result.consent) if result else [],
         "requests": result.requests if result else 0,
     }

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.campaignfile.checker import Checker, present
+from runner.campaignfile.compliance import disclosure_settings, evidence_block, policy_settings
 from runner.campaignfile.gates import approval_rules, check_spend_cap, rollout_settings
 from runner.campaignfile.lifecycle import lifecycles
 from runner.campaignfile.model import (
@@ -117,6 +118,9 @@ class _Checker(Checker):
             limits=self.limits,
             approvals=approval_rules(data),
             rollout=rollout_settings(self, data.get("rollout")),
+            policy=policy_settings(data.get("policy") or {}),
+            evidence=evidence_block(self),
+            disclosure=disclosure_settings(data.get("disclosure")),
             lifecycle=lifecycles(self),
             notify=tuple(str(u) for u in data.get("notify") or ()),
         )
@@ -186,6 +190,7 @@ def apply_settings(block: Mapping[str, Any]) -> ApplySettings:
         artifacts_dir=block.get("artifacts_dir"),
         download=block.get("download", True),
         max_retries=block.get("max_retries", 1),
+        retry_unknown=block.get("retry_unknown", 0),
         transient_attempts=block.get("transient_attempts"),
         transient_seconds=block.get("transient_seconds"),
         max_in_flight=dict(block.get("max_in_flight") or {}),

@@ -81,6 +81,7 @@ class VideoGroup:
     include: tuple[Mapping[str, Scalar], ...]
     name: str | None
     options: Mapping[str, str | None] = field(default_factory=dict)  # render request fields (`voice_id`...)
+    evidence: tuple[str, ...] = ()  # ids of the `evidence:` block that substantiate the group's claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,7 @@ class ApplySettings:
     artifacts_dir: str | None = None
     download: bool = True
     max_retries: int = 1
+    retry_unknown: int = 0  # creates of unknown outcome (a lost refresh reply) a run may pay again without asking
     transient_attempts: int | None = None  # None: the providers' default (runner/providers/budget.py)
     transient_seconds: float | None = None
     max_in_flight: Mapping[str, int] = field(default_factory=dict)  # provider -> renders in progress at once
@@ -166,6 +168,24 @@ class Rollout:
 
 
 @dataclass(frozen=True, slots=True)
+class Disclosure:
+    """The `disclosure:` block: the spoken text added to every avatar script, and the label provenance carries."""
+
+    label: str | None = None
+    spoken: str | None = None
+    position: str = "end"  # start | end
+    jurisdictions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """The `policy:` block: the packs every rendered script is checked against, and the campaign's level overrides."""
+
+    packs: tuple[str, ...] = ()
+    levels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Lifecycle:
     """`expires:` (a date), `refresh_after:` (an age) and, for refresh groups, `every:` (a rotation period)."""
 
@@ -198,5 +218,8 @@ class Spec:
     limits: SizeLimits = field(default_factory=SizeLimits)
     approvals: Mapping[str, ApprovalRule] = field(default_factory=dict)  # "" the top level, else a group id
     rollout: Rollout | None = None
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    evidence: Mapping[str, str] = field(default_factory=dict)  # id -> file path (relative to the spec) or URL
+    disclosure: Disclosure | None = None
     lifecycle: Mapping[str, Lifecycle] = field(default_factory=dict)  # group id -> expires, refresh_after, every
     notify: tuple[str, ...] = ()  # apprise URLs of the file's `notify:`

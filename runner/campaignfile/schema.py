@@ -110,10 +110,11 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[str, str]]:
             yield path, f"{values.shown_typed(error.instance)} is not allowed here; use {values.shown_typed(alike[0])}"
             return
         hint = did_you_mean(str(error.instance), [str(a) for a in allowed]) if isinstance(error.instance, str) else ""
-        shown = (
-            ", ".join(str(a) for a in allowed) if len(allowed) <= 6 else f"one of the {len(allowed)} documented values"
+        shown = ", ".join(str(a) for a in allowed)
+        yield (
+            path,
+            f"{error.instance!r} is not allowed here" + (f"{hint} Valid values: {shown}" if hint else f"; use {shown}"),
         )
-        yield path, f"{error.instance!r} is not allowed here" + (hint or f"; use {shown}")
     elif error.validator == "oneOf":
         keys = [next(iter(s.get("required", [])), "") for s in schema.get("oneOf", [])]
         names = [repr(k) for k in keys]

@@ -7,6 +7,7 @@ from typing import Any
 
 from runner import api_facts as facts
 from runner.campaignfile.checker import Checker, present
+from runner.campaignfile.compliance import group_evidence
 from runner.campaignfile.model import AvatarRef, ScriptDef, TwinDef, VideoGroup
 from runner.campaignfile.sizes import group_cells
 from runner.campaignfile.templates import did_you_mean
@@ -96,6 +97,7 @@ def check_video(
         include=tuple(dict(c) for c in includes),
         name=name,
         options=options,
+        evidence=group_evidence(checker, where, group),
     )
 
 

@@ -12,6 +12,7 @@ from runner.options import sandbox_option, spec_argument
 from runner.plan.approval import ApprovalRefused, Signing, sign
 from runner.plan.approval import revoke as revoke_approvals
 from runner.plan.select import Selection, choose
+from runner.policy.evaluate import policy_report
 from runner.state.store import planned_from_state
 from runner.wording import plural
 from runner.workspace import Workspace, approvals_path_for
@@ -50,7 +51,9 @@ def command(
         click.echo(f"Revoked {plural(removed, 'approval')} by {name} in {path}; those jobs await approval again.")
         return
     at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    book, signed = sign(planned, keys, Signing(name.strip(), role, note, at))
+    mandatory = policy_report(planned.spec, planned.graph).mandatory
+    findings = {cell: finding.text for finding in mandatory for cell in finding.cells}
+    book, signed = sign(planned, keys, Signing(name.strip(), role, note, at), findings)
     write_book(path, book)
     who = f"{name.strip()} ({role})" if role else name.strip()
     click.echo(f"Approved {plural(len(signed), 'job')} as {who} in {path}; commit it with the campaign.")

@@ -12,12 +12,14 @@ from runner.campaignfile.load import load_spec
 from runner.campaignfile.model import Spec
 from runner.environment import provider_environment
 from runner.execute import adoption
+from runner.lock.owners import recorded_elsewhere
 from runner.lock.records import Lockfile
 from runner.lock.world import World, check_world, current_world
 from runner.options import lock_option, sandbox_option, spec_argument
 from runner.plan.expand import unresolved_avatars
 from runner.plan.make import plan_for
 from runner.plan.model import Action, Change, Plan
+from runner.plan.review import reviewed
 from runner.providers.factory import factory_from_env
 from runner.state.store import state_store
 from runner.vocabulary.kinds import JobKind
@@ -40,14 +42,17 @@ def command(spec: Path, lock_path: Path | None, sandbox: bool, yes: bool) -> Non
     """Find SPEC's videos in the provider accounts by the tag in their names (or titles), and record them.
 
     Rebuilds a lost or deleted lockfile: every avatar video and render that apply made carries its
-    job's `~tag`. A dry run unless --yes. Only jobs the lockfile lacks are filled; a record with
-    video ids is never overwritten.
+    job's `~tag` for its campaign. A dry run unless --yes. Only jobs the lockfile lacks are filled; a
+    record with video ids is never overwritten, nor is a video another lockfile beside SPEC records.
     """
     loaded = load_spec(spec)
     workspace = Workspace(spec, sandbox=sandbox, lock_override=lock_path)
     path = workspace.lockfile
     with state_store(workspace, loaded) as store, store.hold("import"):
         plan, found, adopted, world = _find(loaded, workspace, store.read())
+        for each in [a for a in adopted if a.elsewhere is not None]:
+            click.echo(f"  ! {adoption.found_line(each)}")
+        adopted = [a for a in adopted if a.elsewhere is None]
         for each in adopted:
             click.echo(f"  + import {each.job.addresses[0]} <- video {each.video_id} ({each.name!r}){_state(each)}")
         _report_the_rest(plan.changes, {a.key for a in adopted})
@@ -72,10 +77,12 @@ def _find(spec: Spec, workspace: Workspace, lock: Lockfile) -> tuple[Plan, Lockf
         resolved = lock
         if unresolved_avatars(spec, lock.resolved_avatars):
             resolved = resolve_names(spec, lock, factory)
-        plan = plan_for(spec, resolved, workspace.lockfile).plan
+        plan = reviewed(plan_for(spec, resolved, workspace.lockfile))  # in the file's order
         wanted = adoption.adoptable(plan)
-        found, adopted = adoption.look_up(wanted, factory.catalog, resolved, factory.clock.time())
-    return plan, found, adopted, world
+        foreign = recorded_elsewhere(workspace, resolved)
+        found, adopted = adoption.look_up(wanted, factory.catalog, resolved, factory.clock.time(), foreign)
+    order = {change.key: index for index, change in enumerate(plan.changes)}
+    return plan, found, sorted(adopted, key=lambda a: order.get(a.key, len(order))), world
 
 
 def _state(found: adoption.Adoption) -> str:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from runner.execute.downloads import needs_downloads
 from runner.gitops.comment import comment_body, labels_for, write_text
 from runner.observe.tracing import run_span
 from runner.options import format_option, lock_option, selection_options, spec_argument
 from runner.plan.budget import check_budget
-from runner.plan.formats import render_plan
 from runner.plan.planfile import write_plan_file
 from runner.plan.review import Review, reviewed
 from runner.plan.select import Selection
+from runner.policy.evaluate import policy_report
+from runner.policy.output import refuse_if_blocking, render_with_policy, show_findings
 from runner.state.store import planned_from_state
 from runner.workspace import Workspace
 
@@ -68,12 +71,18 @@ def command(
     if note is not None:
         click.echo(note, err=True)
     plan = reviewed(planned, Review(Selection(targets, excludes, replaces, sample), max_videos))
+    if planned.spec.apply.download:  # what apply would fetch again: not a change to pay for, but not "No changes"
+        plan = replace(plan, missing_downloads=tuple(needs_downloads(planned.lock, planned.lock_path.parent)))
+    policy = policy_report(planned.spec, planned.graph)
     if out is not None:  # saved first: a plan that cannot be saved is not shown as if it were
         write_plan_file(out, plan, spec)
     full_plan = f"campaign show {out}" if out is not None else f"campaign plan {spec}"
-    click.echo(render_plan(plan, fmt, color=fmt == "text" and sys.stdout.isatty(), full_plan=full_plan), nl=False)  # type: ignore[arg-type]
+    shown = render_with_policy(plan, fmt, policy, color=fmt == "text" and sys.stdout.isatty(), full_plan=full_plan)
+    click.echo(shown, nl=False)
+    show_findings(policy, annotate_on_stdout=fmt != "json")
     if comment_out is not None:
-        write_text(comment_out, comment_body(spec.as_posix(), render_plan(plan, "markdown", full_plan=full_plan)))
+        markdown = render_with_policy(plan, "markdown", policy, full_plan=full_plan)
+        write_text(comment_out, comment_body(spec.as_posix(), markdown))
     if labels_out is not None:
         write_text(labels_out, "".join(f"{label}\n" for label in labels_for(plan)))
     if out is not None:
@@ -81,6 +90,7 @@ def command(
             f"Saved the plan to {out}; apply it with: campaign apply {spec} --plan {out}{' --sandbox' if sandbox else ''}",
             err=True,
         )
+    refuse_if_blocking(policy)
     check_budget(plan.budget)  # after the plan and the comment are out: a reviewer sees what passed the limit
     if detailed_exitcode and plan.detailed_exit_code:
         for change in plan.settled_failures:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from runner.lock.orphans import find_orphans
 from runner.lock.records import Lockfile
 from runner.lock.world import check_world, world_from_env
 from runner.options import format_option, lock_option, spec_argument
+from runner.plan.select import in_file_order
+from runner.provenance.credentials import unsigned_reason
 from runner.state.store import StateStore, state_store
 from runner.vocabulary.kinds import known_kind
 from runner.vocabulary.states import JobState
@@ -102,7 +105,7 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
         if note is not None:
             raise SystemExit(1)
         return
-    rows = _rows(lock, workspace.lockfile)
+    rows = _rows(lock, workspace.lockfile, loaded)
     counts = {
         state: sum(r["state"] == state for r in rows) for state in ("succeeded", "submitted", "pending", "failed")
     }
@@ -112,6 +115,10 @@ def command(spec: Path, lock_path: Path | None, refresh: bool, sandbox: bool, fm
         _show_json(workspace, lock, rows, counts, orphans)
     else:
         _show_text(workspace, lock, rows, counts, orphans)
+    if any(record.artifacts for record in lock.jobs.values()):
+        reason = unsigned_reason(os.environ, sandbox=sandbox)
+        if reason:
+            click.echo(f"note: {reason}", err=True)
     if counts["failed"] or note is not None:
         raise SystemExit(1)
 
@@ -134,10 +141,12 @@ def _free(kind: str) -> bool:
     return spec is not None and spec.free
 
 
-def _rows(lock: Lockfile, lock_path: Path) -> list[dict[str, Any]]:
-    """One row per job: key, kind, state, addresses, video ids, downloads present, error."""
+def _rows(lock: Lockfile, lock_path: Path, spec: Spec | None) -> list[dict[str, Any]]:
+    """One row per job, in the campaign file's order: key, kind, state, addresses, video ids, downloads, error."""
     rows = []
-    for key, record in sorted(lock.jobs.items()):
+    addresses = {key: record.addresses for key, record in lock.jobs.items()}
+    keys = in_file_order(spec, addresses) if spec is not None else sorted(addresses)
+    for key, record in ((k, lock.jobs[k]) for k in keys):
         present = sum(artifact_ok(a, lock_path.parent) for a in record.artifacts)
         rows.append(
             {

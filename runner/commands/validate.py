@@ -17,6 +17,9 @@ from runner.lock import records
 from runner.options import format_option
 from runner.plan.budget import budget_problems, implied_videos
 from runner.plan.expand import checked_graph
+from runner.policy import findings as policy_findings
+from runner.policy.evaluate import policy_report
+from runner.policy.findings import PolicyReport
 from runner.terminal import github_annotation, in_github_actions
 from runner.vocabulary.kinds import kinds
 from runner.wording import plural
@@ -38,6 +41,7 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # the problems as printed
     warnings: list[str] = field(default_factory=list)
+    policy: PolicyReport = field(default_factory=PolicyReport)
 
     @property
     def valid(self) -> bool:
@@ -59,6 +63,7 @@ class FileResult:
                 for p in self.problems
             ],
             "warnings": self.warnings,
+            **({"policy": self.policy.as_json()} if self.policy.packs or self.policy.problems else {}),
         }
 
 
@@ -74,6 +79,7 @@ def command(specs: tuple[Path, ...], fmt: str) -> None:
     1 otherwise.
     """
     results = [check(path) for path in specs]
+    warn_shared_names(results)
     if fmt == "json":
         report = {
             "format_version": FORMAT_VERSION,
@@ -119,7 +125,27 @@ def check(path: Path) -> FileResult:
     for message in budget_problems(spec, result.videos):
         result.problems.append(_parsed(message, str(path)))
         result.messages.append(message)
+    result.policy = policy_report(spec, graph)
+    result.problems += [*result.policy.problems, *(f.problem() for f in result.policy.mandatory)]
+    result.messages += policy_findings.lines(result.policy)
     return result
+
+
+def warn_shared_names(results: list[FileResult]) -> None:
+    """Two campaign files with one `campaign:` name: each gets a warning naming the others."""
+    by_name: dict[str, list[FileResult]] = {}
+    for result in results:
+        if result.kind == "campaign" and result.campaign is not None:
+            by_name.setdefault(result.campaign, []).append(result)
+    for name, same in by_name.items():
+        files = {r.file for r in same}
+        for result in same:
+            others = ", ".join(sorted(files - {result.file}))
+            if others:
+                result.warnings.append(
+                    f"campaign '{name}' is also the `campaign:` of {others}: with one name the files share a state "
+                    "backend's state and the sandbox's account; give each file its own `campaign:` name"
+                )
 
 
 def _approvals(path: Path) -> FileResult:
@@ -161,6 +187,9 @@ def print_text(result: FileResult, *, annotate: bool) -> None:
         for p in result.problems:
             text = f"at {p.path}: {p.message}" if p.path else p.message
             click.echo(github_annotation("error", text, file=p.file, line=p.line, col=p.column))
+        advisory = [f for f in result.policy.findings if f.level != "mandatory"]
+        for line in policy_findings.github_annotations(advisory):
+            click.echo(line)
     if result.valid:
         click.echo(f"OK {result.file}: {summary(result)}")
     for warning in result.warnings:

@@ -13,6 +13,7 @@ from runner.campaignfile.model import Spec
 from runner.lock.records import JobRecord, Lockfile
 from runner.plan.model import Action, Plan
 from runner.plan.render import duration
+from runner.provenance.verify import verify_file
 from runner.vocabulary.kinds import known_kind
 from runner.vocabulary.states import JobState
 
@@ -25,7 +26,7 @@ class Finding:
 
     key: str
     address: str
-    reason: str  # a closed word: gone, rejected, file-missing, file-altered, expired, stale, due
+    reason: str  # a closed word: gone, rejected, file-missing, file-altered, credentials, expired, stale, due
     detail: str
     fix: str
 
@@ -63,6 +64,11 @@ def file_findings(spec_arg: str, key: str, record: JobRecord, lock_dir: Path) ->
             found.append(
                 Finding(key, address, "file-altered", f"{artifact.path} differs from its recorded sha256", fix)
             )
+        else:
+            status, detail = verify_file(path, key, artifact.sha256)
+            if status in ("altered", "other-job"):  # unsigned files are a campaign without signing keys, not drift
+                fix = f"remove {artifact.path}, then campaign apply {spec_arg} (downloads and signs it again)"
+                found.append(Finding(key, address, "credentials", f"{artifact.path}: {detail}", fix))
     return found
 
 

@@ -4,6 +4,10 @@ Avatar videos carry the tag in their names, renders in their titles (with the at
 Used by the engine for a create whose reply was lost, by apply for a lockfile older than the account
 (a checkout taken before the previous apply's lockfile was committed), and by `campaign import` for a
 lost lockfile.
+
+A tag names the job and the campaign that owns it (`runner/vocabulary/names.py`); a name in the older
+form (the key's hex alone) is taken only when it is exactly the name this job would have had. A video
+that another lockfile beside this one records is never taken: it is reported as someone else's.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from runner.plan.job import Job
 from runner.plan.model import Action, Plan, Resume
 from runner.providers.models import VideoInfo
 from runner.vocabulary.kinds import kind
-from runner.vocabulary.names import TAG_MARK, attempt_key, name_tag, title_tag
+from runner.vocabulary.names import TAG_MARK, attempt_key, name_tag, render_title, tag_in, tagged_video_name, title_tag
 from runner.vocabulary.states import JobState
 from runner.vocabulary.tasks import RenderResult, TaskStatus
 
@@ -36,6 +40,7 @@ class Adoption:
     video_id: str
     name: str  # the video's name (or the render's title) at the provider
     record: JobRecord
+    elsewhere: str | None = None  # another lockfile that records this video: then it is not adopted
 
 
 def by_tag(videos: Iterable[VideoInfo]) -> dict[str, VideoInfo]:
@@ -48,9 +53,22 @@ def by_tag(videos: Iterable[VideoInfo]) -> dict[str, VideoInfo]:
     return found
 
 
-def find(videos: Mapping[str, VideoInfo], key: str) -> VideoInfo | None:
-    """The video that carries job `key`'s tag, if any."""
-    return videos.get(name_tag(key))
+def find(
+    videos: Mapping[str, VideoInfo], key: str, owner: str | None = None, name: str | None = None
+) -> VideoInfo | None:
+    """The video that carries job `key`'s tag for campaign `owner`, or exactly the older form of its name."""
+    found = videos.get(name_tag(key, owner)) if owner is not None else None
+    if found is not None:
+        return found
+    older = videos.get(name_tag(key))
+    if older is None or (owner is not None and older.video_name != tagged_video_name(name or key, key)):
+        return None
+    return older
+
+
+def sent_tag(record: JobRecord | None, key: str, owner: str) -> str:
+    """The tag a job's create was sent with: the one in the name written ahead (older records: the older form)."""
+    return (tag_in(record.video_name) if record is not None else None) or name_tag(key, owner)
 
 
 def adoptable(plan: Plan) -> list[Job]:
@@ -91,34 +109,79 @@ def adopted_record(job: Job, video: VideoInfo, now: float) -> JobRecord:
 
 
 def _with(lock: Lockfile, adopted: list[Adoption]) -> Lockfile:
-    return replace(lock, jobs={**lock.jobs, **{a.key: a.record for a in adopted}}) if adopted else lock
+    taken = {a.key: a.record for a in adopted if a.elsewhere is None}
+    return replace(lock, jobs={**lock.jobs, **taken}) if taken else lock
+
+
+def found_line(found: Adoption) -> str:
+    """What apply says of a video found by its tag: adopted, or left to the lockfile that records it."""
+    if found.elsewhere is not None:
+        return (
+            f"not adopted for {found.job.addresses[0]}: video {found.video_id} ({found.name!r}) carries its tag, but "
+            f"{found.elsewhere} records it (a file with the same campaign name, or a copy): it stays that file's"
+        )
+    return (
+        f"adopted {found.job.addresses[0]}: video {found.video_id} carries its tag; the lockfile did not "
+        "know it (a checkout older than the last apply). Not paid again"
+    )
 
 
 def adopt(
-    jobs: Iterable[Job], videos: Iterable[VideoInfo], lock: Lockfile, now: float
+    jobs: Iterable[Job],
+    videos: Iterable[VideoInfo],
+    lock: Lockfile,
+    now: float,
+    foreign: Mapping[str, str] | None = None,
 ) -> tuple[Lockfile, list[Adoption]]:
-    """Record (in memory) each job whose tagged video is in `videos`; return the lockfile and what was adopted."""
-    tagged = by_tag(videos)
-    adopted = [
-        Adoption(job.key, job, video.video_id, video.video_name, adopted_record(job, video, now))
-        for job in jobs
-        if (video := find(tagged, job.key)) is not None
-    ]
+    """Record (in memory) each job whose tagged video is in `videos`; return the lockfile and what was found.
+
+    `foreign`: video ids other lockfiles record (-> that lockfile); such a find is returned with `elsewhere`, not taken.
+    """
+    videos, foreign = list(videos), foreign or {}
+    mine, every = by_tag(v for v in videos if v.video_id not in foreign), by_tag(videos)
+    adopted = []
+    for job in jobs:
+        video = find(mine, job.key, lock.campaign, job.name) or find(every, job.key, lock.campaign, job.name)
+        if video is not None:
+            record = adopted_record(job, video, now)
+            adopted.append(
+                Adoption(job.key, job, video.video_id, video.video_name, record, foreign.get(video.video_id))
+            )
     return _with(lock, adopted), adopted
 
 
-def latest_render(renders: Iterable[RenderResult], key: str) -> tuple[RenderResult, int] | None:
-    """The render of job `key`'s latest attempt (by its title), a finished one first; None when none carries its tag."""
-    tag = name_tag(key)
-    mine = [(r, found[1]) for r in renders if (found := title_tag(r.title)) is not None and found[0] == tag]
+def _renders_of(renders: Iterable[RenderResult], job: Job, owner: str | None) -> list[tuple[RenderResult, int]]:
+    """The job's renders and their attempts: by its campaign's tag, or titled exactly in the older form."""
+    mine = []
+    for render in renders:
+        found = title_tag(render.title)
+        if found is None:
+            continue
+        tag, attempt = found
+        older = tag == name_tag(job.key) and render.title == render_title(job.name or job.key, job.key, attempt)
+        if (
+            (owner is not None and tag == name_tag(job.key, owner))
+            or older
+            or (owner is None and tag == name_tag(job.key))
+        ):
+            mine.append((render, attempt))
+    return mine
+
+
+def latest_render(
+    renders: Iterable[RenderResult], job: Job, owner: str | None = None
+) -> tuple[RenderResult, int] | None:
+    """The render of the job's latest attempt (by its title), a finished one first; None when none carries its tag."""
+    mine = _renders_of(renders, job, owner)
     if not mine:
         return None
     return max(mine, key=lambda pair: (pair[1], pair[0].status == TaskStatus.SUCCEEDED, pair[0].render_id))
 
 
-def render_record(job: Job, render: RenderResult, attempt: int, now: float) -> JobRecord:
+def render_record(job: Job, render: RenderResult, attempt: int, now: float, owner: str | None = None) -> JobRecord:
     """The record of a render found by its title: made (or failed) as the provider says, or still rendering."""
     outcome = render_outcome(render)
+    owned = owner is not None and tag_in(render.title) == name_tag(job.key, owner)  # else sent in the older form
     record = JobRecord(
         kind=job.kind,
         provider=job.provider,
@@ -130,7 +193,7 @@ def render_record(job: Job, render: RenderResult, attempt: int, now: float) -> J
         task_ids=(render.render_id,),
         attempts=attempt,
         request=dict(job.request),
-        idempotency_key=attempt_key(job.key, attempt),
+        idempotency_key=attempt_key(job.key, attempt, owner if owned else None),
         spend={"adopted": 1},
     )
     if outcome is None:
@@ -142,25 +205,39 @@ def render_record(job: Job, render: RenderResult, attempt: int, now: float) -> J
 
 
 def adopt_renders(
-    jobs: Iterable[Job], renders: list[RenderResult], lock: Lockfile, now: float
+    jobs: Iterable[Job],
+    renders: list[RenderResult],
+    lock: Lockfile,
+    now: float,
+    foreign: Mapping[str, str] | None = None,
 ) -> tuple[Lockfile, list[Adoption]]:
     """Record (in memory) each job's latest render found by its title, unless the lockfile knows that attempt."""
-    adopted = []
+    adopted, foreign = [], foreign or {}
+    mine = [r for r in renders if (r.video_id or r.render_id) not in foreign and r.render_id not in foreign]
     for job in jobs:
-        found = latest_render(renders, job.key)
+        found = latest_render(mine, job, lock.campaign) or latest_render(renders, job, lock.campaign)
         known = lock.jobs.get(job.key)
         if found is None or (known is not None and known.attempts >= found[1]):
             continue
         render, attempt = found
-        record = render_record(job, render, attempt, now)
-        adopted.append(Adoption(job.key, job, render.video_id or render.render_id, render.title or "", record))
+        record = render_record(job, render, attempt, now, lock.campaign)
+        video_id = render.video_id or render.render_id
+        elsewhere = foreign.get(video_id) or foreign.get(render.render_id)
+        adopted.append(Adoption(job.key, job, video_id, render.title or "", record, elsewhere))
     return _with(lock, adopted), adopted
 
 
 def look_up(
-    jobs: Iterable[Job], client_of: Callable[[str], object], lock: Lockfile, now: float
+    jobs: Iterable[Job],
+    client_of: Callable[[str], object],
+    lock: Lockfile,
+    now: float,
+    foreign: Mapping[str, str] | None = None,
 ) -> tuple[Lockfile, list[Adoption]]:
-    """Ask each provider once for its tagged videos (renders by title, avatar videos by name) and adopt them."""
+    """Ask each provider once for its tagged videos (renders by title, avatar videos by name) and adopt them.
+
+    Finds of videos another lockfile records come back with `elsewhere` set and are not adopted.
+    """
     by_provider: dict[str, list[Job]] = {}
     for job in jobs:
         by_provider.setdefault(job.provider, []).append(job)
@@ -169,8 +246,8 @@ def look_up(
         client = client_of(name)
         finder = render_finder(client)
         if finder is not None:
-            lock, found = adopt_renders(group, finder.find_renders(TAG_MARK), lock, now)
+            lock, found = adopt_renders(group, finder.find_renders(TAG_MARK), lock, now, foreign)
         else:
-            lock, found = adopt(group, tiktok_api(client).list_avatar_videos(), lock, now)
+            lock, found = adopt(group, tiktok_api(client).list_avatar_videos(), lock, now, foreign)
         adopted += found
     return lock, adopted

@@ -6,6 +6,7 @@ import collections
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -22,6 +23,17 @@ from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.states import JobState
 
 FreshUrls = Callable[[JobRecord], list[tuple[str, str]]]  # (video id, fresh URL) of a finished job's videos
+RENEWALS = 2  # a failed download whose provider hands out fresh URLs is fetched again this many times
+
+
+class UrlSource(Protocol):
+    """A kind's driver, as far as downloads need it."""
+
+    urls_renew: bool  # the provider hands out a fresh URL for a finished video (else its first URL is the only one)
+
+    def fresh_urls(self, record: JobRecord) -> list[tuple[str, str]]:
+        """(video id, fresh URL) of a finished job's videos."""
+        ...
 
 
 def needs_downloads(lock: Lockfile, lock_dir: Path) -> list[str]:
@@ -50,12 +62,17 @@ class DownloadQueue:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.videos: collections.deque[tuple[str, str, str]] = collections.deque()  # (key, video id, url)
+        self.first: collections.deque[tuple[str, str, str]] = collections.deque()  # URLs that cannot be renewed
         self.fresh_url_wanted: collections.deque[str] = collections.deque()
 
-    def video(self, key: str, video_id: str, url: str) -> None:
-        """Download a finished video at once (its URL expires)."""
+    def video(self, key: str, video_id: str, url: str, *, renewable: bool = True) -> None:
+        """Download a finished video at once (its URL expires; one that cannot be renewed goes first)."""
         if self.enabled:
-            self.videos.append((key, video_id, url))
+            (self.videos if renewable else self.first).append((key, video_id, url))
+
+    def next_video(self) -> tuple[str, str, str]:
+        """The next video to download."""
+        return self.first.popleft() if self.first else self.videos.popleft()
 
     def want_fresh_urls(self, key: str) -> None:
         """Fetch the job's missing videos by fresh URLs."""
@@ -64,7 +81,7 @@ class DownloadQueue:
 
     def pending(self) -> bool:
         """Whether anything is left to fetch."""
-        return bool(self.videos or self.fresh_url_wanted)
+        return bool(self.first or self.videos or self.fresh_url_wanted)
 
 
 class Downloads:
@@ -77,7 +94,7 @@ class Downloads:
         ledger: Ledger,
         replies: Replies,
         ports: Ports,
-        fresh_urls: Callable[[str], FreshUrls],
+        source: Callable[[str], UrlSource],
         jobs: Mapping[str, Job],
     ) -> None:
         self.queue = queue
@@ -85,12 +102,14 @@ class Downloads:
         self.ledger = ledger
         self.replies = replies
         self.ports = ports
-        self.fresh_urls = fresh_urls  # by the record's kind: how its driver asks for fresh URLs
+        self.source = source  # by the record's kind: its driver, which asks for fresh URLs
         self.lock_dir = ledger.journal.path.parent
         self.http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
         self.requests = 0
         self.jobs = jobs
         self._refresh_sources: frozenset[str] | None = None
+        self.failures: dict[tuple[str, str], str] = {}  # (key, video id) -> why its latest download failed
+        self.renewals: collections.Counter[tuple[str, str]] = collections.Counter()
 
     def refresh_sources(self) -> frozenset[str]:
         """Keys of the jobs whose videos feed a refresh (an upload depends on them); computed once."""
@@ -110,6 +129,7 @@ class Downloads:
         folder = self.ports.options.artifacts_dir
         if folder is None or not self.ports.downloads:
             queue.videos.clear()
+            queue.first.clear()
             queue.fresh_url_wanted.clear()
             return
         while queue.fresh_url_wanted and scheduler.room():
@@ -117,19 +137,19 @@ class Downloads:
             record = self.ledger.record(key)
             if record is not None:
                 scheduler.submit(
-                    partial(self.fresh_urls(record.kind), record),
+                    partial(self.source(record.kind).fresh_urls, record),
                     self.replies.route(partial(self.fetched, key), partial(self.not_fetched, key), from_provider=False),
                 )
-        while queue.videos and scheduler.room():
-            key, video_id, url = queue.videos.popleft()
+        while (queue.first or queue.videos) and scheduler.local_room():
+            key, video_id, url = queue.next_video()
             self.requests += 1
             target = artifacts.artifact_path(folder, key, video_id)
-            scheduler.submit(
+            scheduler.submit_local(
                 partial(
                     fetch_and_check, url, target, self.lock_dir, video_id, self.http, key in self.refresh_sources()
                 ),
                 self.replies.route(
-                    partial(self.downloaded, key), partial(self.not_downloaded, key), from_provider=False
+                    partial(self.downloaded, key), partial(self.not_downloaded, key, video_id), from_provider=False
                 ),
             )
 
@@ -145,11 +165,14 @@ class Downloads:
         """No fresh URLs this time: the next apply tries again (unless the whole run must stop)."""
         if isinstance(exc, RunStopped):
             raise exc
+        self.failures[(key, "")] = f"no fresh download URL: {exc}"
         self.ports.reporter.job_event(key, "download failed", str(exc))
 
     def downloaded(self, key: str, result: tuple[Artifact, VideoCheck]) -> None:
         """Record the artifact (a failed download does not fail the job: the next apply retries it)."""
         artifact, check = result
+        self.failures.pop((key, artifact.video_id), None)
+        self.failures.pop((key, ""), None)
         record = self.ledger.record(key)
         if record is None:
             return
@@ -159,6 +182,40 @@ class Downloads:
         if not check.ok and record.state == JobState.SUCCEEDED:
             self.ledger.reject(key, f"video {artifact.video_id} failed the post-render check: {check.reason}")
 
-    def not_downloaded(self, key: str, exc: BaseException) -> None:
-        """A failed download: reported; the next apply fetches it again."""
-        self.ports.reporter.job_event(key, "download failed", f"{type(exc).__name__}; the next apply retries it")
+    def not_downloaded(self, key: str, video_id: str, exc: BaseException) -> None:
+        """A failed download (an expired URL, say): fetched again by a fresh URL where the provider gives one."""
+        reason = download_error(exc)
+        self.failures[(key, video_id)] = reason
+        record = self.ledger.record(key)
+        if record is not None and self.source(record.kind).urls_renew and self.renewals[(key, video_id)] < RENEWALS:
+            self.renewals[(key, video_id)] += 1
+            self.queue.want_fresh_urls(key)
+            self.ports.reporter.job_event(key, "download failed", f"{reason}; fetching it again by a fresh URL")
+            return
+        self.ports.reporter.job_event(key, "download failed", f"{reason}; the next apply retries it")
+
+    def missing(self, lock: Lockfile) -> dict[str, str]:
+        """Succeeded jobs with a video this run was to download and could not, with why.
+
+        A video no URL was ever handed out for (an earlier attempt's, kept because it was paid) is not one.
+        """
+        missing: dict[str, str] = {}
+        for (key, video_id), reason in sorted(self.failures.items()):
+            record = lock.jobs.get(key)
+            if record is None or record.state != JobState.SUCCEEDED:
+                continue
+            have = {a.video_id for a in record.artifacts if artifacts.artifact_ok(a, self.lock_dir)}
+            if video_id not in have:
+                missing.setdefault(key, reason)
+        return missing
+
+
+def download_error(exc: BaseException) -> str:
+    """Why a download failed, without its URL (a signed URL is a secret)."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"the download URL answered HTTP {exc.response.status_code}"
+    if isinstance(exc, httpx.TransportError):
+        return f"the download was cut off ({type(exc).__name__})"
+    if isinstance(exc, OSError):
+        return f"the video could not be written: {exc.strerror}"
+    return type(exc).__name__

@@ -14,7 +14,7 @@ from runner.clock import Clock
 from runner.execute.capabilities import CountsRequests
 from runner.execute.downloads import DownloadQueue, Downloads, needs_downloads
 from runner.execute.drivers import Drivers
-from runner.execute.drivers.base import DriverParts
+from runner.execute.drivers.base import Driver, DriverParts
 from runner.execute.journal import Journal, Mirror
 from runner.execute.ledger import Ledger
 from runner.execute.poll_share import poll_shares
@@ -71,7 +71,9 @@ class Engine:
         options = ports.options
         self.graph = RunGraph()
         self.scheduler = Scheduler(options.parallelism, self.clock, journal.flush, once=poll_only)
-        self.ledger = Ledger(journal, self.graph, self.scheduler.make_ready, self.clock, ports.reporter)
+        self.ledger = Ledger(
+            journal, self.graph, self.scheduler.make_ready, self.clock, ports.reporter, options.max_retries
+        )
         budget = ports.providers.budget or TransientBudget(
             self.clock, TransientLimits(options.transient_attempts, options.transient_seconds)
         )
@@ -84,13 +86,15 @@ class Engine:
             self.ledger,
             self.replies,
             ports,
-            lambda kind: self.drivers.get(kind).fresh_urls,
+            self.drivers.get,
             self.graph.jobs,
         )
         self.parts = RunParts(journal, self.graph, self.ledger, self.scheduler, self.drivers, self.queue, ports)
         self.shares = poll_shares(ports.providers, ports.providers.clients)
         self.started = self.clock.monotonic()
         self.last_report: float | None = None
+        self.said_waiting: dict[str, str] = {}  # kind -> why its creates wait, as last told (told once per cause)
+        self.polls_held: set[str] = set()  # kinds whose due polls wait for their share of the rate
 
     def _driver_parts(self, spec: KindSpec) -> DriverParts:
         return DriverParts(
@@ -143,7 +147,7 @@ class Engine:
                 if self.stopping:
                     return None
                 self.launch()
-                if not self.scheduler.in_flight and not self.work_left():
+                if not self.scheduler.pending() and not self.work_left():
                     return None
                 self.wait()
             except RunStopped as exc:
@@ -160,7 +164,7 @@ class Engine:
         grace = self.ports.options.stop_grace_seconds
         deadline = self.clock.monotonic() + grace
         idle = 0.0
-        while self.scheduler.in_flight and self.clock.monotonic() < deadline and idle < grace:
+        while self.scheduler.pending() and self.clock.monotonic() < deadline and idle < grace:
             block = min(STOP_SLICE, max(0.0, deadline - self.clock.monotonic()))
             try:
                 if not self.scheduler.drain(block_for=block):
@@ -173,21 +177,32 @@ class Engine:
         return self.scheduler.busy() or self.queue.pending()
 
     def wait(self) -> None:
-        """Until the next reply or timer (in slices, so an interrupt is seen at once)."""
-        now = self.clock.monotonic()
-        dues = [due for d in self.drivers if (due := self.scheduler.next_due(d.kind)) is not None]
-        wait = max(0.0, min(dues) - now) if dues else IDLE_SLICE
-        ready = [d for d in self.drivers if self.scheduler.ready[d.kind]]
-        held = [self.scheduler.hold_until[d.kind] - now for d in ready if self.scheduler.hold_until[d.kind] > now]
-        if held:
-            wait = min(wait, min(held))
-        elif ready:
-            wait = min(wait, min(d.create_ready_in() for d in ready))
-        wait = min(wait, IDLE_SLICE)
-        if self.scheduler.in_flight:
+        """Until the next reply, or the next moment something could be sent (in slices, so an interrupt is seen).
+
+        What waits only for a free request slot is woken by the reply that frees it, never by spinning.
+        """
+        wait = min(self.next_chance(self.clock.monotonic()), IDLE_SLICE)
+        if self.scheduler.pending():
             self.scheduler.drain(block_for=max(wait, 0.001))
         elif wait > 0:
             self.clock.sleep(wait)
+
+    def next_chance(self, now: float) -> float:
+        """Seconds until a timer is due, a poll share or a create hold frees, or a paced create could go."""
+        scheduler = self.scheduler
+        chances = [IDLE_SLICE]
+        if not scheduler.room():
+            return IDLE_SLICE  # a reply frees a slot and wakes the wait
+        for driver in self.drivers:
+            kind = driver.kind
+            due = scheduler.next_due(kind)
+            if due is not None:
+                share = self.shares.get(driver.spec.provider) if kind in self.polls_held else None
+                chances.append(max(due - now, share.ready_in(now) if share is not None else 0.0))
+            if scheduler.ready[kind] and scheduler.create_room():
+                held = scheduler.hold_until[kind] - now
+                chances.append(held if held > 0 else driver.create_ready_in())
+        return max(0.0, min(chances))
 
     # --- launching -----------------------------------------------------------------------------
     def launch(self) -> None:
@@ -195,11 +210,15 @@ class Engine:
         now = self.clock.monotonic()
         waiting = set() if self.poll_only else self.launch_creates(now)
         scheduler = self.scheduler
+        self.polls_held.clear()
         for driver in self.drivers:
             share = self.shares.get(driver.spec.provider) if driver.spec.provider in waiting else None
             while scheduler.room():
                 due = scheduler.next_due(driver.kind)
-                if due is None or due > now or (share is not None and not share.take(now)):
+                if due is None or due > now:
+                    break
+                if share is not None and not share.take(now):
+                    self.polls_held.add(driver.kind)
                     break
                 batch = scheduler.due(driver.kind, driver.poll_batch, now, POLL_HORIZON)
                 if batch:
@@ -214,26 +233,52 @@ class Engine:
         for driver in self.drivers:
             kind = driver.kind
             while (
-                scheduler.ready[kind] and scheduler.room() and scheduler.hold_until[kind] <= now and driver.can_create()
+                scheduler.ready[kind]
+                and scheduler.create_room()
+                and scheduler.hold_until[kind] <= now
+                and driver.can_create()
             ):
                 batch = scheduler.pop_ready(kind, driver.create_batch)
                 if batch:
                     driver.create(batch)
+                    self.said_waiting.pop(kind, None)
             if scheduler.ready[kind]:
                 waiting.add(driver.spec.provider)
+                self.say_why_creates_wait(driver, now)
         return waiting
+
+    def say_why_creates_wait(self, driver: Driver, now: float) -> None:
+        """Creates that wait say why, once per cause: a transient error's back-off, or the provider's per-minute pace."""
+        kind, scheduler = driver.kind, self.scheduler
+        held = scheduler.hold_until[kind] - now
+        streak = self.replies.budget.streak
+        per_minute = driver.spec.costs.creates_per_minute
+        if held > 0:
+            cause = f"backoff {streak}"
+            why = (
+                f"{driver.spec.label} creates wait {held:.1f} s after a transient error ({streak} in a row; "
+                "the run stops when apply.transient_attempts or apply.transient_seconds is spent)"
+            )
+        elif per_minute and not scheduler.creates_in_flight[kind] and (ready_in := driver.create_ready_in()) >= 1.0:
+            cause = "pace"
+            why = f"{driver.spec.provider} takes {per_minute} {driver.spec.label} creates a minute: the next goes in {ready_in:.0f} s"
+        else:
+            return
+        if self.said_waiting.get(kind) != cause:
+            self.said_waiting[kind] = cause
+            self.ports.reporter.job_event(scheduler.ready[kind][0][2].key, "holding", why)
 
     # --- results ---------------------------------------------------------------------------------
     def report(self) -> None:
-        """Progress, at most a few times a second (it counts every job)."""
+        """Progress, at most a few times a second (the graph keeps the counts per phase)."""
         now = self.clock.monotonic()
         if self.last_report is not None and now - self.last_report < REPORT_EVERY:
             return
         self.last_report = now
-        runs = self.graph.runs.values()
-        done = sum(r.phase == Phase.DONE for r in runs)
-        failed = sum(r.phase in (Phase.FAILED, Phase.BLOCKED) for r in runs)
-        busy = sum(r.phase in (Phase.CREATING, Phase.POLLING, Phase.ADOPTING) for r in runs)
+        graph = self.graph
+        done = graph.count(Phase.DONE)
+        failed = graph.count(Phase.FAILED, Phase.BLOCKED)
+        busy = graph.count(Phase.CREATING, Phase.POLLING, Phase.ADOPTING)
         eta = max(0.0, self.eta_seconds - (now - self.started)) if done + failed < len(self.graph.runs) else 0.0
         self.ports.reporter.progress(done, busy, failed, len(self.graph.runs), eta)
 
@@ -256,7 +301,12 @@ class Engine:
             waiting=keys(Phase.ASKING),
             consent=keys(Phase.CONSENT),
             consent_urls=dict(self.ledger.consent_urls),
+            renamed=tuple(sorted(set(self.ledger.renamed))),
+            forgotten=tuple(sorted(self.ledger.forgotten)),
+            rename_failures=dict(self.ledger.rename_failures),
+            videos_paid=self.ledger.videos_paid,
             unfinished=keys(Phase.WAITING, Phase.READY, Phase.CREATING, Phase.POLLING, Phase.ADOPTING),
+            undownloaded={} if self.poll_only else self.downloads.missing(self.journal.snapshot()),
         )
 
 

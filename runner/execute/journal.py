@@ -55,6 +55,7 @@ class Journal:
         self._jobs = dict(lock.jobs)
         self._changed: dict[str, None] = {}
         self._resolutions: list[tuple[str, str, str]] = []
+        self._retired_changed = False
         self.bytes_appended = 0
         self._log_bytes = 0
         self._compact_at = COMPACT_MIN_BYTES
@@ -83,6 +84,12 @@ class Journal:
             if key in self._jobs:
                 self.put(key, None)
 
+    def retire(self, videos: int) -> None:
+        """Count paid videos whose records are replaced or forgotten: the lockfile keeps them for the lifetime budget."""
+        if videos > 0:
+            self.lock = replace(self.lock, retired_videos=self.lock.retired_videos + videos)
+            self._retired_changed = True
+
     def resolve(self, provider: str, name: str, avatar_id: str) -> None:
         """Record an avatar name's id."""
         self.lock = self.lock.with_resolution(provider, name, avatar_id)
@@ -94,15 +101,18 @@ class Journal:
 
     def flush(self) -> None:
         """Append every change since the last flush to the write-ahead log, durably."""
-        if not self._changed and not self._resolutions:
+        if not self._changed and not self._resolutions and not self._retired_changed:
             return
         campaign = self.lock.campaign
-        lines = [{"resolved": list(r)} for r in self._resolutions]
+        lines: list[dict[str, Any]] = [{"resolved": list(r)} for r in self._resolutions]
+        if self._retired_changed:
+            lines.append({"retired": self.lock.retired_videos})
         lines += [wal.record_line(campaign, key, self._jobs.get(key)) for key in self._changed]
         written = wal.append(self.log_path, lines)
         changes = [(key, self._jobs.get(key)) for key in self._changed]
         self._changed.clear()
         self._resolutions.clear()
+        self._retired_changed = False
         self.bytes_appended += written
         self._log_bytes += written
         self._mirror(lambda mirror: mirror.append(self.lock, changes))
@@ -123,6 +133,7 @@ class Journal:
         """Write the lockfile whole and drop the log (after a flush)."""
         self._changed.clear()  # the whole snapshot is written
         self._resolutions.clear()
+        self._retired_changed = False
         self.lock = lockfile.write(self.path, self.snapshot())  # counts the serial; drops the log
         self._log_bytes = 0
         self._compact_at = max(COMPACT_MIN_BYTES, 2 * self.path.stat().st_size)

@@ -13,7 +13,7 @@ from runner.clock import Clock
 from runner.execute.journal import Journal
 from runner.execute.ports import Reporter
 from runner.execute.runs import JobRun, RunGraph
-from runner.lock.records import JobError, JobRecord
+from runner.lock.records import JobError, JobRecord, paid_videos
 from runner.observe import tracing
 from runner.providers.errors import PermanentError
 from runner.vocabulary.errors import ErrorCode, retryable
@@ -24,14 +24,25 @@ class Ledger:
     """The journal plus table-checked transitions; a finished job releases (or blocks) the runs waiting on it."""
 
     def __init__(
-        self, journal: Journal, graph: RunGraph, release: Callable[[JobRun], None], clock: Clock, reporter: Reporter
+        self,
+        journal: Journal,
+        graph: RunGraph,
+        release: Callable[[JobRun], None],
+        clock: Clock,
+        reporter: Reporter,
+        max_retries: int = 1,
     ) -> None:
         self.journal = journal
+        self.max_retries = max_retries
         self.graph = graph
         self.release = release  # queues a run whose dependencies all succeeded
         self.clock = clock
         self.reporter = reporter
-        self.videos_created = 0
+        self.videos_created = 0  # videos this run's jobs finished with (a failed render makes none)
+        self.videos_paid = 0  # videos this run's accepted creates pay for, failed renders included
+        self.renamed: list[str] = []  # jobs this run renamed (at the provider or in the lockfile)
+        self.forgotten: list[str] = []  # jobs this run dropped from the lockfile
+        self.rename_failures: dict[str, str] = {}  # job key -> why its rename failed (the next apply tries again)
         self.reasons: dict[str, str] = {}  # why the plan re-renders a job (`--replace SEL`)
         self.replaces: dict[str, str] = {}  # new key -> the key it replaces (dropped once the new one succeeded)
         self.consent_urls: dict[str, str] = {}  # job key -> the URL a person must visit (memory only: never written)
@@ -62,6 +73,11 @@ class Ledger:
         """Change fields of a record that are not its state (a twin's status, a name, artifacts)."""
         self.journal.update(key, **fields)
 
+    def rename(self, key: str, **fields: Any) -> None:
+        """A job got its new name (`name`, and `video_name` when the provider's name changed)."""
+        self.journal.update(key, **fields)
+        self.renamed.append(key)
+
     # --- state changes -----------------------------------------------------------------------
     def write_ahead(self, run: JobRun, *, keep_videos: bool = False, **fields: Any) -> JobRecord:
         """Record `pending` (attempts + 1, submitted_at) before a paid create is sent.
@@ -74,6 +90,9 @@ class Ledger:
         if old is None or old.state != JobState.PENDING:
             run.before = old
         paid_before = old is not None and old.state in (JobState.FAILED, JobState.PENDING) and keep_videos
+        superseded = self._superseded(job.key, old)
+        if old is not None and old.replaced and superseded is not old.replaced:  # an older re-render's videos go
+            self.journal.retire(len(old.replaced.get("video_ids") or ()))
         record = JobRecord(
             kind=job.kind,
             provider=job.provider,
@@ -85,7 +104,7 @@ class Ledger:
             submitted_at=self.clock.time(),
             video_ids=old.video_ids if old is not None and paid_before else (),
             request=dict(job.request),
-            replaced=self._superseded(job.key, old),
+            replaced=superseded,
             spend=_spend_before(old),
             **fields,
         )
@@ -118,7 +137,7 @@ class Ledger:
         """The create's reply: record its task ids (and count the videos it pays for), then poll."""
         row = transition(self._state_of(run.key), Event.ACCEPTED)
         self.journal.update(run.key, state=JobState(row.to), task_ids=task_ids, error=None)
-        self.videos_created += videos
+        self.videos_paid += videos
         run.phase, run.accepted_at, run.missing = Phase.POLLING, self.clock.monotonic(), 0
         tracing.job_started(run.key)
 
@@ -137,8 +156,10 @@ class Ledger:
             **fields,
         )
         run.phase = Phase.DONE
+        self.videos_created += len(video_ids)  # uploads and twins finish with none
         old = self.replaces.get(run.key)
         if old is not None and old != run.key:
+            self._retire(old)
             self.journal.drop([old])
         self.reporter.job_event(run.key, "succeeded", ", ".join(video_ids))
         tracing.job_finished(run.key, _traced(run, "succeeded", len(video_ids)))
@@ -168,6 +189,19 @@ class Ledger:
         attempts = max(0, (record.attempts if record else 0) + transition(self._state_of(run.key), event).attempts)
         self.fail(run, event, exc.code, exc.message, attempts=attempts)
 
+    def never_happened(self, run: JobRun, message: str) -> bool:
+        """A lost create of which nothing was found: an attempt spent. True when it may be created again (max_retries)."""
+        row = transition(self._state_of(run.key), Event.NEVER_HAPPENED)
+        error = JobError(ErrorCode.CREATE_LOST, message)
+        self.journal.update(run.key, state=JobState(row.to), error=error, finished_at=self.clock.time())
+        record = self.journal.record(run.key)
+        if record is not None and record.attempts <= self.max_retries:
+            return True
+        run.phase = Phase.FAILED
+        self.reporter.job_event(run.key, "failed", f"{error.code}: {message}; out of retries (apply.max_retries)")
+        self.block_dependents(run.key, f"{run.key} failed")
+        return False
+
     def note(self, run: JobRun, event: Event) -> None:
         """An event that keeps the recorded state (checked against the table)."""
         state = self._state_of(run.key)
@@ -191,9 +225,17 @@ class Ledger:
             self.journal.put(key, None)
 
     def forget(self, key: str) -> None:
-        """A job the plan forgets: its record is dropped (providers delete nothing)."""
+        """A job the plan forgets: its record is dropped (providers delete nothing); its paid videos stay counted."""
+        self._retire(key)
         self.journal.drop([key])
+        self.forgotten.append(key)
         self.reporter.job_event(key, "forgotten")
+
+    def _retire(self, key: str) -> None:
+        """Before a record is dropped: the lockfile keeps counting the videos it paid for."""
+        record = self.journal.record(key)
+        if record is not None:
+            self.journal.retire(paid_videos(record))
 
     # --- this run only -----------------------------------------------------------------------
     def park(self, run: JobRun, reason: str) -> None:

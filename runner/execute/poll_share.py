@@ -20,6 +20,12 @@ class PollShare:
         self.budget = max(1, int(int(qps) * POLL_SHARE))
         self.recent: collections.deque[float] = collections.deque()
 
+    def ready_in(self, now: float) -> float:
+        """Seconds until a poll could be taken."""
+        if len(self.recent) < self.budget:
+            return 0.0
+        return max(0.0, self.recent[0] + WINDOW - now)
+
     def take(self, now: float) -> bool:
         """Whether a poll may go now (and count it)."""
         while self.recent and self.recent[0] <= now - WINDOW:
@@ -30,17 +36,12 @@ class PollShare:
         return True
 
 
-def poll_shares(providers: Providers, names: Iterable[str]) -> dict[str, PollShare]:
-    """A share for each of these providers whose creates and polls draw on one app rate (its registry entry says).
+def app_qps(providers: Providers, name: str) -> float:
+    """A provider's requests per second: the client's own tier when it tells one, else the documented one."""
+    client = providers.client(name)
+    return client.qps if isinstance(client, AppRate) else (provider(name).qps or 1.0)
 
-    The rate is the client's own tier when it tells one, else the documented one.
-    """
-    shares = {}
-    for name in set(names):
-        spec = provider(name)
-        if not spec.polls_yield_to_creates:
-            continue
-        client = providers.client(name)
-        qps = client.qps if isinstance(client, AppRate) else (spec.qps or 1.0)
-        shares[name] = PollShare(qps)
-    return shares
+
+def poll_shares(providers: Providers, names: Iterable[str]) -> dict[str, PollShare]:
+    """A share for each of these providers whose creates and polls draw on one app rate (its registry entry says)."""
+    return {name: PollShare(app_qps(providers, name)) for name in set(names) if provider(name).polls_yield_to_creates}

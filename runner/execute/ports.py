@@ -124,9 +124,14 @@ class ExecuteOptions:
     )
     transient_seconds: float = DEFAULT_TRANSIENT_SECONDS  # or seconds since the first of them
     retry_unknown: bool = False  # re-create pending refreshes (pays again): the user agreed
+    unknown_allowance: int = 0  # creates of unknown outcome the spec lets a run pay again (`apply.retry_unknown`)
+    max_retries: int = 1  # attempts beyond the first a job may make (`apply.max_retries`)
     max_in_flight: Mapping[str, int] = field(default_factory=dict)  # renders in flight per provider, when capped
     stop_grace_seconds: float = 5.0  # after an interrupt, how long replies of requests already sent are awaited
     wait_consent_seconds: float = 0.0  # how long a digital twin's consent is waited for before the run parks it
+    foreign_videos: Mapping[str, str] = field(
+        default_factory=dict
+    )  # ids other lockfiles record -> which: never adopted
 
     def in_flight_cap(self, provider: str) -> int | None:
         """Renders a provider may have in flight at once: as set, else its entry's default (None: only `parallelism`)."""
@@ -164,3 +169,8 @@ class ApplyResult:
     unfinished: tuple[str, ...] = ()  # not finished when the run stopped (interrupt, transient budget)
     consent: tuple[str, ...] = ()  # digital twins waiting on their subject's consent, and their videos
     consent_urls: Mapping[str, str] = field(default_factory=dict)  # printed for the subject; never written
+    renamed: tuple[str, ...] = ()  # given their new names (at the provider, or in the lockfile)
+    forgotten: tuple[str, ...] = ()  # dropped from the lockfile (providers delete nothing)
+    rename_failures: Mapping[str, str] = field(default_factory=dict)  # job key -> why; the next apply tries again
+    videos_paid: int = 0  # videos the accepted creates pay for, failed renders included
+    undownloaded: Mapping[str, str] = field(default_factory=dict)  # succeeded jobs whose videos are not on disk: why

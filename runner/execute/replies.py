@@ -91,11 +91,27 @@ class Replies:
     ) -> Callable[[cf.Future[T]], None]:
         """A poll's (or look-up's) reply; an error `handled` does not take goes through `poll_failed`."""
 
+        def answered(result: T) -> None:
+            for run in runs:
+                run.poll_failures = 0
+            on_result(result)
+
         def on_error(exc: BaseException) -> None:
             if handled is None or not handled(exc):
                 self.poll_failed(runs, exc)
 
-        return self.route(on_result, on_error)
+        return self.route(answered, on_error)
+
+    def again(self, run: JobRun) -> None:
+        """Queue a create again after one that made nothing known; past the run's bound the job waits for the next apply."""
+        run.resends += 1
+        if run.resends < self.budget.limits.attempts:
+            self.scheduler.make_ready(run)
+            return
+        run.phase = Phase.READY  # unfinished: left out of the queue, so the run ends
+        self.ledger.reporter.job_event(
+            run.key, "unfinished", f"{run.resends} creates in this run made nothing known; run apply again later"
+        )
 
     def create_failed(self, runs: list[JobRun], exc: BaseException) -> None:
         """A create raised: not sent, refused, auth, or transient (a lost reply is the driver's)."""
@@ -106,12 +122,12 @@ class Replies:
                 if stopped or isinstance(exc, Interrupted):
                     run.phase = Phase.READY
                 else:
-                    self.scheduler.make_ready(run)
+                    self.again(run)
             elif isinstance(exc, PermanentError):
                 self.ledger.refuse(run, exc)
             elif isinstance(exc, TransientError):  # answered "try again": it had no effect
                 self.ledger.roll_back(run, Event.NOT_SENT)
-                self.scheduler.make_ready(run)
+                self.again(run)
             else:
                 raise exc
         if stopped:
@@ -128,9 +144,28 @@ class Replies:
             self.scheduler.hold_until[kind] = until
 
     def poll_failed(self, runs: list[JobRun], exc: BaseException) -> None:
-        """A poll raised: free to repeat, within the transient budget."""
+        """A poll raised: free to repeat, within the transient budget and, per job, as many times in a row."""
         if isinstance(exc, RunStopped) or not isinstance(exc, ProviderError):
             raise exc
         for run in runs:
-            self.scheduler.schedule(run, next_interval(self.clock.monotonic() - run.accepted_at, RETRY_BOUND))
+            self.poll_later(run)
         self.budget.failed(exc)
+        if runs:
+            again = next_interval(self.clock.monotonic() - runs[0].accepted_at, RETRY_BOUND)
+            self.ledger.reporter.job_event(
+                runs[0].key,
+                "poll failed",
+                f"{exc.describe()}; asked again in {again:.1f} s ({self.budget.streak} transient errors in a row)",
+            )
+
+    def poll_later(self, run: JobRun, delay: float | None = None) -> None:
+        """Look again after a failed poll; a job whose polls kept failing is left for the next apply (still recorded)."""
+        run.poll_failures += 1
+        if run.poll_failures >= self.budget.limits.attempts:
+            self.ledger.reporter.job_event(
+                run.key, "unfinished", f"{run.poll_failures} polls in a row failed; the next apply looks again"
+            )
+            return  # no timer: the run ends with the job unfinished
+        if delay is None:
+            delay = next_interval(self.clock.monotonic() - run.accepted_at, RETRY_BOUND)
+        self.scheduler.schedule(run, delay)

@@ -28,8 +28,12 @@ class Interrupted(Exception):
     """Raised inside a create that had not been sent when the run was asked to stop."""
 
 
+CREATE_SHARE = 0.5  # creates waiting for their rate hold at most half the request slots: polls keep the rest
+LOCAL_WORKERS = 4  # downloads and post-render checks: not API calls, so beside the requests, on their own threads
+
+
 class Scheduler:
-    """Ready jobs and timers in heaps per kind; at most `parallelism` requests in flight."""
+    """Ready jobs and timers in heaps per kind; at most `parallelism` requests in flight, and local work beside them."""
 
     def __init__(
         self, parallelism: int, clock: Clock, after_replies: Callable[[], None], *, once: bool = False
@@ -39,6 +43,8 @@ class Scheduler:
         self.after_replies = after_replies  # runs after each batch of replies (the journal's flush)
         self.once = once  # poll-only: each job is looked at once
         self.pool = cf.ThreadPoolExecutor(max_workers=self.parallelism)
+        self.local_pool = cf.ThreadPoolExecutor(max_workers=LOCAL_WORKERS)
+        self.local_in_flight = 0
         self.completions: queue.SimpleQueue[tuple[Handler, cf.Future[Any]]] = queue.SimpleQueue()
         self.in_flight = 0
         self.creates_in_flight: collections.Counter[str] = collections.Counter()
@@ -52,6 +58,30 @@ class Scheduler:
     def room(self) -> bool:
         """Whether another request may go out now."""
         return self.in_flight < self.parallelism and not self.stopping.is_set()
+
+    def create_room(self) -> bool:
+        """Whether another create may go out now: creates leave room for polls (a create may wait on its rate)."""
+        limit = max(1, int(self.parallelism * CREATE_SHARE))
+        return self.room() and sum(self.creates_in_flight.values()) < limit
+
+    def local_room(self) -> bool:
+        """Whether another download (with its checks) may start now."""
+        return self.local_in_flight < LOCAL_WORKERS and not self.stopping.is_set()
+
+    def pending(self) -> int:
+        """Requests and local work not yet handed back."""
+        return self.in_flight + self.local_in_flight
+
+    def submit_local(self, fn: Callable[[], T], on_done: Callable[[cf.Future[T]], None]) -> None:
+        """Run local work (a download and its checks) beside the requests; `on_done` runs on the engine's thread."""
+        self.local_in_flight += 1
+
+        def done(future: cf.Future[T]) -> None:
+            self.local_in_flight -= 1
+            on_done(future)
+
+        future = self.local_pool.submit(fn)
+        future.add_done_callback(lambda f: self.completions.put((done, f)))
 
     def submit(
         self, fn: Callable[[], T], on_done: Callable[[cf.Future[T]], None], *, create: str | None = None
@@ -91,16 +121,23 @@ class Scheduler:
                 handled.append(self.completions.get_nowait())
             except queue.Empty:
                 break
+        raised: BaseException | None = None
         try:
             for handler, future in handled:
-                handler(future)
+                try:
+                    handler(future)
+                except Exception as exc:  # the other replies of the batch are still recorded, then it is raised
+                    raised = raised or exc
         finally:
             self.after_replies()  # every reply is recorded before anything that depends on it is sent
+        if raised is not None:
+            raise raised
         return len(handled)
 
     def shutdown(self) -> None:
         """Drop what was not started; replies still on their way are not awaited."""
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.local_pool.shutdown(wait=False, cancel_futures=True)
 
     # --- queues ------------------------------------------------------------------------------
     def make_ready(self, run: JobRun) -> None:
@@ -145,6 +182,7 @@ class Scheduler:
             run = heapq.heappop(timers)[2]
             run.timer = 0
             run.looks += 1
+            run.look_sent = now
             batch.append(run)
         return batch
 

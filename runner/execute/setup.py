@@ -67,7 +67,7 @@ def _bookkeeping(parts: RunParts, changes: tuple[Change, ...]) -> None:
 
 
 def learn_history(parts: RunParts) -> None:
-    """Completion times recorded by earlier runs shape the first polls of this one."""
+    """Earlier runs' completion times, as upper bounds only (a lost create's wait): they never delay a first poll."""
     for key, record in parts.journal.snapshot().jobs.items():
         job = parts.graph.jobs.get(key)
         if job is None or record.submitted_at is None or record.finished_at is None or not record.task_ids:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from runner.atomic import TEMP_SUFFIX
 from runner.errors import LockfileError
-from runner.lock import lockfile
+from runner.lock import lockfile, wal
 from runner.lock.records import Lockfile
 from runner.vocabulary.kinds import kinds
-from runner.workspace import Workspace
+from runner.workspace import Workspace, shared_artifacts_dir_for
 
 
 def artifact_name() -> re.Pattern[str]:
@@ -37,13 +37,22 @@ def orphan_artifacts(folder: Path, kept: set[Path]) -> list[Path]:
 
 
 def find_orphans(workspace: Workspace, lock: Lockfile, configured: str | None) -> list[Path]:
-    """Downloads no lockfile of this spec keeps (the sandbox's and the real one share the folder)."""
+    """Downloads no lockfile beside the spec keeps, whatever its campaign: this file's folder, and the one older
+    releases shared between files of one `campaign:` name (only finished downloads there: another file's apply
+    may be writing one)."""
     kept = referenced(lock, workspace.lockfile)
-    for sibling in set(workspace.lockfiles) - {workspace.lockfile}:
+    unreadable = False
+    for sibling in workspace.lockfiles_beside():
+        if sibling == workspace.lockfile:
+            continue
         try:
             other = lockfile.read_existing(sibling)
         except LockfileError:
-            other = None
-        if other is not None and other.campaign == lock.campaign:
-            kept |= referenced(other, sibling)
-    return orphan_artifacts(workspace.artifacts(lock.campaign, configured), kept)
+            other, unreadable = None, True
+        if other is not None:
+            kept |= referenced(wal.replay(sibling, other), sibling)
+    orphans = orphan_artifacts(workspace.artifacts(configured), kept)
+    shared = shared_artifacts_dir_for(workspace.spec_path, lock.campaign, configured)
+    if shared is not None and not unreadable:  # a lockfile that cannot be read may keep any of them
+        orphans += [p for p in orphan_artifacts(shared, kept) if artifact_name().match(p.name)]
+    return orphans

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, is_dataclass, replace
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import jsonschema
 import yaml
 
 from runner.errors import LockfileError
+from runner.lock import markers
 from runner.lock import world as worlds
 from runner.lock.world import World
 from runner.paths import package_json
@@ -94,6 +96,7 @@ class Lockfile:
     serial: int = 0  # incremented by every write
     lineage: str = ""  # a random id fixed when the lockfile is first written; "" until then
     world: World | None = None  # the provider accounts its ids live in; None until an apply records it
+    retired_videos: int = 0  # paid videos whose records were replaced or forgotten: the lifetime budget counts them
 
     def with_job(self, key: str, record: JobRecord) -> Lockfile:
         """Return a copy with one job record set."""
@@ -113,6 +116,20 @@ class Lockfile:
         return replace(self, resolved_avatars={**self.resolved_avatars, provider: by_provider})
 
 
+def paid_videos(record: JobRecord) -> int:
+    """Videos a record stands for as paid or being paid: made, rendering, rejected after a render, or superseded."""
+    if kinds.kind(record.kind).free:
+        return 0
+    if record.state == JobState.SUCCEEDED:
+        made = len(record.video_ids) or 1
+    elif record.state == JobState.FAILED:
+        made = len(record.video_ids)  # a render rejected by its check was paid for; a failed task was not
+    else:
+        made = len(record.task_ids) or 1
+    superseded = (record.replaced or {}).get("video_ids") or ()
+    return made + len(superseded)
+
+
 def _schema() -> dict[str, Any]:
     """The lockfile schema with the job kinds, providers and states registered now."""
     return filled_lockfile_schema(package_json("schemas", "lockfile.schema.json"))
@@ -122,11 +139,28 @@ def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if v not in (None, (), [], {})}
 
 
+def _plain(value: Any) -> Any:
+    """Records, mappings and sequences as dicts and lists (what `asdict` gives, without its deep copies)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclass_fields(value)}
+    return value
+
+
+_RECORD_FIELDS = tuple(f.name for f in dataclass_fields(JobRecord))
+
+
 def to_data(lock: Lockfile) -> dict[str, Any]:
     """Turn a lockfile into plain, sorted data."""
     jobs: dict[str, Any] = {}
     for key in sorted(lock.jobs):
-        record = asdict(lock.jobs[key])
+        job = lock.jobs[key]
+        record = {name: _plain(getattr(job, name)) for name in _RECORD_FIELDS}
         record["addresses"] = sorted(record["addresses"])
         record["artifacts"] = [_drop_empty(a) for a in record["artifacts"]]
         jobs[key] = _drop_empty(record)
@@ -135,6 +169,8 @@ def to_data(lock: Lockfile) -> dict[str, Any]:
         data["lineage"] = lock.lineage
     if lock.world is not None:
         data["world"] = worlds.to_data(lock.world)
+    if lock.retired_videos:
+        data["retired_videos"] = lock.retired_videos
     if lock.resolved_avatars:
         data["resolved_avatars"] = {
             p: dict(sorted(names.items())) for p, names in sorted(lock.resolved_avatars.items())
@@ -211,6 +247,9 @@ def from_data(data: Any, source: str) -> Lockfile:
             raise TypeError("version or serial")
         if not isinstance(lineage, str):
             raise TypeError("lineage")
+        retired = data.get("retired_videos", 0)
+        if not isinstance(retired, int) or isinstance(retired, bool) or retired < 0:
+            raise TypeError("retired_videos")
         world = worlds.from_data(data["world"]) if "world" in data else None
     except (TypeError, ValueError, KeyError, AttributeError):
         errors = sorted(
@@ -231,11 +270,12 @@ def from_data(data: Any, source: str) -> Lockfile:
         serial=serial,
         lineage=lineage,
         world=world,
+        retired_videos=retired,
     )
 
 
 _TOP_LEVEL_V1 = frozenset({"version", "campaign", "resolved_avatars", "jobs"})
-_TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world"}
+_TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world", "retired_videos"}
 
 
 def _without_comments(text: str) -> str:
@@ -248,6 +288,9 @@ def _without_comments(text: str) -> str:
 
 def loads(text: str, source: str = "<lockfile>") -> Lockfile:
     """Parse lockfile text."""
+    conflicted = markers.conflict_line(text)
+    if conflicted is not None:
+        raise LockfileError(markers.conflict_message(source, conflicted))
     try:
         body = _without_comments(text)
         data = json.loads(body) if body.startswith("{") else None

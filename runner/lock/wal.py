@@ -1,5 +1,8 @@
 """The write-ahead log: one appended JSON line per changed record, compacted into the YAML lockfile.
 
+Other lines: `{"resolved": [provider, name, id]}` for an avatar name's id, `{"retired": N}` for the running
+count of paid videos whose records were replaced or forgotten.
+
 It lives in the untracked state folder beside the lockfile (`.campaign/NAME.lock.yaml.journal`).
 Every reader of the lockfile replays it (`lockfile.read`), so a crash between two compactions
 loses nothing. A torn last line (a crash mid-append) is ignored: its change was never relied on,
@@ -50,6 +53,7 @@ def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
         return lock
     jobs = dict(lock.jobs)
     resolved = {p: dict(n) for p, n in lock.resolved_avatars.items()}
+    retired = lock.retired_videos
     for text in raw.split(b"\n"):
         try:
             line = json.loads(text)
@@ -61,6 +65,9 @@ def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
             provider, name, avatar_id = line["resolved"]
             resolved.setdefault(str(provider), {})[str(name)] = str(avatar_id)
             continue
+        if isinstance(line.get("retired"), int):
+            retired = max(retired, line["retired"])  # a running total: the last line holds it
+            continue
         key = str(line.get("job"))
         if line.get("record") is None:
             jobs.pop(key, None)
@@ -69,7 +76,7 @@ def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
                 {"version": lock.version, "campaign": lock.campaign, "jobs": {key: line["record"]}}, str(path)
             )
             jobs[key] = parsed.jobs[key]
-    return replace(lock, jobs=jobs, resolved_avatars=resolved)
+    return replace(lock, jobs=jobs, resolved_avatars=resolved, retired_videos=retired)
 
 
 def discard(lock_path: Path) -> None:

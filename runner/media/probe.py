@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from runner.media.mp4_boxes import read_mp4
+
 PROBE_TIMEOUT_SECONDS = 60.0
 
 _DURATION = re.compile(r"^\s*Duration:\s*(?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)", re.MULTILINE)
@@ -56,9 +58,14 @@ def parse_ffmpeg_info(text: str) -> VideoProbe:
 
 
 def probe_video(path: Path) -> VideoProbe:
-    """Probe `path` with `ffmpeg -i`; ProbeError when it is missing or not a readable container."""
+    """Probe `path` from its MP4 boxes, else with `ffmpeg -i`; ProbeError when it is missing or not readable."""
     if not path.is_file():
         raise ProbeError("file not found")
+    boxes = read_mp4(path)
+    if boxes is not None:
+        duration, tracks = boxes
+        width, height = tracks[0] if tracks else (None, None)
+        return VideoProbe(duration, len(tracks), width or None, height or None)
     try:
         # `ffmpeg -i` with no output exits 1 by design; its stderr holds the container facts.
         done = subprocess.run(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from runner.approvals.book import Book, Signature
@@ -80,9 +80,22 @@ class Signing:
     at: str
 
 
-def sign(planned: Planned, keys: Iterable[str], signing: Signing) -> tuple[Book, list[Job]]:
-    """The approvals file with `signing` added to each named job that needs it; the jobs signed."""
+def sign(
+    planned: Planned, keys: Iterable[str], signing: Signing, findings: Mapping[str, str] | None = None
+) -> tuple[Book, list[Job]]:
+    """The approvals file with `signing` added to each named job that needs it; the jobs signed.
+
+    `findings`: address -> a mandatory policy finding there; such a job cannot be approved.
+    """
     jobs = _needing(planned, keys)
+    flagged = [(a, findings[a]) for job in jobs for a in job.addresses if findings and a in findings]
+    if flagged:
+        address, finding = flagged[0]
+        more = f" (and {len(flagged) - 1} more)" if len(flagged) > 1 else ""
+        raise ApprovalRefused(
+            f"{address}{more} has a mandatory policy finding: {finding}; fix the script (or the rule's level), "
+            "then approve"
+        )
     needed = [r for r in dict.fromkeys(r for job in jobs for r in required_roles(planned.spec, job.addresses)) if r]
     role = signing.role
     if role is None and needed:

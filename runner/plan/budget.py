@@ -8,7 +8,7 @@ from typing import Any
 
 from runner.campaignfile.model import BudgetSettings, Spec
 from runner.errors import CampaignError
-from runner.lock.records import JobRecord, Lockfile
+from runner.lock.records import Lockfile, paid_videos
 from runner.plan.model import Action, Change, JobGraph
 from runner.vocabulary import kinds
 from runner.wording import plural
@@ -36,17 +36,9 @@ def paid(change: Change) -> bool:
     )
 
 
-def recorded_videos(records: Iterable[JobRecord]) -> int:
-    """Videos the lockfile holds as generated or being generated (uploads generate nothing)."""
-    total = 0
-    for record in records:
-        if kinds.kind(record.kind).free or record.state == "failed":
-            continue
-        if record.state == "succeeded":
-            total += len(record.video_ids) or 1
-        else:
-            total += len(record.task_ids) or 1
-    return total
+def recorded_videos(lock: Lockfile) -> int:
+    """Videos the campaign ever paid for: those its records hold or superseded, and those replaced or forgotten."""
+    return sum(paid_videos(record) for record in lock.jobs.values()) + lock.retired_videos
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +60,12 @@ def budget_data(changes: Iterable[Change], lock: Lockfile, spec: Spec, max_new_o
         for c in changes
         if paid(c) and c.job is not None and "script" in c.job.request
     )
-    existing = recorded_videos(lock.jobs.values())
+    existing = recorded_videos(lock)
     data: dict[str, Any] = {
         "new_videos": new_videos,
         "new_script_seconds": round(seconds, 1),
         "recorded_videos": existing,
+        **({"retired_videos": lock.retired_videos} if lock.retired_videos else {}),
         "lifetime_videos": existing + new_videos,
         "warn_at": settings.warn_at,
         "limits": [],
@@ -140,7 +133,9 @@ def budget_lines(budget: Mapping[str, Any]) -> list[str]:
     new, lifetime = budget["new_videos"], budget["lifetime_videos"]
     line = (
         f"Quota: +{plural(new, 'video')} ({budget['new_script_seconds']:g} s of script); "
-        f"lifetime {lifetime} (recorded {budget['recorded_videos']})"
+        f"lifetime {lifetime} (recorded {budget['recorded_videos']}"
+        + (f", {budget['retired_videos']} of them replaced or forgotten" if budget.get("retired_videos") else "")
+        + ")"
     )
     cost = budget.get("cost")
     if cost:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from runner.api_facts import named_package
 from runner.lock.records import JobRecord, Lockfile
 from runner.plan.estimate import estimate
@@ -61,14 +63,30 @@ def _resumed(key: str, job: Job, record: JobRecord, max_retries: int) -> Change:
     return Change(Action.CREATE, key, job, record=record, resume=Resume.RETRY, reason=reason)
 
 
-def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:
-    """Compare wanted jobs with recorded ones: create, rename, replace, forget, blocked or no-op."""
+def _covered(change: Change, retry_unknown: int) -> Change:
+    """A pending refresh that `apply.retry_unknown` lets apply re-create without asking: a possible extra cost."""
+    job = change.job
+    assert job is not None
+    reason = (
+        f"the refresh create was sent but its reply was lost; it may exist in the account and cannot be matched. "
+        f"apply.retry_unknown ({retry_unknown}) lets apply create it again without asking: a possible extra cost "
+        f"of {plural(job.expected_videos, 'video')}"
+    )
+    return replace(change, reason=reason)
+
+
+def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1, retry_unknown: int = 0) -> Plan:
+    """Compare wanted jobs with recorded ones: create, rename, replace, forget, blocked or no-op.
+
+    The first `retry_unknown` pending refreshes within max_retries are re-created by apply without asking.
+    """
     changes: list[Change] = []
     warnings = list(graph.warnings)
     stale = {key: rec for key, rec in lock.jobs.items() if key not in graph.jobs}
     by_address = {(rec.kind, address): key for key, rec in sorted(stale.items()) for address in rec.addresses}
     replaced: set[str] = set()
     settled: dict[str, str] = {}  # key -> why it will not succeed (failed for good or blocked)
+    allowance = retry_unknown
     for key in graph.order:
         job = graph.jobs[key]
         record = lock.jobs.get(key)
@@ -90,6 +108,9 @@ def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1) -> Plan:
             changes.append(Change(action, key, job, record=record))
         else:
             change = _resumed(key, job, record, max_retries)
+            if change.resume == Resume.UNKNOWN and allowance > 0 and record.attempts <= max_retries:
+                allowance -= 1
+                change = _covered(change, retry_unknown)
             if change.settled_failure:
                 settled[key] = f"failed for good ({_failure(record)})"
                 warnings.append(f"{key} {change.reason}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from runner import api_facts as facts
 from runner.campaignfile import limits
+from runner.campaignfile.compliance import with_disclosure
 from runner.campaignfile.load import read_spec
 from runner.campaignfile.model import AvatarRef, RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
 from runner.campaignfile.templates import Renderer, RenderError
@@ -17,7 +18,7 @@ from runner.campaignfile.values import typed_key
 from runner.errors import Problem, SpecError
 from runner.plan.cells import Cell, cell_label, default_name, described, matrix_cells
 from runner.plan.job import Job, job_key
-from runner.plan.model import JobGraph
+from runner.plan.model import JobGraph, SpokenCell
 from runner.plan.requests import (
     Avatar,
     RefreshRequest,
@@ -48,11 +49,11 @@ def unresolved_avatars(spec: Spec, resolved: Resolved | None = None) -> dict[str
     return missing
 
 
-def make_job(kind: str, payload: Request, addresses: tuple[str, ...], **fields: Any) -> Job:
-    """A job of `kind`, for its kind's provider, keyed by its payload's canonical request."""
+def make_job(kind: str, payload: Request, addresses: tuple[str, ...], owner: str | None = None, **fields: Any) -> Job:
+    """A job of `kind`, for its kind's provider, keyed by its payload's canonical request (named for campaign `owner`)."""
     maker = kinds.kind(kind).provider
     key = job_key(kind, maker, payload.canonical())
-    return Job(key, kind, maker, for_job(payload, key, fields.get("name")), addresses, **fields)
+    return Job(key, kind, maker, for_job(payload, key, fields.get("name"), owner), addresses, **fields)
 
 
 def script_problems(script: str, spec: ProviderSpec) -> list[str]:
@@ -72,6 +73,7 @@ class _Builder:
         self.base = {**spec.vars, "campaign": spec.campaign, "vars": spec.vars}
         self.cells_by_group: dict[str, list[tuple[Cell, str]]] = {}
         self.cell_index: dict[str, dict[tuple[str, object], list[int]]] = {}
+        self.spoken: list[SpokenCell] = []
 
     def problem(self, where: str, label: str, message: str) -> None:
         self.problems.append((where, label, message))
@@ -113,6 +115,8 @@ class _Builder:
         script_at = f"scripts.{script_def.id}." + ("text" if script_def.origin == "inline" else "template")
         context = {**self.base, **cell}
         script = self.render(script_at, label, script_def.source, context)
+        if script is not None:
+            script = with_disclosure(self.spec.disclosure, script)
         ok = script is not None
         for message in script_problems(script, maker) if script is not None else ():
             self.problem(script_at, label, message)
@@ -133,7 +137,13 @@ class _Builder:
         kind = maker.video_kind
         request = video_request(kind, reference, script, group.options)
         address = (f"videos.{group.id}[{cell_label(cell)}]",)
-        return self.add(make_job(kind, request, address, name=name, depends_on=depends_on, unresolved=unresolved))
+        evidence = (*group.evidence, str(cell["evidence"])) if "evidence" in cell else group.evidence
+        self.spoken.append(SpokenCell(group.index, script_def.id, address[0], script, evidence))
+        return self.add(
+            make_job(
+                kind, request, address, self.spec.campaign, name=name, depends_on=depends_on, unresolved=unresolved
+            )
+        )
 
     def avatar(self, ref: AvatarRef) -> tuple[Avatar, tuple[str, ...], tuple[str, ...]] | None:
         """(the avatar, the jobs it waits for, its names not resolved yet); None for a twin no kind can make."""
@@ -328,7 +338,7 @@ def build_graph(
     jobs = builder.jobs
     order = tuple(sorted(jobs, key=lambda k: (kinds.kind(jobs[k].kind).level, k)))
     warnings = (*builder.warnings, *_name_collisions(jobs))
-    return JobGraph(campaign=spec.campaign, jobs=jobs, order=order, warnings=warnings)
+    return JobGraph(campaign=spec.campaign, jobs=jobs, order=order, warnings=warnings, spoken=tuple(builder.spoken))
 
 
 def load_checked(path: Path, display: str | None = None) -> Spec:

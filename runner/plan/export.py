@@ -25,15 +25,16 @@ COLUMNS = (
     "video_id",
     "state",
     "artifact",
+    "disclosure_label",
 )
 
 
 def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, Any]]:
-    """Every video the campaign wants, in file order, with what the lockfile knows of it (uploads are not videos)."""
+    """Every video the campaign wants, in file order, with what the lockfile knows of it (uploads and twins are not)."""
     known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
     rows: list[dict[str, Any]] = []
     for job in graph.jobs.values():
-        if kinds.kind(job.kind).free:
+        if not kinds.kind(job.kind).makes_videos:  # uploads and digital twins are not videos to place
             continue
         record = lock.jobs.get(job.key)
         video_ids = list(record.video_ids) if record and record.video_ids else [""]
@@ -54,6 +55,7 @@ def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, An
                         "video_id": video_id,
                         "state": record.state if record else "planned",
                         "artifact": files.get(video_id, ""),
+                        "disclosure_label": (spec.disclosure.label or "") if spec.disclosure else "",
                         "_order": (place.position if place else LAST, video_id),
                     }
                 )

@@ -14,8 +14,13 @@ from runner.vocabulary.names import tagged_video_name
 _ALIAS = re.compile(r"[\[,]avatar=([^,\]]+)")
 
 
-def request_fields(kind: str, request: Mapping[str, Any] | None, addresses: Sequence[str]) -> dict[str, str]:
-    """The fields a reviewer reads, in reading order: avatar, voice, aspect, hook, strategies, source, script."""
+def request_fields(
+    kind: str, request: Mapping[str, Any] | None, addresses: Sequence[str], looks: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The fields a reviewer reads, in reading order: avatar, voice, aspect, hook, strategies, source, script.
+
+    `looks`: each digital twin's look id as the lockfile knows it (twin job key -> look id).
+    """
     if not request:
         return {}
     fields: dict[str, str] = {}
@@ -23,7 +28,10 @@ def request_fields(kind: str, request: Mapping[str, Any] | None, addresses: Sequ
         alias = next((m.group(1) for a in addresses for m in [_ALIAS.search(a)] if m), None)
         twin = request["avatar_id"].get("job") if isinstance(request["avatar_id"], Mapping) else None
         avatar_id = str(request["avatar_id"])
-        if twin is not None:
+        look = (looks or {}).get(str(twin))
+        if twin is not None and look:
+            shown = f"{alias or 'digital twin'} (digital twin {twin}, look {look})"
+        elif twin is not None:
             shown = f"{alias or 'digital twin'} (digital twin {twin}; look id known after apply)"
         elif avatar_id.startswith("name:"):
             shown = f"{alias} (name {avatar_id[5:]!r}, id known after apply)" if alias else avatar_id
@@ -54,11 +62,11 @@ def request_fields(kind: str, request: Mapping[str, Any] | None, addresses: Sequ
     return fields
 
 
-def provider_name(kind: str, key: str, name: str | None) -> str | None:
-    """The video name as the provider will see it (avatar videos carry the key tag)."""
+def provider_name(kind: str, key: str, name: str | None, owner: str | None = None) -> str | None:
+    """The video name as the provider will see it: tagged kinds carry their campaign's tag (a twin the older key tag)."""
     spec = known_kind(kind)
     if spec is not None and spec.tagged_name:  # a twin's name carries the tag too: its create is adopted by it
-        return tagged_video_name(name or key, key)
+        return tagged_video_name(name or key, key, owner=None if spec.twin else owner)
     return name
 
 

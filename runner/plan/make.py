@@ -35,7 +35,7 @@ def plan_for(spec: Spec, lock: Lockfile, lock_path: Path, *, now: float | None =
     recorded = recorded_periods(a for record in lock.jobs.values() for a in record.addresses)
     periods = group_periods(spec, time.time() if now is None else now, recorded)
     graph = build_graph(spec, lock.resolved_avatars, periods)
-    plan = diff(graph, lock, max_retries=spec.apply.max_retries)
+    plan = diff(graph, lock, max_retries=spec.apply.max_retries, retry_unknown=spec.apply.retry_unknown)
     plan = replace(plan, spec_digest=spec_digest(spec), lock_digest=lock_digest(lock_path))
     book = read_book(approvals_path_for(spec.path), spec.campaign) if spec.approvals else Book(spec.campaign)
     return Planned(spec, lock_path, lock, graph, plan, book)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from runner.approvals.status import approval_words
 from runner.plan.budget import budget_lines
 from runner.plan.fielddiff import changed_fields, word_diff
-from runner.plan.render import SHOWN, SYMBOLS, WRAP, banner, notes, script_note, summary
+from runner.plan.render import SHOWN, SYMBOLS, banner, notes, script_note, summary
 
 _MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_\[\]<>&|~!#:@]")  # markup, HTML, autolinks (`://`), mentions (`@`)
 
@@ -32,27 +31,20 @@ def h(text: str) -> str:
     return _INLINE_MARKUP.sub(lambda m: f"&#{ord(m.group())};", escaped)  # inert even if a block ends early
 
 
-def _wrapped_html(text: str) -> str:
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        lines.extend(textwrap.wrap(paragraph, WRAP, break_long_words=True, break_on_hyphens=False) or [""])
-    return "&#10;".join(h(line) for line in lines)
+def _script_html(text: str) -> str:
+    """A script as it is sent: its own line breaks as `<br>`, none added (the page wraps it, the text stays whole)."""
+    return "<br>".join(h(line) for line in text.replace("\r", "").split("\n"))
 
 
 def _diff_html(old: str | None, new: str | None) -> str:
-    """Word-highlighted new value (`<del>`/`<ins>`), wrapped near WRAP columns."""
+    """Word-highlighted new value (`<del>`/`<ins>`), with the new value's own line breaks only."""
     if old is None or new is None:
         return f"<del>{h(old or '')}</del><ins>{h(new or '')}</ins>"
     out: list[str] = []
-    width = 0
     for piece in word_diff(old, new):
         for word in re.findall(r"\S+\s*", piece.text):
-            if width and width + len(word.rstrip()) > WRAP:
-                out.append("&#10;")
-                width = 0
-            text = h(word if "\n" not in word else word.replace("\n", " "))
+            text = "<br>".join(h(part) for part in word.split("\n"))
             out.append(text if piece.op == " " else f"<del>{text}</del>" if piece.op == "-" else f"<ins>{text}</ins>")
-            width += len(word)
     return "".join(out)
 
 
@@ -101,12 +93,12 @@ def entry(change: Mapping[str, Any], with_script: bool = True) -> tuple[str, boo
     if change.get("approval"):
         facts.append(f"<b>{h(approval_words(change['approval']))}</b>")
     lines = [head + "<br>" + " · ".join(facts) + "</p>"]
-    lines.extend(f"<pre>~ {h(name)}: {_diff_html(old, new)}</pre>" for name, old, new in diffs)
+    lines.extend(f"<blockquote>~ {h(name)}: {_diff_html(old, new)}</blockquote>" for name, old, new in diffs)
     script = change["fields"].get("script")
     has_body = script is not None and "script" not in diffed
     if has_body and with_script:
         lines.append(
-            f"<details><summary>script ({h(script_note(script))})</summary><pre>{_wrapped_html(script)}</pre></details>"
+            f"<details><summary>script ({h(script_note(script))})</summary><blockquote>{_script_html(script)}</blockquote></details>"
         )
     return "\n".join(lines), has_body
 

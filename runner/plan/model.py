@@ -38,6 +38,17 @@ class Resume(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SpokenCell:
+    """What the avatar of one video cell says (disclosure included), where, and the evidence the cell names."""
+
+    group_index: int
+    script: str  # the script's id
+    address: str
+    text: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class JobGraph:
     """Every job of a campaign, keyed, with `order` a topological order (dependencies first)."""
 
@@ -45,6 +56,7 @@ class JobGraph:
     jobs: Mapping[str, Job]
     order: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    spoken: tuple[SpokenCell, ...] = ()  # every video cell's script as spoken, for the policy checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +115,7 @@ class Plan:
         default_factory=dict
     )  # the selectors of a partial plan (select.Selection.to_data)
     budget: Mapping[str, Any] = field(default_factory=dict)  # quota delta, lifetime total, limits (budget.budget_data)
+    missing_downloads: tuple[str, ...] = ()  # succeeded jobs whose videos are not on disk: apply fetches them, unpaid
     held: tuple[Change, ...] = ()  # apply's plan only: changes that await approval (and what depends on them)
 
     @property

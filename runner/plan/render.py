@@ -12,7 +12,7 @@ import click
 from runner.approvals.status import approval_words
 from runner.plan.budget import budget_lines, speaking_seconds
 from runner.plan.fielddiff import changed_fields, excerpts, provider_name, request_fields, word_diff
-from runner.plan.model import Plan
+from runner.plan.model import Action, Change, Plan, Resume
 from runner.vocabulary.kinds import JobKind
 from runner.wording import plural
 
@@ -64,18 +64,47 @@ def summary(data: Mapping[str, Any] | Plan) -> str:
     awaiting = sum(1 for change in data["changes"] if (change.get("approval") or {}).get("awaits"))
     if awaiting:
         line += f" {awaiting} {'awaits' if awaiting == 1 else 'await'} approval."
-    if not any(c.get(a, 0) for a in SHOWN if a != "blocked"):
-        return line + " No changes."
-    est = data["estimate"]
-    return line + (
-        f" {plural(est['videos'], 'video')} will be generated (quota),"
-        f" ~{est['api_calls']} API calls, ETA ~{duration(est['eta_seconds'])}."
+    missing = len(data.get("missing_downloads") or ())
+    downloads = (
+        f" The videos of {plural(missing, 'job')} are not on disk: apply downloads them again (nothing is paid for)."
+        if missing
+        else ""
     )
+    if not any(c.get(a, 0) for a in SHOWN if a != "blocked"):
+        return line + (" Nothing to generate." + downloads if missing else " No changes.")
+    est = data["estimate"]
+    return (
+        line
+        + (
+            f" {plural(est['videos'], 'video')} will be generated (quota),"
+            f" ~{est['api_calls']} API calls, ETA ~{duration(est['eta_seconds'])}."
+        )
+        + downloads
+    )
+
+
+def twin_looks(plan: Plan) -> dict[str, str]:
+    """Each digital twin's look id the lockfile records (twin job key -> look id): its videos render that look."""
+    return {
+        c.key: str(c.record.twin["look_id"])
+        for c in plan.changes
+        if c.record is not None and c.record.twin and c.record.twin.get("look_id")
+    }
+
+
+def _video_name(change: Change, kind: str, name: str | None, campaign: str) -> str | None:
+    """The name the provider has (a kept record's) or will get (a create's or a rename's)."""
+    record = change.record
+    kept = change.action is Action.NOOP or change.resume in (Resume.SUBMITTED, Resume.PENDING)
+    if change.job is None or (record is not None and record.video_name and kept):
+        return record.video_name if record else None
+    return provider_name(kind, change.key, name, campaign)
 
 
 def plan_data(plan: Plan) -> dict[str, Any]:
     """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this."""
     changes = []
+    looks = twin_looks(plan)
     for change in plan.changes:
         job, record = change.job, change.record
         kind = job.kind if job else (record.kind if record else "")
@@ -86,7 +115,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             previous = {
                 "state": record.state,
                 "name": record.name,
-                "fields": request_fields(record.kind, record.request, record.addresses),
+                "fields": request_fields(record.kind, record.request, record.addresses, looks),
                 "video_ids": list(record.video_ids),
                 "task_ids": list(record.task_ids),
             }
@@ -98,8 +127,8 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "provider": job.provider if job else (record.provider if record else None),
                 "addresses": addresses,
                 "name": name,
-                "video_name": provider_name(kind, change.key, name) if job else (record.video_name if record else None),
-                "fields": request_fields(kind, job.request, addresses) if job else {},
+                "video_name": _video_name(change, kind, name, plan.campaign),
+                "fields": request_fields(kind, job.request, addresses, looks) if job else {},
                 "request": dict(job.request) if job else None,
                 "depends_on": list(job.depends_on) if job else [],
                 "expected_videos": job.expected_videos if job else 0,
@@ -122,6 +151,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "estimate": {"videos": est.videos, "api_calls": est.api_calls, "eta_seconds": est.eta_seconds},
         "selection": dict(plan.selection),
         "budget": dict(plan.budget),
+        **({"missing_downloads": list(plan.missing_downloads)} if plan.missing_downloads else {}),
         "changes": changes,
         "warnings": list(plan.warnings),
     }

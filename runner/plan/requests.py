@@ -116,10 +116,10 @@ def video_request(kind: str, avatar: Avatar, script: str, options: Mapping[str, 
     return RenderRequest(avatar.id, script, tuple((k, v or "") for k, v in options.items()), avatar.twin_job)
 
 
-def for_job(request: Request, key: str, name: str | None) -> Request:
-    """The request as the job with this key and name sends it: an avatar video's name carries the key's tag."""
+def for_job(request: Request, key: str, name: str | None, owner: str | None = None) -> Request:
+    """The request as the job with this key and name sends it: an avatar video's name carries its owned tag."""
     if isinstance(request, AvatarRequest):
-        return replace(request, video_name=tagged_video_name(name or key, key))
+        return replace(request, video_name=tagged_video_name(name or key, key, owner=owner))
     return request
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from runner.campaignfile.model import RefreshGroup, Scalar, Spec
@@ -128,6 +128,17 @@ def places(spec: Spec, addresses: Iterable[str]) -> dict[str, Place]:
             if place is not None:
                 found[address] = place
     return found
+
+
+def in_file_order(spec: Spec, jobs: Mapping[str, Sequence[str]]) -> list[str]:
+    """Job keys (key -> addresses) in the campaign file's order by each one's first address; the rest last, by key."""
+    known = places(spec, (a for addresses in jobs.values() for a in addresses))
+
+    def position(key: str) -> tuple[int, Position, str]:
+        found = [known[a].position for a in jobs[key] if a in known]
+        return (0, min(found), key) if found else (1, (), key)
+
+    return sorted(jobs, key=position)
 
 
 def _refresh_place(

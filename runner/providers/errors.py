@@ -82,3 +82,13 @@ class OutcomeUnknown(ProviderError):
 
 class TransientBudgetExhausted(RunStopped):
     """Transient trouble lasted longer than the run's budget (attempts or seconds): stop, never hang."""
+
+    nothing_sent = False  # raised by a call of which no attempt can have reached the provider
+
+    def unsent(self) -> TransientBudgetExhausted:
+        """The same stop, as raised by a call that never reached the provider (its create surely did not happen)."""
+        copy = TransientBudgetExhausted(
+            self.provider, self.endpoint, self.code, self.message, self.request_id, self.http_status
+        )
+        copy.nothing_sent = True
+        return copy

@@ -18,6 +18,7 @@ from runner.providers.errors import (
     OutcomeUnknown,
     ProviderError,
     RateLimitedError,
+    TransientBudgetExhausted,
     TransientError,
 )
 from runner.providers.ratelimit import Limiters
@@ -107,15 +108,16 @@ class HttpApi:
         params: Callable[[], Mapping[str, str]] | None,
         traced: RequestTrace,
     ) -> Any:
-        attempt = 0
+        attempt, sent = 0, False
         while True:
-            self.budget.check()
+            self._within_budget(sent)
             attempt += 1
             traced.retries = attempt - 1
             try:
                 result = self._attempt(call, classify, limiters, params)
             except TransientError as exc:
-                self.budget.failed(exc)
+                sent = sent or not isinstance(exc, NotSent)
+                self._within_budget(sent, exc)
                 if isinstance(exc, RateLimitedError):
                     count_rate_limited(self.provider)
                 if (isinstance(exc, NotSent) and exc.code == "INVALID_URL") or not self.retry.should_retry(attempt):
@@ -133,6 +135,18 @@ class HttpApi:
                 raise
             self.budget.answered()
             return result
+
+    def _within_budget(self, sent: bool, failure: TransientError | None = None) -> None:
+        """Count a failure (if any); once the budget is spent, stop, saying whether this call reached the provider."""
+        try:
+            if failure is None:
+                self.budget.check()
+            else:
+                self.budget.failed(failure)
+        except TransientBudgetExhausted as spent:
+            if sent:
+                raise
+            raise spent.unsent() from None
 
     def _attempt(
         self,

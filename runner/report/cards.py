@@ -69,6 +69,12 @@ class Card:
         return self.name or (self.addresses[0] if self.addresses else self.key)
 
     @property
+    def is_twin(self) -> bool:
+        """A digital twin's card: a look to render with, not a video to watch."""
+        spec = known_kind(self.kind)
+        return spec is not None and spec.twin
+
+    @property
     def filters(self) -> dict[str, str]:
         """The values this card is filtered by, keyed by filter name."""
         return {
@@ -87,7 +93,7 @@ def build_cards(
     out_dir: Path,
     consent_urls: Mapping[str, str] | None = None,
 ) -> tuple[Card, ...]:
-    """Cards in plan order; video paths relative to `out_dir` so the page works from file://."""
+    """Cards in plan order (a reviewed plan: the file's); video paths relative to `out_dir` so the page works from file://."""
     cards = []
     jobs = {c.key: c.job for c in plan.changes if c.job is not None}
     for change in plan.changes:
@@ -136,7 +142,7 @@ def _card(change: Change, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, ou
         group=parsed.group if parsed is not None else "",
         name=(job.name if job is not None else None) or (record.name if record is not None else None) or "",
         avatar=cell.get("avatar", ""),
-        avatar_id=str(request.get("avatar_id", "")),
+        avatar_id=_avatar_id(request.get("avatar_id", ""), lock_jobs),
         script_id=cell.get("script", ""),
         script=str(request.get("script", "")),
         details=details,
@@ -147,6 +153,15 @@ def _card(change: Change, lock_jobs: Mapping[str, JobRecord], lock_dir: Path, ou
         video_ids=record.video_ids if record is not None else (),
         videos=_videos(record, lock_dir, out_dir),
     )
+
+
+def _avatar_id(avatar: Any, lock_jobs: Mapping[str, JobRecord]) -> str:
+    """An avatar id as a reviewer reads it: a digital twin's look id once the lockfile has it, never a raw mapping."""
+    if not isinstance(avatar, Mapping):
+        return str(avatar)
+    twin = lock_jobs.get(str(avatar.get("job")))
+    look = twin.twin.get("look_id") if twin is not None and twin.twin else None
+    return f"look {look}" if look else f"digital twin {avatar.get('job')}: look id known after apply"
 
 
 def _twin(card: Card, record: JobRecord | None, url: str | None) -> Card:

@@ -47,10 +47,21 @@ def _template() -> jinja2.Template:
     return env.from_string(package_text("report", "gallery.html.j2"))
 
 
-def render_gallery(campaign: str, cards: tuple[Card, ...], lock_name: str, sandbox: bool = False) -> str:
-    """The gallery page as a string; deterministic for the same cards."""
+def render_gallery(
+    campaign: str, cards: tuple[Card, ...], lock_name: str, sandbox: bool = False, notes: tuple[str, ...] = ()
+) -> str:
+    """The gallery page as a string; deterministic for the same cards; `notes` (disclosure, signing) under the title."""
     counted = Counter(card.state for card in cards)
     counts = [(str(state), counted[state]) for state in CardState if counted[state]]
+    twins = sum(1 for card in cards if card.is_twin)
     return _template().render(
-        campaign=campaign, cards=cards, filters=filters_for(cards), counts=counts, lock_name=lock_name, sandbox=sandbox
+        campaign=campaign,
+        cards=cards,
+        filters=filters_for(cards),
+        counts=counts,
+        lock_name=lock_name,
+        sandbox=sandbox,
+        videos=len(cards) - twins,
+        twins=twins,
+        notes=notes,
     )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import os
 from pathlib import Path
 
 import click
 
 from runner.atomic import StorageError, atomic_file
 from runner.errors import CampaignError
-from runner.plan.approval import with_approvals
 from runner.plan.make import Planned
+from runner.plan.review import reviewed
+from runner.provenance.credentials import unsigned_reason
 from runner.providers.errors import ProviderError
 from runner.report.cards import build_cards
 from runner.report.html import render_gallery
@@ -22,9 +23,9 @@ PAGE_NAME = "index.html"
 
 
 def default_report_dir(planned: Planned) -> Path:
-    """Beside the downloaded videos (`apply.artifacts_dir`, default artifacts/<campaign>), so the folder travels whole."""
+    """Beside the file's downloaded videos (`apply.artifacts_dir`, default artifacts/<spec stem>): one gallery per file."""
     spec = planned.spec
-    return artifacts_dir_for(spec.path, spec.campaign, spec.apply.artifacts_dir)
+    return artifacts_dir_for(spec.path, spec.apply.artifacts_dir)
 
 
 def consent_urls(planned: Planned, sandbox: bool) -> dict[str, str]:
@@ -55,13 +56,29 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
     except OSError as exc:
         raise StorageError(f"{folder}: cannot create the report folder: {exc.strerror}; pass --out DIR") from None
     urls = consent_urls(planned, sandbox)
-    plan = replace(planned.plan, changes=tuple(with_approvals(planned.plan.changes, planned.spec, planned.approvals)))
-    cards = build_cards(plan, planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls)
-    page = render_gallery(planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox)
+    # the reviewed plan: the file's order, with each change's approval (as apply and plan show them)
+    cards = build_cards(
+        reviewed(planned), planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls
+    )
+    page = render_gallery(
+        planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox, notes=gallery_notes(planned, sandbox)
+    )
     target = folder / PAGE_NAME
     with atomic_file(target) as out:
         out.write(page)
     return target
+
+
+def gallery_notes(planned: Planned, sandbox: bool) -> tuple[str, ...]:
+    """The AI disclosure label, and why downloaded videos carry no content credentials (when they do not)."""
+    notes = []
+    disclosure = planned.spec.disclosure
+    if disclosure is not None and disclosure.label:
+        notes.append(f"AI disclosure: {disclosure.label}")
+    reason = unsigned_reason(os.environ, sandbox=sandbox)
+    if reason and any(record.artifacts for record in planned.lock.jobs.values()):
+        notes.append(reason[0].upper() + reason[1:] + ".")
+    return tuple(notes)
 
 
 def write_gallery_after_apply(workspace: Workspace, err: bool) -> None:

@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     TASK_FAILED = "TASK_FAILED"  # the provider's task failed
     RENDER_FAILED = "RENDER_FAILED"  # a HeyGen render failed
     TASK_LOST = "TASK_LOST"  # the provider no longer knows the task ids
+    CREATE_LOST = "CREATE_LOST"  # a create's reply was lost and nothing it made was found: an attempt
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
     CHECK_FAILED = "post_render_check"  # the downloaded video failed its post-render check
     CREATE_REFUSED = "CREATE"  # the provider returned no task for a package
@@ -33,6 +34,7 @@ _RETRYABLE = frozenset(
         ErrorCode.TASK_FAILED,
         ErrorCode.RENDER_FAILED,
         ErrorCode.TASK_LOST,
+        ErrorCode.CREATE_LOST,
         ErrorCode.OUTCOME_UNKNOWN,
         ErrorCode.CHECK_FAILED,
         ErrorCode.CONNECT,

@@ -52,7 +52,7 @@ class Event(StrEnum):
     ACCEPTED = "accepted"  # task ids in the create's reply
     REPLY_LOST = "reply lost"  # sent, but no reply (timeout, 5xx after sending, crash)
     ADOPTED = "adopted"  # a lost create's video found by its name tag
-    NEVER_HAPPENED = "never happened"  # a lost create's video still absent after the adoption wait
+    NEVER_HAPPENED = "never happened"  # a lost create's video still absent after the adoption wait: an attempt
     TASK_SUCCEEDED = "task succeeded"
     TASK_FAILED = "task failed"
     TASK_LOST = "task lost"  # the provider no longer knows the task ids
@@ -93,7 +93,7 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
         JobState.PENDING,
         +1,
         "+ create (pending refresh: costs again)",
-        "only with consent (`--retry-unknown` or a yes on a terminal)",
+        "only with consent (`--retry-unknown`, a yes on a terminal, or within `apply.retry_unknown`)",
     ),
     (JobState.PENDING, Event.NOT_SENT): Transition(
         BEFORE, 0, "as before the create", "retry within the transient budget; never an attempt"
@@ -124,7 +124,10 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
         BEFORE, 0, "as before the create", "upload the source again, then create"
     ),
     (JobState.PENDING, Event.NEVER_HAPPENED): Transition(
-        BEFORE, 0, "as before the create", "create it again (a new attempt)"
+        JobState.FAILED,
+        0,
+        "+ create (retry) or failed for good",
+        "counts as an attempt: create it again within max_retries (a new attempt), else failed for good",
     ),
     (JobState.SUBMITTED, Event.TASK_SUCCEEDED): Transition(
         JobState.SUCCEEDED, 0, "up to date", "record video ids, download"
@@ -133,7 +136,13 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
         JobState.FAILED, 0, "+ create (retry) or failed for good", "record the provider's reason"
     ),
     (JobState.SUBMITTED, Event.TASK_LOST): Transition(
-        JobState.FAILED, 0, "+ create (retry) or failed for good", "record that the provider forgot the tasks"
+        JobState.FAILED,
+        0,
+        "+ create (retry) or failed for good",
+        "record that the provider forgot the tasks, with its words",
+    ),
+    (JobState.SUBMITTED, Event.ADOPTED): Transition(
+        JobState.SUCCEEDED, 0, "up to date", "the provider forgot the tasks: record the video found by its name tag"
     ),
     (JobState.SUCCEEDED, Event.SOURCE_FORGOTTEN): Transition(
         NONE, 0, "+ create", "drop the upload's record and upload again"

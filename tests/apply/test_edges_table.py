@@ -1,4 +1,4 @@
-"""docs/apply.md's table of edges names a test for each of edges 1-26, and each named test exists."""
+"""docs/apply.md's table of edges is numbered without gaps, names a test for each edge, and each named test exists."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_edge_has_a_test_that_exists() -> None:
     section = (ROOT / "docs" / "apply.md").read_text().split("## Edges and their tests", 1)[1]
     rows = {int(m[1]): m[2] for m in re.finditer(r"^\| (\d+) \|[^|]*\|(.*)\|$", section, re.MULTILINE)}
-    assert sorted(rows) == list(range(1, 27))
+    assert len(rows) >= 31 and sorted(rows) == list(range(1, len(rows) + 1))
     for edge, tests in rows.items():
         node_ids = re.findall(r"`(tests/[^`:]+)::(\w+)`", tests)
         assert node_ids, f"edge {edge} names no test"

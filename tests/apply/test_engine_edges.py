@@ -111,9 +111,18 @@ def test_unknown_task_ids_end_the_run_with_a_message(sandbox_factory: Any, write
     sb = sandbox_factory()
     spec = write_campaign(kit.campaign_text("lost", 1, 2))
     assert kit.run(kit.apply_command(spec), sb.env()).returncode == 0
+    made = {k: r.video_ids for k, r in lock_of(spec, "lost").jobs.items()}
     edit_lock(spec, "lost", avatar_video={"state": "submitted", "task_ids": ("7400000000000999999",), "video_ids": ()})
     forgotten = kit.run(kit.apply_command(spec), sb.env(), timeout=120)
-    assert forgotten.returncode == 1 and "TASK_LOST" in forgotten.stderr, forgotten.stderr
+    assert forgotten.returncode == 0 and "no longer knows task 7400000000000999999" in forgotten.stderr
+    assert forgotten.stderr.count("found by its name tag; not paid again") == 2, forgotten.stderr
+    assert {k: r.video_ids for k, r in lock_of(spec, "lost").jobs.items()} == made  # adopted, not paid again
+    assert sb.stats()["avatar_videos_created"] == 2
+
+    sb.world.state["tiktok"]["avatar_tasks"].clear()  # the provider forgot the tasks and their videos
+    edit_lock(spec, "lost", avatar_video={"state": "submitted", "task_ids": ("7400000000000999999",), "video_ids": ()})
+    lost = kit.run(kit.apply_command(spec), sb.env(), timeout=120)
+    assert lost.returncode == 1 and "TASK_LOST" in lost.stderr, lost.stderr
     records = lock_of(spec, "lost").jobs.values()
     assert all(r.state == "failed" and r.error is not None and r.error.code == "TASK_LOST" for r in records)
 

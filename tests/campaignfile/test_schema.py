@@ -28,3 +28,22 @@ def test_an_unregistered_provider_is_refused_with_the_registered_ones() -> None:
 
 def test_a_registered_provider_validates(acme: ProviderSpec) -> None:
     assert list(schema_problems(DOCUMENT)) == []
+
+
+def test_an_enum_error_lists_every_valid_value_even_a_long_list() -> None:
+    data = {
+        "version": 1,
+        "campaign": "x",
+        "refresh": [
+            {
+                "id": "r",
+                "source": {"url": "https://x.example/a.mp4"},
+                "strategies": ["ADD_HOOK"],
+                "hook": {"type": "HOLIDAY", "product_category": "CLOTHES"},
+            }
+        ],
+    }
+    messages = dict(schema_problems(data))
+    message = messages["refresh[0].hook.product_category"]
+    assert "documented values" not in message
+    assert "CLOTHING_AND_ACCESSORIES" in message and "UTILITY_SOFTWARE" in message and "AUTOMOTIVE" in message

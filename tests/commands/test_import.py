@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.lock import lockfile
+from runner.vocabulary.names import attempt_key
 
 
 def _forget_everything(spec: Path) -> None:
@@ -123,7 +124,9 @@ def test_import_rebuilds_the_heygen_renders_of_a_lost_lockfile_by_title(cli: Any
     assert done.returncode == 0 and "Imported 3 videos" in done.stdout, done.stdout + done.stderr
     rebuilt = lockfile.read(tmp_path / "hgi.lock.yaml", "hgi")
     assert {k: r.video_ids for k, r in rebuilt.jobs.items()} == {k: r.video_ids for k, r in made.jobs.items()}
-    assert all(r.state == "succeeded" and r.idempotency_key == k for k, r in rebuilt.jobs.items())
+    assert all(
+        r.state == "succeeded" and r.idempotency_key == attempt_key(k, 1, "hgi") for k, r in rebuilt.jobs.items()
+    )
     assert cli.campaign(env, "plan", str(spec), "--detailed-exitcode").returncode == 0
     assert cli.apply(env, spec).returncode == 0
     assert sandbox.stats()["heygen_videos_created"] == created  # nothing rendered twice
@@ -146,3 +149,65 @@ def test_apply_with_a_stale_lockfile_adopts_heygen_renders_by_title(cli: Any, sa
     assert late.stderr.count("carries its tag") == 2
     assert sandbox.stats()["heygen_videos_created"] == created  # 0 rendered twice
     assert cli.campaign(env, "plan", str(spec), "--detailed-exitcode").returncode == 0
+
+
+def _names_at_provider(sandbox: Any, video_ids: set[str]) -> dict[str, str]:
+    tasks = sandbox.world.state_for("tiktok")["avatar_tasks"].values()
+    return {t["video_id"]: t.get("renamed") or t["video_name"] for t in tasks if t.get("video_id") in video_ids}
+
+
+def _ids(path: Path, campaign: str) -> set[str]:
+    return {v for r in lockfile.read(path, campaign).jobs.values() for v in r.video_ids}
+
+
+def test_a_copied_campaign_never_adopts_imports_or_renames_the_original_s_videos(
+    cli: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    env = sandbox.env()
+    text = cli.spec("skin").replace('name: "{{ avatar }}', 'name: "{{ campaign }}-{{ avatar }}')
+    original = tmp_path / "skin.yaml"
+    original.write_text(text)
+    assert cli.apply(env, original).returncode == 0
+    theirs = _ids(tmp_path / "skin.lock.yaml", "skin")
+    names = _names_at_provider(sandbox, theirs)
+    created = sandbox.stats()["avatar_videos_created"]
+
+    copy = tmp_path / "skin-copy.yaml"  # a copy of the file under another campaign name, without the lockfile
+    copy.write_text(text.replace("campaign: skin", "campaign: skin-copy"))
+    first = cli.apply(env, copy)
+    assert first.returncode == 0, first.stderr
+    assert "adopted" not in first.stderr and sandbox.stats()["avatar_videos_created"] == created + 4
+    mine = _ids(tmp_path / "skin-copy.lock.yaml", "skin-copy")
+    assert len(mine) == 4 and not mine & theirs
+    copy.write_text(copy.read_text().replace("{{ script }}", "{{ script }}-v2"))
+    renamed = cli.apply(env, copy)
+    assert renamed.returncode == 0 and _names_at_provider(sandbox, theirs) == names  # only its own renamed
+    assert all(n.startswith("skin-copy-") and "-v2~" in n for n in _names_at_provider(sandbox, mine).values())
+
+    _forget_everything(copy)
+    imported = cli.campaign(env, "import", str(copy), "--yes")
+    assert imported.returncode == 0 and "Imported 4 videos" in imported.stdout, imported.stdout
+    assert _ids(tmp_path / "skin-copy.lock.yaml", "skin-copy") == mine
+    assert cli.campaign(env, "plan", str(original), "--detailed-exitcode").returncode == 0
+
+
+def test_a_second_file_with_the_same_campaign_name_leaves_the_first_file_s_videos_alone(
+    cli: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    env = sandbox.env()
+    first = tmp_path / "same.yaml"
+    first.write_text(cli.spec("same"))
+    assert cli.apply(env, first).returncode == 0
+    theirs = _ids(tmp_path / "same.lock.yaml", "same")
+    second = tmp_path / "same-too.yaml"
+    second.write_text(cli.spec("same"))  # the same `campaign:` name, so the same tags
+    made = cli.apply(env, second)
+    assert made.returncode == 0, made.stderr
+    assert made.stderr.count("not adopted for videos.promo[") == 4 and "same.lock.yaml records it" in made.stderr
+    mine = _ids(tmp_path / "same-too.lock.yaml", "same")
+    assert len(mine) == 4 and not mine & theirs
+    (tmp_path / "same-too.lock.yaml").unlink()
+    shutil.rmtree(tmp_path / ".campaign", ignore_errors=True)
+    found = cli.campaign(env, "import", str(second), "--yes")  # its own videos, not the first file's
+    assert found.returncode == 0 and "Imported 4 videos" in found.stdout, found.stdout
+    assert _ids(tmp_path / "same-too.lock.yaml", "same") == mine

@@ -86,6 +86,31 @@ def test_every_flag_shown_on_a_documented_command_line_exists() -> None:
     assert not missing, f"documented flags the commands do not have: {sorted(set(missing))}"
 
 
+# Lines of other tools the docs show (their flags are theirs), and flags the docs name to say they do not exist.
+OTHER_TOOLS = ("gh ", "git ", "docker ", "options: ", "pip ", "python ", "pytest ", "pre-commit ", "ruff ", "mypy ")
+NOT_OURS = {"--force": "state-lock.md: 'There is no `--force`'"}
+
+
+def test_every_flag_the_docs_name_anywhere_belongs_to_some_command() -> None:
+    known = set().union(*_command_flags().values()) | {"--help", *NOT_OURS}
+    unknown = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        spans = re.findall(r"`([^`\n]+)`", text)
+        blocks = [
+            line.strip() for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S) for line in block.splitlines()
+        ]
+        for line in spans + blocks:
+            if line.startswith(OTHER_TOOLS):
+                continue
+            unknown += [
+                f"{doc.name}: {flag}"
+                for flag in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", line.split(" #")[0])
+                if flag not in known
+            ]
+    assert not unknown, f"flags the docs name that no command has: {sorted(set(unknown))}"
+
+
 def test_every_module_path_the_docs_name_exists() -> None:
     paths = {m for doc in DOCS for m in re.findall(r"\brunner/[\w/]+\.py\b", doc.read_text(encoding="utf-8"))}
     assert not [p for p in sorted(paths) if not (ROOT / p).is_file()]

@@ -10,7 +10,7 @@ from runner.plan.model import Action, Change, Plan, Resume
 from runner.plan.requests import AvatarRequest, RenderRequest
 from runner.providers.models import VideoInfo
 from runner.vocabulary.kinds import JobKind
-from runner.vocabulary.names import name_tag, render_title, tagged_video_name
+from runner.vocabulary.names import attempt_key, name_tag, render_title, tagged_video_name
 from runner.vocabulary.states import JobState
 from runner.vocabulary.tasks import RenderResult, TaskStatus
 
@@ -100,3 +100,44 @@ def test_a_render_attempt_the_lockfile_knows_is_not_adopted_again_and_others_kee
     assert running.state == JobState.SUBMITTED and running.task_ids == ("r2",) and not running.video_ids
     failed = adoption.render_record(failed_job, renders[0], 1, now=1.0)
     assert failed.state == JobState.FAILED and failed.error is not None and failed.error.message == "broke"
+
+
+def test_a_tag_says_which_campaign_owns_the_video_and_older_names_are_taken_only_exactly() -> None:
+    job = _job("hello")
+    assert name_tag(job.key, "boots") != name_tag(job.key, "boots-copy") != name_tag(job.key)
+    ours = _video("7500000000000000001", tagged_video_name("hello", job.key, owner="boots"))
+    copy = _video("7500000000000000002", tagged_video_name("hello", job.key, owner="boots-copy"))
+    _, found = adoption.adopt([job], [copy], Lockfile(campaign="boots"), now=1.0)
+    assert found == []  # another campaign's video, though the job is the same
+    _, found = adoption.adopt([job], [copy, ours], Lockfile(campaign="boots"), now=1.0)
+    assert [a.video_id for a in found] == ["7500000000000000001"]
+    older = _video("7500000000000000003", tagged_video_name("hello", job.key))  # named by an older release
+    renamed = _video("7500000000000000004", tagged_video_name("other-hello", job.key))
+    _, found = adoption.adopt([job], [older], Lockfile(campaign="boots"), now=1.0)
+    assert [a.video_id for a in found] == ["7500000000000000003"]
+    _, found = adoption.adopt([job], [renamed], Lockfile(campaign="boots"), now=1.0)
+    assert found == []  # the older form does not say whose it is: only the exact name is taken
+
+
+def test_a_video_another_lockfile_records_is_reported_never_adopted() -> None:
+    job = _job("hello")
+    theirs = _video("7500000000000000001", tagged_video_name("hello", job.key, owner="boots"))
+    mine = _video("7500000000000000009", tagged_video_name("hello", job.key, owner="boots"))
+    foreign = {"7500000000000000001": "boots-too.lock.yaml"}
+    lock, found = adoption.adopt([job], [theirs], Lockfile(campaign="boots"), now=1.0, foreign=foreign)
+    assert [(a.video_id, a.elsewhere) for a in found] == [("7500000000000000001", "boots-too.lock.yaml")]
+    assert not lock.jobs and "boots-too.lock.yaml records it" in adoption.found_line(found[0])
+    lock, found = adoption.adopt([job], [theirs, mine], Lockfile(campaign="boots"), now=1.0, foreign=foreign)
+    assert lock.jobs[job.key].video_ids == ("7500000000000000009",) and found[0].elsewhere is None
+
+
+def test_renders_of_another_campaign_are_not_found_and_keys_carry_the_campaign() -> None:
+    job = _render_job("hi")
+    theirs = RenderResult("r1", TaskStatus.SUCCEEDED, "r1", title=render_title("hi", job.key, 1, "other"))
+    ours = RenderResult("r2", TaskStatus.SUCCEEDED, "r2", title=render_title("hi", job.key, 1, "c"))
+    _, found = adoption.adopt_renders([job], [theirs], Lockfile(campaign="c"), now=1.0)
+    assert found == []
+    lock, found = adoption.adopt_renders([job], [theirs, ours], Lockfile(campaign="c"), now=1.0)
+    assert [a.video_id for a in found] == ["r2"]
+    assert lock.jobs[job.key].idempotency_key == attempt_key(job.key, 1, "c") == f"{job.key}.{name_tag(job.key, 'c')}"
+    assert attempt_key(job.key, 1, "c") != attempt_key(job.key, 1, "other")  # no replay of another's render

@@ -11,9 +11,11 @@ from runner.execute.engine import EngineStopped, ExecuteOptions, Providers, exec
 from runner.execute.journal import MirrorLost
 from runner.lock import lockfile, records
 from runner.plan.make import make_plan
-from runner.providers.errors import OutcomeUnknown
+from runner.plan.review import reviewed
+from runner.providers.errors import OutcomeUnknown, TransientError
 from runner.providers.models import AvatarTask, CreatedTask, RefreshTask, VideoInfo
 from runner.state.errors import StateBackendError
+from runner.vocabulary.names import tagged_video_name
 from runner.vocabulary.tasks import TaskStatus
 from tests.fake_clock import FakeClock
 
@@ -172,6 +174,7 @@ def test_failed_task_is_recorded_and_its_dependents_skipped(tmp_path: Path) -> N
     failed = [result.lockfile.jobs[k] for k in result.failed]
     assert all(r.error is not None and r.error.code == "TASK_FAILED" for r in failed)
     assert len(result.skipped) == 2  # the upload and the refresh of the failed source
+    assert result.videos_created == 4 and result.videos_paid == 6  # failed renders were paid for, made nothing
     assert not [c for c in fake.calls if c[0] in ("upload", "refresh")]
 
 
@@ -184,12 +187,23 @@ def test_lost_create_reply_is_adopted_from_the_video_list(tmp_path: Path) -> Non
     assert len(adopted) == 5 and all(r.state == "succeeded" and r.video_ids for r in adopted)
 
 
+def test_a_rename_sends_the_name_cut_as_a_create_does(tmp_path: Path) -> None:
+    _apply(tmp_path)
+    long = "winter-boots-campaign-for-the-northern-stores"  # 45 characters before the avatar and script
+    fake, result = _apply(tmp_path, name=long)
+    renames = [c[1][1] for c in fake.calls if c[0] == "rename"]
+    assert len(renames) == 6
+    assert all(len(name) == 50 and name[:39] == (long + "-a-s1")[:39] and name[39] == "~" for name in renames)
+    assert {r.video_name for r in result.lockfile.jobs.values() if r.kind == "avatar_video"} == set(renames)
+
+
 def test_rename_then_forget(tmp_path: Path) -> None:
     _apply(tmp_path)
     fake, result = _apply(tmp_path, name="w")
     renames = [c for c in fake.calls if c[0] == "rename"]
     assert len(renames) == 6 and all(c[1][1].startswith("w-") and "~" in c[1][1] for c in renames)
     assert not [c for c in fake.calls if c[0] == "create"]
+    assert len(result.renamed) == 6 and result.forgotten == () and result.videos_created == 0
     spec = tmp_path / "c.yaml"
     spec.write_text(SPEC.replace("NAME", "w").replace("scripts: [s1, s2, s3]", "scripts: [s1]"))
     planned = make_plan(spec)
@@ -204,6 +218,148 @@ def test_rename_then_forget(tmp_path: Path) -> None:
     )
     assert len(result.lockfile.jobs) == 4
     assert len(lockfile.read(planned.lock_path, "fake").jobs) == 4
+    assert len(result.forgotten) == 4 and set(result.forgotten).isdisjoint(result.lockfile.jobs)
+
+
+def test_a_download_that_fails_is_in_the_result_and_the_job_stays_succeeded(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    fake = FakeTikTok(planned.lock_path)
+    result = execute(
+        planned.plan,
+        planned.lock,
+        planned.lock_path,
+        Providers({"tiktok": fake}),
+        ExecuteOptions(parallelism=1, artifacts_dir=tmp_path / "artifacts"),
+        clock=FakeClock(),
+    )
+    avatar_keys = {k for k, r in result.lockfile.jobs.items() if r.kind == "avatar_video"}
+    assert avatar_keys and set(result.undownloaded) >= avatar_keys  # media.invalid never answers
+    assert all(result.lockfile.jobs[k].state == "succeeded" for k in avatar_keys)
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str, str]] = []
+
+    def job_event(self, key: str, event: str, detail: str = "") -> None:
+        self.lines.append((key, event, detail))
+
+    def progress(self, *args: Any) -> None:
+        pass
+
+
+class _Troubled(FakeTikTok):
+    """One create answered with a transient error, one poll failing, refresh creates paced per minute."""
+
+    def __init__(self, lock_path: Path) -> None:
+        super().__init__(lock_path)
+        self.create_errors = 1
+        self.poll_errors = 1
+        self.pace = [12.0, 12.0, 0.0]
+
+    def create_avatar_videos(self, packages: list[dict[str, str]]) -> list[CreatedTask]:
+        if self.create_errors:
+            self.create_errors -= 1
+            self._call("create-refused", [])
+            raise TransientError("tiktok", "create", "50002", "busy")
+        return super().create_avatar_videos(packages)
+
+    def get_avatar_tasks(self, task_ids: list[str]) -> list[AvatarTask]:
+        if self.poll_errors:
+            self.poll_errors -= 1
+            raise TransientError("tiktok", "poll", "50000", "server error")
+        return super().get_avatar_tasks(task_ids)
+
+    def refresh_create_ready_in(self) -> float:
+        return self.pace.pop(0) if self.pace else 0.0
+
+
+def test_waits_say_why_back_off_poll_retry_and_the_refresh_window(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    events = _Events()
+    result = execute(
+        planned.plan,
+        planned.lock,
+        planned.lock_path,
+        Providers({"tiktok": _Troubled(planned.lock_path)}),
+        ExecuteOptions(parallelism=1),
+        clock=FakeClock(),
+        reporter=events,
+    )
+    assert not result.failed
+    said = [(event, detail) for _, event, detail in events.lines if event in ("holding", "poll failed")]
+    assert any(e == "holding" and "after a transient error (1 in a row" in d for e, d in said), said
+    assert any(e == "poll failed" and "server error" in d and "asked again in" in d for e, d in said), said
+    assert any(e == "holding" and "5 refresh video creates a minute: the next goes in 12 s" in d for e, d in said), said
+    assert sum(1 for e, d in said if "creates a minute" in d) == 1  # told once per wait, not on every look
+
+
+def _apply_text(spec: Path, text: str) -> Any:
+    spec.write_text(text)
+    planned = make_plan(spec)
+    fake = FakeTikTok(planned.lock_path)
+    clock = FakeClock()
+    return execute(
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), ExecuteOptions(), clock=clock
+    )
+
+
+def test_the_lifetime_budget_keeps_counting_replaced_and_forgotten_videos(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    _apply_text(spec, SPEC.replace("NAME", "v"))  # 6 avatar videos and a RECOMMENDED hook's 4: 10 paid
+    assert reviewed(make_plan(spec)).budget["lifetime_videos"] == 10
+    # s3's two videos are forgotten, s2's two replaced by new ones (2 more paid): 12 paid in all
+    changed = SPEC.replace("NAME", "v").replace("scripts: [s1, s2, s3]", "scripts: [s1, s2]")
+    result = _apply_text(spec, changed.replace('s2: {text: "Two."}', 's2: {text: "Two, again."}'))
+    assert not result.failed and len(result.lockfile.jobs) == 6  # 4 avatar videos, the upload, the refresh
+    assert result.lockfile.retired_videos == 4
+    assert lockfile.read(spec.with_name("c.lock.yaml"), "fake").retired_videos == 4  # written to the lockfile
+    budget = reviewed(make_plan(spec)).budget
+    assert budget["lifetime_videos"] == 12 and budget["recorded_videos"] == 12
+    limited = spec.read_text() + "budget: {max_videos: 11}\n"
+    spec.write_text(limited)
+    over = reviewed(make_plan(spec)).budget["limits"]
+    assert over == [
+        {"name": "max_videos", "value": 11, "origin": over[0]["origin"], "used": 12, "over": True, "near": False}
+    ]
+
+
+def test_a_create_sent_with_an_older_name_tag_is_found_by_that_tag(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC.replace("NAME", "v"))
+    planned = make_plan(spec)
+    job = next(j for j in planned.graph.jobs.values() if j.kind == "avatar_video")
+    older = tagged_video_name(job.name or job.key, job.key)  # the form names had before they carried the campaign
+    assert older != job.payload.video_name  # type: ignore[union-attr]
+    pending = records.JobRecord(
+        "avatar_video",
+        "tiktok",
+        "pending",
+        job.addresses,
+        name=job.name,
+        video_name=older,
+        attempts=1,
+        submitted_at=0.0,
+    )
+    lockfile.write(planned.lock_path, records.Lockfile("fake", {job.key: pending}))
+    planned = make_plan(spec)
+    fake = FakeTikTok(planned.lock_path)
+    fake.tasks["t0"] = {
+        "kind": "avatar",
+        "video_id": "v-old",
+        "video_name": older,
+        "avatar_id": job.request["avatar_id"],
+        "polls": 9,
+    }
+    result = execute(
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), ExecuteOptions(), clock=FakeClock()
+    )
+    assert result.lockfile.jobs[job.key].video_ids == ("v-old",)
+    assert not any(c[0] == "create" and job.key in c[1] for c in fake.calls)  # not paid again
 
 
 class _BackendGoneAtTheEnd:

@@ -61,6 +61,20 @@ def test_a_journal_left_by_a_killed_run_is_replayed_by_every_reader_and_compacte
     assert not journal_for(path).exists()
 
 
+def test_the_count_of_retired_videos_survives_a_killed_run_and_compaction(tmp_path: Path) -> None:
+    path = tmp_path / "c.lock.yaml"
+    lockfile.write(path, Lockfile(campaign="c", jobs={_key(1): _record(1)}, retired_videos=3))
+    journal = Journal(path, lockfile.read(path, "c"))
+    journal.retire(2)
+    journal.drop([_key(1)])
+    journal.flush()  # then killed: only the journal holds the change
+    replayed = lockfile.read(path, "c")
+    assert replayed.retired_videos == 5 and not replayed.jobs
+    journal.compact()
+    assert not journal_for(path).exists() and lockfile.read(path, "c").retired_videos == 5
+    assert '"retired_videos": 5' in path.read_text()
+
+
 class _GoneBackend:
     def __init__(self) -> None:
         self.calls = 0

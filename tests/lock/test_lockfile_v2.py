@@ -170,3 +170,14 @@ def test_atomic_file_does_not_create_folders_when_asked_not_to(tmp_path: Path) -
     ):
         out.write("x")
     assert not (tmp_path / "missing").exists()
+
+
+def test_the_count_of_retired_videos_is_optional_and_checked(tmp_path: Path) -> None:
+    old = records.loads(V1, "old.lock.yaml")
+    assert old.retired_videos == 0 and "retired_videos" not in records.dumps(old)  # older files load, unchanged
+    counted = records.dumps(Lockfile(campaign="demo", retired_videos=7))
+    assert records.loads(counted).retired_videos == 7
+    data = json.loads(counted.split("\n", 2)[2])
+    jsonschema.validate(data, package_json("schemas", "lockfile.schema.json"))
+    with pytest.raises(LockfileError, match="retired_videos"):
+        records.loads(counted.replace('"retired_videos": 7', '"retired_videos": -1'), "bad.lock.yaml")

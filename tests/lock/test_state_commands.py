@@ -211,7 +211,7 @@ def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_t
     spec = write(tmp_path, BY_ID)
     none_yet = campaign("status", str(spec))
     assert none_yet.returncode == 0 and "no lockfile yet at" in none_yet.stdout and "campaign apply" in none_yet.stdout
-    folder = tmp_path / "artifacts" / "worlds"
+    folder = tmp_path / "artifacts" / "c"  # the file's own folder (c.yaml)
     folder.mkdir(parents=True)
     kept = folder / "av-00000000000000aa-v1.mp4"
     orphan = folder / "av-00000000000000bb-v0.mp4"
@@ -225,7 +225,7 @@ def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_t
         "succeeded",
         ("videos.promo[avatar=isabelle,script=hello]",),
         video_ids=("v1",),
-        artifacts=(Artifact("v1", "artifacts/worlds/av-00000000000000aa-v1.mp4", "0" * 64, 5),),
+        artifacts=(Artifact("v1", "artifacts/c/av-00000000000000aa-v1.mp4", "0" * 64, 5),),
     )
     lockfile.write(tmp_path / "c.lock.yaml", Lockfile(campaign="worlds", jobs={"av-00000000000000aa": record}))
     spec.write_text(BY_ID.replace("scripts: [hello]", "scripts: [helo]"))
@@ -243,6 +243,43 @@ def test_status_reads_the_lockfile_while_the_spec_is_invalid_and_lists_orphans_t
     assert done.returncode == 0 and "2 orphan artifacts removed" in done.stdout
     assert sorted(p.name for p in folder.iterdir()) == ["av-00000000000000aa-v1.mp4", "notes.txt"]
     assert "orphan" not in campaign("status", str(spec)).stdout
+
+
+def _downloaded(tmp_path: Path, folder: str, key: str, video_id: str) -> tuple[Path, JobRecord]:
+    path = tmp_path / folder / f"{key}-{video_id}.mp4"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"video")
+    artifact = Artifact(video_id, f"{folder}/{path.name}", "0" * 64, 5)
+    record = JobRecord(
+        "avatar_video", "tiktok", "succeeded", ("videos.promo",), video_ids=(video_id,), artifacts=(artifact,)
+    )
+    return path, record
+
+
+def test_two_files_with_one_campaign_name_keep_their_own_downloads_and_gallery(tmp_path: Path) -> None:
+    a, b = write(tmp_path, BY_ID, "a.yaml"), write(tmp_path, BY_ID, "b.yaml")
+    validated = campaign("validate", str(a), str(b))
+    assert validated.returncode == 0, validated.stderr
+    assert f"Warning: {a}: campaign 'worlds' is also the `campaign:` of {b}" in validated.stderr
+    assert f"Warning: {b}: campaign 'worlds' is also the `campaign:` of {a}" in validated.stderr
+    # a's video downloaded by an older release into the folder both files shared (artifacts/<campaign>)
+    a_old, a_old_record = _downloaded(tmp_path, "artifacts/worlds", "av-00000000000000a1", "v1")
+    b_new, b_record = _downloaded(tmp_path, "artifacts/b", "av-00000000000000b1", "v2")
+    a_orphan, _ = _downloaded(tmp_path, "artifacts/a", "av-00000000000000a9", "v9")
+    lockfile.write(tmp_path / "a.lock.yaml", Lockfile("worlds", {"av-00000000000000a1": a_old_record}))
+    lockfile.write(tmp_path / "b.lock.yaml", Lockfile("worlds", {"av-00000000000000b1": b_record}))
+    cleaned = campaign("clean", str(b), "--yes")
+    assert cleaned.returncode == 0 and "No orphan artifacts." in cleaned.stdout, cleaned.stdout
+    cleaned = campaign("clean", str(a), "--yes")
+    assert cleaned.returncode == 0 and "1 orphan artifact removed" in cleaned.stdout, cleaned.stdout
+    assert a_old.exists() and b_new.exists() and not a_orphan.exists()
+    for spec in (a, b):
+        report = campaign("report", str(spec))
+        assert report.returncode == 0, report.stderr
+    assert "v1" in (tmp_path / "artifacts/a/index.html").read_text()  # each file its own gallery
+    assert "v2" in (tmp_path / "artifacts/b/index.html").read_text()
+    assert "v1" not in (tmp_path / "artifacts/b/index.html").read_text()
+    assert not (tmp_path / "artifacts/worlds/index.html").exists()
 
 
 def test_a_full_disk_during_apply_is_one_message_and_nothing_is_sent(

@@ -69,7 +69,8 @@ def test_detailed_exitcode_and_saved_plan(tmp_path: Path) -> None:
     assert len(saved.changes) == 10 and saved.spec_digest and saved.lock_digest
     _complete_lock(DEMO, lock)
     result = runner.invoke(plan_command, [str(DEMO), "--lock", str(lock), "--detailed-exitcode"])
-    assert result.exit_code == 0 and "No changes." in result.stdout
+    # nothing to pay for (exit 0); the completed lockfile's videos were never downloaded here, and the plan says so
+    assert result.exit_code == 0 and "Nothing to generate." in result.stdout and "are not on disk" in result.stdout
 
 
 def test_plan_opens_no_network_connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,9 +198,8 @@ def test_replace_and_rename_show_field_diffs_with_word_highlight(
     assert "replaces av-" in text and "the request changed" not in text
     markdown = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--format", "markdown"]).stdout
     assert "<del>Dry </del><ins>Warm </ins>feet or your money back." in markdown
-    assert all(
-        len(line) < 200 for line in markdown.split("<pre>~ script: ")[1].split("</pre>")[0].split("&#10;")
-    )  # wrapped
+    script_diff = markdown.split("<blockquote>~ script: ")[1].split("</blockquote>")[0]
+    assert "&#10;" not in script_diff and "<br>" not in script_diff  # one line in the script: no break added
     # a name-only change is a rename with its own diff
     spec.write_text(REVIEW_SPEC.replace("{{ avatar }}-{{ product | slug }}", "{{ avatar }}-boot-{{ product | slug }}"))
     text = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock)]).stdout
@@ -219,7 +219,9 @@ def test_markdown_escapes_everything_user_written(write_spec: Callable[..., Path
     assert "<img" not in text and "`</b>" not in text and "@octocat" not in text
     assert "](javascript" not in text and "**bold**" not in text
     assert "&lt;img src=x onerror=y&gt;" in text and "&lt;/b&gt;" in text
-    assert text.count("<details>") == text.count("</details>") and text.count("<pre>") == text.count("</pre>")
+    assert text.count("<details>") == text.count("</details>") and text.count("<blockquote>") == text.count(
+        "</blockquote>"
+    )
 
 
 def _big_spec(write_spec: Callable[..., Path], jobs: int) -> Path:
@@ -254,7 +256,7 @@ def test_200_job_markdown_plan_fits_and_shrinks_scripts_first(write_spec: Callab
     assert len(tight) <= 60_000 and tight.count("<p><code>+</code>") == 200
     dropped = 200 - tight.count("<details>")
     assert dropped > 0 and f"{dropped} script bodies left out" in tight and "<code>campaign show p.plan</code>" in tight
-    assert tight.count("<pre>") == tight.count("</pre>") == 200 - dropped
+    assert tight.count("<blockquote>") == tight.count("</blockquote>") == 200 - dropped
     blocks = tight.split("\n\n")
     first = next(b for b in blocks if "product=Product 0&#93;" in b and "avatar=a" in b)
     last = next(b for b in blocks if "product=Product 99&#93;" in b and "avatar=b" in b)
@@ -292,3 +294,28 @@ def test_fields_name_voice_aspect_hook_and_strategies() -> None:
         "avatar_video", {"avatar_id": "name:Tom in blue", "script": "x"}, ["videos.g[avatar=tom,script=s]"]
     )
     assert named["avatar"] == "tom (name 'Tom in blue', id known after apply)"
+
+
+def test_markdown_scripts_keep_their_own_lines_and_are_never_hard_wrapped(write_spec: Callable[..., Path]) -> None:
+    long_line = " ".join(["Waterproof boots for every winter morning."] * 6)
+    spec = write_spec(REVIEW_SPEC.replace("Dry feet", long_line + "\\nSecond line."))
+    result = CliRunner().invoke(plan_command, [str(spec), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    body = result.stdout.split("</summary><blockquote>")[1].split("</blockquote>")[0]
+    assert body.startswith(long_line + "<br>Second line.")
+    assert "&#10;" not in body
+
+
+def test_a_plan_with_videos_missing_on_disk_says_apply_fetches_them(write_spec: Callable[..., Path]) -> None:
+    spec = write_spec(REVIEW_SPEC)
+    lock = spec.with_name("review.lock.yaml")
+    _lock_with_requests(spec, lock)  # every job succeeded, none of its videos downloaded
+    result = CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--detailed-exitcode"])
+    assert result.exit_code == 0, result.output  # nothing to pay for: CI does not apply for downloads alone
+    assert "No changes" not in result.stdout
+    assert "The videos of 5 jobs are not on disk: apply downloads them again (nothing is paid for)." in result.stdout
+    data = json.loads(CliRunner().invoke(plan_command, [str(spec), "--lock", str(lock), "--format", "json"]).stdout)
+    assert len(data["missing_downloads"]) == 5
+    off = write_spec(REVIEW_SPEC + "apply: {download: false}\n", name="off.yaml")
+    quiet = CliRunner().invoke(plan_command, [str(off), "--lock", str(lock)])
+    assert "No changes." in quiet.stdout and "not on disk" not in quiet.stdout

@@ -54,7 +54,7 @@ def test_every_job_carries_its_typed_request_and_its_key_hashes_the_canonical_ma
     [avatar] = by_kind[JobKind.AVATAR_VIDEO]
     assert isinstance(avatar, AvatarRequest) and avatar.script == "Hello Boot."
     avatar_job = next(j for j in graph.jobs.values() if j.kind == JobKind.AVATAR_VIDEO)
-    assert avatar.video_name == tagged_video_name(avatar_job.name or "", avatar_job.key)
+    assert avatar.video_name == tagged_video_name(avatar_job.name or "", avatar_job.key, owner="typed")
     assert avatar_job.request == {"avatar_id": "7295705233773068290", "script": "Hello Boot."}
     [twin] = by_kind[JobKind.HEYGEN_AVATAR]
     assert twin == TwinRequest(None, "https://cdn.example.com/dana.mp4", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,7 @@ def test_the_page_needs_no_network(gallery_campaign: Any) -> None:
     assert "@import" not in page and "<link" not in page
 
 
-def test_video_paths_are_url_encoded(tmp_path: Path) -> None:
+def _card(**changes: Any) -> Card:
     from runner.report.cards import CardVideo
 
     card = Card(
@@ -140,7 +141,16 @@ def test_video_paths_are_url_encoded(tmp_path: Path) -> None:
         video_ids=("1",),
         videos=(CardVideo("1", "my videos/a#1.mp4"),),
     )
-    assert 'src="my%20videos/a%231.mp4"' in render_gallery("c", (card,), "c.lock.yaml")
+    return replace(card, **changes)
+
+
+def test_video_paths_are_url_encoded() -> None:
+    assert 'src="my%20videos/a%231.mp4"' in render_gallery("c", (_card(),), "c.lock.yaml")
+
+
+def test_a_script_in_a_right_to_left_language_sets_its_own_direction() -> None:
+    page = render_gallery("c", (_card(script="تخفيضات الشتاء على الأحذية"),), "c.lock.yaml")
+    assert '<p class="script" dir="auto">تخفيضات الشتاء' in page
 
 
 def test_addresses_parse_with_quotes_and_sources() -> None:

@@ -266,7 +266,7 @@ def test_a_registered_provider_goes_through_every_command(
 
     report = campaign("report", str(spec))
     assert report.exit_code == 0, report.output
-    page = (tmp_path / "artifacts" / "synthy-launch" / "index.html").read_text()
+    page = (tmp_path / "artifacts" / "synthy" / "index.html").read_text()
     assert "Meet Lumen Lamps, now in Oslo." in page and page.count("<video") >= 4
 
 

@@ -6,15 +6,18 @@ from functools import partial
 
 from runner import api_facts as facts
 from runner.execute import adoption
-from runner.execute.drivers.base import DriverBase
+from runner.execute.drivers.base import DriverBase, DriverParts
+from runner.execute.lost_creates import LostCreates
 from runner.execute.outcome import avatar_outcome
 from runner.execute.pacing import SAMPLES_TO_TRUST
+from runner.execute.poll_share import app_qps
 from runner.execute.ports import tiktok_api
 from runner.execute.runs import JobRun
 from runner.lock.records import JobRecord
 from runner.plan.requests import AvatarRequest
 from runner.providers.errors import OutcomeUnknown, PackageRefused, PermanentError
 from runner.providers.models import AvatarTask, CreatedTask, VideoInfo
+from runner.vocabulary.errors import ErrorCode
 from runner.vocabulary.names import tagged_video_name
 from runner.vocabulary.states import Event, Phase
 
@@ -30,6 +33,11 @@ class AvatarVideos(DriverBase):
 
     create_batch = facts.MAX_PACKAGES_PER_CREATE
     poll_batch = facts.MAX_TASK_IDS_PER_GET
+    urls_renew = True  # a task poll or the video list signs a new URL
+
+    def __init__(self, parts: DriverParts) -> None:
+        super().__init__(parts)
+        self.lost = LostCreates(app_qps(parts.ports.providers, self.spec.provider))
 
     def bound(self, run: JobRun) -> float:
         """By script length."""
@@ -95,9 +103,12 @@ class AvatarVideos(DriverBase):
             self.ledger.note(run, Event.REPLY_LOST)
             run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
             self.reporter.job_event(
-                run.key, "reply lost", "looking for the video by its name tag before creating it again"
+                run.key,
+                "reply lost",
+                f"looking for the video by its name tag for up to {self.adopt_deadline(run):.0f} s "
+                "(the longest render seen) before creating it again",
             )
-            self.scheduler.schedule(run, self.pacer.first(self.bound(run)))
+            self.look_later(run)
 
     def adopt_deadline(self, run: JobRun) -> float:
         """Seconds after the loss beyond which the provider cannot still be rendering it, as far as anything seen says.
@@ -114,24 +125,51 @@ class AvatarVideos(DriverBase):
         run.before = None  # unknown: a rollback after "never happened" leaves no record
         elapsed = max(0.0, self.clock.time() - (record.submitted_at or self.clock.time()))
         run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic() - elapsed
+        self.lost.add(self.avatar(run), run)
         self.scheduler.schedule(run, 0.0)
 
+    @staticmethod
+    def avatar(run: JobRun) -> str:
+        """The avatar a job's video shows."""
+        request = run.request
+        assert isinstance(request, AvatarRequest)
+        return request.avatar_id
+
+    def look_later(self, run: JobRun) -> None:
+        """The next look for a lost create: at its deadline once the provider's speed is known, else growing."""
+        self.lost.add(self.avatar(run), run)
+        age = self.clock.monotonic() - run.lost_at
+        if self.pacer.seen >= SAMPLES_TO_TRUST:
+            self.scheduler.schedule(run, max(self.adopt_deadline(run) - age, self.pacer.next(age, self.bound(run))))
+        else:
+            self.scheduler.schedule(
+                run, max(self.pacer.first(self.bound(run)) - age, self.pacer.next(age, self.bound(run)))
+            )
+
     def poll(self, runs: list[JobRun]) -> None:
-        """Poll tasks 5 ids per call; adoption look-ups one avatar at a time."""
+        """Poll tasks 5 ids per call; lost creates looked for by one listing per avatar, for all of its lost creates."""
         tiktok = tiktok_api(self.client())
         polling = [r for r in runs if r.phase == Phase.POLLING]
+        now = self.clock.monotonic()
+        by_avatar: dict[str, list[JobRun]] = {}
         for run in runs:
             if run.phase == Phase.ADOPTING:
-                request = run.request
-                assert isinstance(request, AvatarRequest)
-                self.scheduler.submit(
-                    partial(tiktok.list_avatar_videos, avatar_id=request.avatar_id),
-                    self.replies.poll([run], partial(self.looked, run)),
-                )
+                by_avatar.setdefault(self.avatar(run), []).append(run)
+        for avatar, due in by_avatar.items():
+            wait = self.lost.wait(avatar, now)
+            if wait > 0:
+                for run in due:
+                    self.scheduler.schedule(run, wait)
+                continue
+            self.lost.sent(avatar, now)
+            self.scheduler.submit(
+                partial(tiktok.list_avatar_videos, avatar_id=avatar),
+                self.replies.poll(due, partial(self.looked, avatar, now), partial(self.not_listed, avatar)),
+            )
         if polling:
             ids = [self.ledger.task_ids(r)[0] for r in polling]
             self.scheduler.submit(
-                partial(tiktok.get_avatar_tasks, ids), self.replies.poll(polling, partial(self.polled, polling))
+                partial(tiktok.get_avatar_tasks, ids), self.task_poll(polling, partial(self.polled, polling))
             )
 
     def polled(self, runs: list[JobRun], tasks: list[AvatarTask]) -> None:
@@ -151,25 +189,56 @@ class AvatarVideos(DriverBase):
             video_name = (task.video_name if task else None) or (record.video_name if record else None)
             self.finish(run, outcome, video_name=video_name)
 
-    def looked(self, run: JobRun, videos: list[VideoInfo]) -> None:
-        """Adopt the video carrying the job's tag; conclude "never happened" only past the deadline."""
-        video = adoption.find(adoption.by_tag(videos), run.key)
+    def not_listed(self, avatar: str, exc: BaseException) -> bool:
+        """A listing failed: the avatar may be listed again (the runs look again as any failed poll)."""
+        self.lost.answered(avatar, self.clock.monotonic(), 0)
+        return False
+
+    def looked(self, avatar: str, sent: float, videos: list[VideoInfo]) -> None:
+        """For every lost create of the avatar: adopt its tagged video, or past its deadline, conclude.
+
+        The tag is the one each create was sent with; a video another lockfile records is not this job's.
+        """
+        self.lost.answered(avatar, self.clock.monotonic(), len(videos))
+        tagged = adoption.by_tag([v for v in videos if v.video_id not in self.options.foreign_videos])
+        for run in self.lost.of(avatar):
+            if run.phase != Phase.ADOPTING:
+                self.lost.drop(avatar, run)
+            elif run.lost_at <= sent or run.concluding is not None:
+                tag = adoption.sent_tag(self.ledger.record(run.key), run.key, self.owner)
+                self.concluded(avatar, run, tagged.get(tag), sent - run.lost_at)
+
+    def concluded(self, avatar: str, run: JobRun, video: VideoInfo | None, age: float) -> None:
+        """What one listing sent `age` seconds after the loss says of a lost create."""
         if video is not None:
+            self.lost.drop(avatar, run)
             if video.preview_url:
                 run.preview[video.video_id] = video.preview_url
                 self.downloads.video(run.key, video.video_id, video.preview_url)
             self.ledger.succeed(run, Event.ADOPTED, (video.video_id,), video_name=video.video_name)
             self.reporter.job_event(run.key, "adopted", f"video {video.video_id} found by its name tag; not paid again")
             return
-        age = self.clock.monotonic() - run.lost_at
-        if age < self.adopt_deadline(run):
-            self.scheduler.schedule(run, self.pacer.next(age, self.bound(run)))
+        if run.concluding is not None:  # the provider forgot the task and no video carries its tag
+            self.lost.drop(avatar, run)
+            self.ledger.fail(run, Event.TASK_LOST, ErrorCode.TASK_LOST, run.concluding)
             return
-        self.ledger.roll_back(run, Event.NEVER_HAPPENED)
-        self.reporter.job_event(
-            run.key, "not found", "no video carries its tag after the provider's longest render; creating it"
-        )
-        self.scheduler.make_ready(run)
+        if age < self.adopt_deadline(run):
+            if not run.timer:  # a look that was due: the next one (the others keep theirs)
+                self.look_later(run)
+            return
+        self.lost.drop(avatar, run)
+        if self.ledger.never_happened(run, "its create's reply was lost and no video carries its tag"):
+            self.reporter.job_event(
+                run.key, "not found", "no video carries its tag after the provider's longest render; a new attempt"
+            )
+            self.replies.again(run)
+
+    def conclude_lost(self, run: JobRun, message: str) -> None:
+        """The provider forgot the task: look once for the video by its name tag, else the job fails."""
+        run.concluding, run.phase = message, Phase.ADOPTING
+        self.lost.add(self.avatar(run), run)
+        self.reporter.job_event(run.key, "task lost", f"{message}; looking for the video by its name tag")
+        self.scheduler.schedule(run, 0.0)
 
     # --- names and URLs ------------------------------------------------------------------------
     def after_success(self, run: JobRun) -> None:
@@ -185,14 +254,21 @@ class AvatarVideos(DriverBase):
             super().rename(key)
             return
         tiktok = tiktok_api(self.client())
-        new_name = tagged_video_name(job.name or key, key, limit=facts.RENAME_MAX_CHARS)
+        new_name = tagged_video_name(job.name or key, key, owner=self.owner)  # cut as on create
         video_id = record.video_ids[0]
+        elsewhere = self.options.foreign_videos.get(video_id)
+        if elsewhere is not None:  # recorded twice (adopted across campaigns by an older release): rename neither
+            self.reporter.job_event(
+                key, "not renamed", f"video {video_id} is also recorded by {elsewhere}; forget it in one of the two"
+            )
+            return
 
         def renamed(_: None) -> None:
-            self.ledger.amend(key, name=job.name, video_name=new_name)
+            self.ledger.rename(key, name=job.name, video_name=new_name)
             self.reporter.job_event(key, "renamed", new_name)
 
         def failed(exc: BaseException) -> None:
+            self.ledger.rename_failures[key] = str(exc)
             self.reporter.job_event(key, "rename failed", str(exc))
 
         self.scheduler.submit(partial(tiktok.rename_video, video_id, new_name), self.replies.route(renamed, failed))

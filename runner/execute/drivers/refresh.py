@@ -27,6 +27,7 @@ class RefreshVideos(DriverBase):
     def __init__(self, parts: DriverParts) -> None:
         super().__init__(parts)
         self.reuploaded: set[str] = set()  # uploads sent again in this run after the provider forgot them
+        self.unknown_left = self.options.unknown_allowance  # lost creates the spec lets this run pay again
 
     def _pacing(self) -> RefreshPacing | None:
         client = self.parts.ports.providers.client(self.spec.provider)
@@ -73,10 +74,26 @@ class RefreshVideos(DriverBase):
         self.first_poll(run)
 
     def lost(self, run: JobRun, exc: OutcomeUnknown) -> None:
-        """A lost reply leaves the job pending for the user to decide."""
+        """A lost reply leaves the job pending for the user to decide, unless the spec lets the run pay again."""
         self.ledger.note(run, Event.REPLY_LOST)
+        if self.may_pay_again(run):
+            self.replies.again(run)
+            return
         run.phase = Phase.ASKING
         self.reporter.job_event(run.key, "reply lost", "the refresh may exist in the account; see `campaign plan`")
+
+    def may_pay_again(self, run: JobRun) -> bool:
+        """Whether `apply.retry_unknown` covers re-creating this pending refresh (one of its N, within max_retries)."""
+        record = self.ledger.record(run.key)
+        if self.unknown_left <= 0 or record is None or record.attempts > self.options.max_retries:
+            return False
+        self.unknown_left -= 1
+        self.reporter.job_event(
+            run.key,
+            "reply lost",
+            f"the refresh may exist in the account; re-created as apply.retry_unknown allows ({self.unknown_left} left)",
+        )
+        return True
 
     def refused(self, run: JobRun, exc: BaseException) -> bool:
         """Refused because the provider lost the uploaded stock video: upload it again (once per run), then create."""
@@ -111,9 +128,7 @@ class RefreshVideos(DriverBase):
 
     def _send_poll(self, runs: list[JobRun], ids: list[str]) -> None:
         tiktok = tiktok_api(self.client())
-        self.scheduler.submit(
-            partial(tiktok.get_refresh_tasks, ids), self.replies.poll(runs, partial(self.polled, runs))
-        )
+        self.scheduler.submit(partial(tiktok.get_refresh_tasks, ids), self.task_poll(runs, partial(self.polled, runs)))
 
     def polled(self, runs: list[JobRun], tasks: list[RefreshTask]) -> None:
         """Finish a job once all of its tasks have finished."""
@@ -133,12 +148,14 @@ class RefreshVideos(DriverBase):
     def resume_pending(self, run: JobRun, record: JobRecord) -> None:
         """A pending refresh cannot be matched to its request: re-create only with consent."""
         run.before = record
-        if self.options.retry_unknown:
+        if self.options.retry_unknown or self.may_pay_again(run):
             self.scheduler.make_ready(run)
             return
         run.phase = Phase.ASKING
         self.reporter.job_event(
-            run.key, "waiting", "pending refresh: re-creating it pays again; pass --retry-unknown to re-create it"
+            run.key,
+            "waiting",
+            "pending refresh: re-creating it pays again; pass --retry-unknown (or set apply.retry_unknown) to re-create it",
         )
 
     def fresh_urls(self, record: JobRecord) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
+from runner.execute import adoption
 from runner.execute.capabilities import (
     FindsRenders,
     RenderSlots,
@@ -35,7 +36,7 @@ from runner.providers.errors import (
     TransientBudgetExhausted,
     TransientError,
 )
-from runner.vocabulary.names import TAG_MARK, attempt_key, attempt_of_key, name_tag, render_title, title_tag
+from runner.vocabulary.names import TAG_MARK, attempt_key, attempt_of_key, render_title, title_tag
 from runner.vocabulary.providers import provider
 from runner.vocabulary.states import Event, JobState, Phase
 from runner.vocabulary.tasks import RenderResult
@@ -46,18 +47,20 @@ SURE_SHARE = 0.9  # of the key window: a resend later than this might render aga
 
 def maybe_sent(exc: BaseException) -> bool:
     """Whether a failed create may still have reached the provider (so its key must be kept)."""
-    return isinstance(exc, TransientBudgetExhausted) or (
-        isinstance(exc, TransientError) and not isinstance(exc, NotSent)
-    )
+    if isinstance(exc, TransientBudgetExhausted):
+        return not exc.nothing_sent
+    return isinstance(exc, TransientError) and not isinstance(exc, NotSent)
 
 
-def attempt_render(renders: list[RenderResult], key: str, attempt: int) -> RenderResult | None:
-    """The render whose title says it was made for this job's attempt, if any."""
-    return next((r for r in renders if title_tag(r.title) == (name_tag(key), attempt)), None)
+def attempt_render(renders: list[RenderResult], tag: str, attempt: int) -> RenderResult | None:
+    """The render whose title carries the job's tag and says it was made for this attempt, if any."""
+    return next((r for r in renders if title_tag(r.title) == (tag, attempt)), None)
 
 
 class RenderVideos(DriverBase):
     """Rendered videos: the job's request as the render's, one idempotency key per attempt."""
+
+    urls_renew = True  # the render's status signs a new URL
 
     def __init__(self, parts: DriverParts) -> None:
         super().__init__(parts)
@@ -107,7 +110,8 @@ class RenderVideos(DriverBase):
             key, title = self._pending_attempt(run, record)
         else:
             attempt = (record.attempts if record is not None else 0) + 1
-            key, title = attempt_key(run.key, attempt), render_title(run.job.name or run.key, run.key, attempt)
+            key = attempt_key(run.key, attempt, self.owner)
+            title = render_title(run.job.name or run.key, run.key, attempt, self.owner)
             self.ledger.write_ahead(run, video_name=title, idempotency_key=key)
         self.ledger.flush()
         self.scheduler.submit(
@@ -169,21 +173,26 @@ class RenderVideos(DriverBase):
         sent_at = record.submitted_at if record is not None else None
         sure = window is not None and sent_at is not None and self.clock.time() - sent_at < SURE_SHARE * window
         if sure or self._finder() is None:
-            self.scheduler.make_ready(run)
+            self.replies.again(run)
             return
         run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
         self.reporter.job_event(run.key, "reply lost", "its key may have expired: looking the render up by its title")
         self.scheduler.schedule(run, 0.0)
 
+    def _tag(self, run: JobRun) -> str:
+        """The tag this job's pending attempt was titled with."""
+        return adoption.sent_tag(self.ledger.record(run.key), run.key, self.owner)
+
     def looked(self, run: JobRun, renders: list[RenderResult]) -> None:
         """Adopt this attempt's render; without one, send the attempt again (its key's window starts afresh)."""
         record = self.ledger.record(run.key)
         assert record is not None
-        found = attempt_render(renders, run.key, attempt_of_key(record.idempotency_key))
+        mine = [r for r in renders if r.render_id not in self.options.foreign_videos]
+        found = attempt_render(mine, self._tag(run), attempt_of_key(record.idempotency_key))
         if found is None:
             self.reporter.job_event(run.key, "not found", "no render carries its title: sending it again")
             self.ledger.amend(run.key, submitted_at=self.clock.time())
-            self.scheduler.make_ready(run)
+            self.replies.again(run)
             return
         self.ledger.accept(run, (found.render_id,), videos=0)
         self.rendering.add(run.key)
@@ -198,7 +207,7 @@ class RenderVideos(DriverBase):
             finder = self._finder()
             if run.phase == Phase.ADOPTING and finder is not None:
                 self.scheduler.submit(
-                    partial(finder.find_renders, TAG_MARK + name_tag(run.key)),
+                    partial(finder.find_renders, TAG_MARK + self._tag(run)),
                     self.replies.poll([run], partial(self.looked, run)),
                 )
                 continue
@@ -210,12 +219,12 @@ class RenderVideos(DriverBase):
     def forgotten(self, run: JobRun, exc: BaseException) -> bool:
         """The provider does not know the render (404): the task is lost."""
         if not (isinstance(exc, PermanentError) and exc.http_status == NOT_FOUND):
-            return False
+            return self.poll_refused([run], exc)
         self._release(run)
         title = provider(self.spec.provider).title
-        self.ledger.fail(
-            run, Event.TASK_LOST, "TASK_LOST", f"{title} no longer knows render {self.ledger.task_ids(run)[0]}"
-        )
+        said = f"{exc.code} {exc.message}".strip()
+        render_id = self.ledger.task_ids(run)[0]
+        self.ledger.fail(run, Event.TASK_LOST, "TASK_LOST", f"{title} no longer knows render {render_id} ({said})")
         return True
 
     def polled(self, run: JobRun, result: RenderResult) -> None:

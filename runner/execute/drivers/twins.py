@@ -119,7 +119,7 @@ class HeyGenTwins(DriverBase):
             assert record is not None and record.twin is not None
             self.scheduler.submit(
                 partial(twin_api(self.client()).get_avatar_group, str(record.twin["group_id"])),
-                self.replies.poll([run], partial(self.looked_at, run)),
+                self.task_poll([run], partial(self.looked_at, run)),
             )
 
     def looked_at(self, run: JobRun, group: AvatarGroup) -> None:
@@ -161,9 +161,9 @@ class HeyGenTwins(DriverBase):
     def found(self, run: JobRun, hit: TwinFound | None) -> None:
         """Adopt the twin found by its tag; if none, the create never happened: create it."""
         if hit is None:
-            self.ledger.roll_back(run, Event.NEVER_HAPPENED)
-            self.reporter.job_event(run.key, "not found", "no twin carries its tag; creating it")
-            self.scheduler.make_ready(run)
+            if self.ledger.never_happened(run, "its create's reply was lost and no twin carries its tag"):
+                self.reporter.job_event(run.key, "not found", "no twin carries its tag; creating it (a new attempt)")
+                self.replies.again(run)
             return
         self.reporter.job_event(run.key, "adopted", f"twin group {hit[0]} found by its name tag; not created again")
         self.accepted(run, *hit)

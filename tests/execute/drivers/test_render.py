@@ -100,7 +100,7 @@ def test_a_registered_kind_renders_through_the_generic_driver_written_ahead(acme
     assert len(result.succeeded) == 2 and result.videos_created == 2 and result.requests == 6
     for name, arg, disk in fake.calls:
         if name == "create":
-            assert disk[arg][0] == "pending"  # written ahead, the job key as the idempotency key
+            assert disk[arg.split(".")[0]][0] == "pending"  # written ahead; the idempotency key is `<job key>.<tag>`
         else:
             assert any(arg in task_ids for _, task_ids in disk.values())  # the render id was on disk first
     jobs = result.lockfile.jobs

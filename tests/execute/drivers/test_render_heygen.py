@@ -26,7 +26,7 @@ from runner.providers.budget import TransientBudget, TransientLimits
 from runner.providers.config import settings_from_env
 from runner.providers.heygen import HeyGenClient
 from runner.sandbox.server import SandboxServer
-from runner.vocabulary.names import name_tag
+from runner.vocabulary.names import attempt_key, name_tag
 from tests.fake_clock import FakeClock
 
 DAY = 24 * 3600.0
@@ -130,7 +130,10 @@ def test_six_renders_are_made_once_without_a_refusal_and_a_second_apply_creates_
     assert account.clock.time() - started < 10  # renders of about a second are found soon, not 90 s apart
     jobs = account.lock().jobs
     for key, record in jobs.items():  # the first attempt: the job key as Idempotency-Key, the tag in the title
-        assert record.idempotency_key == key and record.video_name == f"{record.name}~{name_tag(key)}"
+        assert (
+            record.idempotency_key == attempt_key(key, 1, "hg")
+            and record.video_name == f"{record.name}~{name_tag(key, 'hg')}"
+        )
     assert sorted(r.title for r in account.renders()) == sorted(str(r.video_name) for r in jobs.values())
 
     again = succeeded(account.apply(), 0)
@@ -201,8 +204,8 @@ def test_a_failed_render_is_rendered_again_under_a_new_key_and_its_reason_is_sho
     succeeded(account.apply(), 2)
     jobs = account.lock().jobs
     for key, record in jobs.items():
-        assert record.attempts == 2 and record.idempotency_key == f"{key}:2"
-        assert str(record.video_name).endswith(f"~{name_tag(key)}:2")
+        assert record.attempts == 2 and record.idempotency_key == attempt_key(key, 2, "hg")
+        assert str(record.video_name).endswith(f"~{name_tag(key, 'hg')}:2")
     assert account.sandbox.stats()["heygen_videos_created"] == 2 and len(account.renders()) == 4
 
     third = runner.invoke(cli, ["plan", str(account.spec), "--detailed-exitcode"])
@@ -225,3 +228,13 @@ def test_a_render_cap_below_the_engines_is_waited_out_by_retry_after(heygen: Cal
     stats = account.sandbox.stats()
     assert stats["heygen_concurrency_refusals"] > 0  # HeyGen said 429 with Retry-After: waited, sent again
     assert stats["heygen_videos_created"] == len(account.renders()) == 6
+
+
+def test_a_create_that_never_reached_heygen_is_rolled_back_not_called_lost(heygen: Callable[..., Account]) -> None:
+    account = heygen(videos=3)
+    account.sandbox.stop()  # connection refused: no create can leave the machine
+    stopped = account.apply(attempts=3)
+    assert isinstance(stopped, EngineStopped) and "gave up after" in str(stopped.cause)
+    assert not [r for r in account.lock().jobs.values() if r.state == "pending"]  # none "may exist"
+    plan = CliRunner().invoke(cli, ["plan", str(account.spec)])
+    assert "reply lost" not in plan.stdout and "Plan: 3 to create" in plan.stdout, plan.stdout

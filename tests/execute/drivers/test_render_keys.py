@@ -18,7 +18,7 @@ from runner.plan.job import Job
 from runner.plan.model import Action, Change, Estimate, Plan, Resume
 from runner.plan.requests import RenderRequest
 from runner.vocabulary.kinds import KindSpec, register_kind, unregister_kind
-from runner.vocabulary.names import name_tag
+from runner.vocabulary.names import attempt_key, name_tag
 from runner.vocabulary.providers import ProviderSpec, register_provider, unregister_provider
 from runner.vocabulary.states import JobState
 from runner.vocabulary.tasks import RenderResult, TaskStatus
@@ -85,16 +85,20 @@ def test_a_retry_of_a_failed_render_is_written_ahead_under_a_new_key_and_title(t
     fake = Renders(tmp_path / "acme.lock.yaml", fail=True)
     first = run(tmp_path, fake, Lockfile("acme"), Change(Action.CREATE, JOB.key, JOB), clock)
     failed = first.lockfile.jobs[JOB.key]
-    assert failed.state == JobState.FAILED and failed.idempotency_key == JOB.key and failed.attempts == 1
+    assert (
+        failed.state == JobState.FAILED
+        and failed.idempotency_key == attempt_key(JOB.key, 1, "acme")
+        and failed.attempts == 1
+    )
     assert failed.error is not None and failed.error.message == "it broke"
 
     fake.fail = False
     retry = Change(Action.CREATE, JOB.key, JOB, record=failed, resume=Resume.RETRY)
     second = run(tmp_path, fake, first.lockfile, retry, clock)
-    name, key, on_disk = next(c for c in fake.calls if c[0] == "create" and c[1] != JOB.key)
-    assert key == f"{JOB.key}:2"  # a new key: the old one would replay the failed render
+    name, key, on_disk = next(c for c in fake.calls if c[0] == "create" and c[1] != attempt_key(JOB.key, 1, "acme"))
+    assert key == f"{JOB.key}.{name_tag(JOB.key, 'acme')}:2"  # a new key: the old one would replay the failed render
     assert on_disk is not None and on_disk.state == JobState.PENDING and on_disk.idempotency_key == key
-    assert on_disk.video_name == f"one~{name_tag(JOB.key)}:2" and on_disk.attempts == 2
+    assert on_disk.video_name == f"one~{name_tag(JOB.key, 'acme')}:2" and on_disk.attempts == 2
     assert second.lockfile.jobs[JOB.key].state == JobState.SUCCEEDED and second.videos_created == 1
 
 
@@ -128,7 +132,7 @@ def test_a_pending_render_is_sent_again_within_the_window_and_looked_up_after_it
         assert fake.calls[0][2] == record  # no second write-ahead: the attempt is the same
     else:  # the key may have expired: the render is found by its title and adopted, nothing is sent
         assert kinds[0] == "find" and "create" not in kinds
-        assert result.lockfile.jobs[JOB.key].task_ids == ("r9",) and result.videos_created == 0
+        assert result.lockfile.jobs[JOB.key].task_ids == ("r9",) and result.videos_paid == 0
 
 
 def test_past_the_window_a_render_not_found_is_sent_again_under_its_key(tmp_path: Path) -> None:
