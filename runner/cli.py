@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import signal
+import threading
 
 import click
 
@@ -85,7 +87,21 @@ def cli() -> None:
 def main() -> None:
     """Console entry point."""
     with error_handler():
+        terminate_as_interrupt()
         _run()
+
+
+def terminate_as_interrupt() -> None:
+    """SIGTERM (a CI job cancelled, `kill`) is an interrupt from the first instant: exit 130, locks released.
+
+    Apply's engine installs its own handler for the run (drain and record); before and after it, this one.
+    """
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _run() -> None:

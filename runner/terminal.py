@@ -39,6 +39,27 @@ def live_redraws(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
     return tty and env.get("TERM") != "dumb" and not in_ci(env)
 
 
+def shows_private(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
+    """Whether a capability URL may be shown on `stream`: a person's terminal, never a log (CI, a pipe, a file)."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return tty and not in_ci(env)
+
+
+def consent_ask(url: str | None, stream: TextIO) -> str:
+    """What a twin's subject must do: the consent URL on a terminal; elsewhere, where to see it (a log would keep it)."""
+    if url is None:
+        return "its subject has not approved yet"
+    if shows_private(stream):
+        return f"its subject must approve at {url}"
+    return (
+        "its subject must approve at a consent URL shown on a terminal only (a log would keep it): "
+        "run `campaign status SPEC --refresh` on one"
+    )
+
+
 def github_annotation(level: str, message: str, *, file: str = "", line: int = 0, col: int = 0) -> str:
     """One GitHub Actions workflow command, e.g. `::error file=a.yaml,line=3,col=1::unknown key`."""
     props = []

@@ -203,3 +203,32 @@ videos:
     avatars: [isabelle]
     scripts: [hi]
 """
+
+
+def test_sigterm_during_start_up_exits_130_like_an_interrupt(tmp_path: Path) -> None:
+    from runner.sandbox.config import SandboxConfig
+    from runner.sandbox.server import SandboxServer
+
+    spec = tmp_path / "c.yaml"
+    spec.write_text(
+        'version: 1\ncampaign: c\navatars:\n  isabelle: {name: "Isabelle in light green top"}\n'
+        'scripts:\n  teaser: {text: "Hello there."}\nvideos:\n  - id: promo\n    avatars: [isabelle]\n'
+        "    scripts: [teaser]\n"
+    )
+    with SandboxServer(SandboxConfig(speed=1.0, slow_rate=1.0, seed=3)) as sandbox:  # replies take 2-5 s
+        run = subprocess.Popen(
+            [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices"],
+            env={**os.environ, **sandbox.env()},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while sandbox.stats()["requests_total"] == 0:  # resolving the avatar's name: before any create
+            assert time.monotonic() < deadline and run.poll() is None
+            time.sleep(0.02)
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 130, (run.returncode, err[-800:])
+        assert "Traceback" not in err and sandbox.stats()["avatar_videos_created"] == 0
+    assert not (tmp_path / ".c.lock.yaml.state-lock.json").exists()  # the state lock was released

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from runner.terminal import live_redraws
+from runner.terminal import consent_ask, live_redraws
 
 LIVE_INTERVAL = 0.25  # seconds between redraws of the live line: four a second reads as live and stays cheap
 PLAIN_INTERVAL = 5.0  # seconds between progress lines in logs, printed only when the counts moved
@@ -44,6 +44,10 @@ class LogReporter:
             self._shown = restore
             if restore:
                 self._drawn_at = now
+
+    def consent_url(self, key: str, where: str, url: str) -> None:
+        """`consent needed ha-…: ADDRESS: its subject must approve at URL`, the URL on a terminal only."""
+        self.job_event(key, "consent needed", f"{where}: {consent_ask(url, self._stream)}")
 
     def progress(self, done: int, in_flight: int, failed: int, total: int, eta_seconds: float | None) -> None:
         """`[12/40 done, 5 in flight, 1 failed, ETA ~30s]`: redrawn when it changed, at most every 0.25 s."""

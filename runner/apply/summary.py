@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from runner.execute.engine import ApplyResult, EngineStopped
 from runner.plan.approval import group_of
 from runner.plan.model import Change
 from runner.providers.errors import RunStopped
+from runner.terminal import consent_ask
 from runner.vocabulary.kinds import known_kind
 from runner.vocabulary.states import failed_for_good
 from runner.wording import plural
@@ -151,8 +153,7 @@ def _consent_lines(result: ApplyResult) -> None:
     for key in twins:
         record = result.lockfile.jobs.get(key)
         where = record.addresses[0] if record and record.addresses else key
-        url = result.consent_urls.get(key)
-        ask = f"its subject must approve at {url}" if url else "its subject has not approved yet"
+        ask = consent_ask(result.consent_urls.get(key), sys.stderr)
         click.echo(f"  waiting {where} ({key}): digital twin; {ask}", err=True)
     others = [k for k in result.consent if k not in twins]
     if others:

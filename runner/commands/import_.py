@@ -54,7 +54,9 @@ def command(spec: Path, lock_path: Path | None, sandbox: bool, yes: bool) -> Non
             click.echo(f"  ! {adoption.found_line(each)}")
         adopted = [a for a in adopted if a.elsewhere is None]
         for each in adopted:
-            click.echo(f"  + import {each.job.addresses[0]} <- video {each.video_id} ({each.name!r}){_state(each)}")
+            click.echo(
+                f"  + import {each.job.addresses[0]} <- {each.noun} {each.video_id} ({each.name!r}){_state(each)}"
+            )
         _report_the_rest(plan.changes, {a.key for a in adopted})
         if not adopted:
             click.echo("Nothing to import.")
@@ -88,6 +90,8 @@ def _find(spec: Spec, workspace: Workspace, lock: Lockfile) -> tuple[Plan, Lockf
 def _state(found: adoption.Adoption) -> str:
     """What a found render still is, when not made: rendering, or failed and why."""
     record = found.record
+    if record.twin is not None:
+        return f": digital twin, {record.twin.get('consent_status') or 'consent not given yet'}"
     if record.state == JobState.SUBMITTED:
         return ": still rendering (the next apply follows it)"
     if record.state == JobState.FAILED and record.error is not None:

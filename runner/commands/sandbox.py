@@ -11,6 +11,7 @@ import click
 
 from runner.sandbox.config import DEFAULT_SPREAD, HEYGEN_PLAN_CONCURRENCY, SandboxConfig
 from runner.sandbox.server import SandboxServer
+from runner.sandbox.world import SavedStateError
 
 
 class PositiveNumber(click.ParamType[float, Any]):
@@ -195,6 +196,8 @@ def command(
     )
     try:
         server = SandboxServer(config, port=port).start()
+    except SavedStateError as exc:
+        raise click.ClickException(f"{exc}; pass another --state-file, or delete it to start afresh") from None
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another --port") from None
     _announce(server, config)

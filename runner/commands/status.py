@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from runner.options import format_option, lock_option, spec_argument
 from runner.plan.select import in_file_order
 from runner.provenance.credentials import unsigned_reason
 from runner.state.store import StateStore, state_store
+from runner.terminal import consent_ask
 from runner.vocabulary.kinds import known_kind
 from runner.vocabulary.states import JobState
 from runner.wording import plural
@@ -48,7 +50,7 @@ def refresh_unfinished(spec: Spec, lock: Lockfile, lock_path: Path, sandbox: boo
         refreshed = refresh_submitted(lock, lock_path, providers, clock=factory.clock)
     for key, url in sorted(refreshed.consent_urls.items()):
         where = submitted[key].addresses[0] if submitted[key].addresses else ""
-        click.echo(f"{where}: waits for its subject's consent; the subject must approve at {url}", err=True)
+        click.echo(f"{where}: waits for its subject's consent; {consent_ask(url, sys.stderr)}", err=True)
     return refreshed.lockfile
 
 

@@ -1,9 +1,9 @@
 """One adoption routine: find videos by the `~tag` of their job key, and record them as made.
 
 Avatar videos carry the tag in their names, renders in their titles (with the attempt that made them).
-Used by the engine for a create whose reply was lost, by apply for a lockfile older than the account
-(a checkout taken before the previous apply's lockfile was committed), and by `campaign import` for a
-lost lockfile.
+Digital twins carry it in their group's (or look's) name. Used by the engine for a create whose reply
+was lost, by apply for a lockfile older than the account (a checkout taken before the previous apply's
+lockfile was committed, or a clone without it), and by `campaign import` for a lost lockfile.
 
 A tag names the job and the campaign that owns it (`runner/vocabulary/names.py`); a name in the older
 form (the key's hex alone) is taken only when it is exactly the name this job would have had. A video
@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from runner.execute.capabilities import render_finder
 from runner.execute.outcome import render_outcome
-from runner.execute.ports import tiktok_api
+from runner.execute.ports import TwinApi, tiktok_api, twin_api
 from runner.lock.records import JobError, JobRecord, Lockfile
 from runner.plan.job import Job
 from runner.plan.model import Action, Plan, Resume
@@ -38,9 +38,10 @@ class Adoption:
     key: str
     job: Job
     video_id: str
-    name: str  # the video's name (or the render's title) at the provider
+    name: str  # the video's name (or the render's title, or the twin's name) at the provider
     record: JobRecord
     elsewhere: str | None = None  # another lockfile that records this video: then it is not adopted
+    noun: str = "video"  # what was found: a video, or a digital twin's group
 
 
 def by_tag(videos: Iterable[VideoInfo]) -> dict[str, VideoInfo]:
@@ -79,12 +80,18 @@ def adoptable(plan: Plan) -> list[Job]:
     jobs = []
     for change in plan.changes:
         job = change.job
-        if job is None or job.provisional or not (kind(job.kind).tagged_name and kind(job.kind).makes_videos):
+        spec = kind(job.kind) if job is not None else None
+        if (
+            job is None
+            or spec is None
+            or job.provisional
+            or not (spec.tagged_name and (spec.makes_videos or spec.twin))
+        ):
             continue
         if change.action not in (Action.CREATE, Action.REPLACE):
             continue
-        if change.resume not in (None, Resume.RETRY):
-            continue
+        if change.resume not in (None, Resume.RETRY) or (spec.twin and change.record is not None):
+            continue  # a twin on record that failed is made afresh on purpose: its subject refused, or training failed
         if change.record is not None and change.replaces is None and change.record.video_ids:
             continue  # a paid video on record is never overwritten
         jobs.append(job)
@@ -244,6 +251,13 @@ def look_up(
     adopted: list[Adoption] = []
     for name, group in sorted(by_provider.items()):
         client = client_of(name)
+        twins = [job for job in group if kind(job.kind).twin]
+        if twins:
+            lock, found = adopt_twins(twins, twin_api(client), lock)
+            adopted += found
+            group = [job for job in group if not kind(job.kind).twin]
+            if not group:
+                continue
         finder = render_finder(client)
         if finder is not None:
             lock, found = adopt_renders(group, finder.find_renders(TAG_MARK), lock, now, foreign)
@@ -251,3 +265,51 @@ def look_up(
             lock, found = adopt(group, tiktok_api(client).list_avatar_videos(), lock, now, foreign)
         adopted += found
     return lock, adopted
+
+
+TwinFound = tuple[str, str, str | None]  # group id, look id, consent status
+
+
+def find_twin(heygen: TwinApi, key: str, group_id: str | None) -> TwinFound | None:
+    """(group id, look id, consent status) of the twin carrying `key`'s tag, or None (a worker thread)."""
+    tag = TAG_MARK + name_tag(key)
+    if group_id is None:
+        for group in heygen.list_avatar_groups("private"):
+            if str(group.get("name", "")).endswith(tag):
+                looks = heygen.list_looks(str(group["id"]))
+                look = next((lk for lk in looks if lk.name.endswith(tag)), looks[0] if looks else None)
+                return str(group["id"]), look.id if look else "", group.get("consent_status")
+        return None
+    look = next((lk for lk in heygen.list_looks(group_id) if lk.name.endswith(tag)), None)
+    if look is None:
+        return None
+    return group_id, look.id, heygen.get_avatar_group(group_id).consent_status
+
+
+def twin_record(job: Job, found: TwinFound) -> JobRecord:
+    """The record of a twin found by its tag: made; the engine looks at its group (consent, training) next."""
+    group_id, look_id, consent = found
+    return JobRecord(
+        kind=job.kind,
+        provider=job.provider,
+        state=JobState.SUBMITTED,
+        addresses=job.addresses,
+        name=job.name,
+        depends_on=job.depends_on,
+        task_ids=(group_id,),
+        request=dict(job.request),
+        twin={"group_id": group_id, "look_id": look_id, "consent_status": consent},
+        waiting="consent",
+    )
+
+
+def adopt_twins(jobs: Iterable[Job], heygen: TwinApi, lock: Lockfile) -> tuple[Lockfile, list[Adoption]]:
+    """Record (in memory) each twin job whose twin the account has (by its tag), so none is made twice."""
+    adopted = []
+    for job in jobs:
+        group = job.request.get("group")
+        found = find_twin(heygen, job.key, str(group) if group else None)
+        if found is not None:
+            name = job.name or job.key
+            adopted.append(Adoption(job.key, job, found[0], name, twin_record(job, found), "digital twin group"))
+    return _with(lock, adopted), adopted

@@ -70,7 +70,7 @@ class Engine:
         self.eta_seconds = eta_seconds
         options = ports.options
         self.graph = RunGraph()
-        self.scheduler = Scheduler(options.parallelism, self.clock, journal.flush, once=poll_only)
+        self.scheduler = Scheduler(options.parallelism, self.clock, journal.flush, once=poll_only, fence=journal.fence)
         self.ledger = Ledger(
             journal, self.graph, self.scheduler.make_ready, self.clock, ports.reporter, options.max_retries
         )

@@ -25,6 +25,9 @@ class Mirror(Protocol):
     def snapshot(self, lock: Lockfile) -> None:
         """Store the whole state (at compaction)."""
 
+    def fence(self) -> None:
+        """Raise when this runner may no longer send paid requests (its lease may have lapsed)."""
+
 
 class MirrorLost(RunStopped):
     """The state backend failed: no request goes out any more; what arrives is journaled locally."""
@@ -94,6 +97,11 @@ class Journal:
         """Record an avatar name's id."""
         self.lock = self.lock.with_resolution(provider, name, avatar_id)
         self._resolutions.append((provider, name, avatar_id))
+
+    def fence(self) -> None:
+        """Right before a paid request is sent: raise when this runner may no longer send (a shared backend's lease)."""
+        if self.mirror is not None:
+            self.mirror.fence()
 
     def snapshot(self) -> Lockfile:
         """The lockfile as it stands in memory."""

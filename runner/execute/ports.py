@@ -69,6 +69,7 @@ class Reporter(Protocol):
 
     def job_event(self, key: str, event: str, detail: str = "") -> None: ...
     def progress(self, done: int, in_flight: int, failed: int, total: int, eta_seconds: float | None) -> None: ...
+    def consent_url(self, key: str, where: str, url: str) -> None: ...
 
 
 class SilentReporter:
@@ -76,6 +77,9 @@ class SilentReporter:
 
     def job_event(self, key: str, event: str, detail: str = "") -> None:
         """Ignore."""
+
+    def consent_url(self, key: str, where: str, url: str) -> None:
+        """Ignore (never written anywhere)."""
 
     def progress(self, done: int, in_flight: int, failed: int, total: int, eta_seconds: float | None) -> None:
         """Ignore."""

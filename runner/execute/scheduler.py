@@ -16,7 +16,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from runner.clock import Clock
+from runner.errors import CampaignError
 from runner.execute.runs import JobRun
+from runner.providers.errors import RunStopped
+from runner.providers.http import gated
 from runner.vocabulary.states import Phase
 
 T = TypeVar("T")
@@ -32,15 +35,37 @@ CREATE_SHARE = 0.5  # creates waiting for their rate hold at most half the reque
 LOCAL_WORKERS = 4  # downloads and post-render checks: not API calls, so beside the requests, on their own threads
 
 
+class Fenced(RunStopped):
+    """Raised inside a create held back because this runner may no longer send (its lease may have lapsed)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("state", "lease", "FENCED", reason)
+
+    def describe(self) -> str:
+        """The reason alone: no provider was asked anything."""
+        return self.message
+
+
+def no_fence() -> None:
+    """Nothing holds sends back (no shared state)."""
+
+
 class Scheduler:
     """Ready jobs and timers in heaps per kind; at most `parallelism` requests in flight, and local work beside them."""
 
     def __init__(
-        self, parallelism: int, clock: Clock, after_replies: Callable[[], None], *, once: bool = False
+        self,
+        parallelism: int,
+        clock: Clock,
+        after_replies: Callable[[], None],
+        *,
+        once: bool = False,
+        fence: Callable[[], None] = no_fence,
     ) -> None:
         self.parallelism = max(1, parallelism)
         self.clock = clock
         self.after_replies = after_replies  # runs after each batch of replies (the journal's flush)
+        self.fence = fence  # raises when this runner may no longer send paid requests
         self.once = once  # poll-only: each job is looked at once
         self.pool = cf.ThreadPoolExecutor(max_workers=self.parallelism)
         self.local_pool = cf.ThreadPoolExecutor(max_workers=LOCAL_WORKERS)
@@ -88,7 +113,8 @@ class Scheduler:
     ) -> None:
         """Run `fn` on the pool; `on_done` runs on the engine's thread as soon as its reply arrives.
 
-        A create (`create` names its kind) not yet sent when the run is asked to stop raises Interrupted.
+        A create (`create` names its kind) not yet sent when the run is asked to stop raises Interrupted;
+        one that this runner may no longer send (the fence, checked right before each of its requests) Fenced.
         """
         self.in_flight += 1
         if create is not None:
@@ -96,9 +122,13 @@ class Scheduler:
         stopping = self.stopping
 
         def guarded() -> T:
-            if create is not None and stopping.is_set():
+            if create is None:
+                return fn()
+            if stopping.is_set():
                 raise Interrupted()  # a paid create not yet sent when the run was asked to stop
-            return fn()
+            with gated(self._fenced):
+                self._fenced()
+                return fn()
 
         def done(future: cf.Future[T]) -> None:
             self.in_flight -= 1
@@ -108,6 +138,12 @@ class Scheduler:
 
         future = self.pool.submit(guarded)
         future.add_done_callback(lambda f: self.completions.put((done, f)))
+
+    def _fenced(self) -> None:
+        try:
+            self.fence()
+        except CampaignError as exc:
+            raise Fenced(str(exc)) from None
 
     def drain(self, block_for: float) -> int:
         """Handle every reply that has arrived (waiting up to `block_for` seconds for the first); how many."""

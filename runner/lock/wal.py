@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from runner.errors import LockfileError
 from runner.lock import records
 from runner.lock.records import JobRecord, Lockfile
 from runner.workspace import journal_for
@@ -62,8 +63,8 @@ def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
         if not isinstance(line, dict):
             continue
         if "resolved" in line:
-            provider, name, avatar_id = line["resolved"]
-            resolved.setdefault(str(provider), {})[str(name)] = str(avatar_id)
+            provider, name, avatar_id = _resolution(path, line["resolved"])
+            resolved.setdefault(provider, {})[name] = avatar_id
             continue
         if isinstance(line.get("retired"), int):
             retired = max(retired, line["retired"])  # a running total: the last line holds it
@@ -77,6 +78,16 @@ def replay(lock_path: Path, lock: Lockfile) -> Lockfile:
             )
             jobs[key] = parsed.jobs[key]
     return replace(lock, jobs=jobs, resolved_avatars=resolved, retired_videos=retired)
+
+
+def _resolution(path: Path, value: Any) -> tuple[str, str, str]:
+    """A journaled avatar resolution: [provider, name, id]; anything else is a damaged journal."""
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+        raise LockfileError(
+            f"{path}: corrupt journal line: a resolved avatar must be [provider, name, id], not {value!r}; "
+            "remove that line (the lockfile beside it holds everything up to the last compaction)"
+        )
+    return value[0], value[1], value[2]
 
 
 def discard(lock_path: Path) -> None:

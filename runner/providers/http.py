@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ from runner.providers.errors import (
     OutcomeUnknown,
     ProviderError,
     RateLimitedError,
+    RunStopped,
     TransientBudgetExhausted,
     TransientError,
 )
@@ -42,6 +45,18 @@ class Call:
 
 
 Classifier = Callable[[Call, httpx.Response], Any]
+
+_send_gate: ContextVar[Callable[[], None] | None] = ContextVar("send_gate", default=None)
+
+
+@contextmanager
+def gated(gate: Callable[[], None]) -> Iterator[None]:
+    """Within the block (on this thread), `gate` runs right before each request is sent; it raises to stop one."""
+    token = _send_gate.set(gate)
+    try:
+        yield
+    finally:
+        _send_gate.reset(token)
 
 
 class HttpApi:
@@ -128,7 +143,7 @@ class HttpApi:
                         limiter.penalise(wait)
                 self.clock.sleep(wait)
                 continue
-            except OutcomeUnknown:
+            except (OutcomeUnknown, RunStopped):
                 raise
             except ProviderError:  # a definite answer: the provider is there
                 self.budget.answered()
@@ -159,6 +174,9 @@ class HttpApi:
         slots = limiters.acquire() if limiters is not None else []
         query = {**(call.params or {}), **(params() if params else {})}
         try:
+            gate = _send_gate.get()
+            if gate is not None:
+                gate()  # after any wait for a rate slot: as late as the request can still be held back
             with self._count_lock:
                 self.request_count += 1
             if call.content is not None:

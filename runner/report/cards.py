@@ -91,7 +91,6 @@ def build_cards(
     lock_jobs: Mapping[str, JobRecord],
     lock_dir: Path,
     out_dir: Path,
-    consent_urls: Mapping[str, str] | None = None,
 ) -> tuple[Card, ...]:
     """Cards in plan order (a reviewed plan: the file's); video paths relative to `out_dir` so the page works from file://."""
     cards = []
@@ -101,7 +100,7 @@ def build_cards(
         if kind is not None and not kind.free:
             card = _card(change, lock_jobs, lock_dir, out_dir)
             if kind.twin:
-                card = _twin(card, lock_jobs.get(change.key), (consent_urls or {}).get(change.key))
+                card = _twin(card, lock_jobs.get(change.key))
             source = _source(change, jobs, lock_jobs)
             cards.append(replace(card, details=(*source, *card.details)) if source else card)
     return tuple(cards)
@@ -164,16 +163,17 @@ def _avatar_id(avatar: Any, lock_jobs: Mapping[str, JobRecord]) -> str:
     return f"look {look}" if look else f"digital twin {avatar.get('job')}: look id known after apply"
 
 
-def _twin(card: Card, record: JobRecord | None, url: str | None) -> Card:
-    """A digital twin's card: its consent or training, and where its subject approves (a fresh URL, never stored)."""
+def _twin(card: Card, record: JobRecord | None) -> Card:
+    """A digital twin's card: its consent or training; never its consent URL (the page is a file, often uploaded)."""
     details = [("digital twin", card.addresses[0] if card.addresses else card.key)]
     if record is not None and record.twin:
         details += [("group", str(record.twin.get("group_id"))), ("look", str(record.twin.get("look_id")))]
         details.append(("consent", str(record.twin.get("consent_status") or "not asked yet")))
     badge = card.badge
     if record is not None and record.waiting == "consent":
-        ask = f"the subject must approve at {url}" if url else "run `campaign status SPEC --refresh` for a consent URL"
-        badge = f"waits for its subject's consent: {ask}"
+        badge = (
+            "waits for its subject's consent: run `campaign status SPEC --refresh` on a terminal for the consent URL"
+        )
     elif record is not None and record.waiting == "training":
         badge = "consent given: HeyGen is training the twin"
     return replace(card, details=(*details, *card.details), badge=badge, avatar=card.addresses[0].split(".")[-1])

@@ -12,11 +12,9 @@ from runner.errors import CampaignError
 from runner.plan.make import Planned
 from runner.plan.review import reviewed
 from runner.provenance.credentials import unsigned_reason
-from runner.providers.errors import ProviderError
 from runner.report.cards import build_cards
 from runner.report.html import render_gallery
 from runner.state.store import planned_from_state
-from runner.vocabulary import kinds
 from runner.workspace import Workspace, artifacts_dir_for
 
 PAGE_NAME = "index.html"
@@ -28,26 +26,6 @@ def default_report_dir(planned: Planned) -> Path:
     return artifacts_dir_for(spec.path, spec.apply.artifacts_dir)
 
 
-def consent_urls(planned: Planned, sandbox: bool) -> dict[str, str]:
-    """Fresh consent URLs of the twins that wait for one (asked of HeyGen now; never stored). None offline."""
-    waiting = {k: r for k, r in planned.lock.jobs.items() if kinds.kind(r.kind).twin and r.waiting == "consent"}
-    if not waiting or sandbox:  # the bundled sandbox's URLs die with it: `status --refresh` asks while one runs
-        return {}
-    from runner.environment import provider_environment
-    from runner.providers.factory import factory_from_env
-
-    urls: dict[str, str] = {}
-    try:
-        with provider_environment(False) as env, factory_from_env(env) as factory:
-            heygen = factory.heygen()
-            for key, record in waiting.items():
-                if record.twin:
-                    urls[key], _ = heygen.start_consent(str(record.twin["group_id"]))
-    except (CampaignError, ProviderError) as exc:
-        click.echo(f"warning: no fresh consent URL for the gallery: {exc}", err=True)
-    return urls
-
-
 def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = False) -> Path:
     """Write `index.html` into `out_dir` (default: beside the videos) and return its path."""
     folder = out_dir if out_dir is not None else default_report_dir(planned)
@@ -55,11 +33,8 @@ def write_report(planned: Planned, out_dir: Path | None = None, sandbox: bool = 
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"{folder}: cannot create the report folder: {exc.strerror}; pass --out DIR") from None
-    urls = consent_urls(planned, sandbox)
     # the reviewed plan: the file's order, with each change's approval (as apply and plan show them)
-    cards = build_cards(
-        reviewed(planned), planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve(), urls
-    )
+    cards = build_cards(reviewed(planned), planned.lock.jobs, planned.lock_path.parent.resolve(), folder.resolve())
     page = render_gallery(
         planned.spec.campaign, cards, planned.lock_path.name, sandbox=sandbox, notes=gallery_notes(planned, sandbox)
     )

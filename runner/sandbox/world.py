@@ -6,6 +6,7 @@ import collections
 import json
 import random
 import threading
+from pathlib import Path
 from typing import Any
 
 from runner.atomic import atomic_file
@@ -54,7 +55,7 @@ class World:
         self.peaks: dict[str, dict[str, int]] = {}
         self.outage_until: float | None = None  # monotonic end of an outage started through /_sandbox/outage
         if config.state_file is not None and config.state_file.exists():
-            self.state = json.loads(config.state_file.read_text(encoding="utf-8"))
+            self.state = load_state(config.state_file)
             bring_back_to_now(self.state, self.clock.time())
 
     # --- the services the HeyGen and ZEGO emulators use (EmulatorHooks) ------------------
@@ -189,6 +190,23 @@ class World:
             self.arrivals.clear()
             self.peaks.clear()
             self.ready_at_latest = None
+
+
+class SavedStateError(ValueError):
+    """A saved account that cannot be read (damaged, or not written by the sandbox)."""
+
+
+def load_state(path: Path) -> dict[str, dict[str, Any]]:
+    """The account saved in `path`: one JSON object per emulated provider."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SavedStateError(
+            f"{path}: the sandbox's saved account is not readable JSON ({type(exc).__name__})"
+        ) from None
+    if not isinstance(state, dict) or not all(isinstance(v, dict) for v in state.values()):
+        raise SavedStateError(f"{path}: the sandbox's saved account is not an object of providers' accounts")
+    return state
 
 
 TIMESTAMP_KEYS = ("created", "created_at", "trained_at", "at")

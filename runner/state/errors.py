@@ -11,3 +11,7 @@ class StateBackendError(CampaignError):
 
 class LockHeld(StateBackendError):
     """Another runner holds the campaign's lease."""
+
+
+class LeaseLapsed(StateBackendError):
+    """This runner's lease was taken over or may have lapsed: it must send nothing more."""

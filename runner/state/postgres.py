@@ -20,8 +20,8 @@ import psycopg
 from runner.lock import records
 from runner.lock.records import JobRecord, Lockfile
 from runner.redact import redact_url
-from runner.state.errors import LockHeld, StateBackendError
-from runner.state.lease import Lease, holder, holder_gone
+from runner.state.errors import LeaseLapsed, LockHeld, StateBackendError
+from runner.state.lease import Lease, LeaseClock, holder, holder_gone
 from runner.state.lineage import KEYED_BY_LINEAGE, identify
 
 MIGRATIONS: tuple[str, ...] = (
@@ -52,6 +52,8 @@ class PostgresState:
         self.shown = redact_url(url)
         self.conn = self._connect()
         self.lost: str | None = None  # why the lease was lost, once it is
+        self.held: Lease | None = None
+        self.clock = LeaseClock()
         self._heartbeat: threading.Thread | None = None
         self._stop = threading.Event()
         self.migrate()
@@ -104,7 +106,14 @@ class PostgresState:
         deadline = time.monotonic() + timeout
         gone = ""  # the lock id of a holder provably gone (this host, its process not running): taken over at once
         while True:
+            asked = self.clock.now()  # the lease runs from no earlier than this, on the server's clock
             with self._tx() as cur:
+                # A holder paused inside a transaction must not keep its row locks past its lease: the
+                # server ends such a session, so the next runner can take over.
+                cur.execute(
+                    "SELECT set_config('idle_in_transaction_session_timeout', %s, false)",
+                    (str(int(max(1.0, lease / 2) * 1000)),),
+                )
                 cur.execute(
                     "INSERT INTO campaign_locks AS l VALUES (%s, %s, %s, %s, %s, now(), now() + make_interval(secs => %s))"
                     " ON CONFLICT (campaign, lineage) DO UPDATE SET lock_id = EXCLUDED.lock_id, holder = EXCLUDED.holder,"
@@ -114,8 +123,11 @@ class PostgresState:
                 )
                 row = cur.fetchone()
             if row is not None:
+                self.lost = None
+                self.clock.renewed(asked, lease)
+                self.held = Lease(campaign, lineage, lock_id, holder(), operation, row[0], row[1])
                 self._start_heartbeat(campaign, lineage, lock_id, lease)
-                return Lease(campaign, lineage, lock_id, holder(), operation, row[0], row[1])
+                return self.held
             current = self.lease(campaign, lineage)
             if current is not None and holder_gone(current.holder) and current.lock_id != gone:
                 gone = current.lock_id
@@ -134,6 +146,7 @@ class PostgresState:
         def beat() -> None:
             try:
                 while not self._stop.wait(max(0.2, lease / 3)):
+                    asked = self.clock.now()
                     cur = conn.execute(
                         "UPDATE campaign_locks SET expires_at = now() + make_interval(secs => %s)"
                         " WHERE campaign = %s AND lineage = %s AND lock_id = %s",
@@ -142,6 +155,7 @@ class PostgresState:
                     if cur.rowcount != 1:
                         self.lost = "another runner took over the lease"
                         return
+                    self.clock.renewed(asked, lease)
             except psycopg.Error as exc:
                 self.lost = f"the lease could not be renewed ({_reason(exc)})"
             finally:
@@ -156,6 +170,7 @@ class PostgresState:
         self._stop.set()
         if self._heartbeat is not None:
             self._heartbeat.join(timeout=5)
+        self.held = None
         try:
             with self._tx() as cur:
                 cur.execute(
@@ -190,9 +205,29 @@ class PostgresState:
         return found
 
     def check_lease(self) -> None:
-        """Refuse to go on once the lease is lost: another runner may be creating the same videos."""
+        """Refuse to go on once the lease is lost or may have lapsed: another runner may be creating the same videos."""
+        if self.lost is None and self.held is not None and self.clock.lapsed():
+            self.lost = (
+                f"the lease on the state of {self.held.campaign} was last renewed {self.clock.age():.0f} s ago "
+                "(this runner was paused, or could not reach the backend), so another runner may hold it now"
+            )
         if self.lost is not None:
-            raise StateBackendError(f"stopped: {self.lost}; nothing more was sent. Run apply again")
+            raise LeaseLapsed(f"stopped: {self.lost}; nothing more was sent. Run apply again")
+
+    def _fence(self, cur: psycopg.Cursor[Any]) -> None:
+        """Inside a write: the lease is still ours and unexpired (the row lock keeps it so until commit)."""
+        self.check_lease()
+        if self.held is None:
+            return
+        cur.execute(
+            "SELECT expires_at > now() FROM campaign_locks WHERE campaign = %s AND lineage = %s AND lock_id = %s"
+            " FOR SHARE",
+            (self.held.campaign, self.held.lineage, self.held.lock_id),
+        )
+        row = cur.fetchone()
+        if row is None or not row[0]:
+            self.lost = "another runner took over the lease" if row is None else "the lease expired"
+            self.check_lease()
 
     # --- state -------------------------------------------------------------------------------
     def read(self, campaign: str, lineage: str) -> Lockfile | None:
@@ -220,6 +255,7 @@ class PostgresState:
         if not rows:
             return
         with self._tx() as cur:
+            self._fence(cur)
             self._ensure(cur, lock, lineage)
             for key, record in rows:
                 data = None if record is None else _record_data(lock.campaign, key, record)
@@ -242,6 +278,7 @@ class PostgresState:
     def write(self, lock: Lockfile, lineage: str) -> None:
         """Replace the whole state (compaction, `state push`): metadata, every job; the journal is trimmed."""
         with self._tx() as cur:
+            self._fence(cur)
             meta = {k: v for k, v in records.to_data(lock).items() if k != "jobs"}
             cur.execute(
                 "INSERT INTO campaign_states (campaign, lineage, stored_lineage, serial, meta) VALUES (%s, %s, %s, %s, %s)"
@@ -298,5 +335,8 @@ class BackendMirror:
 
     def snapshot(self, lock: Lockfile) -> None:
         """Store the whole state."""
-        self.state.check_lease()
         self.state.write(lock, self.lineage)
+
+    def fence(self) -> None:
+        """Right before a paid request: refuse once the lease may have lapsed (checked on this host's clock)."""
+        self.state.check_lease()

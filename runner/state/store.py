@@ -32,6 +32,9 @@ class JournalMirror(Protocol):
     def snapshot(self, lock: Lockfile) -> None:
         """Store the whole state (at compaction)."""
 
+    def fence(self) -> None:
+        """Raise when this runner may no longer send paid requests (its lease may have lapsed)."""
+
 
 class StateStore(Protocol):
     """A campaign's state: held by one runner at a time, read, written, and mirrored from the engine's journal."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +52,41 @@ def _campaign(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
     )
 
 
+def _on_terminal(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """As a person runs it: stderr on a terminal (a pseudo-terminal), not in CI."""
+    plain = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
+    master, slave = pty.openpty()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "runner", *args],
+        env={**plain, **env, "TERM": "dumb"},
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    out, _ = run.communicate(timeout=180)
+    reader.join(timeout=10)
+    os.close(master)
+    err = b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
+    return subprocess.CompletedProcess(run.args, run.returncode, out, err)
+
+
 def _apply(env: dict[str, str], spec: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return _campaign(env, "apply", str(spec), "--yes", "--accept-notices", "--no-report", *args)
+    return _on_terminal(env, "apply", str(spec), "--yes", "--accept-notices", "--no-report", *args)
 
 
 def _decide(url: str, decision: str) -> None:
@@ -91,13 +126,13 @@ def test_consent_then_render_then_nothing(sandbox: SandboxServer, tmp_path: Path
     twin = next(r for r in lockfile.read(lock_path, "founder").jobs.values() if r.kind == "heygen_avatar")
     assert twin.state == "submitted" and twin.waiting == "consent" and twin.twin and twin.twin["look_id"]
     assert sandbox.stats()["heygen_videos_created"] == 0
-    status = _campaign(env, "status", str(spec), "--refresh")
+    status = _on_terminal(env, "status", str(spec), "--refresh")
     asked = URL.search(status.stderr)
     assert status.returncode == 0 and asked is not None and asked.group(1) != url.group(1), status.stderr
     report = _campaign(env, "report", str(spec), "--out", str(tmp_path / "gallery"))
     page = (tmp_path / "gallery" / "index.html").read_text()
-    assert report.returncode == 0 and "waits for its subject" in page and "/consent/" in page  # asked afresh
-    assert "/consent/" not in lock_path.read_text()
+    assert report.returncode == 0 and "waits for its subject" in page and "status SPEC --refresh" in page
+    assert "/consent/" not in page + lock_path.read_text()
     listed = _campaign(env, "avatars", "--provider", "heygen", "--private", "--format", "json")
     groups = json.loads(listed.stdout)
     assert len(groups) == 1 and groups[0]["consent_status"] == "pending" and groups[0]["looks"]
@@ -199,3 +234,52 @@ def test_a_failed_training_fails_the_twin_with_heygens_reason(tmp_path: Path) ->
         assert failed.returncode == 1, failed.stderr
         assert "TRAINING_FAILED" in failed.stderr and "could not be used to train" in failed.stderr
         assert "blocked" in failed.stderr and sandbox.stats()["heygen_videos_created"] == 0
+
+
+def test_the_consent_url_is_shown_on_a_terminal_and_written_to_no_file(sandbox: SandboxServer, tmp_path: Path) -> None:
+    spec = tmp_path / "founder.yaml"
+    spec.write_text(SPEC)
+    _footage(tmp_path)
+    env = sandbox.env()
+    logged = _campaign(env, "apply", str(spec), "--yes", "--accept-notices")  # a CI log: stderr is a pipe
+    assert logged.returncode == 4, logged.stderr
+    assert "/consent/" not in logged.stdout + logged.stderr and "campaign status SPEC --refresh" in logged.stderr
+    shown = _on_terminal(env, "status", str(spec), "--refresh")
+    assert URL.search(shown.stderr) is not None, shown.stderr  # a person on a terminal sees it
+    again = _on_terminal(env, "apply", str(spec), "--yes", "--accept-notices")  # writes the gallery again
+    assert again.returncode == 4 and URL.search(again.stderr) is not None, again.stderr
+    for args in (
+        ("report", str(spec), "--out", str(tmp_path / "review")),
+        ("plan", str(spec), "--out", str(tmp_path / "plan.json")),
+    ):
+        assert _on_terminal(env, *args).returncode in (0, 2)
+    assert (tmp_path / "review" / "index.html").exists() and list(tmp_path.rglob("index.html"))
+    for path in tmp_path.rglob("*"):  # gallery, lockfile, journal, plan, downloads, anything else
+        if path.is_file():
+            assert b"/consent/" not in path.read_bytes(), path
+
+
+def test_two_clones_make_one_twin_and_import_finds_it(sandbox: SandboxServer, tmp_path: Path) -> None:
+    clones = []
+    for name in ("one", "two", "three"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "founder.yaml").write_text(SPEC)
+        _footage(folder)
+        clones.append(folder / "founder.yaml")
+    env = sandbox.env()
+    first = _apply(env, clones[0])
+    assert first.returncode == 4 and _private_groups(sandbox) == 1, first.stderr
+    second = _apply(env, clones[1])  # a clone without the lockfile
+    assert second.returncode == 4, second.stderr
+    assert "adopted avatars.founder: digital twin group" in second.stderr
+    assert _private_groups(sandbox) == 1  # one twin, one consent request per apply for one person
+    ours = lockfile.read(clones[0].with_name("founder.lock.yaml"), "founder").jobs
+    theirs = lockfile.read(clones[1].with_name("founder.lock.yaml"), "founder").jobs
+    twin = next(k for k, r in ours.items() if r.twin)
+    assert theirs[twin].twin and theirs[twin].twin["group_id"] == ours[twin].twin["group_id"]
+    imported = _campaign(env, "import", str(clones[2]), "--yes")
+    assert imported.returncode == 0 and "digital twin group" in imported.stdout, imported.stdout + imported.stderr
+    found = lockfile.read(clones[2].with_name("founder.lock.yaml"), "founder").jobs
+    assert found[twin].twin and found[twin].twin["group_id"] == ours[twin].twin["group_id"]
+    assert _private_groups(sandbox) == 1 and sandbox.stats()["heygen_videos_created"] == 0

@@ -41,3 +41,19 @@ def test_bad_numbers_are_refused_with_exit_1(
     assert exit_.value.code == 1
     assert says in err and "Traceback" not in err
     assert err.count("Error:") == 1
+
+
+def test_a_damaged_state_file_is_refused_with_the_file_named(tmp_path: object) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    saved = Path(str(tmp_path)) / "account.json"
+    saved.write_bytes(b"\xff not json")
+    run = subprocess.run(
+        [sys.executable, "-m", "runner", "sandbox", "--state-file", str(saved)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1 and "account.json" in run.stderr and "Traceback" not in run.stderr, run.stderr

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -126,3 +129,63 @@ def test_postgres_gone_mid_apply_stops_creating_and_keeps_what_is_known(tmp_path
         known = lockfile.read(spec.with_name("team.lock.yaml"), "team")  # the lockfile and the local journal
         written = [r for r in known.jobs.values() if r.state in ("pending", "submitted", "succeeded")]
         assert len(written) >= created  # every create sent was written ahead
+
+
+def _creates_by(sandbox: Any, app: str) -> int:
+    requests = sandbox.stats()["apps"].get(app, {}).get("requests", {})
+    return sum(n for endpoint, n in requests.items() if "video/task/create" in endpoint)
+
+
+def _lease_pid(state_url: str) -> int | None:
+    import psycopg
+
+    with psycopg.connect(state_url, autocommit=True) as conn:
+        row = conn.execute("SELECT holder->>'pid' FROM campaign_locks WHERE expires_at > now()").fetchone()
+    return int(row[0]) if row and row[0] else None
+
+
+def _start_quiet(spec: Path, env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
+    """An apply whose long plan goes nowhere (a full pipe would stop it), its errors to ERR beside the spec."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner", "apply", str(spec), "--yes", "--accept-notices", "--no-report", *extra],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=spec.with_name("err").open("w"),
+        text=True,
+    )
+
+
+def _wait_for(condition: Any, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_paused_holder_sends_no_paid_request_after_another_runner_took_over(state_url: str, tmp_path: Path) -> None:
+    # Two apps on one account tell the runners' requests apart. 80 creates at the app's 10 requests per
+    # second: when the holder is stopped, some of its workers wait for a rate slot with a create in hand.
+    with SandboxServer(SandboxConfig(speed=0.05, seed=24, tokens=("runner-b",))) as sandbox:
+        first, second = _clones(tmp_path, 2, _spec(400))
+        env = {"CAMPAIGN_STATE_URL": state_url, "CAMPAIGN_LOCK_LEASE": "2s"}
+        paused = _start_quiet(first, {**sandbox.env(), **env})
+        taker: subprocess.Popen[str] | None = None
+        try:
+            _wait_for(lambda: _creates_by(sandbox, "app1") >= 10, 240)  # planning 400 jobs is slow on a busy machine
+            paused.send_signal(signal.SIGSTOP)  # a closed laptop, a frozen VM, a paused CI job
+            taker = _start_quiet(second, {**sandbox.env("runner-b"), **env}, "--lock-timeout", "1m")
+            _wait_for(lambda: _lease_pid(state_url) == taker.pid, 60)
+            sent_before = _creates_by(sandbox, "app1")
+            paused.send_signal(signal.SIGCONT)
+            paused.wait(timeout=60)
+            assert _creates_by(sandbox, "app1") == sent_before  # nothing paid after resuming
+            err = first.with_name("err").read_text()
+            # It stops on the fence, or (paused inside a transaction) on its session ended by the server.
+            stopped = "lease" in err or "state backend" in err
+            assert paused.returncode == 1 and stopped and "Traceback" not in err, err[-800:]
+        finally:
+            for run in (paused, taker):
+                if run is not None and run.poll() is None:
+                    run.send_signal(signal.SIGCONT)
+                    run.kill()
+                    run.communicate(timeout=30)

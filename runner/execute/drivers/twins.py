@@ -11,18 +11,20 @@ from functools import partial
 from pathlib import Path
 
 from runner import api_facts as facts
+from runner.execute.adoption import TwinFound, find_twin
 from runner.execute.drivers.base import DriverBase, DriverParts
-from runner.execute.ports import TwinApi, twin_api
+from runner.execute.ports import twin_api
 from runner.execute.runs import JobRun
 from runner.lock.records import JobRecord
 from runner.providers.errors import OutcomeUnknown
 from runner.providers.footage import FootageFile, FootageSource, FootageUrl
 from runner.providers.models import AvatarGroup, TwinCreated
-from runner.vocabulary.names import name_tag, tagged_video_name
+from runner.vocabulary.names import tagged_video_name
 from runner.vocabulary.states import Event, Phase
 
 TRAINING_SECONDS = 600.0  # undocumented; polls of a training twin are paced against this bound
-TwinFound = tuple[str, str, str | None]  # group id, look id, consent status
+LOST_CREATE_SECONDS = 120.0  # a lost create is looked for this long after it was sent (3 x a request's life)
+LOOK_AGAIN_SECONDS = 10.0
 
 
 def footage_of(run: JobRun) -> FootageSource:
@@ -78,7 +80,7 @@ class HeyGenTwins(DriverBase):
     def lost(self, run: JobRun, exc: OutcomeUnknown) -> None:
         """Adopt by tag when the reply was lost."""
         self.ledger.note(run, Event.REPLY_LOST)
-        run.phase = Phase.ADOPTING
+        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
         self.reporter.job_event(run.key, "reply lost", "looking for the twin by its name tag")
         self.look_for(run)
 
@@ -105,7 +107,7 @@ class HeyGenTwins(DriverBase):
         """Show the consent URL, then look at the group."""
         url = started[0]
         self.ledger.consent_urls[run.key] = url
-        self.reporter.job_event(run.key, "consent needed", f"{run.job.addresses[0]}: the subject must approve at {url}")
+        self.reporter.consent_url(run.key, run.job.addresses[0], url)
         run.phase = Phase.POLLING
         self.scheduler.schedule(run, 0.0)
 
@@ -161,8 +163,14 @@ class HeyGenTwins(DriverBase):
     def found(self, run: JobRun, hit: TwinFound | None) -> None:
         """Adopt the twin found by its tag; if none, the create never happened: create it."""
         if hit is None:
+            left = LOST_CREATE_SECONDS - (self.clock.monotonic() - run.lost_at)
+            if left > 0:  # the create may still reach HeyGen (a slow gateway, a retried connection)
+                self.scheduler.schedule(run, min(LOOK_AGAIN_SECONDS, left))
+                return
             if self.ledger.never_happened(run, "its create's reply was lost and no twin carries its tag"):
-                self.reporter.job_event(run.key, "not found", "no twin carries its tag; creating it (a new attempt)")
+                self.reporter.job_event(
+                    run.key, "not found", "no twin carries its tag after it could have been made; a new attempt"
+                )
                 self.replies.again(run)
             return
         self.reporter.job_event(run.key, "adopted", f"twin group {hit[0]} found by its name tag; not created again")
@@ -171,26 +179,11 @@ class HeyGenTwins(DriverBase):
     def resume_pending(self, run: JobRun, record: JobRecord) -> None:
         """A create sent by an earlier run whose reply was never recorded: look for it by its tag."""
         run.before = None
-        run.phase = Phase.ADOPTING
+        elapsed = max(0.0, self.clock.time() - (record.submitted_at or self.clock.time()))
+        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic() - elapsed
         self.scheduler.schedule(run, 0.0)
 
     def resume_submitted(self, run: JobRun, record: JobRecord) -> None:
         """Look at the group at once; training is timed from when it is first seen."""
         super().resume_submitted(run, record)
         run.accepted_at = 0.0
-
-
-def find_twin(heygen: TwinApi, key: str, group_id: str | None) -> TwinFound | None:
-    """(group id, look id, consent status) of the twin carrying `key`'s tag, or None (a worker thread)."""
-    tag = "~" + name_tag(key)
-    if group_id is None:
-        for group in heygen.list_avatar_groups("private"):
-            if str(group.get("name", "")).endswith(tag):
-                looks = heygen.list_looks(str(group["id"]))
-                look = next((lk for lk in looks if lk.name.endswith(tag)), looks[0] if looks else None)
-                return str(group["id"]), look.id if look else "", group.get("consent_status")
-        return None
-    look = next((lk for lk in heygen.list_looks(group_id) if lk.name.endswith(tag)), None)
-    if look is None:
-        return None
-    return group_id, look.id, heygen.get_avatar_group(group_id).consent_status
