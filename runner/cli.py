@@ -33,6 +33,7 @@ COMMANDS = {
     "verify": "runner.commands.verify",
     "approve": "runner.commands.approve",
     "spend": "runner.commands.spend",
+    "drift": "runner.commands.drift",
 }
 
 

@@ -50,7 +50,16 @@ NUMBER_VARIABLES: dict[str, NumberVariable] = {
 CHOICE_VARIABLES: dict[str, tuple[str, ...]] = {"CAMPAIGN_DEBUG": ("0", "1")}
 # Checked where they are read: the backend URLs when a backend is opened, the lease when one is taken.
 TEXT_VARIABLES = frozenset(
-    {"CAMPAIGN_STATE_URL", "CAMPAIGN_RATE_URL", "CAMPAIGN_LOCK_LEASE", "CAMPAIGN_C2PA_CERT", "CAMPAIGN_C2PA_KEY"}
+    {
+        "CAMPAIGN_STATE_URL",
+        "CAMPAIGN_RATE_URL",
+        "CAMPAIGN_LOCK_LEASE",
+        "CAMPAIGN_C2PA_CERT",
+        "CAMPAIGN_C2PA_KEY",
+        "CAMPAIGN_NOTIFY_URLS",
+        "CAMPAIGN_METRICS_FILE",
+        "CAMPAIGN_GALLERY_URL",
+    }
 )
 RETIRED_VARIABLES: dict[str, str] = {
     "CAMPAIGN_TIME_SCALE": "clients run on the real clock; set the sandbox's pace with `campaign sandbox --speed`",

@@ -9,6 +9,7 @@ from typing import Any
 from runner.campaignfile.checker import Checker, present
 from runner.campaignfile.compliance import disclosure_settings, evidence_block, policy_settings
 from runner.campaignfile.gates import approval_rules, check_spend_cap, rollout_settings
+from runner.campaignfile.lifecycle import lifecycles
 from runner.campaignfile.model import (
     ApplySettings,
     AvatarRef,
@@ -120,6 +121,8 @@ class _Checker(Checker):
             policy=policy_settings(data.get("policy") or {}),
             evidence=evidence_block(self),
             disclosure=disclosure_settings(data.get("disclosure")),
+            lifecycle=lifecycles(self),
+            notify=tuple(str(u) for u in data.get("notify") or ()),
         )
 
     def _script(self, sid: str, ref: Mapping[str, str]) -> ScriptDef | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,6 +186,20 @@ class PolicySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """`expires:` (a date), `refresh_after:` (an age) and, for refresh groups, `every:` (a rotation period)."""
+
+    expires: dt.date | None = None
+    refresh_after: float | None = None  # seconds
+    every: float | None = None  # seconds
+
+    @property
+    def empty(self) -> bool:
+        """Whether the group sets none of them."""
+        return self.expires is None and self.refresh_after is None and self.every is None
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """A loaded, validated campaign file."""
 
@@ -206,3 +221,5 @@ class Spec:
     policy: PolicySettings = field(default_factory=PolicySettings)
     evidence: Mapping[str, str] = field(default_factory=dict)  # id -> file path (relative to the spec) or URL
     disclosure: Disclosure | None = None
+    lifecycle: Mapping[str, Lifecycle] = field(default_factory=dict)  # group id -> expires, refresh_after, every
+    notify: tuple[str, ...] = ()  # apprise URLs of the file's `notify:`

@@ -10,6 +10,7 @@ import click
 
 from runner.execute.downloads import needs_downloads
 from runner.gitops.comment import comment_body, labels_for, write_text
+from runner.observe.tracing import run_span
 from runner.options import format_option, lock_option, selection_options, spec_argument
 from runner.plan.budget import check_budget
 from runner.plan.planfile import write_plan_file
@@ -64,7 +65,8 @@ def command(
 ) -> None:
     """Show what apply would generate, rename, replace or forget."""
     workspace = Workspace(spec, sandbox=sandbox, lock_override=lock_path)
-    planned = planned_from_state(workspace)
+    with run_span("plan", spec.stem):
+        planned = planned_from_state(workspace)
     note = workspace.sandbox_only_note()
     if note is not None:
         click.echo(note, err=True)

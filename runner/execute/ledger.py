@@ -14,6 +14,7 @@ from runner.execute.journal import Journal
 from runner.execute.ports import Reporter
 from runner.execute.runs import JobRun, RunGraph
 from runner.lock.records import JobError, JobRecord, paid_videos
+from runner.observe import tracing
 from runner.providers.errors import PermanentError
 from runner.vocabulary.errors import ErrorCode, retryable
 from runner.vocabulary.states import BEFORE, NONE, Event, JobState, Phase, transition
@@ -138,6 +139,7 @@ class Ledger:
         self.journal.update(run.key, state=JobState(row.to), task_ids=task_ids, error=None)
         self.videos_paid += videos
         run.phase, run.accepted_at, run.missing = Phase.POLLING, self.clock.monotonic(), 0
+        tracing.job_started(run.key)
 
     def succeed(self, run: JobRun, event: Event, video_ids: tuple[str, ...], **fields: Any) -> None:
         """Record the job's videos; its dependents may start; a job it replaces is dropped."""
@@ -160,6 +162,7 @@ class Ledger:
             self._retire(old)
             self.journal.drop([old])
         self.reporter.job_event(run.key, "succeeded", ", ".join(video_ids))
+        tracing.job_finished(run.key, _traced(run, "succeeded", len(video_ids)))
         for dependent in self.graph.dependents(run.key):
             dependent.unmet -= 1
             if dependent.unmet == 0 and dependent.phase == Phase.WAITING:
@@ -175,6 +178,7 @@ class Ledger:
         )
         run.phase = Phase.FAILED
         self.reporter.job_event(run.key, "failed", f"{code}: {message}")
+        tracing.job_finished(run.key, {**_traced(run, "failed", 0), "error.code": code})
         self.block_dependents(run.key, f"{run.key} failed")
 
     def refuse(self, run: JobRun, exc: PermanentError) -> None:
@@ -259,3 +263,8 @@ def _spend_before(old: JobRecord | None) -> Mapping[str, int] | None:
     if old.state == JobState.FAILED and old.error is not None and old.error.code == ErrorCode.CHECK_FAILED:
         return old.counted("remade")
     return old.spend
+
+
+def _traced(run: JobRun, state: str, videos: int) -> dict[str, str | int]:
+    """A job span's attributes: its kind, provider, end state and videos (never its script or name)."""
+    return {"job.kind": run.kind, "provider": run.job.provider, "job.state": state, "job.videos": videos}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,7 @@ from runner.plan.requests import (
     for_job,
     video_request,
 )
+from runner.plan.rotation import group_periods, with_period
 from runner.vocabulary import kinds
 from runner.vocabulary.kinds import JobKind
 from runner.vocabulary.names import VISIBLE_NAME_CHARS, visible_name
@@ -60,9 +62,10 @@ def script_problems(script: str, spec: ProviderSpec) -> list[str]:
 
 
 class _Builder:
-    def __init__(self, spec: Spec, resolved: Resolved) -> None:
+    def __init__(self, spec: Spec, resolved: Resolved, periods: Mapping[str, tuple[str, ...]]) -> None:
         self.spec = spec
         self.resolved = resolved
+        self.periods = periods
         self.renderer = Renderer(spec)
         self.jobs: dict[str, Job] = {}
         self.warnings: list[str] = []
@@ -189,9 +192,11 @@ class _Builder:
         themes: tuple[str | None, ...] = (
             group.hook.holiday_themes if group.hook and group.hook.holiday_themes else (None,)
         )
+        periods: tuple[str | None, ...] = self.periods.get(group.id) or (None,)
         for upload_key, stem, cell, label in self.sources(group):
             for theme in themes:
-                self.refresh_job(group, upload_key, stem, cell, label, theme)
+                for period in periods:
+                    self.refresh_job(group, upload_key, stem, cell, label, theme, period)
 
     def sources(self, group: RefreshGroup) -> list[tuple[str, str, dict[str, Any], str]]:
         """The uploads a refresh group starts from: (upload key, address stem, template context, label)."""
@@ -212,9 +217,16 @@ class _Builder:
         return sources
 
     def refresh_job(
-        self, group: RefreshGroup, upload_key: str, stem: str, cell: Mapping[str, Any], label: str, theme: str | None
+        self,
+        group: RefreshGroup,
+        upload_key: str,
+        stem: str,
+        cell: Mapping[str, Any],
+        label: str,
+        theme: str | None,
+        period: str | None = None,
     ) -> None:
-        """One refresh of one source (and one holiday theme); nothing, with problems recorded, when a value is wrong."""
+        """One refresh of one source (one holiday theme, one rotation period); nothing, with problems recorded, when a value is wrong."""
         where = f"refresh[{group.index}]"
         context = {**self.base, **cell, "holiday_theme": theme or ""}
         add_hook, ok = self.hook(where, label, group, theme, context)
@@ -229,13 +241,14 @@ class _Builder:
             if message:
                 self.problem(f"{where}.name", label, message)
                 return
-        request = RefreshRequest(upload_key, group.strategies, add_hook)
+        request = RefreshRequest(upload_key, group.strategies, add_hook, period)
         if theme is None:
             address = stem
         elif stem.endswith("]"):
             address = f"{stem[:-1]},holiday_theme={theme}]"
         else:
             address = f"{stem}[holiday_theme={theme}]"
+        address = with_period(address, period)
         expected = facts.RECOMMENDED_HOOK_VIDEOS if group.hook and group.hook.type == "RECOMMENDED" else 1
         unresolved = self.jobs[upload_key].unresolved
         self.add(
@@ -309,9 +322,13 @@ def _name_collisions(jobs: Mapping[str, Job]) -> list[str]:
     return warnings
 
 
-def build_graph(spec: Spec, resolved: Resolved | None = None) -> JobGraph:
-    """Expand `spec` into jobs; raise SpecError with every rendered-value problem."""
-    builder = _Builder(spec, resolved or {})
+def build_graph(
+    spec: Spec, resolved: Resolved | None = None, periods: Mapping[str, tuple[str, ...]] | None = None
+) -> JobGraph:
+    """Expand `spec` into jobs (rotating refresh groups over `periods`); raise SpecError with every rendered-value problem."""
+    if periods is None:
+        periods = group_periods(spec, time.time(), {})
+    builder = _Builder(spec, resolved or {}, periods)
     for group in spec.videos:
         builder.videos(group)
     for refresh in spec.refresh:

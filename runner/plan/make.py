@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from runner.plan.diff import diff
 from runner.plan.expand import build_graph, load_checked
 from runner.plan.model import JobGraph, Plan
 from runner.plan.planfile import lock_digest, spec_digest
+from runner.plan.rotation import group_periods, recorded_periods
 from runner.workspace import Workspace, approvals_path_for
 
 
@@ -28,9 +30,11 @@ class Planned:
     approvals: Book  # the committed sign-offs (empty when the campaign needs none)
 
 
-def plan_for(spec: Spec, lock: Lockfile, lock_path: Path) -> Planned:
-    """Expand and diff an already loaded spec and lockfile (pure but for reading digests)."""
-    graph = build_graph(spec, lock.resolved_avatars)
+def plan_for(spec: Spec, lock: Lockfile, lock_path: Path, *, now: float | None = None) -> Planned:
+    """Expand and diff an already loaded spec and lockfile at `now` (pure but for reading digests and the clock)."""
+    recorded = recorded_periods(a for record in lock.jobs.values() for a in record.addresses)
+    periods = group_periods(spec, time.time() if now is None else now, recorded)
+    graph = build_graph(spec, lock.resolved_avatars, periods)
     plan = diff(graph, lock, max_retries=spec.apply.max_retries, retry_unknown=spec.apply.retry_unknown)
     plan = replace(plan, spec_digest=spec_digest(spec), lock_digest=lock_digest(lock_path))
     book = read_book(approvals_path_for(spec.path), spec.campaign) if spec.approvals else Book(spec.campaign)

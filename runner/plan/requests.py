@@ -50,15 +50,19 @@ class RefreshRequest:
     upload_job: str
     strategies: tuple[str, ...]  # sorted
     add_hook: dict[str, str] | None
+    period: str | None = None  # a rotation's period start (`every:`); hashed only when set, so other keys stay
 
     def canonical(self) -> dict[str, Any]:
         """What the key hashes."""
         hook = dict(self.add_hook) if self.add_hook is not None else None
-        return {
+        canonical: dict[str, Any] = {
             "video": {"job": self.upload_job},
             "video_refresh_strategy_list": list(self.strategies),
             "add_hook": hook,
         }
+        if self.period is not None:
+            canonical["period"] = self.period
+        return canonical
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +133,8 @@ def from_canonical(kind: str, request: Mapping[str, Any]) -> Request:
     if kind == JobKind.REFRESH_VIDEO:
         hook = request.get("add_hook")
         strategies = tuple(str(s) for s in request.get("video_refresh_strategy_list") or ())
-        return RefreshRequest(str((request.get("video") or {}).get("job", "")), strategies, hook)
+        period = request.get("period")
+        return RefreshRequest(str((request.get("video") or {}).get("job", "")), strategies, hook, period)
     if kind == JobKind.HEYGEN_AVATAR:
         footage = request.get("footage") or {}
         return TwinRequest(request.get("group"), footage.get("url"), footage.get("sha256"))

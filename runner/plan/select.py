@@ -13,6 +13,7 @@ from runner.campaignfile.values import same_value, scalar_from_text
 from runner.errors import CampaignError
 from runner.plan.cells import cell_label, matrix_cells
 from runner.plan.model import JobGraph
+from runner.plan.rotation import split_period
 
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -154,7 +155,7 @@ def _refresh_place(
     group = refresh.get(group_id)
     if group is None:
         return None
-    label = label[:-1] if bracket else ""
+    label, period = split_period(label[:-1] if bracket else "")
     themes = group.hook.holiday_themes if group.hook and group.hook.holiday_themes else ()
     theme_at, cell_label_text = -1, label
     if themes and not source:
@@ -176,6 +177,8 @@ def _refresh_place(
         return None
     if theme_at >= 0:
         cell["holiday_theme"] = themes[theme_at]
+    if period is not None:
+        cell["period"] = period
     return Place(group_id, cell, (1, group.index, cell_at, 0 if source else 1, theme_at))
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 
 from runner.clock import Clock, RealClock
+from runner.observe.metrics import count_rate_limited
+from runner.observe.tracing import RequestTrace, request_span
 from runner.providers.budget import TransientBudget
 from runner.providers.errors import (
     NotSent,
@@ -105,16 +107,34 @@ class HttpApi:
         limiters: Limiters | None = None,
         params: Callable[[], Mapping[str, str]] | None = None,
     ) -> Any:
-        """Send with pacing and retries; `classify` returns data or raises a ProviderError."""
+        """Send with pacing and retries; `classify` returns data or raises a ProviderError (traced when asked for)."""
+        with request_span(self.provider, call.method, call.path) as traced:
+            try:
+                return self._send(call, classify, limiters, params, traced)
+            except ProviderError as exc:
+                traced.outcome, traced.http_status = exc.code, exc.http_status
+                raise
+
+    def _send(
+        self,
+        call: Call,
+        classify: Classifier,
+        limiters: Limiters | None,
+        params: Callable[[], Mapping[str, str]] | None,
+        traced: RequestTrace,
+    ) -> Any:
         attempt, sent = 0, False
         while True:
             self._within_budget(sent)
             attempt += 1
+            traced.retries = attempt - 1
             try:
                 result = self._attempt(call, classify, limiters, params)
             except TransientError as exc:
                 sent = sent or not isinstance(exc, NotSent)
                 self._within_budget(sent, exc)
+                if isinstance(exc, RateLimitedError):
+                    count_rate_limited(self.provider)
                 if (isinstance(exc, NotSent) and exc.code == "INVALID_URL") or not self.retry.should_retry(attempt):
                     raise
                 wait = self.retry.delay(attempt, exc.retry_after if isinstance(exc, RateLimitedError) else None)

@@ -59,6 +59,7 @@ class KindSpec:
     tally: tuple[str, str] = ("", "")  # (one, many) as `campaign validate` counts it; empty: the label
     tally_when_none: bool = True  # `campaign validate` names it even when the campaign has none
     costs: Costs = Costs()
+    presence: str = ""  # "module:function" asking the provider whether its videos still exist (`campaign drift`)
 
     @property
     def counted_as(self) -> tuple[str, str]:
@@ -110,6 +111,7 @@ def key_pattern() -> re.Pattern[str]:
 # Registration order (JobKind's) is the order the lockfile schema lists them, `campaign validate` counts them and
 # the estimate looks for a processing time in.
 _DRIVERS = "runner.execute.drivers"
+_PRESENCE = "runner.execute.presence"
 register_kind(
     KindSpec(
         JobKind.AVATAR_VIDEO,
@@ -119,6 +121,7 @@ register_kind(
         "avatar video",
         f"{_DRIVERS}.avatar:AvatarVideos",
         notices=(Notice.DOWNLOAD,),
+        presence=f"{_PRESENCE}:avatar_tasks",
         tagged_name=True,
         costs=Costs(create_batch=5, poll_batch=5, resumed_creates=False, processing_by_script=True),
     )
@@ -145,6 +148,7 @@ register_kind(
         "refresh video",
         f"{_DRIVERS}.refresh:RefreshVideos",
         notices=(Notice.DOWNLOAD,),
+        presence=f"{_PRESENCE}:refresh_tasks",
         tally=("refresh", "refresh"),
         costs=Costs(
             poll_batch=5, task_per_video=True, resumed_creates=False, processing_seconds=60.0, creates_per_minute=5
@@ -160,6 +164,7 @@ register_kind(
         "HeyGen video",
         f"{_DRIVERS}.render:RenderVideos",  # the generic render driver
         tagged_name=True,  # its title
+        presence=f"{_PRESENCE}:renders",
         tally=("avatar video", "avatar videos"),
         # "Renders typically take 5-15 minutes": the bound caps poll intervals and sizes the ETA
         costs=Costs(poll_batch=1, processing_seconds=15 * 60.0),

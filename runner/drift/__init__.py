@@ -1,0 +1,1 @@
+"""`campaign drift`: what changed since the last apply, found without creating anything."""
