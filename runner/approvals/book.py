@@ -16,6 +16,7 @@ import yaml
 
 from runner.atomic import atomic_file
 from runner.errors import CampaignError
+from runner.lock.markers import conflict_line
 from runner.workspace import scratch_dir_for
 
 BOOK_VERSION = 1
@@ -96,9 +97,10 @@ def read_book(path: Path, campaign: str) -> Book:
         return Book(campaign)
     except (OSError, UnicodeDecodeError) as exc:
         raise ApprovalsError(f"{path}: cannot read the approvals file: {exc}") from None
-    if "\n<<<<<<< " in "\n" + text:
+    line = conflict_line(text)
+    if line is not None:
         raise ApprovalsError(
-            f"{path}: has git merge-conflict markers; keep the signatures of both sides (each entry is one job key) "
+            f"{path}:{line}: has git merge-conflict markers; keep the signatures of both sides (each entry is one job key) "
             "and remove the markers, or take one side and run `campaign approve` again"
         )
     try:
