@@ -64,7 +64,7 @@ def test_a_broken_file_is_one_clear_error(tmp_path: Path, text: str, words: str)
     path.write_text(text)
     with pytest.raises(ApprovalsError) as caught:
         read_book(path, "c")
-    assert str(caught.value).startswith(f"{path}: ") and words in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:") and words in str(caught.value)
     assert "\n" not in str(caught.value)
 
 
