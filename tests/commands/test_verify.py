@@ -34,7 +34,9 @@ def manifest_of(path: Path) -> tuple[dict[str, object], list[str]]:
 
 
 def test_apply_signs_every_video_and_verify_flags_changed_files(tmp_path: Path) -> None:
-    shutil.copytree(PROJECT_DIR / "campaigns", tmp_path / "campaigns")
+    # without what the README's demo leaves in a checkout (its sandbox lockfile, downloads and account)
+    left = shutil.ignore_patterns("*.sandbox.lock.yaml", "artifacts", ".campaign")
+    shutil.copytree(PROJECT_DIR / "campaigns", tmp_path / "campaigns", ignore=left)
     shutil.copytree(PROJECT_DIR / "templates", tmp_path / "templates")
     applied = campaign("apply", "campaigns/demo.yaml", "--sandbox", "--yes", "--accept-notices", cwd=tmp_path)
     assert applied.returncode == 0, applied.stderr
