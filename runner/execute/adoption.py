@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from runner.execute.capabilities import render_finder
 from runner.execute.outcome import render_outcome
@@ -100,18 +101,27 @@ def adoptable(plan: Plan) -> list[Job]:
 
 def adopted_record(job: Job, video: VideoInfo, now: float) -> JobRecord:
     """The record of a job whose video was found by its tag: made, and not paid again."""
+    return found_record(
+        job,
+        JobState.SUCCEEDED,
+        video_name=video.video_name,
+        video_ids=(video.video_id,),
+        finished_at=now,
+        spend={"adopted": 1},
+    )
+
+
+def found_record(job: Job, state: JobState, **fields: Any) -> JobRecord:
+    """A record of `job` as the account showed it: the job's own facts, with what was found."""
     return JobRecord(
         kind=job.kind,
         provider=job.provider,
-        state=JobState.SUCCEEDED,
+        state=state,
         addresses=job.addresses,
         name=job.name,
-        video_name=video.video_name,
         depends_on=job.depends_on,
-        video_ids=(video.video_id,),
-        finished_at=now,
         request=dict(job.request),
-        spend={"adopted": 1},
+        **fields,
     )
 
 
@@ -189,17 +199,12 @@ def render_record(job: Job, render: RenderResult, attempt: int, now: float, owne
     """The record of a render found by its title: made (or failed) as the provider says, or still rendering."""
     outcome = render_outcome(render)
     owned = owner is not None and tag_in(render.title) == name_tag(job.key, owner)  # else sent in the older form
-    record = JobRecord(
-        kind=job.kind,
-        provider=job.provider,
-        state=JobState.SUBMITTED,
-        addresses=job.addresses,
-        name=job.name,
+    record = found_record(
+        job,
+        JobState.SUBMITTED,
         video_name=render.title,
-        depends_on=job.depends_on,
         task_ids=(render.render_id,),
         attempts=attempt,
-        request=dict(job.request),
         idempotency_key=attempt_key(job.key, attempt, owner if owned else None),
         spend={"adopted": 1},
     )
@@ -289,15 +294,10 @@ def find_twin(heygen: TwinApi, key: str, group_id: str | None) -> TwinFound | No
 def twin_record(job: Job, found: TwinFound) -> JobRecord:
     """The record of a twin found by its tag: made; the engine looks at its group (consent, training) next."""
     group_id, look_id, consent = found
-    return JobRecord(
-        kind=job.kind,
-        provider=job.provider,
-        state=JobState.SUBMITTED,
-        addresses=job.addresses,
-        name=job.name,
-        depends_on=job.depends_on,
+    return found_record(
+        job,
+        JobState.SUBMITTED,
         task_ids=(group_id,),
-        request=dict(job.request),
         twin={"group_id": group_id, "look_id": look_id, "consent_status": consent},
         waiting="consent",
     )
