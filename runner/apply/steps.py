@@ -74,7 +74,8 @@ def check_world(ctx: Context, state: Lockfile) -> World:
 def propose(ctx: Context, state: Lockfile, *, changed: bool = False) -> Proposal:
     """Plan the state (avatar names not resolved yet plan as creates, their ids known after apply)."""
     planned = plan_for(ctx.spec, state, ctx.workspace.lockfile)
-    return Proposal(state, planned, reviewed(planned, ctx.review, hold=True), changed)
+    rekeyed = planned.lock is not state  # records an older release keyed differently: recorded under today's keys
+    return Proposal(planned.lock, planned, reviewed(planned, ctx.review, hold=True), changed or rekeyed)
 
 
 def missing_downloads(ctx: Context, state: Lockfile) -> list[str]:
