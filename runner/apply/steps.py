@@ -119,18 +119,26 @@ def resolve(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Propo
 def adopt(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Proposal:
     """Adopt, in memory, videos the account has but the state does not know (an older checkout's lockfile).
 
-    One look per provider and apply (its tagged videos or renders), and only when such videos are about to be paid for.
+    One look per provider and apply (its tagged videos or renders), and only when such videos are about to be paid for;
+    TikTok's list is read page by page, only until every one of them is found (execute/scan.py).
     """
     jobs = adoption.adoptable(proposal.plan)
     if not jobs:
         return proposal
     click.echo(
         f"looking in the account for {plural(len(jobs), 'video')} about to be paid for, by the ~tag in their "
-        "names (an older checkout's lockfile may not know them): one video list per provider",
+        "names (an older checkout's lockfile may not know them): one video list per provider, read until they are found",
         err=True,
     )
     foreign = recorded_elsewhere(ctx.workspace, proposal.state)
-    state, found = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time(), foreign)
+    state, found = adoption.look_up(
+        jobs,
+        factory.catalog,
+        proposal.state,
+        factory.clock.time(),
+        foreign,
+        warn=lambda line: click.echo(line, err=True),
+    )
     for each in found:
         click.echo(adoption.found_line(each), err=True)
     adopted = [each for each in found if each.elsewhere is None]
