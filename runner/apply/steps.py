@@ -78,6 +78,18 @@ def propose(ctx: Context, state: Lockfile, *, changed: bool = False) -> Proposal
     return Proposal(planned.lock, planned, reviewed(planned, ctx.review, hold=True), changed or rekeyed)
 
 
+def announce_rekeyed(state: Lockfile, proposal: Proposal) -> None:
+    """Say that records an older release keyed differently are written under today's keys (nothing is paid)."""
+    moved = len(set(state.jobs) - set(proposal.state.jobs))
+    if moved:
+        click.echo(
+            f"{plural(moved, 'record')} of the lockfile, keyed by an earlier version by its script with the blank "
+            "lines a comment or block tag leaves around it, are the same jobs: recorded under today's keys, with "
+            "their videos; nothing is made again",
+            err=True,
+        )
+
+
 def missing_downloads(ctx: Context, state: Lockfile) -> list[str]:
     """Jobs whose videos should be on disk and are not."""
     return needs_downloads(state, ctx.workspace.lockfile.parent) if ctx.downloads_to is not None else []

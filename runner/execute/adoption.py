@@ -237,12 +237,16 @@ def adopt_renders(
     adopted, foreign = [], foreign or {}
     mine = [r for r in renders if (r.video_id or r.render_id) not in foreign and r.render_id not in foreign]
     for job in jobs:
-        found = latest_render(mine, job, lock.campaign) or latest_render(renders, job, lock.campaign)
+        found, keyed = None, job
+        for keyed in (job, *(replace(job, key=old) for old in job.former_keys)):  # an older release's key too
+            found = latest_render(mine, keyed, lock.campaign) or latest_render(renders, keyed, lock.campaign)
+            if found is not None:
+                break
         known = lock.jobs.get(job.key)
         if found is None or (known is not None and known.attempts >= found[1]):
             continue
         render, attempt = found
-        record = render_record(job, render, attempt, now, lock.campaign)
+        record = render_record(keyed, render, attempt, now, lock.campaign)
         video_id = render.video_id or render.render_id
         elsewhere = foreign.get(video_id) or foreign.get(render.render_id)
         adopted.append(Adoption(job.key, job, video_id, render.title or "", record, elsewhere))

@@ -90,6 +90,7 @@ def test_apply_rekeys_the_lockfile_and_pays_nothing(checkout: Path, monkeypatch:
     tasks = _tasks(checkout)
     applied = _apply(checkout, "--format", "json")  # its videos are not on disk here: downloaded again, unpaid
     assert applied.returncode == 0, applied.stderr
+    assert "8 records of the lockfile, keyed by an earlier version" in applied.stderr
     summary = json.loads(applied.stdout)
     assert summary["videos_created"] == 0 and summary["failed"] == []
     assert _tasks(checkout) == tasks
@@ -100,4 +101,5 @@ def test_apply_rekeys_the_lockfile_and_pays_nothing(checkout: Path, monkeypatch:
     )
     again = _apply(checkout)
     assert again.returncode == 0 and "No changes." in again.stdout, again.stderr
+    assert "keyed by an earlier version" not in again.stderr
     assert _tasks(checkout) == tasks

@@ -153,3 +153,15 @@ def test_a_video_named_with_a_former_key_of_the_job_is_adopted_under_its_key() -
     assert lock.jobs[job.key].video_ids == ("7500000000000000007",)
     _, found = adoption.adopt([job], [made], Lockfile(campaign="boots"), now=1.0)
     assert found == []  # without the former key nothing carries its tag
+
+
+def test_a_render_titled_with_a_former_key_of_the_job_is_adopted_under_its_key() -> None:
+    job, older = _render_job("hi"), _render_job("\nhi")
+    reworded = Job(job.key, job.kind, job.provider, job.payload, job.addresses, name="hi", former_keys=(older.key,))
+    title = render_title("hi", older.key, 1, owner="c")
+    made = RenderResult("r1", TaskStatus.SUCCEEDED, "r1", "https://x/r1.mp4", title=title)
+    lock, found = adoption.adopt_renders([reworded], [made], Lockfile(campaign="c"), now=1.0)
+    assert [a.video_id for a in found] == ["r1"]
+    record = lock.jobs[job.key]
+    assert record.video_ids == ("r1",) and record.idempotency_key == attempt_key(older.key, 1, "c")
+    assert adoption.adopt_renders([job], [made], Lockfile(campaign="c"), now=1.0)[1] == []
