@@ -203,10 +203,12 @@ class HeyGenTwins(DriverBase):
         self.accepted(run, *hit)
 
     def resume_pending(self, run: JobRun, record: JobRecord) -> None:
-        """A create sent by an earlier run whose reply was never recorded: look for it by its tag."""
+        """A create sent by an earlier run whose reply was never recorded: look for it by its tag, from now on.
+
+        That runner may have been paused with the create on its way: it can reach HeyGen after this run began.
+        """
         run.before = None
-        elapsed = max(0.0, self.clock.time() - (record.submitted_at or self.clock.time()))
-        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic() - elapsed
+        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
         self.scheduler.schedule(run, 0.0)
 
     def resume_submitted(self, run: JobRun, record: JobRecord) -> None:
