@@ -136,6 +136,7 @@ class HeyGenTwins(DriverBase):
             at = datetime.fromtimestamp(self.clock.time(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             self.ledger.amend(run.key, twin=with_told(record.twin, reached, at))
             self.ledger.flush()
+            self.reporter.job_event(run.key, "consent sent", f"to {len(reached)} of the people named for consent")
 
     def poll(self, runs: list[JobRun]) -> None:
         """Look at each twin's group (or, for a lost create, for its tag)."""
