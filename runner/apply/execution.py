@@ -9,6 +9,7 @@ from dataclasses import replace
 import click
 
 from runner.apply.context import Context
+from runner.apply.events import tell_consent
 from runner.apply.progress import LogReporter
 from runner.apply.signals import interrupts
 from runner.environment import provider_environment
@@ -72,6 +73,7 @@ def run_engine(
                 reporter=reporter,
                 engine_out=engines,
                 mirror=store.mirror(),
+                consent_notifier=tell_consent,
             )
             return replace(result, requests=result.requests + before)
     except EngineStopped as stopped:

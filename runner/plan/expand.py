@@ -185,6 +185,8 @@ class _Builder:
             local = {"footage_file": str(twin.footage_file)} if twin.footage_file is not None else {}
             if twin.reroute_url:
                 local["reroute_url"] = twin.reroute_url
+            if twin.consent_notify:
+                local["consent_notify"] = "\n".join(twin.consent_notify)
             self.add(replace(job, local=local))
         return job.key
 

@@ -122,10 +122,13 @@ class AvatarVideos(DriverBase):
         return ADOPT_BOUND_FACTOR * self.bound(run)
 
     def resume_pending(self, run: JobRun, record: JobRecord) -> None:
-        """A create sent by an earlier run whose reply was never recorded: adopt it."""
+        """A create sent by an earlier run whose reply was never recorded: adopt it.
+
+        Its look lasts from now, not from the write-ahead: that runner may have been paused with the
+        create on its way (a lease taken over), so the create can reach the provider after this run began.
+        """
         run.before = None  # unknown: a rollback after "never happened" leaves no record
-        elapsed = max(0.0, self.clock.time() - (record.submitted_at or self.clock.time()))
-        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic() - elapsed
+        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
         self.lost.add(self.avatar(run), run)
         self.scheduler.schedule(run, 0.0)
 
