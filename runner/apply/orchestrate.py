@@ -49,6 +49,7 @@ def _apply(ctx: Context) -> tuple[int, ApplyResult | None]:
         with step_span("plan"):
             proposal = steps.propose(ctx, state)
             steps.guard(ctx, proposal)
+        steps.announce_rekeyed(state, proposal)
         announce_budget(ctx, budget_warnings(proposal.plan.budget))
         check_signing(ctx)
         with provider_factory(ctx) as factory:

@@ -51,6 +51,9 @@ class Job:
     # Facts of this checkout that do not make the job what it is (not in the key): a twin's footage file,
     # who is asked for its consent (a list is one item a line). Never written to a plan or the lockfile.
     local: Mapping[str, str] = field(default_factory=dict)
+    # Keys an older release gave this same job (its script rendered with the blank lines tags leave around it):
+    # a record found under one of them is this job's, re-keyed at no cost (runner/plan/rekey.py).
+    former_keys: tuple[str, ...] = ()
 
     @property
     def request(self) -> Mapping[str, Any]:

@@ -13,6 +13,7 @@ from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.poll_share import app_qps
 from runner.execute.ports import tiktok_api
 from runner.execute.runs import JobRun
+from runner.execute.scan import videos_by_id
 from runner.lock.records import JobRecord
 from runner.plan.requests import AvatarRequest
 from runner.providers.errors import OutcomeUnknown, PackageRefused, PermanentError
@@ -282,5 +283,5 @@ class AvatarVideos(DriverBase):
         if record.task_ids:
             tasks = tiktok.get_avatar_tasks(list(record.task_ids))
             return [(t.video_id, t.preview_url) for t in tasks if t.video_id and t.preview_url]
-        videos = tiktok.list_avatar_videos()
+        videos = videos_by_id(tiktok, record.video_ids)
         return [(v.video_id, v.preview_url) for v in videos if v.video_id in record.video_ids and v.preview_url]
