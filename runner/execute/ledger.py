@@ -190,7 +190,13 @@ class Ledger:
         self.fail(run, event, exc.code, exc.message, attempts=attempts)
 
     def never_happened(self, run: JobRun, message: str) -> bool:
-        """A lost create of which nothing was found: an attempt spent. True when it may be created again (max_retries)."""
+        """A lost create of which nothing was found: an attempt spent. True when it may be created again (max_retries).
+
+        One that was answered with an error made nothing: it is rolled back like a "try again" (never an attempt).
+        """
+        if run.lost_answered:
+            self.roll_back(run, Event.NOT_SENT)
+            return True
         row = transition(self._state_of(run.key), Event.NEVER_HAPPENED)
         error = JobError(ErrorCode.CREATE_LOST, message)
         self.journal.update(run.key, state=JobState(row.to), error=error, finished_at=self.clock.time())

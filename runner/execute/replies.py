@@ -81,7 +81,12 @@ class Replies:
             if handled is None or not handled(exc):
                 self.create_failed(runs, exc)
 
-        return self.route(on_result, on_error, on_lost)
+        def lost(exc: OutcomeUnknown) -> None:
+            for run in runs:
+                run.lost_answered = exc.answered
+            on_lost(exc)
+
+        return self.route(on_result, on_error, lost)
 
     def poll(
         self,

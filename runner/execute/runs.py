@@ -27,6 +27,9 @@ class JobRun:
     timer: int = 0  # the live timer entry's number (older entries are stale)
     accepted_at: float = 0.0  # monotonic time of the create's reply (poll ages)
     lost_at: float = 0.0  # monotonic time a create's reply was lost (adoption)
+    lost_answered: bool = (
+        False  # that create was answered with an error (not silence): if nothing is found, not an attempt
+    )
     missing: int = 0  # polls in a row whose reply left its tasks out (or refused them)
     resends: int = 0  # creates queued again in this run after one that made nothing known (bounded)
     poll_failures: int = 0  # polls in a row that failed (bounded)
@@ -55,6 +58,13 @@ class JobRun:
             self.tally[self._phase] -= 1
             self.tally[phase] += 1
         self._phase = phase
+
+    @property
+    def lost_again(self) -> str:
+        """How a lost create that nothing was found of is made again, for progress."""
+        return (
+            "created again (its error answer made nothing: not an attempt)" if self.lost_answered else "a new attempt"
+        )
 
     @property
     def kind(self) -> str:

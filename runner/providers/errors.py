@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from runner.errors import CampaignError
 
+GATEWAY_TIMEOUT = 504  # the gateway gave up waiting: the create may have been made behind it
+
 
 class ProviderError(Exception):
     """A provider refused or failed a request."""
@@ -78,6 +80,15 @@ class PackageRefused(PermanentError):
 
 class OutcomeUnknown(ProviderError):
     """A create may or may not have taken effect (reply lost after sending, or a gateway 5xx): never re-sent blindly."""
+
+    @property
+    def answered(self) -> bool:
+        """An error answer came back (HTTP 5xx other than a gateway timeout), not silence or a timeout.
+
+        Such a create that nothing is found of made nothing; one that went unanswered may have been made and
+        failed where no listing shows it.
+        """
+        return self.http_status is not None and self.http_status != GATEWAY_TIMEOUT
 
 
 class TransientBudgetExhausted(RunStopped):

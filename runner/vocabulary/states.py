@@ -127,7 +127,11 @@ TRANSITIONS: dict[tuple[str, Event], Transition] = {
         JobState.FAILED,
         0,
         "+ create (retry) or failed for good",
-        "counts as an attempt: create it again within max_retries (a new attempt), else failed for good",
+        (
+            "counts as an attempt: create it again within max_retries (a new attempt), else failed for good; "
+            "a create a gateway answered with an error (HTTP 500/502/503, not a 504 timeout) is instead rolled back "
+            "as `not sent`"
+        ),
     ),
     (JobState.SUBMITTED, Event.TASK_SUCCEEDED): Transition(
         JobState.SUCCEEDED, 0, "up to date", "record video ids, download"

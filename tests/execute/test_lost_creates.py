@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from runner.execute.engine import ExecuteOptions, Providers, execute
+from runner.execute.engine import ApplyResult, ExecuteOptions, Providers, execute
 from runner.execute.lost_creates import LostCreates
 from runner.execute.runs import JobRun
 from runner.plan.make import make_plan
@@ -78,3 +79,45 @@ def test_a_listing_waits_for_the_pages_of_the_one_before() -> None:
     assert lost.of("1") == [run]
     lost.drop("1", run)
     assert lost.of("1") == []
+
+
+class AnsweringTikTok(FakeTikTok):
+    """The first creates are answered by a gateway error (HTTP `status`) and make nothing; then they work."""
+
+    def __init__(self, lock_path: Path, status: int, failures: int) -> None:
+        super().__init__(lock_path)
+        self.status, self.failures = status, failures
+
+    def create_avatar_videos(self, packages: list[dict[str, str]]) -> list[CreatedTask]:
+        if self.failures:
+            self.failures -= 1
+            self._call("create-refused", [p["package_id"] for p in packages])
+            raise OutcomeUnknown("tiktok", "create", f"HTTP {self.status}", "a gateway error", http_status=self.status)
+        return super().create_avatar_videos(packages)
+
+
+def _apply_one(tmp_path: Path, fake_for: Callable[[Path], FakeTikTok]) -> tuple[ApplyResult, FakeTikTok]:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(SPEC % ('s0: {text: "Say s0."}', "s0"))
+    planned = make_plan(spec)
+    fake = fake_for(planned.lock_path)
+    options = ExecuteOptions(parallelism=2, max_retries=0)
+    result = execute(
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), options, clock=FakeClock()
+    )
+    return result, fake
+
+
+def test_a_create_answered_by_a_gateway_error_that_made_nothing_is_not_an_attempt(tmp_path: Path) -> None:
+    # 503 twice: each is looked for, not found, and sent again; with max_retries 0 an attempt would fail the jobs
+    result, fake = _apply_one(tmp_path, lambda lock: AnsweringTikTok(lock, 503, failures=2))
+    assert len(result.succeeded) == 2 and not result.failed
+    assert all(record.attempts == 1 for record in result.lockfile.jobs.values())
+    assert len(fake.tasks) == 2  # one paid video per job
+
+
+def test_a_create_the_gateway_timed_out_on_that_is_not_found_is_an_attempt(tmp_path: Path) -> None:
+    # a 504 says nothing of what happened behind the gateway (a render may have failed unseen): an attempt spent
+    result, fake = _apply_one(tmp_path, lambda lock: AnsweringTikTok(lock, 504, failures=1))
+    assert len(result.failed) == 2 and not fake.tasks
+    assert all(result.lockfile.jobs[k].error.code == "CREATE_LOST" for k in result.failed)

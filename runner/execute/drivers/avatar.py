@@ -233,7 +233,7 @@ class AvatarVideos(DriverBase):
         self.lost.drop(avatar, run)
         if self.ledger.never_happened(run, "its create's reply was lost and no video carries its tag"):
             self.reporter.job_event(
-                run.key, "not found", "no video carries its tag after the provider's longest render; a new attempt"
+                run.key, "not found", f"no video carries its tag after the provider's longest render; {run.lost_again}"
             )
             self.replies.again(run)
 

@@ -196,7 +196,7 @@ class HeyGenTwins(DriverBase):
                 return
             if self.ledger.never_happened(run, "its create's reply was lost and no twin carries its tag"):
                 self.reporter.job_event(
-                    run.key, "not found", "no twin carries its tag after it could have been made; a new attempt"
+                    run.key, "not found", f"no twin carries its tag after it could have been made; {run.lost_again}"
                 )
                 self.replies.again(run)
             return
