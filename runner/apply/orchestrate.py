@@ -27,7 +27,7 @@ def run_apply(request: ApplyRequest) -> int:
     sent to the notify URLs, traced and written as metrics when those are configured.
     """
     ctx = load(request)
-    require_apprise(notify_urls(ctx.spec.notify) + consent_targets(ctx.spec))
+    require_apprise(notify_urls(ctx.spec.notify), consent_targets(ctx.spec))
     require_prometheus(metrics_path())
     with run_span("apply", ctx.spec.campaign):
         try:

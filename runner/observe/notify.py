@@ -60,10 +60,11 @@ def _scheme(url: str) -> str:
     return url.split("://", 1)[0] + "://" if "://" in url else "a notify URL"
 
 
-def require_apprise(urls: tuple[str, ...]) -> None:
+def require_apprise(urls: tuple[str, ...], consent: tuple[str, ...] = ()) -> None:
     """When notifications are configured, check apprise is installed (exit 1 naming the pip command) before any work."""
-    if urls:
-        optional_module("apprise", "notify", f"notify: / {NOTIFY_VARIABLE}")
+    if urls or consent:
+        named = [f"notify: / {NOTIFY_VARIABLE}"] if urls else []
+        optional_module("apprise", "notify", " and ".join([*named, *(["a twin's consent.notify"] if consent else [])]))
 
 
 def send(event: Event, urls: tuple[str, ...]) -> list[str]:

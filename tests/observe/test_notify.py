@@ -25,11 +25,13 @@ def test_the_body_is_key_value_lines_without_empty_fields() -> None:
 
 def test_missing_apprise_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> None:
     def missing(module: str, extra: str, asked_by: str) -> None:
-        raise ConfigError(f"install it with: pip install 'campaign[{extra}]'")
+        raise ConfigError(f"{asked_by} needs 'apprise'; install it with: pip install 'campaign[{extra}]'")
 
     monkeypatch.setattr(notify, "optional_module", missing)
     with pytest.raises(ConfigError, match=r"pip install 'campaign\[notify\]'"):
         notify.require_apprise(("json://x/y",))
+    with pytest.raises(ConfigError, match=r"^a twin's consent.notify needs"):  # not the notify: it does not use
+        notify.require_apprise((), ("mailto://dana@example.com",))
     notify.require_apprise(())  # nothing configured: nothing imported
 
 
