@@ -19,13 +19,17 @@ def matrix_cells(group: VideoGroup) -> list[Cell]:
     excludes = [[(k, typed_key(v)) for k, v in ex.items()] for ex in group.exclude]
     cells: list[Cell] = []
     seen: set[tuple[tuple[str, object], ...]] = set()
-    for values in itertools.product(*(values for _, values in axes)):
-        cell = dict(zip(names, values, strict=True))
-        typed = {k: typed_key(v) for k, v in cell.items()}
-        if any(all(typed.get(k) == v for k, v in ex) for ex in excludes):
-            continue
-        cells.append(cell)
-        seen.add(tuple(typed.items()))
+    # Each axis value is typed once, not once per cell: (value, (name, typed key)) pairs.
+    typed_axes = [[(v, (name, typed_key(v))) for v in values] for name, values in axes]
+    for combination in itertools.product(*typed_axes):
+        typed_items = tuple(pair for _, pair in combination)
+        if excludes:
+            typed = dict(typed_items)
+            if any(all(typed.get(k) == v for k, v in ex) for ex in excludes):
+                continue
+        cells.append(dict(zip(names, (value for value, _ in combination), strict=True)))
+        if group.include:  # only `include` asks which cells exist
+            seen.add(typed_items)
     for extra in group.include:
         cell = {name: extra[name] for name in names if name in extra}
         key = tuple((k, typed_key(v)) for k, v in cell.items())

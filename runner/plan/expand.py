@@ -74,6 +74,14 @@ class _Builder:
         self.cells_by_group: dict[str, list[tuple[Cell, str]]] = {}
         self.cell_index: dict[str, dict[tuple[str, object], list[int]]] = {}
         self.spoken: list[SpokenCell] = []
+        self.checked_scripts: dict[tuple[str, str], list[str]] = {}
+
+    def script_problems(self, script: str, maker: ProviderSpec) -> list[str]:
+        """`script_problems`, once per rendered script and provider: many cells speak the same script."""
+        found = self.checked_scripts.get((script, maker.name))
+        if found is None:
+            found = self.checked_scripts[(script, maker.name)] = script_problems(script, maker)
+        return found
 
     def problem(self, where: str, label: str, message: str) -> None:
         self.problems.append((where, label, message))
@@ -109,7 +117,8 @@ class _Builder:
 
     def video(self, group: VideoGroup, cell: Cell) -> Job | None:
         """The job of one cell of a video group; None (with problems recorded) when a rendered value is wrong."""
-        where, label = f"videos[{group.index}]", f"for videos[{group.index}], cell ({described(cell)})"
+        text = cell_label(cell)
+        where, label = f"videos[{group.index}]", f"for videos[{group.index}], cell ({text.replace(',', ', ')})"
         maker = provider(group.provider)
         script_def = self.spec.scripts[str(cell["script"])]
         script_at = f"scripts.{script_def.id}." + ("text" if script_def.origin == "inline" else "template")
@@ -118,7 +127,7 @@ class _Builder:
         if script is not None:
             script = with_disclosure(self.spec.disclosure, script)
         ok = script is not None
-        for message in script_problems(script, maker) if script is not None else ():
+        for message in self.script_problems(script, maker) if script is not None else ():
             self.problem(script_at, label, message)
             ok = False
         name: str | None = default_name(group.id, cell)
@@ -136,7 +145,7 @@ class _Builder:
         reference, depends_on, unresolved = avatar
         kind = maker.video_kind
         request = video_request(kind, reference, script, group.options)
-        address = (f"videos.{group.id}[{cell_label(cell)}]",)
+        address = (f"videos.{group.id}[{text}]",)
         evidence = (*group.evidence, str(cell["evidence"])) if "evidence" in cell else group.evidence
         self.spoken.append(SpokenCell(group.index, script_def.id, address[0], script, evidence))
         return self.add(

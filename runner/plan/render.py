@@ -110,6 +110,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         kind = job.kind if job else (record.kind if record else "")
         addresses = list(job.addresses if job else (record.addresses if record else ()))
         name = job.name if job else (record.name if record else None)
+        request = job.request if job else None  # built from the typed request on each read: read once
         previous = None
         if record is not None:
             previous = {
@@ -128,8 +129,8 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "addresses": addresses,
                 "name": name,
                 "video_name": _video_name(change, kind, name, plan.campaign),
-                "fields": request_fields(kind, job.request, addresses, looks) if job else {},
-                "request": dict(job.request) if job else None,
+                "fields": request_fields(kind, request, addresses, looks) if job else {},
+                "request": dict(request) if request is not None else None,
                 "depends_on": list(job.depends_on) if job else [],
                 "expected_videos": job.expected_videos if job else 0,
                 "provisional": bool(job and job.provisional),
