@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, is_dataclass, replace
 from dataclasses import fields as dataclass_fields
@@ -194,13 +195,12 @@ _OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id", "wait
 _STR_LISTS = ("addresses", "depends_on", "task_ids", "video_ids")
 
 
-def _record(key: str, rec: dict[str, Any]) -> JobRecord:
+_STATES = frozenset(JobState)
+
+
+def _record(key: str, rec: dict[str, Any], key_pattern: re.Pattern[str]) -> JobRecord:
     """Build one record, raising ValueError/TypeError/KeyError on anything the schema forbids."""
-    if (
-        not kinds.key_pattern().match(key)
-        or rec["kind"] != kinds.kind(rec["kind"]).name
-        or rec["state"] not in set(JobState)
-    ):
+    if not key_pattern.match(key) or rec["kind"] != kinds.kind(rec["kind"]).name or rec["state"] not in _STATES:
         raise ValueError(key)
     if not isinstance(rec["provider"], str) or not isinstance(rec.get("attempts", 0), int):
         raise TypeError(key)
@@ -240,7 +240,8 @@ def from_data(data: Any, source: str) -> Lockfile:
         allowed = _TOP_LEVEL if version != 1 else _TOP_LEVEL_V1
         if set(data) - allowed or not isinstance(data["campaign"], str):
             raise ValueError("top level")
-        jobs = {key: _record(key, rec) for key, rec in data["jobs"].items()}
+        key_pattern = kinds.key_pattern()  # the kinds registered now, built once for every record
+        jobs = {key: _record(key, rec, key_pattern) for key, rec in data["jobs"].items()}
         resolved = {p: dict(n) for p, n in data.get("resolved_avatars", {}).items()}
         serial, lineage = data.get("serial", 0), data.get("lineage", "")
         if not isinstance(version, int) or not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
@@ -278,12 +279,19 @@ _TOP_LEVEL_V1 = frozenset({"version", "campaign", "resolved_avatars", "jobs"})
 _TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world", "retired_videos"}
 
 
+# One line with its end, as `str.splitlines(keepends=True)` cuts them: only the header's lines are looked at.
+_LINE = re.compile("[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])?")
+
+
 def _without_comments(text: str) -> str:
-    lines = text.splitlines(keepends=True)
     start = 0
-    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
-        start += 1
-    return "".join(lines[start:])
+    while start < len(text):
+        found = _LINE.match(text, start)  # at least one character: a line's text or its end
+        line = found.group() if found is not None else text[start:]
+        if not line.startswith("#") and line.strip():
+            break
+        start += len(line)
+    return text[start:]
 
 
 def loads(text: str, source: str = "<lockfile>") -> Lockfile:
