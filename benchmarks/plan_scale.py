@@ -1,11 +1,14 @@
 """Wall time and peak memory of `campaign plan` at 10k and 100k jobs, with a complete lockfile.
 
-Run: python benchmarks/plan_scale.py            (prints figures and the 100k/10k ratios)
-Target on a 2-core machine: <= 2 s and <= 300 MB at 10k jobs, linear growth.
+Run: python benchmarks/plan_scale.py            (prints each figure against its goal, the load average and the ratios)
+Goals on a quiet 2-core machine: 10k avatar jobs (12,000 jobs in all) in <= 1 s, 100k (120,000) in <= 10 s,
+<= 300 MiB peak at 10k; linear growth. "Complete" is what a finished apply leaves: every job succeeded and every
+video downloaded (a small file of the recorded size), so the plan says "No changes.".
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -13,9 +16,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from runner.execute.artifacts import artifact_path
 from runner.lock import lockfile
 from runner.lock.lockfile import JobRecord, Lockfile
+from runner.lock.records import Artifact
 from runner.plan.make import make_plan
+from runner.vocabulary.kinds import JobKind
+from runner.workspace import artifacts_dir_for
+
+GOALS = {10_000: 1.0, 100_000: 10.0}  # avatar jobs -> seconds of wall time
+MEMORY_GOAL_MIB = 300
 
 
 def write_campaign(folder: Path, avatar_jobs: int, refresh_jobs: int) -> Path:
@@ -48,19 +58,35 @@ def write_campaign(folder: Path, avatar_jobs: int, refresh_jobs: int) -> Path:
 
 
 def complete_lockfile(spec: Path) -> Path:
-    """A lockfile in which every job succeeded (what a finished apply leaves)."""
+    """A lockfile in which every job succeeded and every video is on disk (what a finished apply leaves)."""
     planned = make_plan(spec)
     lock = Lockfile(campaign=planned.spec.campaign)
+    folder = artifacts_dir_for(spec)
+    folder.mkdir(parents=True, exist_ok=True)
     jobs = {}
     for i, (key, job) in enumerate(planned.graph.jobs.items()):
+        video_id = str(10**15 + i)
+        downloaded: tuple[Artifact, ...] = ()
+        if job.kind != JobKind.UPLOAD:  # an upload's video is its source's
+            target = artifact_path(folder, key, video_id)
+            target.write_bytes(b"\0" * 64)
+            path = os.path.relpath(target, planned.lock_path.parent)
+            downloaded = (Artifact(video_id=video_id, path=path, sha256="0" * 64, size=64),)
         jobs[key] = JobRecord(
             kind=job.kind,
             provider=job.provider,
             state="succeeded",
             addresses=job.addresses,
             name=job.name,
+            video_name=getattr(job.payload, "video_name", None),  # what the create sent (avatar videos)
+            depends_on=job.depends_on,
             task_ids=(str(10**12 + i),),
-            video_ids=(str(10**15 + i),),
+            video_ids=(video_id,),
+            attempts=1,
+            submitted_at=1_767_225_600.0 + i,
+            finished_at=1_767_225_900.0 + i,
+            artifacts=downloaded,
+            request=dict(job.request),
         )
     lockfile.write(planned.lock_path, Lockfile(campaign=lock.campaign, jobs=jobs))
     return planned.lock_path
@@ -85,12 +111,27 @@ def measure(avatar_jobs: int, refresh_jobs: int) -> tuple[int, float, float]:
         return jobs, seconds, max(peak, before) / 1024
 
 
+def load() -> str:
+    """The 1, 5 and 15 minute load averages (figures mean little on a busy machine)."""
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(label: str, figures: tuple[int, float, float], goal: float) -> str:
+    """One line: jobs, seconds against the goal, peak memory, the load average before the run."""
+    jobs, seconds, peak = figures
+    verdict = "ok" if seconds <= goal else "OVER"
+    return f"{label}: {jobs:>7} jobs  {seconds:6.2f} s (goal <= {goal:g} s: {verdict})  {peak:7.1f} MiB peak"
+
+
 def main() -> None:
-    """Measure at 10k and 100k avatar-video jobs and print the ratios."""
+    """Measure at 10k and 100k avatar-video jobs and print each figure against its goal, and the ratios."""
+    before = load()
     small = measure(10_000, 1_000)
-    print(f"10k:  {small[0]:>7} jobs  {small[1]:6.2f} s  {small[2]:7.1f} MiB peak   (target <= 2 s, <= 300 MB)")
+    memory = "ok" if small[2] <= MEMORY_GOAL_MIB else "OVER"
+    print(f"{report('10k ', small, GOALS[10_000])} (goal <= {MEMORY_GOAL_MIB} MiB: {memory})  [{before}]")
+    before = load()
     large = measure(100_000, 10_000)
-    print(f"100k: {large[0]:>7} jobs  {large[1]:6.2f} s  {large[2]:7.1f} MiB peak")
+    print(f"{report('100k', large, GOALS[100_000])}  [{before}]")
     print(
         f"ratio 100k/10k: jobs x{large[0] / small[0]:.1f}, time x{large[1] / small[1]:.1f}, memory x{large[2] / small[2]:.1f}"
     )

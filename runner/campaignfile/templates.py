@@ -222,7 +222,11 @@ class Renderer:
         template, names = compiled
         # A template's output depends only on the names it reads: a matrix of 10k cells often
         # renders the same script for many avatars. Keys are typed: `true`, `1` and `1.0` render differently.
-        key: tuple[object, ...] | None = (source, *(_frozen(context.get(n, _MISSING)) for n in names))
+        parts: list[object] = [source]
+        for name in names:
+            value = context.get(name, _MISSING)
+            parts.append(value if type(value) is str else _frozen(value))  # most values are plain text
+        key: tuple[object, ...] | None = tuple(parts)
         try:
             hash(key)
         except TypeError:

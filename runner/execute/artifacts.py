@@ -43,7 +43,7 @@ def download(url: str, target: Path, relative_to: Path, video_id: str, http: htt
 def artifact_ok(artifact: Artifact, relative_to: Path) -> bool:
     """Whether a recorded artifact is on disk with its recorded size."""
     try:  # one stat for both questions: a plan asks it of every recorded video
-        found = os.stat(relative_to / artifact.path)
+        found = os.stat(os.path.join(relative_to, artifact.path))
     except OSError as exc:
         if (
             exc.errno in _ABSENT or getattr(exc, "winerror", None) in _ABSENT_ON_WINDOWS

@@ -195,12 +195,13 @@ _OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id", "wait
 _STR_LISTS = ("addresses", "depends_on", "task_ids", "video_ids")
 
 
-_STATES = frozenset(JobState)
+_STATES = {state.value: state for state in JobState}
 
 
 def _record(key: str, rec: dict[str, Any], key_pattern: re.Pattern[str]) -> JobRecord:
     """Build one record, raising ValueError/TypeError/KeyError on anything the schema forbids."""
-    if not key_pattern.match(key) or rec["kind"] != kinds.kind(rec["kind"]).name or rec["state"] not in _STATES:
+    state = rec["state"]
+    if not key_pattern.match(key) or rec["kind"] != kinds.kind(rec["kind"]).name or state not in _STATES:
         raise ValueError(key)
     if not isinstance(rec["provider"], str) or not isinstance(rec.get("attempts", 0), int):
         raise TypeError(key)
@@ -208,15 +209,20 @@ def _record(key: str, rec: dict[str, Any], key_pattern: re.Pattern[str]) -> JobR
         if not isinstance(rec.get(name, ""), str):
             raise TypeError(name)
     fields = dict(rec)
-    fields["state"] = JobState(rec["state"])
+    fields["state"] = _STATES[state]
     for name in _STR_LISTS:
         values = rec.get(name, [])
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        if not isinstance(values, list):
             raise TypeError(name)
+        for value in values:  # a loop, not all(...): a lockfile holds four of these lists per job
+            if not isinstance(value, str):
+                raise TypeError(name)
         fields[name] = tuple(values)
-    fields["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
-    if not all(isinstance(rec.get(name, {}), dict) for name in ("request", "replaced", "twin", "spend")):
-        raise TypeError("request")
+    if "artifacts" in rec:
+        fields["artifacts"] = tuple(Artifact(**a) for a in rec["artifacts"])
+    for name in ("request", "replaced", "twin", "spend"):
+        if not isinstance(rec.get(name, {}), dict):
+            raise TypeError("request")
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in rec.get("spend", {}).values()):
         raise TypeError("spend")
     if rec.get("error") is not None:

@@ -19,6 +19,8 @@ def matrix_cells(group: VideoGroup) -> list[Cell]:
     excludes = [[(k, typed_key(v)) for k, v in ex.items()] for ex in group.exclude]
     cells: list[Cell] = []
     seen: set[tuple[tuple[str, object], ...]] = set()
+    if not excludes and not group.include:  # nothing to compare: every combination once, in order
+        return [dict(zip(names, values, strict=True)) for values in itertools.product(*(v for _, v in axes))]
     # Each axis value is typed once, not once per cell: (value, (name, typed key)) pairs.
     typed_axes = [[(v, (name, typed_key(v))) for v in values] for name, values in axes]
     for combination in itertools.product(*typed_axes):
@@ -28,8 +30,7 @@ def matrix_cells(group: VideoGroup) -> list[Cell]:
             if any(all(typed.get(k) == v for k, v in ex) for ex in excludes):
                 continue
         cells.append(dict(zip(names, (value for value, _ in combination), strict=True)))
-        if group.include:  # only `include` asks which cells exist
-            seen.add(typed_items)
+        seen.add(typed_items)
     for extra in group.include:
         cell = {name: extra[name] for name in names if name in extra}
         key = tuple((k, typed_key(v)) for k, v in cell.items())

@@ -72,7 +72,8 @@ class _Builder:
         self.problems: list[tuple[str, str, str]] = []  # (data path, cell label, message)
         self.base = {**spec.vars, "campaign": spec.campaign, "vars": spec.vars}
         self.cells_by_group: dict[str, list[tuple[Cell, str]]] = {}
-        self.cell_index: dict[str, dict[tuple[str, object], list[int]]] = {}
+        self.labelled: dict[str, tuple[tuple[str, Cell], ...]] = {}
+        self.cell_index: dict[str, dict[str, dict[tuple[str, object], set[int]]]] = {}
         self.spoken: list[SpokenCell] = []
         self.checked_scripts: dict[tuple[str, str], list[str]] = {}
 
@@ -109,15 +110,18 @@ class _Builder:
 
     def videos(self, group: VideoGroup) -> None:
         made: list[tuple[Cell, str]] = []
+        labelled: list[tuple[str, Cell]] = []
         for cell in matrix_cells(group):
-            job = self.video(group, cell)
+            text = cell_label(cell)
+            labelled.append((text, cell))
+            job = self.video(group, cell, text)
             if job is not None:
                 made.append((cell, job.key))
         self.cells_by_group[group.id] = made
+        self.labelled[group.id] = tuple(labelled)
 
-    def video(self, group: VideoGroup, cell: Cell) -> Job | None:
-        """The job of one cell of a video group; None (with problems recorded) when a rendered value is wrong."""
-        text = cell_label(cell)
+    def video(self, group: VideoGroup, cell: Cell, text: str) -> Job | None:
+        """The job of one cell (labelled `text`) of a video group; None (with problems recorded) when a rendered value is wrong."""
         where, label = f"videos[{group.index}]", f"for videos[{group.index}], cell ({text.replace(',', ', ')})"
         maker = provider(group.provider)
         script_def = self.spec.scripts[str(cell["script"])]
@@ -130,7 +134,7 @@ class _Builder:
         for message in self.script_problems(script, maker) if script is not None else ():
             self.problem(script_at, label, message)
             ok = False
-        name: str | None = default_name(group.id, cell)
+        name: str | None = default_name(group.id, cell) if group.name is None else None
         if group.name is not None:
             name = self.render(f"{where}.name", label, group.name, context)
             ok = ok and name is not None
@@ -184,18 +188,17 @@ class _Builder:
         cells = self.cells_by_group.get(origin, [])
         if not where:
             return cells
-        index = self.cell_index.get(origin)
-        if index is None:
-            index = {}
-            for position, (cell, _) in enumerate(cells):
-                for name, value in cell.items():
-                    index.setdefault((name, typed_key(value)), []).append(position)
-            self.cell_index[origin] = index
-        positions: set[int] | None = None
-        for name, value in where.items():
-            found = set(index.get((name, typed_key(value)), ()))
-            positions = found if positions is None else positions & found
-        return [cells[p] for p in sorted(positions or ())]
+        index = self.cell_index.setdefault(origin, {})
+        for name in where:
+            if name not in index:  # indexed once per key that some `where` names: value -> positions
+                by_value: dict[tuple[str, object], set[int]] = {}
+                for position, (cell, _) in enumerate(cells):
+                    if name in cell:
+                        by_value.setdefault(typed_key(cell[name]), set()).add(position)
+                index[name] = by_value
+        # The smallest set filtered by the others: a refresh per product does not copy the cells of a whole avatar.
+        found = sorted((index[name].get(typed_key(value), set()) for name, value in where.items()), key=len)
+        return [cells[p] for p in sorted(p for p in found[0] if all(p in other for other in found[1:]))]
 
     def refresh(self, group: RefreshGroup) -> None:
         themes: tuple[str | None, ...] = (
@@ -347,7 +350,14 @@ def build_graph(
     jobs = builder.jobs
     order = tuple(sorted(jobs, key=lambda k: (kinds.kind(jobs[k].kind).level, k)))
     warnings = (*builder.warnings, *_name_collisions(jobs))
-    return JobGraph(campaign=spec.campaign, jobs=jobs, order=order, warnings=warnings, spoken=tuple(builder.spoken))
+    return JobGraph(
+        campaign=spec.campaign,
+        jobs=jobs,
+        order=order,
+        warnings=warnings,
+        spoken=tuple(builder.spoken),
+        cells=builder.labelled,
+    )
 
 
 def load_checked(path: Path, display: str | None = None) -> Spec:

@@ -139,7 +139,9 @@ def _forced(change: Change, reason: str | None) -> Change:
 
 def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
     """Group then matrix order, as written in the file; forgets last by address; the key breaks ties."""
-    known = places(planned.spec, (a for c in changes if c.job is not None for a in c.job.addresses))
+    known = places(
+        planned.spec, (a for c in changes if c.job is not None for a in c.job.addresses), planned.graph.cells
+    )
 
     def position(change: Change) -> tuple[int, Position, int, str]:
         if change.job is None:
