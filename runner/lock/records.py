@@ -302,11 +302,20 @@ def _without_comments(text: str) -> str:
 
 def loads(text: str, source: str = "<lockfile>") -> Lockfile:
     """Parse lockfile text."""
+    body = _without_comments(text)
+    if body.startswith("{") and text.isascii():
+        # In ASCII text a line starts after \n, \r or a control character; a JSON body that parses has no control
+        # character but those two, and none inside a string, so no line of it can start with a conflict marker.
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if data is not None:
+            return from_data(data, source)
     conflicted = markers.conflict_line(text)
     if conflicted is not None:
         raise LockfileError(markers.conflict_message(source, conflicted))
     try:
-        body = _without_comments(text)
         data = json.loads(body) if body.startswith("{") else None
     except ValueError:  # edited by hand into block YAML: still accepted
         data = None

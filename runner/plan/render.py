@@ -101,11 +101,17 @@ def _video_name(change: Change, kind: str, name: str | None, campaign: str) -> s
     return provider_name(kind, change.key, name, campaign)
 
 
-def plan_data(plan: Plan) -> dict[str, Any]:
-    """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this."""
+def plan_data(plan: Plan, *, unchanged: bool = True) -> dict[str, Any]:
+    """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this.
+
+    `unchanged=False` leaves the rows of no-op changes out of `changes` (counts, budget and the rest stay whole):
+    the text and markdown formats list no unchanged job, and a plan of 100k jobs is mostly unchanged ones.
+    """
     changes = []
     looks = twin_looks(plan)
     for change in plan.changes:
+        if not unchanged and change.action is Action.NOOP and change.approval is None:
+            continue
         job, record = change.job, change.record
         kind = job.kind if job else (record.kind if record else "")
         addresses = list(job.addresses if job else (record.addresses if record else ()))
@@ -317,7 +323,7 @@ def notes(data: Mapping[str, Any]) -> list[str]:
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """Terraform-like text for a plan."""
-    return render_text_data(plan_data(plan), color=color)
+    return render_text_data(plan_data(plan, unchanged=False), color=color)
 
 
 def render_json(plan: Plan) -> str:
