@@ -76,6 +76,7 @@ class _Builder:
         self.cell_index: dict[str, dict[str, dict[tuple[str, object], set[int]]]] = {}
         self.spoken: list[SpokenCell] = []
         self.checked_scripts: dict[tuple[str, str], list[str]] = {}
+        self.script_places: dict[str, str] = {}  # script id -> its data path in messages
 
     def script_problems(self, script: str, maker: ProviderSpec) -> list[str]:
         """`script_problems`, once per rendered script and provider: many cells speak the same script."""
@@ -125,7 +126,10 @@ class _Builder:
         where, label = f"videos[{group.index}]", f"for videos[{group.index}], cell ({text.replace(',', ', ')})"
         maker = provider(group.provider)
         script_def = self.spec.scripts[str(cell["script"])]
-        script_at = f"scripts.{script_def.id}." + ("text" if script_def.origin == "inline" else "template")
+        script_at = self.script_places.get(script_def.id)
+        if script_at is None:
+            field = "text" if script_def.origin == "inline" else "template"
+            script_at = self.script_places[script_def.id] = f"scripts.{script_def.id}.{field}"
         context = {**self.base, **cell}
         script = self.render(script_at, label, script_def.source, context)
         if script is not None:

@@ -104,8 +104,7 @@ def _video_name(change: Change, kind: str, name: str | None, campaign: str) -> s
 def plan_data(plan: Plan, *, unchanged: bool = True) -> dict[str, Any]:
     """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this.
 
-    `unchanged=False` leaves the rows of no-op changes out of `changes` (counts, budget and the rest stay whole):
-    the text and markdown formats list no unchanged job, and a plan of 100k jobs is mostly unchanged ones.
+    `unchanged=False` leaves no-op rows out of `changes` (all else stays whole): text and markdown list none.
     """
     changes = []
     looks = twin_looks(plan)

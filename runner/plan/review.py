@@ -147,7 +147,12 @@ def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
         if change.job is None:
             addresses = change.record.addresses if change.record else ()
             return (1, (), 0, (sorted(addresses) or [""])[0] + change.key)
-        first = min((known[a].position for a in change.job.addresses if a in known), default=LAST)
+        addresses = change.job.addresses
+        if len(addresses) == 1:  # most jobs: one address, looked up without a generator
+            place = known.get(addresses[0])
+            first = place.position if place is not None else LAST
+        else:
+            first = min((known[a].position for a in addresses if a in known), default=LAST)
         return (0, first, kinds.kind(change.job.kind).level, change.key)
 
     return sorted(changes, key=position)
