@@ -45,6 +45,7 @@ NUMBER_VARIABLES: dict[str, NumberVariable] = {
     for v in (
         NumberVariable("CAMPAIGN_TRANSIENT_ATTEMPTS", True, 1, 100_000),
         NumberVariable("CAMPAIGN_TRANSIENT_SECONDS", False, 0, 7 * 24 * 3600, low_inclusive=False),
+        NumberVariable("CAMPAIGN_SCAN_PAGES", True, 1, 100_000),
     )
 }
 CHOICE_VARIABLES: dict[str, tuple[str, ...]] = {"CAMPAIGN_DEBUG": ("0", "1")}

@@ -10,10 +10,11 @@ import click
 from runner.apply.context import Context
 from runner.apply.summary import CONSENT_EXIT
 from runner.campaignfile.model import Spec
+from runner.execute.consent_notice import ConsentNotice
 from runner.execute.ports import ApplyResult
 from runner.lock.records import Lockfile
 from runner.observe.metrics import RunMetrics, metrics_path, write_metrics
-from runner.observe.notify import Event, notify_urls, send
+from runner.observe.notify import Event, deliver, notify_urls, send
 from runner.vocabulary.states import JobState
 from runner.workspace import Workspace
 
@@ -86,6 +87,20 @@ def announce_budget(ctx: Context, warnings: list[str]) -> None:
     if warnings:
         event = Event("budget.warning", ctx.spec.campaign, "; ".join(warnings), {"warnings": len(warnings)})
         _warn(send(event, notify_urls(ctx.spec.notify)))
+
+
+def consent_targets(spec: Spec) -> tuple[str, ...]:
+    """Every apprise URL named for a twin's consent (`avatars.X.twin.consent.notify`), once each."""
+    return tuple(dict.fromkeys(u for ref in spec.avatars.values() if ref.twin for u in ref.twin.consent_notify))
+
+
+def tell_consent(notice: ConsentNotice, targets: tuple[str, ...]) -> tuple[str, ...]:
+    """twin.consent, with the consent URL, to the people named for consent only; the targets it reached."""
+    summary = f"{notice.address}: the digital twin {notice.twin_name!r} waits for its subject's consent"
+    event = Event("twin.consent", notice.campaign, summary, twin=notice.twin_name, consent_url=notice.url)
+    reached, warnings = deliver(event, targets)
+    _warn(warnings)
+    return reached
 
 
 def drift_found(spec: Spec, report: _Drift, workspace: Workspace) -> None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 import click
 
 from runner.apply.context import Context
+from runner.apply.events import tell_consent
 from runner.apply.progress import LogReporter
 from runner.apply.signals import interrupts
 from runner.environment import provider_environment
@@ -37,9 +38,13 @@ def provider_factory(ctx: Context) -> Iterator[ProviderFactory]:
 
 
 def run_engine(
-    ctx: Context, store: StateStore, plan: Plan, lock: Lockfile, factory: ProviderFactory
+    ctx: Context, store: StateStore, plan: Plan, lock: Lockfile, factory: ProviderFactory, *, reported: int = 0
 ) -> ApplyResult | EngineStopped:
-    """Execute the recorded plan, with live progress; a run that stops early returns why."""
+    """Execute the recorded plan, with live progress; a run that stops early returns why.
+
+    Its request count takes in what the factory's clients sent since `reported` (their count when an earlier
+    wave's result was made): name look-ups and the stale-lockfile scan, counted once.
+    """
     options = ExecuteOptions(
         parallelism=ctx.request.parallelism,
         artifacts_dir=ctx.downloads_to,
@@ -55,7 +60,7 @@ def run_engine(
     providers = _providers(plan, factory, lock)
     reporter = LogReporter()
     engines: list[Engine] = []
-    before = factory.request_count()  # name look-ups and the stale-lockfile scan, sent before the engine's
+    before = factory.request_count() - reported  # name look-ups and the stale-lockfile scan, sent before the engine's
     try:
         with interrupts(engines):
             result = execute(
@@ -68,9 +73,11 @@ def run_engine(
                 reporter=reporter,
                 engine_out=engines,
                 mirror=store.mirror(),
+                consent_notifier=tell_consent,
             )
             return replace(result, requests=result.requests + before)
     except EngineStopped as stopped:
+        stopped.result = replace(stopped.result, requests=stopped.result.requests + before)
         return stopped
     finally:
         reporter.finish()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from runner.apply import steps
 from runner.apply.context import ApplyRequest, Context, load
-from runner.apply.events import announce_apply, announce_budget, announce_error, record_metrics
+from runner.apply.events import announce_apply, announce_budget, announce_error, consent_targets, record_metrics
 from runner.apply.execution import provider_factory, run_engine
 from runner.apply.provenance import check_signing, sign_downloads
 from runner.apply.summary import finished, report
@@ -27,7 +27,7 @@ def run_apply(request: ApplyRequest) -> int:
     sent to the notify URLs, traced and written as metrics when those are configured.
     """
     ctx = load(request)
-    require_apprise(notify_urls(ctx.spec.notify))
+    require_apprise(notify_urls(ctx.spec.notify) + consent_targets(ctx.spec))
     require_prometheus(metrics_path())
     with run_span("apply", ctx.spec.campaign):
         try:
@@ -49,6 +49,7 @@ def _apply(ctx: Context) -> tuple[int, ApplyResult | None]:
         with step_span("plan"):
             proposal = steps.propose(ctx, state)
             steps.guard(ctx, proposal)
+        steps.announce_rekeyed(state, proposal)
         announce_budget(ctx, budget_warnings(proposal.plan.budget))
         check_signing(ctx)
         with provider_factory(ctx) as factory:

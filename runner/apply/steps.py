@@ -74,7 +74,20 @@ def check_world(ctx: Context, state: Lockfile) -> World:
 def propose(ctx: Context, state: Lockfile, *, changed: bool = False) -> Proposal:
     """Plan the state (avatar names not resolved yet plan as creates, their ids known after apply)."""
     planned = plan_for(ctx.spec, state, ctx.workspace.lockfile)
-    return Proposal(state, planned, reviewed(planned, ctx.review, hold=True), changed)
+    rekeyed = planned.lock is not state  # records an older release keyed differently: recorded under today's keys
+    return Proposal(planned.lock, planned, reviewed(planned, ctx.review, hold=True), changed or rekeyed)
+
+
+def announce_rekeyed(state: Lockfile, proposal: Proposal) -> None:
+    """Say that records an older release keyed differently are written under today's keys (nothing is paid)."""
+    moved = len(set(state.jobs) - set(proposal.state.jobs))
+    if moved:
+        click.echo(
+            f"{plural(moved, 'record')} of the lockfile, keyed by an earlier version by its script with the blank "
+            "lines a comment or block tag leaves around it, are the same jobs: recorded under today's keys, with "
+            "their videos; nothing is made again",
+            err=True,
+        )
 
 
 def missing_downloads(ctx: Context, state: Lockfile) -> list[str]:
@@ -118,18 +131,26 @@ def resolve(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Propo
 def adopt(ctx: Context, proposal: Proposal, factory: ProviderFactory) -> Proposal:
     """Adopt, in memory, videos the account has but the state does not know (an older checkout's lockfile).
 
-    One look per provider and apply (its tagged videos or renders), and only when such videos are about to be paid for.
+    One look per provider and apply (its tagged videos or renders), and only when such videos are about to be paid for;
+    TikTok's list is read page by page, only until every one of them is found (execute/scan.py).
     """
     jobs = adoption.adoptable(proposal.plan)
     if not jobs:
         return proposal
     click.echo(
         f"looking in the account for {plural(len(jobs), 'video')} about to be paid for, by the ~tag in their "
-        "names (an older checkout's lockfile may not know them): one video list per provider",
+        "names (an older checkout's lockfile may not know them): one video list per provider, read until they are found",
         err=True,
     )
     foreign = recorded_elsewhere(ctx.workspace, proposal.state)
-    state, found = adoption.look_up(jobs, factory.catalog, proposal.state, factory.clock.time(), foreign)
+    state, found = adoption.look_up(
+        jobs,
+        factory.catalog,
+        proposal.state,
+        factory.clock.time(),
+        foreign,
+        warn=lambda line: click.echo(line, err=True),
+    )
     for each in found:
         click.echo(adoption.found_line(each), err=True)
     adopted = [each for each in found if each.elsewhere is None]

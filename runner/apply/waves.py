@@ -32,6 +32,7 @@ def roll_out(ctx: Context, store: StateStore, proposal: Proposal, lock: Lockfile
     results: list[ApplyResult] = []
     ran: set[str] = set()
     plan, state = proposal.plan, lock
+    reported = 0
     while True:
         wave = next_wave(rollout, groups, state, plan, ran)
         if not wave.paid_keys and results:
@@ -41,7 +42,8 @@ def roll_out(ctx: Context, store: StateStore, proposal: Proposal, lock: Lockfile
             f"{wave.later} left for later waves.",
             err=True,
         )
-        outcome = run_engine(ctx, store, wave.plan, state, factory)
+        outcome = run_engine(ctx, store, wave.plan, state, factory, reported=reported)
+        reported = factory.request_count()  # the engine's clients are the factory's: counted in this wave's result
         if isinstance(outcome, EngineStopped):
             return report(ctx, outcome, held)
         results.append(outcome)

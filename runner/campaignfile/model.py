@@ -45,6 +45,7 @@ class TwinDef:
     footage_sha256: str | None
     group: str | None
     reroute_url: str | None
+    consent_notify: tuple[str, ...] = ()  # apprise URLs of the people who receive the consent URL
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,6 +201,15 @@ def _attribute_name(node: nodes.Node) -> str | None:
     return None
 
 
+def script_text(rendered: str) -> str:
+    """A rendered script as a person means it: without the blank lines and spaces tags leave around it.
+
+    A `{# comment #}` or `{% if %}` line at the top or bottom of a template renders as a blank line there;
+    the words between are kept exactly as the template writes them.
+    """
+    return rendered.strip()
+
+
 class Renderer:
     """Renders template sources with a context; compiled templates and their results are cached."""
 

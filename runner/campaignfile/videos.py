@@ -45,11 +45,27 @@ def check_twin(checker: Checker, alias: str, ref: Mapping[str, Any], default: st
             checker.problem(f"{where}.footage.file", found)
         else:
             digest = file_sha256(file)
-    reroute = (twin.get("consent") or {}).get("reroute_url")
+    consent = twin.get("consent") or {}
+    reroute = consent.get("reroute_url")
     if reroute is not None and not str(reroute).startswith(("http://", "https://")):
         checker.problem(f"{where}.consent.reroute_url", f"reroute_url {reroute!r} must start with http:// or https://")
     group = twin.get("group")
-    return TwinDef(name, url, file, digest, str(group) if group else None, reroute)
+    told = _consent_notify(checker, f"{where}.consent.notify", consent.get("notify"))
+    return TwinDef(name, url, file, digest, str(group) if group else None, reroute, told)
+
+
+def _consent_notify(checker: Checker, where: str, urls: Any) -> tuple[str, ...]:
+    """The apprise URLs of the people asked for consent; a problem never quotes one (it may carry a token)."""
+    usable = []
+    for i, url in present(urls):
+        if "://" not in str(url):
+            checker.problem(
+                f"{where}[{i}]",
+                "a consent notify target must be an apprise URL (SCHEME://...), for example mailto://dana@example.com",
+            )
+        else:
+            usable.append(str(url))
+    return tuple(dict.fromkeys(usable))
 
 
 def check_video(

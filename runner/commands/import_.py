@@ -82,7 +82,14 @@ def _find(spec: Spec, workspace: Workspace, lock: Lockfile) -> tuple[Plan, Lockf
         plan = reviewed(plan_for(spec, resolved, workspace.lockfile))  # in the file's order
         wanted = adoption.adoptable(plan)
         foreign = recorded_elsewhere(workspace, resolved)
-        found, adopted = adoption.look_up(wanted, factory.catalog, resolved, factory.clock.time(), foreign)
+        found, adopted = adoption.look_up(
+            wanted,
+            factory.catalog,
+            resolved,
+            factory.clock.time(),
+            foreign,
+            warn=lambda line: click.echo(line, err=True),
+        )
     order = {change.key: index for index, change in enumerate(plan.changes)}
     return plan, found, sorted(adopted, key=lambda a: order.get(a.key, len(order))), world
 

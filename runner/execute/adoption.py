@@ -20,6 +20,7 @@ from typing import Any
 from runner.execute.capabilities import render_finder
 from runner.execute.outcome import render_outcome
 from runner.execute.ports import TwinApi, tiktok_api, twin_api
+from runner.execute.scan import PagesAvatarVideos, cut_warning, scan, scan_pages
 from runner.lock.records import JobError, JobRecord, Lockfile
 from runner.plan.job import Job
 from runner.plan.model import Action, Plan, Resume
@@ -66,6 +67,15 @@ def find(
     if older is None or (owner is not None and older.video_name != tagged_video_name(name or key, key)):
         return None
     return older
+
+
+def find_job(videos: Mapping[str, VideoInfo], job: Job, owner: str | None = None) -> VideoInfo | None:
+    """The video of `job` by its key's tag, or by the tag of a key an older release gave the same job."""
+    for key in (job.key, *job.former_keys):
+        found = find(videos, key, owner, job.name)
+        if found is not None:
+            return found
+    return None
 
 
 def sent_tag(record: JobRecord | None, key: str, owner: str) -> str:
@@ -158,7 +168,7 @@ def adopt(
     mine, every = by_tag(v for v in videos if v.video_id not in foreign), by_tag(videos)
     adopted = []
     for job in jobs:
-        video = find(mine, job.key, lock.campaign, job.name) or find(every, job.key, lock.campaign, job.name)
+        video = find_job(mine, job, lock.campaign) or find_job(every, job, lock.campaign)
         if video is not None:
             record = adopted_record(job, video, now)
             adopted.append(
@@ -227,16 +237,37 @@ def adopt_renders(
     adopted, foreign = [], foreign or {}
     mine = [r for r in renders if (r.video_id or r.render_id) not in foreign and r.render_id not in foreign]
     for job in jobs:
-        found = latest_render(mine, job, lock.campaign) or latest_render(renders, job, lock.campaign)
+        found, keyed = None, job
+        for keyed in (job, *(replace(job, key=old) for old in job.former_keys)):  # an older release's key too
+            found = latest_render(mine, keyed, lock.campaign) or latest_render(renders, keyed, lock.campaign)
+            if found is not None:
+                break
         known = lock.jobs.get(job.key)
         if found is None or (known is not None and known.attempts >= found[1]):
             continue
         render, attempt = found
-        record = render_record(job, render, attempt, now, lock.campaign)
+        record = render_record(keyed, render, attempt, now, lock.campaign)
         video_id = render.video_id or render.render_id
         elsewhere = foreign.get(video_id) or foreign.get(render.render_id)
         adopted.append(Adoption(job.key, job, video_id, render.title or "", record, elsewhere))
     return _with(lock, adopted), adopted
+
+
+def account_videos(
+    client: object, jobs: list[Job], owner: str, foreign: Mapping[str, str], warn: Callable[[str], None]
+) -> tuple[VideoInfo, ...]:
+    """The account's avatar videos, read page by page until each job's video is found (execute/scan.py)."""
+    if not isinstance(client, PagesAvatarVideos):
+        return tuple(tiktok_api(client).list_avatar_videos())
+
+    def missing(videos: list[VideoInfo]) -> list[Job]:
+        mine = by_tag(v for v in videos if v.video_id not in foreign)
+        return [job for job in jobs if find_job(mine, job, owner) is None]
+
+    result = scan(client.avatar_video_pages(), lambda videos: not missing(videos), scan_pages())
+    if result.cut:
+        warn(cut_warning(result, len(missing(list(result.videos)))))
+    return result.videos
 
 
 def look_up(
@@ -245,10 +276,12 @@ def look_up(
     lock: Lockfile,
     now: float,
     foreign: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] = lambda _: None,
 ) -> tuple[Lockfile, list[Adoption]]:
-    """Ask each provider once for its tagged videos (renders by title, avatar videos by name) and adopt them.
+    """Ask each provider for its tagged videos (renders by title, avatar videos by name) and adopt them.
 
-    Finds of videos another lockfile records come back with `elsewhere` set and are not adopted.
+    Avatar videos are read page by page, only until every job's is found. Finds of videos another lockfile
+    records come back with `elsewhere` set and are not adopted; `warn` hears of a scan cut short by its bound.
     """
     by_provider: dict[str, list[Job]] = {}
     for job in jobs:
@@ -267,7 +300,8 @@ def look_up(
         if finder is not None:
             lock, found = adopt_renders(group, finder.find_renders(TAG_MARK), lock, now, foreign)
         else:
-            lock, found = adopt(group, tiktok_api(client).list_avatar_videos(), lock, now, foreign)
+            videos = account_videos(client, group, lock.campaign, foreign or {}, warn)
+            lock, found = adopt(group, videos, lock, now, foreign)
         adopted += found
     return lock, adopted
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from runner.clock import Clock
 from runner.execute.artifacts import needs_downloads
 from runner.execute.capabilities import CountsRequests
+from runner.execute.consent_notice import ConsentNotifier
 from runner.execute.downloads import DownloadQueue, Downloads
 from runner.execute.drivers import Drivers
 from runner.execute.drivers.base import Driver, DriverParts
@@ -322,9 +323,10 @@ def execute(
     reporter: Reporter | None = None,
     engine_out: list[Engine] | None = None,
     mirror: Mirror | None = None,
+    consent_notifier: ConsentNotifier | None = None,
 ) -> ApplyResult:
     """Run the plan; every state change reaches the journal before any request that depends on it."""
-    ports = Ports(providers, options, clock, reporter or SilentReporter())
+    ports = Ports(providers, options, clock, reporter or SilentReporter(), consent_notifier)
     engine = Engine(Journal(lock_path, lock, mirror), ports, eta_seconds=plan.estimate.eta_seconds)
     if engine_out is not None:
         engine_out.append(engine)  # lets the caller ask it to stop (signal handlers)

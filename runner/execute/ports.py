@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from runner.clock import Clock
+from runner.execute.consent_notice import ConsentNotifier
 from runner.lock.records import Lockfile
 from runner.providers.budget import DEFAULT_TRANSIENT_ATTEMPTS, DEFAULT_TRANSIENT_SECONDS, TransientBudget
 from runner.providers.footage import FootageSource
@@ -146,12 +147,13 @@ class ExecuteOptions:
 
 @dataclass(frozen=True)
 class Ports:
-    """The outside world of one run: clients, options, clock and reporter."""
+    """The outside world of one run: clients, options, clock, reporter and who tells people of consent."""
 
     providers: Providers
     options: ExecuteOptions
     clock: Clock
     reporter: Reporter
+    consent_notifier: ConsentNotifier | None = None  # tells the people named for a twin's consent (apply only)
 
     @property
     def downloads(self) -> bool:

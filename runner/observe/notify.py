@@ -12,12 +12,16 @@ from typing import Any
 from runner.observe.optional import optional_module
 
 NOTIFY_VARIABLE = "CAMPAIGN_NOTIFY_URLS"
-EVENTS = ("apply.finished", "apply.failed", "apply.waiting", "drift.found", "budget.warning")
+EVENTS = ("apply.finished", "apply.failed", "apply.waiting", "drift.found", "budget.warning", "twin.consent")
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """What happened to a campaign: counts, money, the lockfile's world and a gallery link; never a secret."""
+    """What happened to a campaign: counts, money, the lockfile's world and a gallery link.
+
+    Never a secret, but for `twin.consent`, which carries the consent URL (and its twin's name) and goes
+    only to the people named for consent.
+    """
 
     name: str  # one of EVENTS
     campaign: str
@@ -26,16 +30,21 @@ class Event:
     money: str | None = None
     world: str | None = None
     gallery: str | None = None
+    twin: str | None = None
+    consent_url: str | None = field(default=None, repr=False)
 
     def body(self) -> str:
         """`key: value` lines, readable in a chat and easy for a webhook to parse."""
         lines = [f"event: {self.name}", f"campaign: {self.campaign}", self.summary]
         lines += [f"{state}: {count}" for state, count in sorted(self.counts.items())]
-        lines += [
-            f"{label}: {value}"
-            for label, value in (("money", self.money), ("world", self.world), ("gallery", self.gallery))
-            if value
-        ]
+        labelled = (
+            ("money", self.money),
+            ("world", self.world),
+            ("gallery", self.gallery),
+            ("twin", self.twin),
+            ("consent_url", self.consent_url),
+        )
+        lines += [f"{label}: {value}" for label, value in labelled if value]
         return "\n".join(lines)
 
 
@@ -59,19 +68,26 @@ def require_apprise(urls: tuple[str, ...]) -> None:
 
 def send(event: Event, urls: tuple[str, ...]) -> list[str]:
     """Send `event` to each URL; the warnings of those that failed (their scheme only, never the URL)."""
+    return deliver(event, urls)[1]
+
+
+def deliver(event: Event, urls: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
+    """Send `event` to each URL: the URLs it reached, and a warning for each of the others (its scheme only)."""
     if not urls:
-        return []
+        return (), []
     apprise: Any = optional_module("apprise", "notify", f"notify: / {NOTIFY_VARIABLE}")
     quiet = logging.getLogger("apprise")
     quiet.setLevel(logging.CRITICAL + 1)  # its log lines can show whole URLs, tokens included
     quiet.propagate = False
-    warnings = []
+    reached, warnings = [], []
     for url in urls:
         try:
             sender = apprise.Apprise()
             ok = sender.add(url) and sender.notify(title=f"campaign {event.campaign}: {event.name}", body=event.body())
         except Exception:  # a notifier's own failure must never fail the run
             ok = False
-        if not ok:
+        if ok:
+            reached.append(url)
+        else:
             warnings.append(f"warning: the {event.name} notification to {_scheme(url)} could not be sent")
-    return warnings
+    return tuple(reached), warnings

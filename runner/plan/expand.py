@@ -13,7 +13,7 @@ from runner.campaignfile import limits
 from runner.campaignfile.compliance import with_disclosure
 from runner.campaignfile.load import read_spec
 from runner.campaignfile.model import AvatarRef, RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
-from runner.campaignfile.templates import Renderer, RenderError
+from runner.campaignfile.templates import Renderer, RenderError, script_text
 from runner.campaignfile.values import typed_key
 from runner.errors import Problem, SpecError
 from runner.plan.cells import Cell, cell_label, default_name, described, matrix_cells
@@ -49,10 +49,15 @@ def unresolved_avatars(spec: Spec, resolved: Resolved | None = None) -> dict[str
     return missing
 
 
+def key_of(kind: str, payload: Request) -> str:
+    """The key a job of `kind` with this payload has (its kind's provider, the payload's canonical request)."""
+    return job_key(kind, kinds.kind(kind).provider, payload.canonical())
+
+
 def make_job(kind: str, payload: Request, addresses: tuple[str, ...], owner: str | None = None, **fields: Any) -> Job:
     """A job of `kind`, for its kind's provider, keyed by its payload's canonical request (named for campaign `owner`)."""
     maker = kinds.kind(kind).provider
-    key = job_key(kind, maker, payload.canonical())
+    key = key_of(kind, payload)
     return Job(key, kind, maker, for_job(payload, key, fields.get("name"), owner), addresses, **fields)
 
 
@@ -105,7 +110,11 @@ class _Builder:
                 f"{job.addresses[0]} and {existing.addresses[0]} make the same video under different names "
                 f"({job.name!r}, {existing.name!r}); it is generated once, named {existing.name!r}"
             )
-        merged = replace(existing, addresses=tuple(sorted({*existing.addresses, *job.addresses})))
+        merged = replace(
+            existing,
+            addresses=tuple(sorted({*existing.addresses, *job.addresses})),
+            former_keys=tuple(sorted({*existing.former_keys, *job.former_keys})),
+        )
         self.jobs[job.key] = merged
         return merged
 
@@ -131,9 +140,8 @@ class _Builder:
             field = "text" if script_def.origin == "inline" else "template"
             script_at = self.script_places[script_def.id] = f"scripts.{script_def.id}.{field}"
         context = {**self.base, **cell}
-        script = self.render(script_at, label, script_def.source, context)
-        if script is not None:
-            script = with_disclosure(self.spec.disclosure, script)
+        rendered = self.render(script_at, label, script_def.source, context)
+        script = None if rendered is None else with_disclosure(self.spec.disclosure, script_text(rendered))
         ok = script is not None
         for message in self.script_problems(script, maker) if script is not None else ():
             self.problem(script_at, label, message)
@@ -156,9 +164,19 @@ class _Builder:
         address = (f"videos.{group.id}[{text}]",)
         evidence = (*group.evidence, str(cell["evidence"])) if "evidence" in cell else group.evidence
         self.spoken.append(SpokenCell(group.index, script_def.id, address[0], script, evidence))
+        assert rendered is not None
+        former = with_disclosure(self.spec.disclosure, rendered)
+        formerly = (key_of(kind, video_request(kind, reference, former, group.options)),) if former != script else ()
         return self.add(
             make_job(
-                kind, request, address, self.spec.campaign, name=name, depends_on=depends_on, unresolved=unresolved
+                kind,
+                request,
+                address,
+                self.spec.campaign,
+                name=name,
+                depends_on=depends_on,
+                unresolved=unresolved,
+                former_keys=formerly,
             )
         )
 
@@ -184,6 +202,8 @@ class _Builder:
             local = {"footage_file": str(twin.footage_file)} if twin.footage_file is not None else {}
             if twin.reroute_url:
                 local["reroute_url"] = twin.reroute_url
+            if twin.consent_notify:
+                local["consent_notify"] = "\n".join(twin.consent_notify)
             self.add(replace(job, local=local))
         return job.key
 
@@ -225,9 +245,17 @@ class _Builder:
         for cell, key in self.matching_cells(str(group.source.from_group), group.source.where):
             stem = f"refresh.{group.id}[{cell_label(cell)}]"
             request = UploadRequest(None, key)
-            unresolved = self.jobs[key].unresolved
+            source = self.jobs[key]
+            formerly = tuple(key_of(JobKind.UPLOAD, UploadRequest(None, old)) for old in source.former_keys)
             upload = self.add(
-                make_job(JobKind.UPLOAD, request, (f"{stem}.source",), depends_on=(key,), unresolved=unresolved)
+                make_job(
+                    JobKind.UPLOAD,
+                    request,
+                    (f"{stem}.source",),
+                    depends_on=(key,),
+                    unresolved=source.unresolved,
+                    former_keys=formerly,
+                )
             )
             sources.append((upload.key, stem, dict(cell), f"for refresh[{group.index}], source ({described(cell)})"))
         return sources
@@ -266,7 +294,8 @@ class _Builder:
             address = f"{stem}[holiday_theme={theme}]"
         address = with_period(address, period)
         expected = facts.RECOMMENDED_HOOK_VIDEOS if group.hook and group.hook.type == "RECOMMENDED" else 1
-        unresolved = self.jobs[upload_key].unresolved
+        upload = self.jobs[upload_key]
+        formerly = tuple(key_of(JobKind.REFRESH_VIDEO, replace(request, upload_job=old)) for old in upload.former_keys)
         self.add(
             make_job(
                 JobKind.REFRESH_VIDEO,
@@ -275,7 +304,8 @@ class _Builder:
                 name=name,
                 depends_on=(upload_key,),
                 expected_videos=expected,
-                unresolved=unresolved,
+                unresolved=upload.unresolved,
+                former_keys=formerly,
             )
         )
 

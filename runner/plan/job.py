@@ -52,13 +52,21 @@ class Job:
     expected_videos: int = 1
     # Avatar names not yet resolved to ids (offline plan): the key is provisional.
     unresolved: tuple[str, ...] = field(default=())
-    # Facts of this checkout that do not make the job what it is (not in the key): a twin's footage file.
+    # Facts of this checkout that do not make the job what it is (not in the key): a twin's footage file,
+    # who is asked for its consent (a list is one item a line). Never written to a plan or the lockfile.
     local: Mapping[str, str] = field(default_factory=dict)
+    # Keys an older release gave this same job (its script rendered with the blank lines tags leave around it):
+    # a record found under one of them is this job's, re-keyed at no cost (runner/plan/rekey.py).
+    former_keys: tuple[str, ...] = ()
 
     @property
     def request(self) -> Mapping[str, Any]:
         """The canonical request: what the key hashes, what plans and lockfiles show."""
         return self.payload.canonical()
+
+    def local_list(self, name: str) -> tuple[str, ...]:
+        """A list kept in `local` (one item a line); empty when absent."""
+        return tuple(item for item in self.local.get(name, "").split("\n") if item)
 
     @property
     def provisional(self) -> bool:

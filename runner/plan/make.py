@@ -14,6 +14,7 @@ from runner.plan.diff import diff
 from runner.plan.expand import build_graph, load_checked
 from runner.plan.model import JobGraph, Plan
 from runner.plan.planfile import lock_digest, spec_digest
+from runner.plan.rekey import rekeyed
 from runner.plan.rotation import group_periods, recorded_periods
 from runner.workspace import Workspace, approvals_path_for
 
@@ -24,7 +25,7 @@ class Planned:
 
     spec: Spec
     lock_path: Path
-    lock: Lockfile
+    lock: Lockfile  # as read, with records an older release keyed differently under their jobs' keys
     graph: JobGraph
     plan: Plan
     approvals: Book  # the committed sign-offs (empty when the campaign needs none)
@@ -35,6 +36,7 @@ def plan_for(spec: Spec, lock: Lockfile, lock_path: Path, *, now: float | None =
     recorded = recorded_periods(a for record in lock.jobs.values() for a in record.addresses)
     periods = group_periods(spec, time.time() if now is None else now, recorded)
     graph = build_graph(spec, lock.resolved_avatars, periods)
+    lock = rekeyed(graph, lock)  # an older release's keys for the same jobs: matched here, written by the next apply
     plan = diff(graph, lock, max_retries=spec.apply.max_retries, retry_unknown=spec.apply.retry_unknown)
     plan = replace(plan, spec_digest=spec_digest(spec), lock_digest=lock_digest(lock_path))
     book = read_book(approvals_path_for(spec.path), spec.campaign) if spec.approvals else Book(spec.campaign)

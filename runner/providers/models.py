@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from runner.vocabulary.tasks import TaskStatus
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,20 @@ class VideoInfo:
     create_time: str
     preview_url: str | None
     avatar_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a paged list: its items, its number (from 1) and how many pages the list has."""
+
+    items: tuple[T, ...]
+    number: int
+    total: int
+
+    @property
+    def last(self) -> bool:
+        """No page follows this one."""
+        return self.number >= self.total
 
 
 @dataclass(frozen=True, slots=True)

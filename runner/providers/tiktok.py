@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -21,7 +21,7 @@ from runner.providers.errors import (
     TransientError,
 )
 from runner.providers.http import Call, HttpApi, json_body
-from runner.providers.models import AvatarTask, CatalogAvatar, CreatedTask, RefreshTask, VideoInfo
+from runner.providers.models import AvatarTask, CatalogAvatar, CreatedTask, Page, RefreshTask, VideoInfo
 from runner.providers.pacing import Pacing, limiter_scope
 from runner.providers.ratelimit import Limiters
 from runner.providers.retry import RetryPolicy
@@ -141,14 +141,17 @@ class TikTokClient(HttpApi):
         return self.send(Call("POST", path, json=body, idempotent=idempotent), self._classify, limiters or self._app)
 
     def _pages(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+        return [item for page in self._each_page(path, params) for item in page.items]
+
+    def _each_page(self, path: str, params: dict[str, str]) -> Iterator[Page[dict[str, Any]]]:
+        """Each page as it comes: the next one is asked for only when the caller wants it."""
         page = 1
         while True:
             data = self._get(path, {**params, "page": str(page), "page_size": str(facts.PAGE_SIZE_MAX)})
-            items.extend(data.get("list") or [])
             total_pages = int((data.get("page_info") or {}).get("total_page") or 1)
+            yield Page(tuple(data.get("list") or ()), page, total_pages)
             if page >= total_pages:
-                return items
+                return
             page += 1
 
     # --- Digital Avatar API ---------------------------------------------------------------
@@ -202,20 +205,19 @@ class TikTokClient(HttpApi):
         self, *, avatar_id: str | None = None, start_date: str | None = None, end_date: str | None = None
     ) -> list[VideoInfo]:
         """Every produced avatar video, optionally filtered."""
+        pages = self.avatar_video_pages(avatar_id=avatar_id, start_date=start_date, end_date=end_date)
+        return [video for page in pages for video in page.items]
+
+    def avatar_video_pages(
+        self, *, avatar_id: str | None = None, start_date: str | None = None, end_date: str | None = None
+    ) -> Iterator[Page[VideoInfo]]:
+        """The produced avatar videos page by page, each page asked for only when the one before is used up."""
         filtering = {
             k: v for k, v in (("avatar_id", avatar_id), ("start_date", start_date), ("end_date", end_date)) if v
         }
         params = {"filtering": _q(filtering)} if filtering else {}
-        return [
-            VideoInfo(
-                str(v["avatar_video_id"]),
-                str(v.get("video_name", "")),
-                str(v.get("create_time", "")),
-                v.get("preview_url") or None,
-                v.get("avatar_id"),
-            )
-            for v in self._pages("/creative/digital_avatar/video/list/", params)
-        ]
+        for page in self._each_page("/creative/digital_avatar/video/list/", params):
+            yield Page(tuple(_video(v) for v in page.items), page.number, page.total)
 
     def rename_video(self, video_id: str, name: str) -> None:
         """Rename an avatar video (idempotent)."""
@@ -269,3 +271,14 @@ class TikTokClient(HttpApi):
             )
             for v in self._pages("/creative/aigc/video/list/", {"aigc_video_types": _q(["REFRESH_VIDEO"])})
         ]
+
+
+def _video(item: dict[str, Any]) -> VideoInfo:
+    """One item of the avatar video list."""
+    return VideoInfo(
+        str(item["avatar_video_id"]),
+        str(item.get("video_name", "")),
+        str(item.get("create_time", "")),
+        item.get("preview_url") or None,
+        item.get("avatar_id"),
+    )

@@ -11,26 +11,22 @@ import textwrap
 import threading
 import unicodedata
 from dataclasses import asdict, dataclass
-from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from runner.atomic import atomic_file
 from runner.media.probe import ffmpeg_exe
+from runner.sandbox import fonts
 from runner.sandbox.docs_facts import tiktok as tiktok_facts
 
-RENDERER_VERSION = 1  # part of the cache key: bump when frames change
+RENDERER_VERSION = 2  # part of the cache key: bump when frames change (2: every script drawn in a font that has it)
 WORDS_PER_SECOND = 2.5  # about 150 words a minute, a plausible speaking rate
 CHARS_PER_SECOND = 5.0  # scripts without spaces (Chinese, Japanese, Thai): characters spoken per second
 MIN_SECONDS = tiktok_facts.REFRESH_INPUT_MIN_SECONDS  # so that every sandbox video can feed a refresh
 MAX_SECONDS = tiktok_facts.REFRESH_INPUT_MAX_SECONDS
 FPS = 5
 SIZES = {"9:16": (360, 640), "16:9": (640, 360), "1:1": (480, 480), "4:5": (432, 540), "5:4": (540, 432)}
-FONT_FILES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-)
 ENCODE_TIMEOUT_SECONDS = 120.0
 SAMPLE_SCRIPT = "A sample source video served by the sandbox. Point a refresh at it to try the flow."
 _render_lock = threading.Lock()  # one ffmpeg at a time: the machine is small and renders are cached
@@ -155,14 +151,6 @@ def _caption_chunks(script: str, width: int) -> list[str]:
     return ["\n".join(lines[i : i + 3]) for i in range(0, len(lines), 3)]
 
 
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for path in FONT_FILES:
-        if Path(path).is_file():
-            return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size=size)
-
-
 def _colour(seed: str, salt: str, lo: int, hi: int) -> tuple[int, int, int]:
     raw = hashlib.sha256((seed + salt).encode()).digest()
     return (lo + raw[0] % (hi - lo), lo + raw[1] % (hi - lo), lo + raw[2] % (hi - lo))
@@ -175,16 +163,10 @@ def _frame(spec: VideoSpec, caption: str, width: int, height: int, index: int, c
     top = 12
     for mark in spec.marks:  # refresh banners: hook and holiday theme
         draw.rectangle((0, top, width, top + unit // 12), fill=(230, 60, 60))
-        draw.text((width // 2, top + unit // 24), mark, font=_font(unit // 20), fill="white", anchor="mm")
+        fonts.draw_lines(draw, width // 2, top + unit // 24, mark, unit // 20, "white", middle=True)
         top += unit // 12 + 6
-    draw.multiline_text(
-        (width // 2, top + unit // 14),
-        textwrap.fill(spec.title, max(10, width // 18)),
-        font=_font(unit // 17),
-        fill="white",
-        anchor="ma",
-        align="center",
-    )
+    title = textwrap.fill(spec.title, max(10, width // 18))
+    fonts.draw_lines(draw, width // 2, top + unit // 14, title, unit // 17, "white")
     # a simple figure stands in for the avatar
     cx, cy, r = width // 2, height // 2 - unit // 12, unit // 9
     skin, shirt = _colour(spec.title, "skin", 150, 240), _colour(spec.title, "shirt", 60, 220)
@@ -192,16 +174,8 @@ def _frame(spec: VideoSpec, caption: str, width: int, height: int, index: int, c
     draw.rounded_rectangle((cx - 2 * r, cy + r + 6, cx + 2 * r, cy + 4 * r), radius=r // 2, fill=shirt)
     box_top = height - unit // 3 - 10
     draw.rectangle((0, box_top, width, height), fill=(0, 0, 0))
-    draw.multiline_text(
-        (width // 2, box_top + 10),
-        caption,
-        font=_font(unit // 22),
-        fill="white",
-        anchor="ma",
-        align="center",
-        spacing=6,
-    )
-    small = _font(unit // 32)
+    fonts.draw_lines(draw, width // 2, box_top + 10, caption, unit // 22, "white", spacing=6)
+    small = fonts.font(fonts.base_file(), unit // 32)
     draw.text((width - 8, height - 8), f"{index + 1}/{count}", font=small, fill=(160, 160, 160), anchor="rd")
     draw.text((8, height - 8), spec.label, font=small, fill=(160, 160, 160), anchor="ld")
     return image

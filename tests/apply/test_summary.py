@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,15 @@ def test_the_request_count_includes_the_scan_for_videos_a_stale_lockfile_missed(
     assert "looking in the account for 2 videos about to be paid for" in done.stderr
     counted = int(done.stdout.split("videos generated, ")[1].split(" request")[0])
     assert counted == sb.stats()["requests_total"]  # the video list before the creates is counted too
+
+
+def test_a_rollout_counts_each_request_once(sandbox_factory: Any, write_campaign: Any, kit: Any) -> None:
+    """Requests sent before the first wave (the account scan) are counted once, not again by every later wave."""
+    sb = sandbox_factory()
+    rollout = 'rollout: {waves: [1, "100%"]}\napply: {download: false}\n'
+    spec = write_campaign(kit.campaign_text("waves", 1, 3) + rollout)
+    done = kit.run(kit.apply_command(spec), sb.env())
+    assert done.returncode == 0, done.stderr
+    assert "Rollout wave 2 of 2" in done.stderr
+    counted = re.search(r"generated, (\d+) requests", done.stdout)
+    assert counted is not None and int(counted[1]) == sb.stats()["requests_total"]

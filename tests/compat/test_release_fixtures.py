@@ -6,13 +6,15 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from runner.cli import cli
-from runner.lock.records import dumps, loads
+from runner.lock.records import Lockfile, dumps, loads
+from runner.plan.expand import build_graph, load_checked
 from runner.vocabulary.kinds import kinds
 from runner.vocabulary.names import name_tag
 
@@ -82,12 +84,49 @@ def retagged(campaign: str, text: str) -> str:
     return text
 
 
+def stripped(campaign: str, fmt: str, text: str, *, lock: Lockfile | None = None) -> str:
+    """Scripts are sent without the blank line a template's opening `{# comment #}` leaves: those jobs' new keys.
+
+    Exactly the jobs whose rendering had surrounding blank lines change (winter-boots' story.j2); every other
+    key stays byte for byte. Their records in `lock` (avatar names resolved by it) are matched at no cost
+    (plan/rekey.py) and keep the names their videos have in the account.
+    """
+    spec = load_checked(FIXTURES / "campaigns" / f"{campaign}.yaml")
+    graph = build_graph(spec, lock.resolved_avatars if lock is not None else None)
+    moved = {old: key for key, job in graph.jobs.items() for old in job.former_keys}
+    for old, new in moved.items():
+        text = text.replace(old, new)
+        for mark in ("~", "&#126;") if lock is None else ():  # the name's tag in 0.1.0's form, then `retagged`
+            text = text.replace(mark + name_tag(old), mark + name_tag(new))
+    if fmt == "json":
+        text = text.replace('"script": "\\n', '"script": "')
+    elif fmt == "text":
+        text = text.replace("script:     \n" + " " * 18, "script:     ")
+    elif fmt == "markdown":  # the script's length, on the line after its key
+        lines = text.split("\n")
+        for at, line in enumerate(lines[:-1]):
+            if any(key in line for key in moved.values()):
+                lines[at + 1] = re.sub(
+                    r"script \((\d+) chars", lambda m: f"script ({int(m[1]) - 1} chars", lines[at + 1]
+                )
+        text = "\n".join(lines)
+    return text
+
+
+def by_key(text: str) -> dict[str, Any]:
+    """A JSON plan with its changes in key order, without its spec's digest."""
+    data: dict[str, Any] = json.loads(text)
+    data.pop("spec_digest")
+    data["changes"] = sorted(data["changes"], key=lambda change: str(change["key"]))
+    return data
+
+
 def intended(campaign: str, fmt: str, old: str) -> str:
     """What release 0.1.0 printed, with the changes made on purpose since (each must be found exactly once)."""
     for before, after in INTENDED.get((campaign, fmt), []):
         assert old.count(before) == 1, before
         old = old.replace(before, after)
-    return retagged(campaign, old)
+    return retagged(campaign, stripped(campaign, fmt, old))
 
 
 @pytest.mark.parametrize("fmt", ["json", "text", "markdown"])
@@ -110,7 +149,8 @@ def test_a_lockfile_written_by_the_old_release_plans_no_changes(
 ) -> None:
     """The old release's sandbox lockfile: "No changes", and the same JSON plan."""
     lock_path = checkout / "campaigns" / f"{campaign}.sandbox.lock.yaml"
-    for record in loads(lock_path.read_text(encoding="utf-8"), str(lock_path)).jobs.values():
+    lock = loads(lock_path.read_text(encoding="utf-8"), str(lock_path))
+    for record in lock.jobs.values():
         for (
             artifact
         ) in record.artifacts:  # the videos it downloaded (not kept here): else the plan says they are missing
@@ -120,7 +160,11 @@ def test_a_lockfile_written_by_the_old_release_plans_no_changes(
     assert text == expected(f"{campaign}.sandbox.plan.text")
     assert "No changes." in text
     data = plan(checkout, monkeypatch, f"campaigns/{campaign}.yaml", "--sandbox", "--format", "json")
-    assert DIGEST.sub("", data) == DIGEST.sub("", expected(f"{campaign}.sandbox.plan.json"))
+    old = stripped(campaign, "json", expected(f"{campaign}.sandbox.plan.json"), lock=lock)
+    if old == expected(f"{campaign}.sandbox.plan.json"):
+        assert DIGEST.sub("", data) == DIGEST.sub("", old)
+    else:  # a job with a new key takes its key's place in the list
+        assert by_key(data) == by_key(old)
     assert json.loads(data)["changes"] and all(c["action"] == "no-op" for c in json.loads(data)["changes"])
 
 

@@ -141,3 +141,27 @@ def test_renders_of_another_campaign_are_not_found_and_keys_carry_the_campaign()
     assert [a.video_id for a in found] == ["r2"]
     assert lock.jobs[job.key].idempotency_key == attempt_key(job.key, 1, "c") == f"{job.key}.{name_tag(job.key, 'c')}"
     assert attempt_key(job.key, 1, "c") != attempt_key(job.key, 1, "other")  # no replay of another's render
+
+
+def test_a_video_named_with_a_former_key_of_the_job_is_adopted_under_its_key() -> None:
+    """An older release keyed the job by its script with a tag line's blank line: its video is still this job's."""
+    job, older = _job("hello"), _job("\nhello")
+    reworded = Job(job.key, job.kind, job.provider, job.payload, job.addresses, name="hello", former_keys=(older.key,))
+    made = _video("7500000000000000007", tagged_video_name("hello", older.key, owner="boots"))
+    lock, found = adoption.adopt([reworded], [made], Lockfile(campaign="boots"), now=1.0)
+    assert [a.video_id for a in found] == ["7500000000000000007"]
+    assert lock.jobs[job.key].video_ids == ("7500000000000000007",)
+    _, found = adoption.adopt([job], [made], Lockfile(campaign="boots"), now=1.0)
+    assert found == []  # without the former key nothing carries its tag
+
+
+def test_a_render_titled_with_a_former_key_of_the_job_is_adopted_under_its_key() -> None:
+    job, older = _render_job("hi"), _render_job("\nhi")
+    reworded = Job(job.key, job.kind, job.provider, job.payload, job.addresses, name="hi", former_keys=(older.key,))
+    title = render_title("hi", older.key, 1, owner="c")
+    made = RenderResult("r1", TaskStatus.SUCCEEDED, "r1", "https://x/r1.mp4", title=title)
+    lock, found = adoption.adopt_renders([reworded], [made], Lockfile(campaign="c"), now=1.0)
+    assert [a.video_id for a in found] == ["r1"]
+    record = lock.jobs[job.key]
+    assert record.video_ids == ("r1",) and record.idempotency_key == attempt_key(older.key, 1, "c")
+    assert adoption.adopt_renders([job], [made], Lockfile(campaign="c"), now=1.0)[1] == []

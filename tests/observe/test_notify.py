@@ -31,3 +31,15 @@ def test_missing_apprise_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(ConfigError, match=r"pip install 'campaign\[notify\]'"):
         notify.require_apprise(("json://x/y",))
     notify.require_apprise(())  # nothing configured: nothing imported
+
+
+def test_twin_consent_carries_the_twin_and_its_url_in_the_body_but_not_in_its_repr() -> None:
+    event = Event("twin.consent", "c", "avatars.founder waits", twin="Dana", consent_url="https://h/consent/tok")
+    assert event.body().splitlines()[-2:] == ["twin: Dana", "consent_url: https://h/consent/tok"]
+    assert "tok" not in repr(event) and "twin.consent" in notify.EVENTS
+
+
+def test_deliver_names_the_targets_it_reached() -> None:
+    event = Event("twin.consent", "c", "waits", consent_url="https://h/consent/tok")
+    reached, warnings = notify.deliver(event, ("json://user:top-secret@127.0.0.1:1/hook",))
+    assert reached == () and warnings == ["warning: the twin.consent notification to json:// could not be sent"]

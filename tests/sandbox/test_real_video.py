@@ -143,12 +143,12 @@ def test_spoken_length_is_bounded_for_refresh_inputs() -> None:
 
 
 def test_without_system_fonts_pillow_draws_with_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from runner.sandbox import video
+    from runner.sandbox import fonts
 
-    monkeypatch.setattr(video, "FONT_FILES", (str(tmp_path / "missing.ttf"),))
-    video._font.cache_clear()
+    monkeypatch.setattr(fonts, "BASE_FILES", (str(tmp_path / "missing.ttf"),))
+    fonts.file_for.cache_clear()
     try:
         probe = probe_video(render(VideoSpec(title="No fonts here", script="Still a video."), tmp_path))
     finally:
-        video._font.cache_clear()
+        fonts.file_for.cache_clear()
     assert probe.video_streams == 1 and probe.duration_seconds == pytest.approx(2.0, abs=0.3)

@@ -13,6 +13,7 @@ from runner.execute.pacing import SAMPLES_TO_TRUST
 from runner.execute.poll_share import app_qps
 from runner.execute.ports import tiktok_api
 from runner.execute.runs import JobRun
+from runner.execute.scan import videos_by_id
 from runner.lock.records import JobRecord
 from runner.plan.requests import AvatarRequest
 from runner.providers.errors import OutcomeUnknown, PackageRefused, PermanentError
@@ -121,10 +122,13 @@ class AvatarVideos(DriverBase):
         return ADOPT_BOUND_FACTOR * self.bound(run)
 
     def resume_pending(self, run: JobRun, record: JobRecord) -> None:
-        """A create sent by an earlier run whose reply was never recorded: adopt it."""
+        """A create sent by an earlier run whose reply was never recorded: adopt it.
+
+        Its look lasts from now, not from the write-ahead: that runner may have been paused with the
+        create on its way (a lease taken over), so the create can reach the provider after this run began.
+        """
         run.before = None  # unknown: a rollback after "never happened" leaves no record
-        elapsed = max(0.0, self.clock.time() - (record.submitted_at or self.clock.time()))
-        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic() - elapsed
+        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
         self.lost.add(self.avatar(run), run)
         self.scheduler.schedule(run, 0.0)
 
@@ -279,5 +283,5 @@ class AvatarVideos(DriverBase):
         if record.task_ids:
             tasks = tiktok.get_avatar_tasks(list(record.task_ids))
             return [(t.video_id, t.preview_url) for t in tasks if t.video_id and t.preview_url]
-        videos = tiktok.list_avatar_videos()
+        videos = videos_by_id(tiktok, record.video_ids)
         return [(v.video_id, v.preview_url) for v in videos if v.video_id in record.video_ids and v.preview_url]

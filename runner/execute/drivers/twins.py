@@ -2,16 +2,20 @@
 
 A twin's create has no Idempotency-Key: its name carries the job's `~tag`, and a lost reply is
 adopted by finding that tag among the account's private groups (or the given group's looks).
-The consent URL is printed for the person who must approve and never written to any file.
+The consent URL is printed for the person who must approve, sent to the people named for consent
+(once per consent request and person: the lockfile records whom it reached) and never written to any file.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 from runner import api_facts as facts
 from runner.execute.adoption import TwinFound, find_twin
+from runner.execute.consent_notice import ConsentNotice, untold, with_told
 from runner.execute.drivers.base import DriverBase, DriverParts
 from runner.execute.ports import twin_api
 from runner.execute.runs import JobRun
@@ -104,12 +108,35 @@ class HeyGenTwins(DriverBase):
         )
 
     def consent_started(self, run: JobRun, started: tuple[str, str | None]) -> None:
-        """Show the consent URL, then look at the group."""
+        """Show the consent URL (and send it to the people named for consent), then look at the group."""
         url = started[0]
         self.ledger.consent_urls[run.key] = url
         self.reporter.consent_url(run.key, run.job.addresses[0], url)
+        self.tell_consent(run, url)
         run.phase = Phase.POLLING
         self.scheduler.schedule(run, 0.0)
+
+    def tell_consent(self, run: JobRun, url: str) -> None:
+        """Send the consent URL to the people named for consent that this consent request has not reached yet."""
+        notifier = self.parts.ports.consent_notifier
+        record = self.ledger.record(run.key)
+        if notifier is None or record is None or record.twin is None:
+            return
+        targets = untold(str(record.twin["group_id"]), run.job.local_list("consent_notify"), record.twin)
+        if not targets:
+            return
+        notice = ConsentNotice(self.owner, run.job.name or run.key, run.job.addresses[0], url)
+        self.scheduler.submit_local(partial(notifier, notice, targets), partial(self.told, run))
+
+    def told(self, run: JobRun, future: Future[tuple[str, ...]]) -> None:
+        """Record whom the consent request reached, so a later run does not ask them again."""
+        reached = () if future.exception() is not None else future.result()
+        record = self.ledger.record(run.key)
+        if reached and record is not None and record.twin is not None:
+            at = datetime.fromtimestamp(self.clock.time(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.ledger.amend(run.key, twin=with_told(record.twin, reached, at))
+            self.ledger.flush()
+            self.reporter.job_event(run.key, "consent sent", f"to {len(reached)} of the people named for consent")
 
     def poll(self, runs: list[JobRun]) -> None:
         """Look at each twin's group (or, for a lost create, for its tag)."""
@@ -177,10 +204,12 @@ class HeyGenTwins(DriverBase):
         self.accepted(run, *hit)
 
     def resume_pending(self, run: JobRun, record: JobRecord) -> None:
-        """A create sent by an earlier run whose reply was never recorded: look for it by its tag."""
+        """A create sent by an earlier run whose reply was never recorded: look for it by its tag, from now on.
+
+        That runner may have been paused with the create on its way: it can reach HeyGen after this run began.
+        """
         run.before = None
-        elapsed = max(0.0, self.clock.time() - (record.submitted_at or self.clock.time()))
-        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic() - elapsed
+        run.phase, run.lost_at = Phase.ADOPTING, self.clock.monotonic()
         self.scheduler.schedule(run, 0.0)
 
     def resume_submitted(self, run: JobRun, record: JobRecord) -> None:
