@@ -53,3 +53,26 @@ def cell_label(cell: Mapping[str, Scalar]) -> str:
 def described(cell: Mapping[str, Scalar]) -> str:
     """`avatar=tom, script=story`: a cell as messages show it."""
     return cell_label(cell).replace(",", ", ")
+
+
+class CellIndex:
+    """The cells of a group that made jobs, as (cell, job key), found by the typed values of their keys."""
+
+    def __init__(self, cells: list[tuple[Cell, str]]) -> None:
+        self.cells = cells
+        self._positions: dict[str, dict[tuple[str, object], set[int]]] = {}  # key -> typed value -> positions
+
+    def matching(self, where: Mapping[str, Scalar]) -> list[tuple[Cell, str]]:
+        """The cells whose values equal all of `where` (compared as typed), in matrix order."""
+        if not where:
+            return self.cells
+        for name in where:
+            if name not in self._positions:  # indexed once per key that some `where` names
+                by_value: dict[tuple[str, object], set[int]] = {}
+                for position, (cell, _) in enumerate(self.cells):
+                    if name in cell:
+                        by_value.setdefault(typed_key(cell[name]), set()).add(position)
+                self._positions[name] = by_value
+        # The smallest set filtered by the others: a refresh per product does not copy the cells of a whole avatar.
+        found = sorted((self._positions[name].get(typed_key(value), set()) for name, value in where.items()), key=len)
+        return [self.cells[p] for p in sorted(p for p in found[0] if all(p in other for other in found[1:]))]

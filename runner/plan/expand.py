@@ -12,11 +12,10 @@ from runner import api_facts as facts
 from runner.campaignfile import limits
 from runner.campaignfile.compliance import with_disclosure
 from runner.campaignfile.load import read_spec
-from runner.campaignfile.model import AvatarRef, RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
+from runner.campaignfile.model import AvatarRef, RefreshGroup, Spec, TwinDef, VideoGroup
 from runner.campaignfile.templates import Renderer, RenderError, script_text
-from runner.campaignfile.values import typed_key
 from runner.errors import Problem, SpecError
-from runner.plan.cells import Cell, cell_label, default_name, described, matrix_cells
+from runner.plan.cells import Cell, CellIndex, cell_label, default_name, described, matrix_cells
 from runner.plan.job import Job, job_key
 from runner.plan.model import JobGraph, SpokenCell
 from runner.plan.requests import (
@@ -76,9 +75,8 @@ class _Builder:
         self.warnings: list[str] = []
         self.problems: list[tuple[str, str, str]] = []  # (data path, cell label, message)
         self.base = {**spec.vars, "campaign": spec.campaign, "vars": spec.vars}
-        self.cells_by_group: dict[str, list[tuple[Cell, str]]] = {}
+        self.cells_by_group: dict[str, CellIndex] = {}
         self.labelled: dict[str, tuple[tuple[str, Cell], ...]] = {}
-        self.cell_index: dict[str, dict[str, dict[tuple[str, object], set[int]]]] = {}
         self.spoken: list[SpokenCell] = []
         self.checked_scripts: dict[tuple[str, str], list[str]] = {}
         self.script_places: dict[str, str] = {}  # script id -> its data path in messages
@@ -127,7 +125,7 @@ class _Builder:
             job = self.video(group, cell, text)
             if job is not None:
                 made.append((cell, job.key))
-        self.cells_by_group[group.id] = made
+        self.cells_by_group[group.id] = CellIndex(made)
         self.labelled[group.id] = tuple(labelled)
 
     def video(self, group: VideoGroup, cell: Cell, text: str) -> Job | None:
@@ -207,23 +205,6 @@ class _Builder:
             self.add(replace(job, local=local))
         return job.key
 
-    def matching_cells(self, origin: str, where: Mapping[str, Scalar]) -> list[tuple[Cell, str]]:
-        """The cells of group `origin` whose values equal all of `where`, via a (key, value) index."""
-        cells = self.cells_by_group.get(origin, [])
-        if not where:
-            return cells
-        index = self.cell_index.setdefault(origin, {})
-        for name in where:
-            if name not in index:  # indexed once per key that some `where` names: value -> positions
-                by_value: dict[tuple[str, object], set[int]] = {}
-                for position, (cell, _) in enumerate(cells):
-                    if name in cell:
-                        by_value.setdefault(typed_key(cell[name]), set()).add(position)
-                index[name] = by_value
-        # The smallest set filtered by the others: a refresh per product does not copy the cells of a whole avatar.
-        found = sorted((index[name].get(typed_key(value), set()) for name, value in where.items()), key=len)
-        return [cells[p] for p in sorted(p for p in found[0] if all(p in other for other in found[1:]))]
-
     def refresh(self, group: RefreshGroup) -> None:
         themes: tuple[str | None, ...] = (
             group.hook.holiday_themes if group.hook and group.hook.holiday_themes else (None,)
@@ -242,7 +223,8 @@ class _Builder:
             )
             return [(upload.key, f"refresh.{group.id}", {}, "")]
         sources = []
-        for cell, key in self.matching_cells(str(group.source.from_group), group.source.where):
+        index = self.cells_by_group.get(str(group.source.from_group))
+        for cell, key in index.matching(group.source.where) if index is not None else ():
             stem = f"refresh.{group.id}[{cell_label(cell)}]"
             request = UploadRequest(None, key)
             source = self.jobs[key]
