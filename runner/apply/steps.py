@@ -18,7 +18,7 @@ from runner.apply.notices import acknowledge, notices_needed
 from runner.apply.resolve import resolve_names
 from runner.errors import CampaignError, PlanMismatch
 from runner.execute import adoption
-from runner.execute.downloads import needs_downloads
+from runner.execute.artifacts import needs_downloads
 from runner.lock import world as worlds
 from runner.lock.owners import recorded_elsewhere
 from runner.lock.records import Lockfile

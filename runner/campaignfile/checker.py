@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from runner.campaignfile.model import SourceMap
 from runner.campaignfile.sizes import SizeLimits
 from runner.campaignfile.templates import TemplateProblem, check_template
+from runner.campaignfile.values import typed_key
 from runner.errors import Problem
 from runner.paths import template_dirs
 
@@ -38,6 +40,14 @@ class Checker:
         self.group_axes: dict[str, Mapping[str, tuple[Any, ...]]] = {}
         self.oversized: set[str] = set()
         self.removed_paths: set[str] = set()
+        self._typed_values: dict[int, tuple[tuple[Any, ...], Counter[tuple[str, object]]]] = {}
+
+    def typed_values(self, values: tuple[Any, ...]) -> Counter[tuple[str, object]]:
+        """How many of an axis's values read as each typed value: counted once per axis, as every refresh asks."""
+        known = self._typed_values.get(id(values))
+        if known is None or known[0] is not values:
+            known = self._typed_values[id(values)] = (values, Counter(typed_key(v) for v in values))
+        return known[1]
 
     def pruned(self, where: str) -> bool:
         """True when the schema already refused `where` or something inside it (no follow-on messages)."""

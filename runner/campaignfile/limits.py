@@ -70,6 +70,8 @@ _NAME_REFUSED = set("`<>")
 
 def name_characters(text: str) -> str | None:
     """Names shown in UIs and reviews: one line, no control/format characters, backticks or HTML brackets."""
+    if text.isprintable() and not _NAME_REFUSED.intersection(text):  # no C* or Z* character but the space
+        return None
     bad = [c for c in dict.fromkeys(text) if _invisible(c) or c in _NAME_REFUSED or (c in _WHITESPACE and c != " ")]
     if bad:
         return f"name contains {_describe(bad)}; names may not hold line breaks, control characters, '`', '<' or '>'"

@@ -9,7 +9,7 @@ from runner.campaignfile import limits
 from runner.campaignfile.checker import Checker, present
 from runner.campaignfile.model import HookDef, RefreshGroup, RefreshSource, VideoGroup
 from runner.campaignfile.templates import did_you_mean
-from runner.campaignfile.values import same_value, value_mismatch
+from runner.campaignfile.values import typed_key, value_mismatch
 
 
 def check_refresh(
@@ -64,7 +64,7 @@ def _check_origin(checker: Checker, where: str, source: Mapping[str, Any], video
                 f"{where}.source.where.{key}",
                 f"'{key}' is not avatar, script or an axis of group '{origin.id}'" + did_you_mean(key, known),
             )
-        elif not any(same_value(value, v) for v in known[key]):
+        elif not checker.typed_values(known[key])[typed_key(value)]:
             checker.problem(
                 f"{where}.source.where.{key}", value_mismatch(value, key, f"in group '{origin.id}'", known[key])
             )
@@ -109,7 +109,7 @@ def _matching_cells(checker: Checker, origin: str, where: Mapping[str, Any]) -> 
     for key, value in where.items():
         values = axes.get(key, ())
         if values:
-            total = total * sum(1 for v in values if same_value(v, value)) // len(values) + 1
+            total = total * checker.typed_values(values)[typed_key(value)] // len(values) + 1
     return total
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -33,14 +34,20 @@ class TemplateProblem(Exception):
 
 def slug(value: object) -> str:
     """`City Boot!` -> `city-boot`, `Crème` -> `creme`, `東京 ブーツ` -> `東京-ブーツ`: letters of every script kept."""
-    decomposed = unicodedata.normalize("NFKD", str(value))
+    return _slug_text(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # default names slug the same few axis values for every cell of a matrix
+def _slug_text(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
     # Accents on Latin letters go (ASCII names read well in TikTok's UI); marks of other scripts are part of their letters.
     text = _LATIN_ACCENT.sub("", decomposed)
     text = unicodedata.normalize("NFC", text).lower()
-    return str(regex.sub(r"[^\p{L}\p{M}\p{N}]+", "-", text)).strip("-")
+    return str(_NOT_LETTERS.sub("-", text)).strip("-")
 
 
 _LATIN_ACCENT = regex.compile(r"(?<=[A-Za-z])\p{Mn}+")
+_NOT_LETTERS = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 
 _REFUSED_TAGS: dict[type[nodes.Node], str] = {
     nodes.Include: "include",
@@ -224,7 +231,11 @@ class Renderer:
         template, names = compiled
         # A template's output depends only on the names it reads: a matrix of 10k cells often
         # renders the same script for many avatars. Keys are typed: `true`, `1` and `1.0` render differently.
-        key: tuple[object, ...] | None = (source, *(_frozen(context.get(n, _MISSING)) for n in names))
+        parts: list[object] = [source]
+        for name in names:
+            value = context.get(name, _MISSING)
+            parts.append(value if type(value) is str else _frozen(value))  # most values are plain text
+        key: tuple[object, ...] | None = tuple(parts)
         try:
             hash(key)
         except TypeError:
@@ -259,7 +270,11 @@ class Renderer:
         compiled = self._compiled.get(source)
         if compiled is None:
             names = tuple(sorted(meta.find_undeclared_variables(self._env.parse(source))))
-            compiled = (self._env.from_string(source), names)
+            template = self._env.from_string(source)
+            # Jinja chains a template's globals to its environment's and flattens the chain on every render;
+            # this environment's globals are set once when it is built, so one flat copy renders the same.
+            template.globals = dict(template.globals)
+            compiled = (template, names)
             self._compiled[source] = compiled
         return compiled
 

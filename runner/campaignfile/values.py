@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import math
 import re
@@ -176,5 +177,10 @@ def value_mismatch(value: object, key: str, scope: str, candidates: Iterable[obj
 def address_text(value: object) -> str:
     """A value inside an address, typed as YAML reads it: `true`, `1`, `1.0`, `"1"` (a string), `City Boot`."""
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False) if not isinstance(scalar_from_text(value), str) else value
+        return _string_address(value)
     return shown(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # every cell of a matrix names the same few axis values
+def _string_address(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(scalar_from_text(value), str) else value

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from runner.execute.downloads import needs_downloads
+from runner.collector import collector_paused
+from runner.execute.artifacts import needs_downloads
 from runner.gitops.comment import comment_body, labels_for, write_text
 from runner.observe.tracing import run_span
 from runner.options import format_option, lock_option, selection_options, spec_argument
@@ -48,6 +49,7 @@ from runner.workspace import Workspace
     help="Write the pull-request labels this plan earns, one per line.",
 )
 @selection_options
+@collector_paused()  # a plan builds one large batch of objects and exits
 def command(
     spec: Path,
     lock_path: Path | None,

@@ -36,18 +36,6 @@ class UrlSource(Protocol):
         ...
 
 
-def needs_downloads(lock: Lockfile, lock_dir: Path) -> list[str]:
-    """Succeeded jobs whose videos are not all on disk."""
-    missing = []
-    for key, record in lock.jobs.items():
-        if record.state != "succeeded" or record.kind == JobKind.UPLOAD:
-            continue
-        have = {a.video_id for a in record.artifacts if artifacts.artifact_ok(a, lock_dir)}
-        if any(v not in have for v in record.video_ids):
-            missing.append(key)
-    return sorted(missing)
-
-
 def fetch_and_check(
     url: str, target: Path, relative_to: Path, video_id: str, http: httpx.Client, feeds_refresh: bool
 ) -> tuple[Artifact, VideoCheck]:

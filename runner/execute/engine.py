@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.clock import Clock
+from runner.execute.artifacts import needs_downloads
 from runner.execute.capabilities import CountsRequests
 from runner.execute.consent_notice import ConsentNotifier
-from runner.execute.downloads import DownloadQueue, Downloads, needs_downloads
+from runner.execute.downloads import DownloadQueue, Downloads
 from runner.execute.drivers import Drivers
 from runner.execute.drivers.base import Driver, DriverParts
 from runner.execute.journal import Journal, Mirror

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner.execute.downloads import DownloadQueue, needs_downloads
+from runner.execute.artifacts import needs_downloads
+from runner.execute.downloads import DownloadQueue
 from runner.execute.drivers import Drivers
 from runner.execute.journal import Journal
 from runner.execute.ledger import Ledger

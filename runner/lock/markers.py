@@ -10,6 +10,8 @@ OURS, BASE, SEPARATOR, THEIRS = "<<<<<<<", "|||||||", "=======", ">>>>>>>"
 
 def conflict_line(text: str) -> int | None:
     """The 1-based line of the first git conflict marker in `text`, or None when it has none."""
+    if OURS not in text and THEIRS not in text and SEPARATOR not in text:  # most files: no line to look at
+        return None
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith(OURS) or line.startswith(THEIRS) or line.rstrip("\r\n") == SEPARATOR:
             return number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, is_dataclass, replace
 from dataclasses import fields as dataclass_fields
@@ -194,13 +195,13 @@ _OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id", "wait
 _STR_LISTS = ("addresses", "depends_on", "task_ids", "video_ids")
 
 
-def _record(key: str, rec: dict[str, Any]) -> JobRecord:
+_STATES = {state.value: state for state in JobState}
+
+
+def _record(key: str, rec: dict[str, Any], key_pattern: re.Pattern[str]) -> JobRecord:
     """Build one record, raising ValueError/TypeError/KeyError on anything the schema forbids."""
-    if (
-        not kinds.key_pattern().match(key)
-        or rec["kind"] != kinds.kind(rec["kind"]).name
-        or rec["state"] not in set(JobState)
-    ):
+    state = rec["state"]
+    if not key_pattern.match(key) or rec["kind"] != kinds.kind(rec["kind"]).name or state not in _STATES:
         raise ValueError(key)
     if not isinstance(rec["provider"], str) or not isinstance(rec.get("attempts", 0), int):
         raise TypeError(key)
@@ -208,15 +209,20 @@ def _record(key: str, rec: dict[str, Any]) -> JobRecord:
         if not isinstance(rec.get(name, ""), str):
             raise TypeError(name)
     fields = dict(rec)
-    fields["state"] = JobState(rec["state"])
+    fields["state"] = _STATES[state]
     for name in _STR_LISTS:
         values = rec.get(name, [])
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        if not isinstance(values, list):
             raise TypeError(name)
+        for value in values:  # a loop, not all(...): a lockfile holds four of these lists per job
+            if not isinstance(value, str):
+                raise TypeError(name)
         fields[name] = tuple(values)
-    fields["artifacts"] = tuple(Artifact(**a) for a in rec.get("artifacts", ()))
-    if not all(isinstance(rec.get(name, {}), dict) for name in ("request", "replaced", "twin", "spend")):
-        raise TypeError("request")
+    if "artifacts" in rec:
+        fields["artifacts"] = tuple(Artifact(**a) for a in rec["artifacts"])
+    for name in ("request", "replaced", "twin", "spend"):
+        if not isinstance(rec.get(name, {}), dict):
+            raise TypeError("request")
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in rec.get("spend", {}).values()):
         raise TypeError("spend")
     if rec.get("error") is not None:
@@ -240,7 +246,8 @@ def from_data(data: Any, source: str) -> Lockfile:
         allowed = _TOP_LEVEL if version != 1 else _TOP_LEVEL_V1
         if set(data) - allowed or not isinstance(data["campaign"], str):
             raise ValueError("top level")
-        jobs = {key: _record(key, rec) for key, rec in data["jobs"].items()}
+        key_pattern = kinds.key_pattern()  # the kinds registered now, built once for every record
+        jobs = {key: _record(key, rec, key_pattern) for key, rec in data["jobs"].items()}
         resolved = {p: dict(n) for p, n in data.get("resolved_avatars", {}).items()}
         serial, lineage = data.get("serial", 0), data.get("lineage", "")
         if not isinstance(version, int) or not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
@@ -278,21 +285,37 @@ _TOP_LEVEL_V1 = frozenset({"version", "campaign", "resolved_avatars", "jobs"})
 _TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world", "retired_videos"}
 
 
+# One line with its end, as `str.splitlines(keepends=True)` cuts them: only the header's lines are looked at.
+_LINE = re.compile("[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])?")
+
+
 def _without_comments(text: str) -> str:
-    lines = text.splitlines(keepends=True)
     start = 0
-    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
-        start += 1
-    return "".join(lines[start:])
+    while start < len(text):
+        found = _LINE.match(text, start)  # at least one character: a line's text or its end
+        line = found.group() if found is not None else text[start:]
+        if not line.startswith("#") and line.strip():
+            break
+        start += len(line)
+    return text[start:]
 
 
 def loads(text: str, source: str = "<lockfile>") -> Lockfile:
     """Parse lockfile text."""
+    body = _without_comments(text)
+    if body.startswith("{") and text.isascii():
+        # In ASCII text a line starts after \n, \r or a control character; a JSON body that parses has no control
+        # character but those two, and none inside a string, so no line of it can start with a conflict marker.
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if data is not None:
+            return from_data(data, source)
     conflicted = markers.conflict_line(text)
     if conflicted is not None:
         raise LockfileError(markers.conflict_message(source, conflicted))
     try:
-        body = _without_comments(text)
         data = json.loads(body) if body.startswith("{") else None
     except ValueError:  # edited by hand into block YAML: still accepted
         data = None

@@ -25,12 +25,13 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import filelock
+from typing import TYPE_CHECKING, Any
 
 from runner.atomic import StorageError, atomic_file
 from runner.errors import CampaignError, StateLockHeld
+
+if TYPE_CHECKING:  # loaded with the first lock taken: `campaign plan` takes none
+    import filelock
 
 INFO_VERSION = 1
 
@@ -136,10 +137,14 @@ class StateLock:
         self.operation = operation
         self.lock_id = str(uuid.uuid4())
         self.took_over: LockInfo | None = None
-        self._os_lock = filelock.FileLock(str(os_lock_path(self.lockfile_path)), blocking=False)
+        self._os_lock: filelock.FileLock | None = None
 
     def acquire(self) -> None:
         """Take the lock or raise StateLockHeld naming the holder."""
+        import filelock
+
+        if self._os_lock is None:
+            self._os_lock = filelock.FileLock(str(os_lock_path(self.lockfile_path)), blocking=False)
         try:
             self.lockfile_path.parent.mkdir(parents=True, exist_ok=True)
             self._os_lock.acquire()
@@ -177,7 +182,7 @@ class StateLock:
 
     def release(self) -> None:
         """Remove our info record and release the OS lock."""
-        if not self._os_lock.is_locked:
+        if self._os_lock is None or not self._os_lock.is_locked:
             return
         try:
             current = read_info(self.lockfile_path)
@@ -210,6 +215,8 @@ def force_unlock(lockfile_path: Path, lock_id: str) -> LockInfo:
             f"lock id {lock_id} does not match the current lock of {lockfile_path.name}, "
             f"which is held by {info.describe()}"
         )
+    import filelock
+
     probe = filelock.FileLock(str(os_lock_path(lockfile_path)), blocking=False)
     try:
         probe.acquire()

@@ -30,9 +30,9 @@ def paid(change: Change) -> bool:
     """True when applying the change generates (and pays for) new videos."""
     return (
         change.job is not None
-        and not kinds.kind(change.job.kind).free
         and change.action in (Action.CREATE, Action.REPLACE)
         and change.resume not in ("submitted", "pending")
+        and not kinds.kind(change.job.kind).free
     )
 
 

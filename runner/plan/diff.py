@@ -90,7 +90,7 @@ def diff(graph: JobGraph, lock: Lockfile, *, max_retries: int = 1, retry_unknown
     for key in graph.order:
         job = graph.jobs[key]
         record = lock.jobs.get(key)
-        broken = next((d for d in job.depends_on if d in settled), None)
+        broken = next((d for d in job.depends_on if d in settled), None) if settled else None
         if broken is not None and (record is None or record.state != JobState.SUCCEEDED):
             reason = f"depends on {broken}, which {settled[broken]}"
             settled[key] = "is blocked"

@@ -12,11 +12,10 @@ from runner import api_facts as facts
 from runner.campaignfile import limits
 from runner.campaignfile.compliance import with_disclosure
 from runner.campaignfile.load import read_spec
-from runner.campaignfile.model import AvatarRef, RefreshGroup, Scalar, Spec, TwinDef, VideoGroup
+from runner.campaignfile.model import AvatarRef, RefreshGroup, Spec, TwinDef, VideoGroup
 from runner.campaignfile.templates import Renderer, RenderError, script_text
-from runner.campaignfile.values import typed_key
 from runner.errors import Problem, SpecError
-from runner.plan.cells import Cell, cell_label, default_name, described, matrix_cells
+from runner.plan.cells import Cell, CellIndex, cell_label, default_name, described, matrix_cells
 from runner.plan.job import Job, job_key
 from runner.plan.model import JobGraph, SpokenCell
 from runner.plan.requests import (
@@ -76,9 +75,18 @@ class _Builder:
         self.warnings: list[str] = []
         self.problems: list[tuple[str, str, str]] = []  # (data path, cell label, message)
         self.base = {**spec.vars, "campaign": spec.campaign, "vars": spec.vars}
-        self.cells_by_group: dict[str, list[tuple[Cell, str]]] = {}
-        self.cell_index: dict[str, dict[tuple[str, object], list[int]]] = {}
+        self.cells_by_group: dict[str, CellIndex] = {}
+        self.labelled: dict[str, tuple[tuple[str, Cell], ...]] = {}
         self.spoken: list[SpokenCell] = []
+        self.checked_scripts: dict[tuple[str, str], list[str]] = {}
+        self.script_places: dict[str, str] = {}  # script id -> its data path in messages
+
+    def script_problems(self, script: str, maker: ProviderSpec) -> list[str]:
+        """`script_problems`, once per rendered script and provider: many cells speak the same script."""
+        found = self.checked_scripts.get((script, maker.name))
+        if found is None:
+            found = self.checked_scripts[(script, maker.name)] = script_problems(script, maker)
+        return found
 
     def problem(self, where: str, label: str, message: str) -> None:
         self.problems.append((where, label, message))
@@ -110,26 +118,33 @@ class _Builder:
 
     def videos(self, group: VideoGroup) -> None:
         made: list[tuple[Cell, str]] = []
+        labelled: list[tuple[str, Cell]] = []
         for cell in matrix_cells(group):
-            job = self.video(group, cell)
+            text = cell_label(cell)
+            labelled.append((text, cell))
+            job = self.video(group, cell, text)
             if job is not None:
                 made.append((cell, job.key))
-        self.cells_by_group[group.id] = made
+        self.cells_by_group[group.id] = CellIndex(made)
+        self.labelled[group.id] = tuple(labelled)
 
-    def video(self, group: VideoGroup, cell: Cell) -> Job | None:
-        """The job of one cell of a video group; None (with problems recorded) when a rendered value is wrong."""
-        where, label = f"videos[{group.index}]", f"for videos[{group.index}], cell ({described(cell)})"
+    def video(self, group: VideoGroup, cell: Cell, text: str) -> Job | None:
+        """The job of one cell (labelled `text`) of a video group; None (with problems recorded) when a rendered value is wrong."""
+        where, label = f"videos[{group.index}]", f"for videos[{group.index}], cell ({text.replace(',', ', ')})"
         maker = provider(group.provider)
         script_def = self.spec.scripts[str(cell["script"])]
-        script_at = f"scripts.{script_def.id}." + ("text" if script_def.origin == "inline" else "template")
+        script_at = self.script_places.get(script_def.id)
+        if script_at is None:
+            field = "text" if script_def.origin == "inline" else "template"
+            script_at = self.script_places[script_def.id] = f"scripts.{script_def.id}.{field}"
         context = {**self.base, **cell}
         rendered = self.render(script_at, label, script_def.source, context)
         script = None if rendered is None else with_disclosure(self.spec.disclosure, script_text(rendered))
         ok = script is not None
-        for message in script_problems(script, maker) if script is not None else ():
+        for message in self.script_problems(script, maker) if script is not None else ():
             self.problem(script_at, label, message)
             ok = False
-        name: str | None = default_name(group.id, cell)
+        name: str | None = default_name(group.id, cell) if group.name is None else None
         if group.name is not None:
             name = self.render(f"{where}.name", label, group.name, context)
             ok = ok and name is not None
@@ -144,7 +159,7 @@ class _Builder:
         reference, depends_on, unresolved = avatar
         kind = maker.video_kind
         request = video_request(kind, reference, script, group.options)
-        address = (f"videos.{group.id}[{cell_label(cell)}]",)
+        address = (f"videos.{group.id}[{text}]",)
         evidence = (*group.evidence, str(cell["evidence"])) if "evidence" in cell else group.evidence
         self.spoken.append(SpokenCell(group.index, script_def.id, address[0], script, evidence))
         assert rendered is not None
@@ -190,24 +205,6 @@ class _Builder:
             self.add(replace(job, local=local))
         return job.key
 
-    def matching_cells(self, origin: str, where: Mapping[str, Scalar]) -> list[tuple[Cell, str]]:
-        """The cells of group `origin` whose values equal all of `where`, via a (key, value) index."""
-        cells = self.cells_by_group.get(origin, [])
-        if not where:
-            return cells
-        index = self.cell_index.get(origin)
-        if index is None:
-            index = {}
-            for position, (cell, _) in enumerate(cells):
-                for name, value in cell.items():
-                    index.setdefault((name, typed_key(value)), []).append(position)
-            self.cell_index[origin] = index
-        positions: set[int] | None = None
-        for name, value in where.items():
-            found = set(index.get((name, typed_key(value)), ()))
-            positions = found if positions is None else positions & found
-        return [cells[p] for p in sorted(positions or ())]
-
     def refresh(self, group: RefreshGroup) -> None:
         themes: tuple[str | None, ...] = (
             group.hook.holiday_themes if group.hook and group.hook.holiday_themes else (None,)
@@ -226,7 +223,8 @@ class _Builder:
             )
             return [(upload.key, f"refresh.{group.id}", {}, "")]
         sources = []
-        for cell, key in self.matching_cells(str(group.source.from_group), group.source.where):
+        index = self.cells_by_group.get(str(group.source.from_group))
+        for cell, key in index.matching(group.source.where) if index is not None else ():
             stem = f"refresh.{group.id}[{cell_label(cell)}]"
             request = UploadRequest(None, key)
             source = self.jobs[key]
@@ -368,7 +366,14 @@ def build_graph(
     jobs = builder.jobs
     order = tuple(sorted(jobs, key=lambda k: (kinds.kind(jobs[k].kind).level, k)))
     warnings = (*builder.warnings, *_name_collisions(jobs))
-    return JobGraph(campaign=spec.campaign, jobs=jobs, order=order, warnings=warnings, spoken=tuple(builder.spoken))
+    return JobGraph(
+        campaign=spec.campaign,
+        jobs=jobs,
+        order=order,
+        warnings=warnings,
+        spoken=tuple(builder.spoken),
+        cells=builder.labelled,
+    )
 
 
 def load_checked(path: Path, display: str | None = None) -> Spec:

@@ -31,7 +31,7 @@ COLUMNS = (
 
 def video_rows(spec: Spec, graph: JobGraph, lock: Lockfile) -> list[dict[str, Any]]:
     """Every video the campaign wants, in file order, with what the lockfile knows of it (uploads and twins are not)."""
-    known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
+    known = places(spec, (a for job in graph.jobs.values() for a in job.addresses), graph.cells)
     rows: list[dict[str, Any]] = []
     for job in graph.jobs.values():
         if not kinds.kind(job.kind).makes_videos:  # uploads and digital twins are not videos to place

@@ -25,7 +25,7 @@ def request_fields(
         return {}
     fields: dict[str, str] = {}
     if "avatar_id" in request:
-        alias = next((m.group(1) for a in addresses for m in [_ALIAS.search(a)] if m), None)
+        alias = _alias(addresses)
         twin = request["avatar_id"].get("job") if isinstance(request["avatar_id"], Mapping) else None
         avatar_id = str(request["avatar_id"])
         look = (looks or {}).get(str(twin))
@@ -60,6 +60,15 @@ def request_fields(
     if "script" in request:
         fields["script"] = str(request["script"])
     return fields
+
+
+def _alias(addresses: Sequence[str]) -> str | None:
+    """The avatar alias the first address naming one holds."""
+    for address in addresses:
+        found = _ALIAS.search(address)
+        if found:
+            return found.group(1)
+    return None
 
 
 def provider_name(kind: str, key: str, name: str | None, owner: str | None = None) -> str | None:

@@ -26,4 +26,4 @@ def render_plan(
     plan: Plan, fmt: Literal["text", "json", "markdown"], *, color: bool = False, full_plan: str | None = None
 ) -> str:
     """Render a plan in one of the three formats."""
-    return render_data(plan_data(plan), fmt, color=color, full_plan=full_plan)
+    return render_data(plan_data(plan, unchanged=fmt == "json"), fmt, color=color, full_plan=full_plan)

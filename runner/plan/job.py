@@ -14,7 +14,11 @@ from runner.vocabulary import kinds
 
 def canonical_json(value: Any) -> str:
     """Serialize deterministically: sorted keys, no whitespace, UTF-8 kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
+
+
+# What `json.dumps` with these options builds on every call, built once: a plan hashes every job's request.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def job_key(kind: str, provider: str, request: Mapping[str, Any]) -> str:

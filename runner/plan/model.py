@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runner.approvals.status import Approval
+from runner.campaignfile.values import Scalar
 from runner.lock.records import JobRecord
 from runner.plan.job import Job
 
@@ -57,6 +58,8 @@ class JobGraph:
     order: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     spoken: tuple[SpokenCell, ...] = ()  # every video cell's script as spoken, for the policy checks
+    # Every cell of each video group with its label, in matrix order: where an address sits in the file.
+    cells: Mapping[str, tuple[tuple[str, Mapping[str, Scalar]], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,15 +101,21 @@ def _video_name(change: Change, kind: str, name: str | None, campaign: str) -> s
     return provider_name(kind, change.key, name, campaign)
 
 
-def plan_data(plan: Plan) -> dict[str, Any]:
-    """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this."""
+def plan_data(plan: Plan, *, unchanged: bool = True) -> dict[str, Any]:
+    """The plan as plain data (the JSON format, documented in docs/plan-format.md); every renderer reads this.
+
+    `unchanged=False` leaves no-op rows out of `changes` (all else stays whole): text and markdown list none.
+    """
     changes = []
     looks = twin_looks(plan)
     for change in plan.changes:
+        if not unchanged and change.action is Action.NOOP and change.approval is None:
+            continue
         job, record = change.job, change.record
         kind = job.kind if job else (record.kind if record else "")
         addresses = list(job.addresses if job else (record.addresses if record else ()))
         name = job.name if job else (record.name if record else None)
+        request = job.request if job else None  # built from the typed request on each read: read once
         previous = None
         if record is not None:
             previous = {
@@ -128,8 +134,8 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "addresses": addresses,
                 "name": name,
                 "video_name": _video_name(change, kind, name, plan.campaign),
-                "fields": request_fields(kind, job.request, addresses, looks) if job else {},
-                "request": dict(job.request) if job else None,
+                "fields": request_fields(kind, request, addresses, looks) if job else {},
+                "request": dict(request) if request is not None else None,
                 "depends_on": list(job.depends_on) if job else [],
                 "expected_videos": job.expected_videos if job else 0,
                 "provisional": bool(job and job.provisional),
@@ -316,7 +322,7 @@ def notes(data: Mapping[str, Any]) -> list[str]:
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """Terraform-like text for a plan."""
-    return render_text_data(plan_data(plan), color=color)
+    return render_text_data(plan_data(plan, unchanged=False), color=color)
 
 
 def render_json(plan: Plan) -> str:

@@ -139,13 +139,20 @@ def _forced(change: Change, reason: str | None) -> Change:
 
 def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
     """Group then matrix order, as written in the file; forgets last by address; the key breaks ties."""
-    known = places(planned.spec, (a for c in changes if c.job is not None for a in c.job.addresses))
+    known = places(
+        planned.spec, (a for c in changes if c.job is not None for a in c.job.addresses), planned.graph.cells
+    )
 
     def position(change: Change) -> tuple[int, Position, int, str]:
         if change.job is None:
             addresses = change.record.addresses if change.record else ()
             return (1, (), 0, (sorted(addresses) or [""])[0] + change.key)
-        first = min((known[a].position for a in change.job.addresses if a in known), default=LAST)
+        addresses = change.job.addresses
+        if len(addresses) == 1:  # most jobs: one address, looked up without a generator
+            place = known.get(addresses[0])
+            first = place.position if place is not None else LAST
+        else:
+            first = min((known[a].position for a in addresses if a in known), default=LAST)
         return (0, first, kinds.kind(change.job.kind).level, change.key)
 
     return sorted(changes, key=position)

@@ -39,7 +39,7 @@ class Wave:
 
 def group_jobs(spec: Spec, graph: JobGraph) -> dict[str, list[str]]:
     """Each group's paid jobs in file order (a job shared by several groups belongs to its first)."""
-    known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
+    known = places(spec, (a for job in graph.jobs.values() for a in job.addresses), graph.cells)
     ordered: dict[str, list[tuple[Position, str]]] = {}
     for job in graph.jobs.values():
         if kinds.kind(job.kind).free:

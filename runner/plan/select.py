@@ -104,11 +104,20 @@ class Place:
     position: Position
 
 
-def places(spec: Spec, addresses: Iterable[str]) -> dict[str, Place]:
-    """The group, typed cell and file-order position of each address a job graph holds (unknown ones left out)."""
+def places(
+    spec: Spec,
+    addresses: Iterable[str],
+    labelled: Mapping[str, Sequence[tuple[str, Mapping[str, Scalar]]]] | None = None,
+) -> dict[str, Place]:
+    """The group, typed cell and file-order position of each address a job graph holds (unknown ones left out).
+
+    `labelled`: the graph's cells with their labels (`JobGraph.cells`), so the matrices are not expanded again.
+    """
     cells: dict[str, dict[str, tuple[int, Mapping[str, Scalar]]]] = {}
     for group in spec.videos:
-        cells[group.id] = {cell_label(cell): (i, cell) for i, cell in enumerate(matrix_cells(group))}
+        known = labelled.get(group.id) if labelled is not None else None
+        pairs = known if known is not None else [(cell_label(cell), cell) for cell in matrix_cells(group)]
+        cells[group.id] = {label: (i, cell) for i, (label, cell) in enumerate(pairs)}
     refresh = {r.id: r for r in spec.refresh}
     video_index = {g.id: g.index for g in spec.videos}
     avatar_index = {alias: i for i, alias in enumerate(spec.avatars)}
@@ -280,7 +289,7 @@ class Chosen:
 
 def choose(selection: Selection, spec: Spec, graph: JobGraph) -> Chosen:
     """Resolve a selection against the job graph: targets (+ dependencies), minus excludes (+ dependents)."""
-    known = places(spec, (a for job in graph.jobs.values() for a in job.addresses))
+    known = places(spec, (a for job in graph.jobs.values() for a in job.addresses), graph.cells)
     parsed = {
         flag: [parse_selector(text, flag) for text in texts]
         for flag, texts in (

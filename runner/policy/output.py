@@ -18,7 +18,7 @@ def render_with_policy(
     plan: Plan, fmt: str, report: PolicyReport, *, color: bool = False, full_plan: str | None = None
 ) -> str:
     """The plan in `fmt`, carrying the findings (JSON and markdown); a campaign without packs renders as before."""
-    data: dict[str, Any] = dict(plan_data(plan))
+    data: dict[str, Any] = dict(plan_data(plan, unchanged=fmt == "json"))
     if report.packs or report.problems:
         if fmt == "json":
             data["policy"] = report.as_json()

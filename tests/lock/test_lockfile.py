@@ -140,3 +140,17 @@ def test_output_is_yaml_and_block_yaml_is_still_read() -> None:
     assert data == json.loads(json.dumps(records.to_data(lock)))
     block = yaml.safe_dump(data, sort_keys=False)
     assert records.dumps(records.loads(block)) == text
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r", "\u2028", "\x0c", "\x85"])
+def test_header_comments_end_at_any_line_break_and_the_json_body_is_read(line_end: str) -> None:
+    body = records.dumps(_sample()).removeprefix(records.HEADER)
+    text = f"# one{line_end}   {line_end}# two{line_end}{body}"
+    assert records.loads(text) == records.loads(records.dumps(_sample()))
+
+
+def test_a_comment_that_runs_on_past_a_unicode_line_break_is_no_longer_a_comment() -> None:
+    body = records.dumps(_sample()).removeprefix(records.HEADER)
+    # str.splitlines cuts at U+2028: what follows it is a line of its own, read as the start of the body.
+    with pytest.raises(LockfileError, match="corrupt lockfile"):
+        records.loads(f"# header\u2028not json\n{body}")

@@ -47,3 +47,16 @@ def test_a_conflicted_lockfile_points_to_the_merge_command_not_to_git() -> None:
 def test_the_merge_command_names_the_sandbox_flag_or_the_lock_path() -> None:
     assert merge_command_for("a/b.sandbox.lock.yaml") == "campaign lock merge a/b.yaml --sandbox"
     assert merge_command_for("odd.json") == "campaign lock merge SPEC --lock odd.json"
+
+
+@pytest.mark.parametrize("line_break", ["\u2028", "\u2029", "\x85"])
+def test_a_marker_after_a_unicode_line_break_inside_a_json_string_is_still_a_conflict(line_break: str) -> None:
+    # JSON parses it, but the marker starts a line as str.splitlines cuts them: the file is read as conflicted.
+    text = '{\n  "campaign": "skin' + line_break + '<<<<<<< x",\n  "version": 2,\n  "jobs": {}\n}\n'
+    with pytest.raises(LockfileError, match=r"x\.lock\.yaml:3: the lockfile has git merge conflict markers"):
+        records.loads(text, "x.lock.yaml")
+
+
+def test_a_valid_ascii_lockfile_with_markers_only_inside_strings_reads() -> None:
+    text = '{\n  "campaign": "<<<<<<< skin =======",\n  "version": 2,\n  "jobs": {}\n}\n'
+    assert records.loads(text, "x.lock.yaml").campaign == "<<<<<<< skin ======="

@@ -17,7 +17,7 @@ from runner.plan.formats import MARKDOWN_LIMIT, render_plan
 from runner.plan.make import make_plan
 from runner.plan.markdown import render_markdown_data
 from runner.plan.planfile import read_plan_file
-from runner.plan.render import plan_data
+from runner.plan.render import plan_data, render_text_data
 from runner.plan.review import reviewed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -319,3 +319,26 @@ def test_a_plan_with_videos_missing_on_disk_says_apply_fetches_them(write_spec: 
     off = write_spec(REVIEW_SPEC + "apply: {download: false}\n", name="off.yaml")
     quiet = CliRunner().invoke(plan_command, [str(off), "--lock", str(lock)])
     assert "No changes." in quiet.stdout and "not on disk" not in quiet.stdout
+
+
+def test_text_and_markdown_read_no_unchanged_row_so_leaving_them_out_changes_no_byte(tmp_path: Path) -> None:
+    lock_path = tmp_path / "demo.lock.yaml"
+    _complete_lock(DEMO, lock_path)
+    lock = lockfile.read(lock_path, "demo")
+    keys = sorted(lock.jobs)
+    lock = lock.without_jobs(set(keys[:3]))  # three to create again
+    named = next(key for key in keys[3:] if lock.jobs[key].name is not None)
+    lock = lock.with_job(named, JobRecord(**{**_record_fields(lock.jobs[named]), "name": "an-older-name"}))
+    lockfile.write(lock_path, lock)
+    plan = reviewed(make_plan(DEMO, lock_path))
+    assert {c.action.value for c in plan.changes} >= {"create", "no-op", "rename"}
+    whole, shown = plan_data(plan), plan_data(plan, unchanged=False)
+    assert [c["key"] for c in shown["changes"]] == [c["key"] for c in whole["changes"] if c["action"] != "no-op"]
+    assert {k: v for k, v in whole.items() if k != "changes"} == {k: v for k, v in shown.items() if k != "changes"}
+    assert render_text_data(whole) == render_text_data(shown)
+    assert render_markdown_data(whole, MARKDOWN_LIMIT) == render_markdown_data(shown, MARKDOWN_LIMIT)
+    assert json.loads(render_plan(plan, "json")) == whole  # JSON keeps every row
+
+
+def _record_fields(record: JobRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__slots__}  # type: ignore[attr-defined]
