@@ -52,14 +52,10 @@ class Limit:
 
 def budget_data(changes: Iterable[Change], lock: Lockfile, spec: Spec, max_new_override: int | None) -> dict[str, Any]:
     """The plan's budget section: new videos and seconds, lifetime total, limits, money where priced."""
-    changes = list(changes)
+    paying = [c.job for c in changes if paid(c) and c.job is not None]  # asked once per change, not once per sum
     settings: BudgetSettings = spec.budget
-    new_videos = sum(c.job.expected_videos for c in changes if paid(c) and c.job is not None)
-    seconds = sum(
-        speaking_seconds(str(c.job.request.get("script", "")))
-        for c in changes
-        if paid(c) and c.job is not None and "script" in c.job.request
-    )
+    new_videos = sum(job.expected_videos for job in paying)
+    seconds = sum(speaking_seconds(str(job.request.get("script", ""))) for job in paying if "script" in job.request)
     existing = recorded_videos(lock)
     data: dict[str, Any] = {
         "new_videos": new_videos,

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from runner.plan.requests import Request
@@ -14,11 +15,24 @@ from runner.vocabulary import kinds
 
 def canonical_json(value: Any) -> str:
     """Serialize deterministically: sorted keys, no whitespace, UTF-8 kept."""
-    return _CANONICAL.encode(value)
+    if _ONE_SHOT is None or isinstance(value, str):
+        return _CANONICAL.encode(value)
+    try:
+        return "".join(_ONE_SHOT(value, 0))
+    except BaseException:
+        _MARKERS.clear()  # a failed encode leaves its containers marked: the next one must not see them
+        raise
 
 
-# What `json.dumps` with these options builds on every call, built once: a plan hashes every job's request.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# The C encoder `_CANONICAL.encode` builds on every call, built once with the same arguments: a plan hashes every
+# job's request. `_MARKERS` finds circular references as `encode`'s own dict does, and is empty between calls.
+_MARKERS: dict[int, Any] = {}
+_ONE_SHOT = (
+    c_make_encoder(_MARKERS, _CANONICAL.default, encode_basestring, None, ":", ",", True, False, True)
+    if c_make_encoder is not None
+    else None
+)
 
 
 def job_key(kind: str, provider: str, request: Mapping[str, Any]) -> str:

@@ -155,4 +155,15 @@ def _file_order(planned: Planned, changes: list[Change]) -> list[Change]:
             first = min((known[a].position for a in addresses if a in known), default=LAST)
         return (0, first, kinds.kind(change.job.kind).level, change.key)
 
-    return sorted(changes, key=position)
+    return sorted(_as_built(planned, changes), key=position)
+
+
+def _as_built(planned: Planned, changes: list[Change]) -> list[Change]:
+    """The changes in the order their jobs were built, which is nearly file order: sorting them then takes a few
+    long runs, not n log n comparisons of positions. The sort's key still decides the order; this only speeds it."""
+    by_key = {c.key: c for c in changes}
+    if len(by_key) != len(changes):  # one change per key is what a plan holds; otherwise sort them as they are
+        return changes
+    ordered = [by_key.pop(key) for key in planned.graph.jobs if key in by_key]
+    ordered.extend(by_key.values())
+    return ordered

@@ -70,3 +70,40 @@ def test_replace_on_a_blocked_refresh_makes_its_failed_upload_again(tmp_path: Pa
     assert forced["avatar_video"] == ("no-op", None)  # a succeeded source is not paid again
     again = reviewed(planned, Review(Selection(replaces=("r",))))  # type: ignore[arg-type]
     assert not [c for c in again.changes if c.action is Action.BLOCKED]
+
+
+ORDERED_SPEC = """version: 1
+campaign: t
+avatars: {b: {id: "2"}, a: {id: "1"}}
+scripts: {z: {text: "Zed {{ n }}."}, s: {text: "Hello {{ n }}."}}
+videos:
+  - id: later
+    avatars: [b, a]
+    scripts: [z, s]
+    matrix: {n: [3, 1, 2]}
+  - id: first
+    avatars: [a]
+    scripts: [s]
+    matrix: {n: [9, 8]}
+refresh:
+  - id: r
+    source: {from: first}
+    strategies: [SWAP_MUSIC]
+"""
+
+
+def test_file_order_does_not_depend_on_the_order_changes_come_in(tmp_path: Path) -> None:
+    spec = tmp_path / "c.yaml"
+    spec.write_text(ORDERED_SPEC)
+    planned = make_plan(spec)
+    expected = [c.key for c in reviewed(planned).changes]
+    first_addresses = [c.job.addresses[0] for c in reviewed(planned).changes if c.job is not None]
+    assert first_addresses[:3] == [
+        "videos.later[avatar=b,script=z,n=3]",
+        "videos.later[avatar=b,script=z,n=1]",
+        "videos.later[avatar=b,script=z,n=2]",
+    ]
+    changes = list(planned.plan.changes)
+    for shuffled in (changes[::-1], changes[1::2] + changes[::2], sorted(changes, key=lambda c: c.key)):
+        again = replace(planned, plan=replace(planned.plan, changes=tuple(shuffled)))
+        assert [c.key for c in reviewed(again).changes] == expected
