@@ -44,20 +44,24 @@ class LosingTikTok(FakeTikTok):
         raise OutcomeUnknown("tiktok", "create", "HTTP 500", "lost")
 
 
-def test_lost_creates_share_listings_per_avatar_and_nothing_is_paid_twice(tmp_path: Path) -> None:
-    scripts = [f"s{i}" for i in range(30)]  # 60 videos, 12 creates: 6 replies lost, 3 of those made
+def _applied(
+    tmp_path: Path, scripts: int, fake_for: Callable[[Path], FakeTikTok], options: ExecuteOptions
+) -> tuple[ApplyResult, FakeTikTok]:
+    """Plan `scripts` scripts for both avatars and execute them against the fake `fake_for` builds."""
+    names = [f"s{i}" for i in range(scripts)]
     spec = tmp_path / "c.yaml"
-    spec.write_text(SPEC % (", ".join(f'{s}: {{text: "Say {s}."}}' for s in scripts), ", ".join(scripts)))
+    spec.write_text(SPEC % (", ".join(f'{s}: {{text: "Say {s}."}}' for s in names), ", ".join(names)))
     planned = make_plan(spec)
-    fake = LosingTikTok(planned.lock_path)
+    fake = fake_for(planned.lock_path)
     result = execute(
-        planned.plan,
-        planned.lock,
-        planned.lock_path,
-        Providers({"tiktok": fake}),
-        ExecuteOptions(parallelism=4),
-        clock=FakeClock(),
+        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), options, clock=FakeClock()
     )
+    return result, fake
+
+
+def test_lost_creates_share_listings_per_avatar_and_nothing_is_paid_twice(tmp_path: Path) -> None:
+    # 60 videos, 12 creates: 6 replies lost, 3 of those made
+    result, fake = _applied(tmp_path, 30, LosingTikTok, ExecuteOptions(parallelism=4))
     # A create concluded "never happened" counts as an attempt: a job whose retry is lost again fails (max_retries 1)
     assert len(result.succeeded) + len(result.failed) == 60 and len(result.succeeded) >= 50
     assert all(result.lockfile.jobs[k].attempts == 2 for k in result.failed)
@@ -96,21 +100,12 @@ class AnsweringTikTok(FakeTikTok):
         return super().create_avatar_videos(packages)
 
 
-def _apply_one(tmp_path: Path, fake_for: Callable[[Path], FakeTikTok]) -> tuple[ApplyResult, FakeTikTok]:
-    spec = tmp_path / "c.yaml"
-    spec.write_text(SPEC % ('s0: {text: "Say s0."}', "s0"))
-    planned = make_plan(spec)
-    fake = fake_for(planned.lock_path)
-    options = ExecuteOptions(parallelism=2, max_retries=0)
-    result = execute(
-        planned.plan, planned.lock, planned.lock_path, Providers({"tiktok": fake}), options, clock=FakeClock()
-    )
-    return result, fake
+NO_RETRIES = ExecuteOptions(parallelism=2, max_retries=0)
 
 
 def test_a_create_answered_by_a_gateway_error_that_made_nothing_is_not_an_attempt(tmp_path: Path) -> None:
     # 503 twice: each is looked for, not found, and sent again; with max_retries 0 an attempt would fail the jobs
-    result, fake = _apply_one(tmp_path, lambda lock: AnsweringTikTok(lock, 503, failures=2))
+    result, fake = _applied(tmp_path, 1, lambda lock: AnsweringTikTok(lock, 503, failures=2), NO_RETRIES)
     assert len(result.succeeded) == 2 and not result.failed
     assert all(record.attempts == 1 for record in result.lockfile.jobs.values())
     assert len(fake.tasks) == 2  # one paid video per job
@@ -118,6 +113,6 @@ def test_a_create_answered_by_a_gateway_error_that_made_nothing_is_not_an_attemp
 
 def test_a_create_the_gateway_timed_out_on_that_is_not_found_is_an_attempt(tmp_path: Path) -> None:
     # a 504 says nothing of what happened behind the gateway (a render may have failed unseen): an attempt spent
-    result, fake = _apply_one(tmp_path, lambda lock: AnsweringTikTok(lock, 504, failures=1))
+    result, fake = _applied(tmp_path, 1, lambda lock: AnsweringTikTok(lock, 504, failures=1), NO_RETRIES)
     assert len(result.failed) == 2 and not fake.tasks
     assert all(result.lockfile.jobs[k].error.code == "CREATE_LOST" for k in result.failed)
