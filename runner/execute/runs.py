@@ -27,9 +27,8 @@ class JobRun:
     timer: int = 0  # the live timer entry's number (older entries are stale)
     accepted_at: float = 0.0  # monotonic time of the create's reply (poll ages)
     lost_at: float = 0.0  # monotonic time a create's reply was lost (adoption)
-    lost_answered: bool = (
-        False  # that create was answered with an error (not silence): if nothing is found, not an attempt
-    )
+    # that create was answered with an error (not silence): if nothing it made is found, not an attempt
+    lost_answered: bool = False
     missing: int = 0  # polls in a row whose reply left its tasks out (or refused them)
     resends: int = 0  # creates queued again in this run after one that made nothing known (bounded)
     poll_failures: int = 0  # polls in a row that failed (bounded)
