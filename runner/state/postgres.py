@@ -83,8 +83,8 @@ class PostgresState:
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 cur.execute("CREATE TABLE IF NOT EXISTS campaign_schema_version (version integer NOT NULL)")
-        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
-            pass  # another runner created it at the same moment (IF NOT EXISTS is not atomic)
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject):
+            pass  # another runner created it (or its row type) at the same moment: IF NOT EXISTS is not atomic
         except psycopg.Error as exc:
             raise StateBackendError(f"the state backend at {self.shown} failed: {_reason(exc)}") from None
         with self._tx() as cur:

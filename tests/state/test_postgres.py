@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import psycopg
@@ -94,3 +95,30 @@ def test_rows_stored_before_lineages_are_adopted_by_the_first_lockfile_of_their_
     with state_store(Workspace(fresh), environ=env) as store:
         read = store.read()
         assert read.jobs == {"av-00000000000000a1": RECORD} and read.lineage == "lineage-of-the-team"
+
+
+def test_runners_that_meet_an_empty_database_at_once_all_start(postgres_server: str) -> None:
+    """Concurrent first use must not fail: `CREATE TABLE IF NOT EXISTS` races on the row type's name."""
+    for _ in range(20):
+        name = "t_" + os.urandom(6).hex()
+        with psycopg.connect(postgres_server + "/postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        url = f"{postgres_server}/{name}"
+        ready = threading.Barrier(6)
+        failures: list[BaseException] = []
+
+        def start(url: str = url, ready: threading.Barrier = ready) -> None:
+            ready.wait()
+            try:
+                PostgresState(url).close()
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert failures == []
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT version FROM campaign_schema_version").fetchall() == [(len(MIGRATIONS),)]
