@@ -99,19 +99,19 @@ def test_rows_stored_before_lineages_are_adopted_by_the_first_lockfile_of_their_
 
 def test_runners_that_meet_an_empty_database_at_once_all_start(postgres_server: str) -> None:
     """Concurrent first use must not fail: `CREATE TABLE IF NOT EXISTS` races on the row type's name."""
+    failures: list[BaseException] = []
     for _ in range(20):
         name = "t_" + os.urandom(6).hex()
         with psycopg.connect(postgres_server + "/postgres", autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         url = f"{postgres_server}/{name}"
         ready = threading.Barrier(6)
-        failures: list[BaseException] = []
 
         def start(url: str = url, ready: threading.Barrier = ready) -> None:
             ready.wait()
             try:
                 PostgresState(url).close()
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            except BaseException as exc:  # collected and asserted below
                 failures.append(exc)
 
         threads = [threading.Thread(target=start) for _ in range(6)]
