@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import re
+import types
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, is_dataclass, replace
+from dataclasses import MISSING, dataclass, field, is_dataclass, replace
 from dataclasses import fields as dataclass_fields
-from typing import Any
+from typing import Annotated, Any
 
 import jsonschema
+import msgspec
 import yaml
 
 from runner.errors import LockfileError
@@ -191,43 +196,77 @@ def dumps(lock: Lockfile) -> str:
     return HEADER + json.dumps(to_data(lock), indent=2, ensure_ascii=False) + "\n"
 
 
-_OPTIONAL_STR = ("name", "video_name", "request_digest", "stock_video_id", "waiting", "idempotency_key")
-_STR_LISTS = ("addresses", "depends_on", "task_ids", "video_ids")
+def _strict(annotation: Any) -> Any:
+    """A field's type as msgspec reads it: records inside as structs that refuse unknown fields."""
+    if is_dataclass(annotation) and isinstance(annotation, type):
+        return _struct_of(annotation)
+    origin, args = typing.get_origin(annotation), tuple(_strict(a) for a in typing.get_args(annotation))
+    if origin is None:
+        return annotation
+    if origin in (types.UnionType, typing.Union):
+        return functools.reduce(operator.or_, args)
+    return origin[args]
 
 
-_STATES = {state.value: state for state in JobState}
+def _struct_of(cls: type) -> type[msgspec.Struct]:
+    """A struct with `cls`'s fields, types and defaults that refuses any other field, as the schema does."""
+    hints = typing.get_type_hints(cls)
+    fields = [
+        (f.name, _strict(hints[f.name])) if f.default is MISSING else (f.name, _strict(hints[f.name]), f.default)
+        for f in dataclass_fields(cls)
+    ]
+    return msgspec.defstruct(f"{cls.__name__}Data", fields, forbid_unknown_fields=True)
 
 
-def _record(key: str, rec: dict[str, Any], key_pattern: re.Pattern[str]) -> JobRecord:
-    """Build one record, raising ValueError/TypeError/KeyError on anything the schema forbids."""
-    state = rec["state"]
-    if not key_pattern.match(key) or rec["kind"] != kinds.kind(rec["kind"]).name or state not in _STATES:
-        raise ValueError(key)
-    if not isinstance(rec["provider"], str) or not isinstance(rec.get("attempts", 0), int):
-        raise TypeError(key)
-    for name in _OPTIONAL_STR:
-        if not isinstance(rec.get(name, ""), str):
-            raise TypeError(name)
-    fields = dict(rec)
-    fields["state"] = _STATES[state]
-    for name in _STR_LISTS:
-        values = rec.get(name, [])
-        if not isinstance(values, list):
-            raise TypeError(name)
-        for value in values:  # a loop, not all(...): a lockfile holds four of these lists per job
-            if not isinstance(value, str):
-                raise TypeError(name)
-        fields[name] = tuple(values)
-    if "artifacts" in rec:
-        fields["artifacts"] = tuple(Artifact(**a) for a in rec["artifacts"])
-    for name in ("request", "replaced", "twin", "spend"):
-        if not isinstance(rec.get(name, {}), dict):
-            raise TypeError("request")
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in rec.get("spend", {}).values()):
-        raise TypeError("spend")
-    if rec.get("error") is not None:
-        fields["error"] = JobError(**rec["error"])
-    return JobRecord(**fields)
+_Count = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class _LockData(msgspec.Struct, forbid_unknown_fields=True):
+    """A lockfile as written: its types are JobRecord's, its top level the schema's."""
+
+    version: int
+    campaign: str
+    jobs: dict[str, _struct_of(JobRecord)]  # type: ignore[valid-type]
+    serial: _Count = 0
+    lineage: str = ""
+    world: dict[str, Any] | None = None
+    retired_videos: _Count = 0
+    resolved_avatars: dict[str, dict[str, str]] = {}
+
+
+_DECODER = msgspec.json.Decoder(_LockData)
+
+
+def _built(data: _LockData, source: str) -> Lockfile:
+    """The Lockfile of typed data; ValidationError for what types alone do not say (keys, kinds registered now)."""
+    _newer(data.version, source)
+    key_pattern, known = kinds.key_pattern(), {k.name for k in kinds.kinds()}  # registered now: built once
+    for key, rec in data.jobs.items():
+        if not key_pattern.match(key) or rec.kind not in known:
+            raise msgspec.ValidationError(key)
+    try:
+        world = worlds.from_data(data.world) if data.world is not None else None
+    except (TypeError, ValueError, KeyError):
+        raise msgspec.ValidationError("world") from None
+    jobs = msgspec.convert(data.jobs, dict[str, JobRecord], from_attributes=True)
+    # A version 1 file migrates on read: no serial, lineage or world yet; the next write adds them.
+    return Lockfile(
+        campaign=data.campaign,
+        jobs=jobs,
+        resolved_avatars=data.resolved_avatars,
+        version=LOCK_VERSION,
+        serial=data.serial,
+        lineage=data.lineage,
+        world=world,
+        retired_videos=data.retired_videos,
+    )
+
+
+def _newer(version: object, source: str) -> None:
+    if isinstance(version, int) and version > LOCK_VERSION:
+        raise LockfileError(
+            f"{source}: lockfile version {version} was written by a newer campaign; upgrade campaign (this one reads version {LOCK_VERSION})"
+        )
 
 
 def from_data(data: Any, source: str) -> Lockfile:
@@ -236,53 +275,20 @@ def from_data(data: Any, source: str) -> Lockfile:
         raise LockfileError(
             f"{source}: not a lockfile (expected a mapping at the top level); delete it or restore it from git"
         )
-    version = data.get("version")
-    if isinstance(version, int) and version > LOCK_VERSION:
-        raise LockfileError(
-            f"{source}: lockfile version {version} was written by a newer campaign; upgrade campaign (this one reads version {LOCK_VERSION})"
-        )
+    _newer(data.get("version"), source)
     try:
-        # The fast path checks what the schema checks; jsonschema explains when it fails.
-        allowed = _TOP_LEVEL if version != 1 else _TOP_LEVEL_V1
-        if set(data) - allowed or not isinstance(data["campaign"], str):
-            raise ValueError("top level")
-        key_pattern = kinds.key_pattern()  # the kinds registered now, built once for every record
-        jobs = {key: _record(key, rec, key_pattern) for key, rec in data["jobs"].items()}
-        resolved = {p: dict(n) for p, n in data.get("resolved_avatars", {}).items()}
-        serial, lineage = data.get("serial", 0), data.get("lineage", "")
-        if not isinstance(version, int) or not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
-            raise TypeError("version or serial")
-        if not isinstance(lineage, str):
-            raise TypeError("lineage")
-        retired = data.get("retired_videos", 0)
-        if not isinstance(retired, int) or isinstance(retired, bool) or retired < 0:
-            raise TypeError("retired_videos")
-        world = worlds.from_data(data["world"]) if "world" in data else None
-    except (TypeError, ValueError, KeyError, AttributeError):
-        errors = sorted(
-            jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path)
-        )
-        first = errors[0] if errors else None
-        where = ".".join(str(p) for p in first.absolute_path) if first is not None else ""
-        detail = first.message if first is not None else "unexpected structure"
-        raise LockfileError(
-            f"{source}: corrupt lockfile at {where or 'top level'}: {detail}; restore it from git"
-        ) from None
-    # A version 1 file migrates on read: no serial, lineage or world yet; the next write adds them.
-    return Lockfile(
-        campaign=data["campaign"],
-        jobs=jobs,
-        resolved_avatars=resolved,
-        version=LOCK_VERSION,
-        serial=serial,
-        lineage=lineage,
-        world=world,
-        retired_videos=retired,
-    )
+        return _built(msgspec.convert(data, _LockData), source)
+    except msgspec.ValidationError:
+        raise _explained(data, source) from None
 
 
-_TOP_LEVEL_V1 = frozenset({"version", "campaign", "resolved_avatars", "jobs"})
-_TOP_LEVEL = _TOP_LEVEL_V1 | {"serial", "lineage", "world", "retired_videos"}
+def _explained(data: Any, source: str) -> LockfileError:
+    """What is wrong with data that does not read, in the words of the published schema."""
+    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
+    first = errors[0] if errors else None
+    where = ".".join(str(p) for p in first.absolute_path) if first is not None else ""
+    detail = first.message if first is not None else "unexpected structure"
+    return LockfileError(f"{source}: corrupt lockfile at {where or 'top level'}: {detail}; restore it from git")
 
 
 # One line with its end, as `str.splitlines(keepends=True)` cuts them: only the header's lines are looked at.
@@ -307,11 +313,11 @@ def loads(text: str, source: str = "<lockfile>") -> Lockfile:
         # In ASCII text a line starts after \n, \r or a control character; a JSON body that parses has no control
         # character but those two, and none inside a string, so no line of it can start with a conflict marker.
         try:
-            data = json.loads(body)
-        except ValueError:
-            data = None
-        if data is not None:
-            return from_data(data, source)
+            return _built(_DECODER.decode(body), source)
+        except msgspec.ValidationError:  # JSON, but not a lockfile: say what is wrong
+            return from_data(json.loads(body), source)
+        except msgspec.DecodeError:
+            pass  # not JSON: conflict markers or block YAML, below
     conflicted = markers.conflict_line(text)
     if conflicted is not None:
         raise LockfileError(markers.conflict_message(source, conflicted))

@@ -154,3 +154,49 @@ def test_a_comment_that_runs_on_past_a_unicode_line_break_is_no_longer_a_comment
     # str.splitlines cuts at U+2028: what follows it is a line of its own, read as the start of the body.
     with pytest.raises(LockfileError, match="corrupt lockfile"):
         records.loads(f"# header\u2028not json\n{body}")
+
+
+def _damaged(change: str) -> str:
+    """The sample lockfile's JSON text with one thing changed, as a hand edit or a bad merge leaves it."""
+    data = records.to_data(_sample())
+    job = data["jobs"]["av-00000000000000bb"]
+    if change == "unknown field":
+        job["vidoe_ids"] = ["v2"]
+    elif change == "unknown artifact field":
+        job["artifacts"][0]["url"] = "https://x"
+    elif change == "attempts true":
+        job["attempts"] = True
+    elif change == "serial negative":
+        data["serial"] = -1
+    elif change == "video id a number":
+        job["video_ids"] = [7]
+    elif change == "unknown kind":
+        job["kind"] = "hologram"
+    elif change == "bad key":
+        data["jobs"]["nonsense"] = data["jobs"].pop("av-00000000000000bb")
+    elif change == "world bad":
+        data["world"] = {"sandbox": "yes", "providers": {}}
+    elif change == "error without message":
+        data["jobs"]["rf-00000000000000aa"]["error"] = {"code": "1"}
+    return records.HEADER + json.dumps(data, indent=2)
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ("unknown field", "jobs.av-00000000000000bb"),
+        ("unknown artifact field", "jobs.av-00000000000000bb.artifacts.0"),
+        ("attempts true", "jobs.av-00000000000000bb.attempts"),
+        ("serial negative", "serial"),
+        ("video id a number", "jobs.av-00000000000000bb.video_ids.0"),
+        ("unknown kind", "jobs.av-00000000000000bb.kind"),
+        ("bad key", "jobs"),
+        ("world bad", "world.sandbox"),
+        ("error without message", "jobs.rf-00000000000000aa.error"),
+    ],
+)
+def test_a_damaged_json_lockfile_is_refused_at_the_place_that_is_wrong(change: str, where: str) -> None:
+    with pytest.raises(LockfileError) as info:
+        records.loads(_damaged(change), "x.lock.yaml")
+    assert str(info.value).startswith(f"x.lock.yaml: corrupt lockfile at {where}: "), str(info.value)
+    assert str(info.value).endswith("; restore it from git")
