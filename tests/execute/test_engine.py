@@ -77,7 +77,7 @@ class FakeTikTok:
             )
         return out
 
-    def list_avatar_videos(self, *, avatar_id: str | None = None) -> list[VideoInfo]:
+    def list_avatar_videos(self, *, avatar_id: str | None = None, start_date: str | None = None) -> list[VideoInfo]:
         self._call("list", avatar_id)
         return [
             VideoInfo(

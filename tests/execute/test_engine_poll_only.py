@@ -46,7 +46,7 @@ class OneLookTikTok:
     def create_avatar_videos(self, packages: list[dict[str, str]]) -> list[CreatedTask]:
         raise AssertionError("poll-only sends no create")
 
-    def list_avatar_videos(self, *, avatar_id: str | None = None) -> list[VideoInfo]:
+    def list_avatar_videos(self, *, avatar_id: str | None = None, start_date: str | None = None) -> list[VideoInfo]:
         raise AssertionError("poll-only adopts nothing")
 
     def rename_video(self, video_id: str, name: str) -> None:

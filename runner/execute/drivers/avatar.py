@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 from runner import api_facts as facts
@@ -24,6 +25,7 @@ from runner.vocabulary.states import Event, Phase
 
 ADOPT_SLOWEST_FACTOR = 2.0  # a lost create is looked for until twice the slowest completion seen (at least 5 s)...
 ADOPT_MIN_SECONDS = 5.0
+LISTING_MARGIN = 86_400.0  # a lost create's listing starts a day before it was sent: the provider's clock may differ
 ADOPT_BOUND_FACTOR = (
     3.0  # ...or, before enough were seen, 3 x the documented bound (renders run late; paying twice is worse)
 )
@@ -166,8 +168,9 @@ class AvatarVideos(DriverBase):
                     self.scheduler.schedule(run, wait)
                 continue
             self.lost.sent(avatar, now)
+            since = self.listed_since([*due, *self.lost.of(avatar)])
             self.scheduler.submit(
-                partial(tiktok.list_avatar_videos, avatar_id=avatar),
+                partial(tiktok.list_avatar_videos, avatar_id=avatar, start_date=since),
                 self.replies.poll(due, partial(self.looked, avatar, now), partial(self.not_listed, avatar)),
             )
         if polling:
@@ -175,6 +178,18 @@ class AvatarVideos(DriverBase):
             self.scheduler.submit(
                 partial(tiktok.get_avatar_tasks, ids), self.task_poll(polling, partial(self.polled, polling))
             )
+
+    def listed_since(self, runs: list[JobRun]) -> str | None:
+        """The first UTC day a listing must show to hold these creates' videos (None: every day).
+
+        A video is made after its create was written ahead, so an account's years of videos need not be paged
+        through to find this run's; a create whose sending time is not recorded lists them all.
+        """
+        sent = [record.submitted_at if (record := self.ledger.record(run.key)) else None for run in runs]
+        if not sent or None in sent:
+            return None
+        earliest = min(t for t in sent if t is not None) - LISTING_MARGIN
+        return dt.datetime.fromtimestamp(max(0.0, earliest), dt.UTC).date().isoformat()
 
     def polled(self, runs: list[JobRun], tasks: list[AvatarTask]) -> None:
         """Record finished tasks; look again at the others."""
