@@ -75,8 +75,10 @@ def test_polls_and_downloads_go_out_while_creates_wait_and_the_engine_never_spin
     assert len(result.succeeded) == 200 and not result.undownloaded and refused == 0
     assert len(client.creates) == 40
     last_create = max(client.creates)
-    polled_early = [t for t in client.polls if t < sorted(client.creates)[24]]
-    assert len(polled_early) >= 5, "polls of finished tasks wait behind every create"
+    # Polls of finished tasks share the rate with the creates still waiting (0 here when they wait behind all of
+    # them); counted up to the last create, not an earlier one, so that a slow machine does not decide it.
+    polled_early = [t for t in client.polls if t < last_create]
+    assert len(polled_early) >= 10, "polls of finished tasks wait behind every create"
     first_download = min(p.stat().st_mtime for p in (tmp_path / "videos").glob("*.mp4"))
     assert first_download < time.time() - (time.monotonic() - last_create), "downloads wait behind every create"
     assert wakes / elapsed < 40, f"the engine woke {wakes / elapsed:.0f} times a second for nothing"
