@@ -217,7 +217,7 @@ class Renderer:
         limits = getattr(spec, "limits", None)
         self.max_chars = int(getattr(limits, "rendered_chars", DEFAULT_RENDERED_CHARS))
         self._env: _GuardedEnvironment = _environment(self.max_chars)
-        self._compiled: dict[str, tuple[jinja2.Template, tuple[str, ...]]] = {}
+        self._compiled: dict[str, tuple[jinja2.Template, tuple[str, ...], _Plain | None]] = {}
         self._results: dict[tuple[object, ...], str] = {}
 
     def render(self, source: str, context: Mapping[str, Any]) -> str:
@@ -228,7 +228,11 @@ class Renderer:
             raise RenderError("template is nested too deeply") from None
         except jinja2.TemplateError as exc:
             raise RenderError(f"template error: {exc}") from None
-        template, names = compiled
+        template, names, plain = compiled
+        if plain is not None and all(type(context.get(name)) is str for name in names):
+            text = "".join(context[part] if is_name else part for is_name, part in plain)
+            if len(text) <= self.max_chars:
+                return text  # (longer: the full render below says so)
         # A template's output depends only on the names it reads: a matrix of 10k cells often
         # renders the same script for many avatars. Keys are typed: `true`, `1` and `1.0` render differently.
         parts: list[object] = [source]
@@ -266,15 +270,16 @@ class Renderer:
             self._results[key] = text
         return text
 
-    def _compile(self, source: str) -> tuple[jinja2.Template, tuple[str, ...]]:
+    def _compile(self, source: str) -> tuple[jinja2.Template, tuple[str, ...], _Plain | None]:
         compiled = self._compiled.get(source)
         if compiled is None:
-            names = tuple(sorted(meta.find_undeclared_variables(self._env.parse(source))))
+            tree = self._env.parse(source)
+            names = tuple(sorted(meta.find_undeclared_variables(tree)))
             template = self._env.from_string(source)
             # Jinja chains a template's globals to its environment's and flattens the chain on every render;
             # this environment's globals are set once when it is built, so one flat copy renders the same.
             template.globals = dict(template.globals)
-            compiled = (template, names)
+            compiled = (template, names, _plain(tree))
             self._compiled[source] = compiled
         return compiled
 
@@ -292,6 +297,28 @@ class Renderer:
 
 
 _MISSING = object()
+
+# A template of text and `{{ name }}`s only, as (is a name, text or name) parts: a video name such as
+# "{{ avatar }}-{{ product }}" is rendered for every cell, and Jinja's machinery costs ten times the joining.
+_Plain = tuple[tuple[bool, str], ...]
+
+
+def _plain(tree: nodes.Template) -> _Plain | None:
+    """The parts of a template that only joins text and names (rendered the same by joining, when the values
+    are text: Jinja outputs a string as it is); None for any other template."""
+    if not tree.body:
+        return ()
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+        return None
+    parts: list[tuple[bool, str]] = []
+    for node in tree.body[0].nodes:
+        if isinstance(node, nodes.TemplateData):
+            parts.append((False, node.data))
+        elif isinstance(node, nodes.Name) and node.ctx == "load":
+            parts.append((True, node.name))
+        else:
+            return None
+    return tuple(parts)
 
 
 def _frozen(value: object) -> object:
