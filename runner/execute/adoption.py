@@ -19,8 +19,8 @@ from typing import Any
 
 from runner.execute.capabilities import render_finder
 from runner.execute.outcome import render_outcome
-from runner.execute.ports import TwinApi, tiktok_api, twin_api
-from runner.execute.scan import PagesAvatarVideos, cut_warning, scan, scan_pages
+from runner.execute.ports import TwinApi, twin_api
+from runner.execute.scan import account_scan, cut_warning
 from runner.lock.records import JobError, JobRecord, Lockfile
 from runner.plan.job import Job
 from runner.plan.model import Action, Plan, Resume
@@ -257,14 +257,12 @@ def account_videos(
     client: object, jobs: list[Job], owner: str, foreign: Mapping[str, str], warn: Callable[[str], None]
 ) -> tuple[VideoInfo, ...]:
     """The account's avatar videos, read page by page until each job's video is found (execute/scan.py)."""
-    if not isinstance(client, PagesAvatarVideos):
-        return tuple(tiktok_api(client).list_avatar_videos())
 
     def missing(videos: list[VideoInfo]) -> list[Job]:
         mine = by_tag(v for v in videos if v.video_id not in foreign)
         return [job for job in jobs if find_job(mine, job, owner) is None]
 
-    result = scan(client.avatar_video_pages(), lambda videos: not missing(videos), scan_pages())
+    result = account_scan(client, lambda videos: not missing(videos))
     if result.cut:
         warn(cut_warning(result, len(missing(list(result.videos)))))
     return result.videos

@@ -64,13 +64,17 @@ def scan(pages: Iterable[Page[VideoInfo]], done: Callable[[list[VideoInfo]], boo
     return Scan(tuple(videos), read, total)
 
 
+def account_scan(client: object, done: Callable[[list[VideoInfo]], bool]) -> Scan:
+    """`scan` of the client's avatar videos, bounded by `scan_pages()`; a client without pages lists them all."""
+    if not isinstance(client, PagesAvatarVideos):
+        return Scan(tuple(tiktok_api(client).list_avatar_videos()), 1, 1)
+    return scan(client.avatar_video_pages(), done, scan_pages())
+
+
 def videos_by_id(client: object, video_ids: Iterable[str]) -> tuple[VideoInfo, ...]:
     """The account's videos read until every one of `video_ids` is listed (an adopted video has no task to ask)."""
     wanted = set(video_ids)
-    if not isinstance(client, PagesAvatarVideos):
-        return tuple(tiktok_api(client).list_avatar_videos())
-    result = scan(client.avatar_video_pages(), lambda videos: wanted <= {v.video_id for v in videos}, scan_pages())
-    return result.videos
+    return account_scan(client, lambda videos: wanted <= {v.video_id for v in videos}).videos
 
 
 def cut_warning(result: Scan, missing: int) -> str:
