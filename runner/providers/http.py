@@ -16,6 +16,7 @@ from runner.observe.metrics import count_rate_limited
 from runner.observe.tracing import RequestTrace, request_span
 from runner.providers.budget import TransientBudget
 from runner.providers.errors import (
+    GATEWAY_TIMEOUT,
     NotSent,
     OutcomeUnknown,
     ProviderError,
@@ -225,7 +226,7 @@ class HttpApi:
 
 # Failures raised before a single byte of the request can have reached the server.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError)
-GATEWAY_STATUSES = frozenset({502, 503, 504})
+GATEWAY_STATUSES = frozenset({502, 503, GATEWAY_TIMEOUT})
 
 
 def _transport_message(exc: Exception) -> str:
