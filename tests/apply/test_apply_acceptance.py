@@ -184,30 +184,3 @@ def test_rename_redownload_status_and_json_summary(sandbox_factory: Any, write_c
     assert sb.stats()["avatar_videos_created"] == 2
     final = kit.run(kit.apply_command(spec), sb.env())
     assert "No changes." in final.stdout
-
-
-def test_a_lost_create_is_looked_for_among_recent_videos_only(
-    sandbox_factory: Any, write_campaign: Any, kit: Any
-) -> None:
-    """An account with years of videos of the avatar: the look lists from the day before the create, one page."""
-    sb = sandbox_factory(lost_reply_rate=1.0)
-    spec = write_campaign(kit.campaign_text("recent", 1, 5))
-    avatar = spec.read_text().split('id: "', 1)[1].split('"', 1)[0]
-    with sb.world.lock:  # 450 videos of the same avatar, made 3 to 400 days ago (5 pages of the listing)
-        tasks = sb.world.state_for("tiktok")["avatar_tasks"]
-        now = time.time()
-        for i in range(450):
-            tasks[f"old-{i}"] = {
-                "task_id": f"old-{i}", "video_id": f"9{i:05d}", "avatar_id": avatar, "script": "Old.",
-                "video_name": f"old {i}", "package_id": None, "created": now - 86_400 * (3 + i % 398),
-                "duration": 60.0, "fails": False,
-            }  # fmt: skip
-    result = kit.run(kit.apply_command(spec), sb.env())
-    assert result.returncode == 0, result.stderr
-    assert sb.world.events["lost_replies"] == 1 and sb.stats()["avatar_videos_created"] == 5
-    lock = lockfile.read(spec.with_name("c.lock.yaml"), "recent")
-    assert len({v for r in lock.jobs.values() for v in r.video_ids}) == 5 and "adopted" in result.stderr
-    # 5 pages for the look-up before the create (videos another clone made: any day), then 1 page a look for the
-    # lost create (at most 2 looks) instead of all 5 pages again
-    listings = sb.stats()["requests"]["tiktok /creative/digital_avatar/video/list/"]
-    assert listings <= 7, f"{listings} listing pages"

@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +50,11 @@ def test_the_bound_is_a_setting() -> None:
     assert scan_pages({"CAMPAIGN_SCAN_PAGES": "3"}) == 3
 
 
-def _unrelated_videos(sb: SandboxServer, count: int) -> None:
-    """Videos of other campaigns, made an hour before anything else in the account."""
+def _unrelated_videos(sb: SandboxServer, count: int, age: Callable[[int], float] = lambda n: 3600.0 - n) -> None:
+    """Videos of other campaigns, video n made `age(n)` seconds ago (by default an hour before anything else)."""
     account = sb.tiktok_account
     with sb.world.lock:
-        made = sb.world.clock.time() - 3600
+        now = sb.world.clock.time()
         for n in range(count):
             task = {
                 "task_id": account.next_id(7_400_000_000_000_000_000),
@@ -63,7 +63,7 @@ def _unrelated_videos(sb: SandboxServer, count: int) -> None:
                 "script": f"Another campaign's video {n}.",
                 "video_name": f"other-{n}~{n:010x}",
                 "package_id": None,
-                "created": made + n,
+                "created": now - age(n),
                 "duration": 1.0,
                 "fails": False,
             }
@@ -137,3 +137,18 @@ def test_a_scan_that_hits_its_bound_warns(sandbox_factory: Any, tmp_path: Path) 
     assert "the account scan stopped after 2 pages of 5" in applied.stderr
     assert "1 video of this campaign not found" in applied.stderr
     assert sb.stats()["avatar_videos_created"] == 1  # the third script's video, which the account never had
+
+
+def test_a_lost_create_is_looked_for_among_recent_videos_only(sandbox_factory: Any, tmp_path: Path) -> None:
+    """An account with years of videos of the avatar: the look lists from the day before the create, one page."""
+    sb: SandboxServer = sandbox_factory(lost_reply_rate=1.0)
+    _unrelated_videos(sb, 450, age=lambda n: 86_400.0 * (3 + n % 398))  # 3 to 400 days old: 5 pages of the list
+    spec = tmp_path / "scan.yaml"
+    spec.write_text(SPEC)
+    applied = _apply(spec, sb.env())
+    assert applied.returncode == 0, applied.stderr
+    assert sb.world.events["lost_replies"] == 1 and sb.stats()["avatar_videos_created"] == 2
+    assert applied.stderr.count("adopted") >= 2
+    # 5 pages for the look-up before the create (videos another clone made: any day), then 1 page a look for the
+    # lost create (at most 2 looks) instead of all 5 pages again
+    assert sb.stats()["requests"][LIST] <= 7, f"{sb.stats()['requests'][LIST]} listing pages"
