@@ -77,7 +77,9 @@ def test_lost_create_replies_are_adopted_not_paid_again(sandbox_factory: Any, wr
 def test_two_concurrent_applies_one_runs_the_other_names_the_holder(
     sandbox_factory: Any, write_campaign: Any, kit: Any
 ) -> None:
-    sb = sandbox_factory()
+    # Renders of 5-10 s: the first apply still holds the lock when the second has started, even on a machine so
+    # loaded that starting Python takes seconds (at 1 % the first could finish before the second asked).
+    sb = sandbox_factory(speed=0.1)
     spec = write_campaign(kit.campaign_text("twice", 2, 3))
     env = {**os.environ, **sb.env()}
     first = subprocess.Popen(
